@@ -1,0 +1,81 @@
+"""csmodels: the models behind the Customer Success organisation handbook.
+
+The package reads a company's data folder (:func:`load_company`), computes the
+metrics of the book's metrics chapter (:mod:`csmodels.metrics`,
+:mod:`csmodels.health`, :func:`metrics_summary`) and draws its charts
+(:mod:`csmodels.charts`). Every error a reader can fix is a :class:`CsModelsError`.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("csmodels")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
+from .exceptions import CsModelsError, DataError, ParameterError, Problem
+from .health import HealthModel, Separation, health_scores, health_separation
+from .io import Company, load_company
+from .metrics import (
+    ArrPanel,
+    Compounded,
+    Nps,
+    Retention,
+    TimeToValue,
+    adoption_rate,
+    arr_bridge,
+    arr_movements,
+    cohort_retention,
+    compounded_monthly_retention,
+    expansion_pipeline_influenced,
+    nps,
+    qbr_coverage,
+    reactivated_arr,
+    retention,
+    retention_series,
+    seat_utilisation,
+    time_to_value,
+)
+from .profile import Profile, default_profile_path, load_profile
+from .report import MetricSettings, metrics_summary
+
+__all__ = [
+    "ArrPanel",
+    "Company",
+    "Compounded",
+    "CsModelsError",
+    "DataError",
+    "HealthModel",
+    "MetricSettings",
+    "Nps",
+    "ParameterError",
+    "Problem",
+    "Profile",
+    "Retention",
+    "Separation",
+    "TimeToValue",
+    "__version__",
+    "adoption_rate",
+    "arr_bridge",
+    "arr_movements",
+    "benchmark_for_acv",
+    "cohort_retention",
+    "compounded_monthly_retention",
+    "cs_kpis",
+    "default_profile_path",
+    "expansion_pipeline_influenced",
+    "health_scores",
+    "health_separation",
+    "load_company",
+    "load_profile",
+    "metrics_summary",
+    "nps",
+    "qbr_coverage",
+    "reactivated_arr",
+    "retention",
+    "retention_benchmarks",
+    "retention_series",
+    "seat_utilisation",
+    "time_to_value",
+]

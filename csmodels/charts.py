@@ -1,0 +1,177 @@
+"""The book's charts (Altair) and the renderer that lets them draw offline.
+
+Altair's own HTML output loads vega, vega-lite and vega-embed from a CDN and puts
+the chart's data inside an inline script. The ``csmodels`` renderer instead
+writes the specification as inert JSON (``<script type="application/json">``,
+with ``<``, ``>`` and ``&`` escaped so no string in a reader's data can close the
+tag) inside a ``div.csmodels-chart``; the page script that
+:mod:`csmodels.sphinxext` adds to the site embeds every such div from one local
+bundle. Every chart aggregates before it draws, so a page's weight does not grow
+with the reader's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+
+import altair as alt
+import pandas as pd
+
+from .metrics import MOVEMENTS
+
+WIDTH = 520  # the book's text column is about 550 px wide
+PALETTE = {"new": "#2b8cbe", "reactivation": "#7bccc4", "expansion": "#41ab5d",
+           "contraction": "#fd8d3c", "churn": "#d7301f"}
+EMBED_OPTIONS = {"actions": {"export": True, "source": False, "compiled": False,
+                             "editor": False}, "renderer": "svg"}
+
+
+# ---------------------------------------------------------------------------- renderer
+
+
+def chart_html(spec: dict) -> str:
+    """The HTML the book's pages carry for one chart: a div holding inert JSON.
+
+    >>> out = chart_html({"title": "</script><script>alert(1)</script>"})
+    >>> "</script><script>" in out
+    False
+    """
+    payload = json.dumps({"spec": spec, "options": EMBED_OPTIONS}, sort_keys=True,
+                         ensure_ascii=False, allow_nan=False)
+    payload = (payload.replace("&", "\\u0026").replace("<", "\\u003c")
+               .replace(">", "\\u003e").replace("\u2028", "\\u2028")
+               .replace("\u2029", "\\u2029"))
+    chart_id = "csmodels-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+    title = spec.get("description", "chart")
+    return (
+        f'<div class="csmodels-chart" id="{chart_id}">'
+        f'<script type="application/json" class="csmodels-spec">{payload}</script>'
+        f'<p class="csmodels-chart-fallback">[{html.escape(str(title))}: this chart is drawn '
+        "by the book's page script.]</p></div>"
+    )
+
+
+def _render(spec: dict, **_: object) -> dict:
+    return {"text/html": chart_html(spec)}
+
+
+def enable_renderer() -> None:
+    """Make Altair render through :func:`chart_html` (call once per notebook)."""
+    if "csmodels" not in alt.renderers.names():
+        alt.renderers.register("csmodels", _render)
+    alt.renderers.enable("csmodels")
+
+
+# ------------------------------------------------------------------------------ charts
+
+
+def _months(frame: pd.DataFrame, column: str = "month") -> pd.DataFrame:
+    frame = frame.copy()
+    frame[column] = frame[column].astype(str)
+    return frame
+
+
+def arr_bridge_chart(bridge: pd.DataFrame, currency: str = "USD") -> alt.Chart:
+    """Monthly ARR gained (up) and lost (down) by movement, from :func:`arr_bridge`."""
+    long = bridge[list(MOVEMENTS)].copy()
+    long[["contraction", "churn"]] *= -1
+    long = _months(long.rename_axis("month").reset_index().melt(
+        id_vars="month", var_name="movement", value_name="change"))
+    return alt.Chart(long, description="ARR bridge").mark_bar().encode(
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-90, labelOverlap=True)),
+        y=alt.Y("sum(change):Q", title=f"ARR change ({currency})", axis=alt.Axis(format="~s")),
+        color=alt.Color("movement:N", sort=list(MOVEMENTS),
+                        scale=alt.Scale(domain=list(PALETTE), range=list(PALETTE.values())),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        order=alt.Order("movement_order:Q"),
+        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("movement:N", title="Movement"),
+                 alt.Tooltip("sum(change):Q", title=f"Change ({currency})", format=",.0f")],
+    ).transform_calculate(
+        movement_order=f"indexof({json.dumps(list(MOVEMENTS))}, datum.movement)"
+    ).properties(width=WIDTH, height=260, title="Where ARR came from and went, month by month")
+
+
+def retention_trend_chart(series: pd.DataFrame,
+                          benchmarks: dict[str, tuple[float, float]] | None = None) -> alt.Chart:
+    """Trailing NRR and GRR by month (from :func:`retention_series`), with optional
+    benchmark bands ``{"NRR": (low, high), "GRR": (low, high)}``."""
+    long = series[["as_of", "nrr", "grr"]].rename(columns={"nrr": "NRR", "grr": "GRR"}).melt(
+        id_vars="as_of", var_name="metric", value_name="value")
+    color = alt.Color("metric:N", scale=alt.Scale(domain=["NRR", "GRR"],
+                                                  range=["#2b8cbe", "#d7301f"]),
+                      legend=alt.Legend(orient="bottom", title=None))
+    lines = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("as_of:O", title=None, axis=alt.Axis(labelAngle=-90)),
+        y=alt.Y("value:Q", title="Trailing 12-month retention", axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False)),
+        color=color,
+        tooltip=[alt.Tooltip("as_of:O", title="As of"), alt.Tooltip("metric:N", title="Metric"),
+                 alt.Tooltip("value:Q", title="Value", format=".1%")])
+    layers = [lines]
+    if benchmarks:
+        bands = pd.DataFrame([{"metric": k, "low": lo, "high": hi,
+                               "label": f"{k} benchmark {lo:.0%}-{hi:.0%}"}
+                              for k, (lo, hi) in benchmarks.items()])
+        layers.insert(0, alt.Chart(bands).mark_rect(opacity=0.12).encode(
+            y="low:Q", y2="high:Q", color=color, tooltip=[alt.Tooltip("label:N", title="Band")]))
+    return alt.layer(*layers, description="NRR and GRR over time").properties(
+        width=WIDTH, height=260, title="Net and gross revenue retention, trailing 12 months")
+
+
+def cohort_heatmap(table: pd.DataFrame, measure: str = "revenue") -> alt.Chart:
+    """Cohort retention (from :func:`cohort_retention`) as a heatmap."""
+    long = table.rename_axis(index="cohort", columns="age").stack().rename("retention")
+    long = long.reset_index()
+    return alt.Chart(long, description="Cohort retention").mark_rect().encode(
+        x=alt.X("age:O", title="Months since the cohort started",
+                axis=alt.Axis(labelAngle=0, values=list(range(0, 48, 6)))),
+        y=alt.Y("cohort:O", title="Start cohort"),
+        color=alt.Color("retention:Q", title=f"{measure.capitalize()} retained",
+                        scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="%")),
+        tooltip=[alt.Tooltip("cohort:O", title="Cohort"),
+                 alt.Tooltip("age:O", title="Months since start"),
+                 alt.Tooltip("retention:Q", title="Retained", format=".1%")],
+    ).properties(width=WIDTH, height=240, title=f"{measure.capitalize()} retention by cohort")
+
+
+def nps_distribution_chart(responses: pd.DataFrame, as_of: str, window_months: int = 12
+                           ) -> alt.Chart:
+    """Responses per score (0-10) in the NPS window, coloured by promoter category."""
+    month = pd.Period(as_of, freq="M")
+    answered = responses["date"].dt.to_period("M")
+    inside = responses[(answered > month - window_months) & (answered <= month)]
+    counts = (inside["score"].astype(int).value_counts().reindex(range(11), fill_value=0)
+              .rename_axis("score").rename("responses").reset_index())
+    counts["group"] = pd.cut(counts["score"], [-1, 6, 8, 10],
+                             labels=["detractor (0-6)", "passive (7-8)", "promoter (9-10)"]
+                             ).astype(str)
+    counts["share"] = counts["responses"] / max(counts["responses"].sum(), 1)
+    return alt.Chart(counts, description="NPS distribution").mark_bar().encode(
+        x=alt.X("score:O", title="Score", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("responses:Q", title="Responses"),
+        color=alt.Color("group:N", scale=alt.Scale(
+            domain=["detractor (0-6)", "passive (7-8)", "promoter (9-10)"],
+            range=["#d7301f", "#bdbdbd", "#41ab5d"]), legend=alt.Legend(orient="bottom",
+                                                                        title=None)),
+        tooltip=[alt.Tooltip("score:O", title="Score"), alt.Tooltip("group:N", title="Group"),
+                 alt.Tooltip("responses:Q", title="Responses", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    ).properties(width=WIDTH, height=220,
+                 title=f"NPS answers in the {window_months} months to {as_of}")
+
+
+def health_outcome_chart(by_band: pd.DataFrame, scored_at: str, outcome_at: str) -> alt.Chart:
+    """Churn rate per health-score band (from :func:`health_separation`)."""
+    frame = by_band.reset_index()
+    frame["range"] = frame["low"].round(0).astype(int).astype(str) + "-" + frame["high"].round(
+        0).astype(int).astype(str)
+    return alt.Chart(frame, description="Health score vs churn").mark_bar(color="#d7301f").encode(
+        x=alt.X("band:O", title=f"Health score band in {scored_at} (lowest first)",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("churn_rate:Q", title=f"Churned by {outcome_at}", axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("band:O", title="Band"), alt.Tooltip("range:N", title="Scores"),
+                 alt.Tooltip("accounts:Q", title="Accounts"),
+                 alt.Tooltip("churn_rate:Q", title="Churned", format=".1%")],
+    ).properties(width=WIDTH, height=220, title="Churn by health-score band")

@@ -1,0 +1,84 @@
+"""The package's own errors.
+
+Every problem a reader can fix (a missing column, an impossible value, an unknown
+option) is raised as a subclass of :class:`CsModelsError`. The command line turns
+these into a message and exit code 2; anything else is a bug in ``csmodels``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CsModelsError(Exception):
+    """Base class of every error a reader can fix by changing their input."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data folder: where it is and what to do about it.
+
+    Parameters
+    ----------
+    file : str
+        The file (or folder) the problem is in, as the reader named it.
+    message : str
+        What is wrong, in one sentence.
+    hint : str
+        What to do about it.
+    column : str, optional
+        The column, when the problem is in one.
+    rows : tuple of int
+        Row numbers as a spreadsheet shows them (the header is row 1).
+    """
+
+    file: str
+    message: str
+    hint: str
+    column: str | None = None
+    rows: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        if self.rows:
+            where += f", {_describe_rows(self.rows)}"
+        return f"{where}: {self.message} {self.hint}"
+
+
+def _describe_rows(rows: tuple[int, ...], show: int = 5) -> str:
+    """'row 4', 'rows 4, 9 and 12' or 'rows 4, 9, 12, 15, 20 and 37 more'.
+
+    >>> _describe_rows((4, 9, 12))
+    'rows 4, 9 and 12'
+    >>> _describe_rows(tuple(range(2, 10)))
+    'rows 2, 3, 4, 5, 6 and 3 more'
+    """
+    listed = ", ".join(str(r) for r in rows[:show])
+    if len(rows) == 1:
+        return f"row {listed}"
+    if len(rows) <= show:
+        head, _, last = listed.rpartition(", ")
+        return f"rows {head} and {last}"
+    return f"rows {listed} and {len(rows) - show} more"
+
+
+class DataError(CsModelsError):
+    """A data folder that cannot be used as it is; holds one :class:`Problem` per issue."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        n = len(self.problems)
+        head = "1 problem" if n == 1 else f"{n} problems"
+        return (
+            f"The data cannot be used as it is ({head}; rows are counted as a spreadsheet"
+            " shows them, the header being row 1):\n" + "\n".join(f"- {p}" for p in self.problems)
+        )
+
+
+class ParameterError(CsModelsError, ValueError):
+    """A parameter or profile value outside what a model accepts."""

@@ -1,0 +1,97 @@
+"""The company profile (``profile.yml``): who the company is.
+
+Chapters read it for the company's name, currency, stage, size and motion. Every
+key is optional except where a chapter needs it; unknown keys are refused, so a
+misspelt key is caught instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from .exceptions import DataError, Problem
+
+STAGES = ("seed", "series-a", "series-b", "growth", "public")
+TOUCH = ("high", "low")
+BUYERS = ("business", "technical")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A company profile; the defaults describe an unnamed company."""
+
+    company: str = "Your company"
+    currency: str = "USD"
+    funding_stage: str | None = None
+    arr: float | None = None
+    acv: float | None = None
+    touch: str | None = None
+    buyer: str | None = None
+    product_led: bool = False
+
+
+_CHOICES = {"funding_stage": STAGES, "touch": TOUCH, "buyer": BUYERS}
+
+
+def load_profile(path: str | Path | None) -> Profile:
+    """Read and check a ``profile.yml``; ``None`` gives the default profile.
+
+    >>> load_profile("data/sample/profile.yml").funding_stage
+    'series-b'
+    """
+    if path is None:
+        return Profile()
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError([Problem(where, "The profile file does not exist.",
+                                 "Give the path of a profile.yml, or leave it out.")]) from None
+    except (yaml.YAMLError, UnicodeDecodeError, IsADirectoryError) as err:
+        msg = " ".join(str(err).split())[:160]
+        raise DataError([Problem(where, f"The profile is not valid YAML ({msg}).",
+                                 "Fix the file; data/sample/profile.yml is an example.")]) from None
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise DataError([Problem(where, "The profile must be a list of 'key: value' lines.",
+                                 "See data/sample/profile.yml for an example.")])
+    problems = [p for key, value in raw.items() for p in _check(where, str(key), value)]
+    if problems:
+        raise DataError(problems)
+    return Profile(**{str(k): v for k, v in raw.items()})
+
+
+def _check(where: str, key: str, value) -> list[Problem]:
+    known = [f.name for f in fields(Profile)]
+    if key not in known:
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"Did you mean '{close[0]}'?" if close else f"The keys are: {', '.join(known)}."
+        return [Problem(where, f"Unknown key '{key}'.", hint)]
+    if value is None:
+        return []
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return [Problem(where, f"'{key}' is {value!r}.",
+                        f"Use one of: {', '.join(_CHOICES[key])}.")]
+    if key in ("arr", "acv") and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not math.isfinite(value) or value < 0):
+        return [Problem(where, f"'{key}' is {value!r}.", "Give a number >= 0, without currency "
+                        "signs or separators (e.g. 12500000).")]
+    if key == "product_led" and not isinstance(value, bool):
+        return [Problem(where, f"'product_led' is {value!r}.", "Use true or false.")]
+    if key in ("company", "currency") and not isinstance(value, str):
+        return [Problem(where, f"'{key}' is {value!r}.", "Give it as text.")]
+    return []
+
+
+def default_profile_path(data_dir: str | Path, profile_path: str | Path | None) -> Path | None:
+    """``profile_path`` if given, else ``<data_dir>/profile.yml`` if it exists, else None."""
+    if profile_path is not None:
+        return Path(profile_path)
+    candidate = Path(data_dir) / "profile.yml"
+    return candidate if candidate.is_file() else None

@@ -1,0 +1,133 @@
+"""A Sphinx extension that makes the book work with no network.
+
+* **Charts.** It writes one script into the site's ``_static``: the vega,
+  vega-lite and vega-embed libraries bundled by vl-convert (from PyPI, no CDN),
+  followed by a small loader that embeds every ``div.csmodels-chart`` written by
+  :func:`csmodels.charts.chart_html`. One concatenated file, because separate
+  files may load in any order. The bundle takes about 2 s to make, so it is
+  cached beside the build output, keyed on the library versions.
+* **Maths.** Sphinx loads MathJax from a CDN by default. The extension copies
+  MathJax 3 (from the PyPI package ``django-static-mathjax``, which has no
+  dependencies) into ``_static/mathjax`` and points ``mathjax_path`` at it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib.resources import files
+from pathlib import Path
+
+import altair as alt
+import vl_convert as vlc
+
+SCRIPT = "csmodels-charts.js"
+
+# Runs after the libraries: embeds each chart once, from its inert JSON.
+LOADER = r"""
+(function () {
+  "use strict";
+  function embed(div) {
+    if (div.getAttribute("data-embedded")) { return; }
+    div.setAttribute("data-embedded", "pending");
+    var holder = div.querySelector("script.csmodels-spec");
+    var payload = JSON.parse(holder.textContent);
+    var target = document.createElement("div");
+    div.appendChild(target);
+    window.vegaEmbed(target, payload.spec, payload.options).then(function () {
+      var fallback = div.querySelector(".csmodels-chart-fallback");
+      if (fallback) { fallback.remove(); }
+      div.setAttribute("data-embedded", "done");
+    }).catch(function (err) {
+      div.setAttribute("data-embedded", "failed");
+      var note = document.createElement("p");
+      note.className = "csmodels-chart-error";
+      note.textContent = "This chart could not be drawn: " + err;
+      div.appendChild(note);
+    });
+  }
+  function embedAll() {
+    document.querySelectorAll("div.csmodels-chart").forEach(embed);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", embedAll);
+  } else {
+    embedAll();
+  }
+})();
+"""
+
+
+def vega_lite_version() -> str:
+    """The Vega-Lite version Altair writes specs for, as vl-convert names it (``v6.4``)."""
+    major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
+    return f"v{major}.{minor}"
+
+
+def write_script(folder: Path) -> Path:
+    """Write (or reuse) the bundle + loader into ``folder``; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    version = vega_lite_version()
+    tag = f"vl-convert {vlc.__version__}, vega-lite {version}, altair {alt.__version__}"
+    path = folder / SCRIPT
+    if path.exists() and path.read_text(encoding="utf-8").startswith(f"/* {tag} */"):
+        return path
+    bundle = vlc.javascript_bundle(vl_version=version)
+    # The bundle declares top-level constants; a function scope keeps them private.
+    text = f"/* {tag} */\n(function () {{\n{bundle}\n}})();\n{LOADER}"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui")
+
+
+def write_mathjax(folder: Path) -> str:
+    """Copy the parts of MathJax 3 a page needs into ``folder/mathjax``; return the
+    script's path relative to ``_static``."""
+    source = Path(str(files("mathjax").joinpath("static/mathjax/es5")))
+    target = folder / "mathjax"
+    if not (target / MATHJAX_PARTS[0]).exists():
+        for part in MATHJAX_PARTS:
+            src, dst = source / part, target / part
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, dst)
+    return f"mathjax/{MATHJAX_PARTS[0]}"
+
+
+def _add_static(app, config) -> None:
+    folder = Path(app.outdir).parent / ".csmodels_static"
+    write_script(folder)
+    config.mathjax_path = write_mathjax(folder)
+    config.html_static_path.append(str(folder))
+
+
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    """sphinx-thebe 0.3 adds its inline config script twice under Sphinx 7; the second
+    copy re-declares a constant, a script error on every page. Keep the first of each."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        # inline scripts have filename None or "" depending on who added them
+        name = getattr(script, "filename", script) or ""
+        key = (str(name), tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+def setup(app):
+    from . import __version__
+
+    app.connect("config-inited", _add_static)
+    # late (priority 900), after the extensions that add the copies
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
+    app.add_js_file(SCRIPT)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,71 @@
+"""The ``csmodels metrics`` command against the library and the contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import csmodels as cs
+
+CONTRACT_KEYS = {"as_of", "nrr", "grr", "logo_churn", "gross_revenue_churn",
+                 "net_revenue_churn", "nps"}
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "csmodels", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_json_matches_the_library(sample_dir):
+    result = run("metrics", "--data", str(sample_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert CONTRACT_KEYS <= set(out)
+    expected = cs.metrics_summary(cs.load_company(sample_dir))
+    assert out == json.loads(json.dumps(expected))
+    assert out["as_of"] == str(cs.load_company(sample_dir).arr_monthly["month"].max())
+    for key in ("nrr", "grr", "logo_churn"):
+        assert isinstance(out[key], float) and 0 < out[key] < 2  # fractions, not percent
+
+
+def test_as_of_moves_the_figures(sample_dir):
+    last = json.loads(run("metrics", "--data", str(sample_dir), "--json").stdout)
+    earlier = json.loads(run("metrics", "--data", str(sample_dir), "--json",
+                             "--as-of", "2025-06").stdout)
+    assert earlier["as_of"] == "2025-06" and earlier["nrr"] != last["nrr"]
+    panel = cs.ArrPanel.from_frame(cs.load_company(sample_dir).arr_monthly)
+    assert earlier["nrr"] == pytest.approx(cs.retention(panel, "2025-06").nrr)
+
+
+def test_readable_table(sample_dir):
+    result = run("metrics", "--data", str(sample_dir))
+    assert result.returncode == 0
+    nrr = cs.metrics_summary(cs.load_company(sample_dir))["nrr"]
+    assert "Net revenue retention (NRR)" in result.stdout and f"{nrr:.1%}" in result.stdout
+
+
+def test_nps_is_null_without_responses(tmp_path):
+    (tmp_path / "arr_monthly.csv").write_text(
+        "account_id,month,arr\na,2023-01,100\na,2024-01,90\n", encoding="utf-8")
+    out = json.loads(run("metrics", "--data", str(tmp_path), "--json").stdout)
+    assert out["nps"] is None and out["grr"] == pytest.approx(0.9)
+    assert "n/a" in run("metrics", "--data", str(tmp_path)).stdout
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--as-of", "2025-13"], "not a month"),
+    (["--as-of", "1999-01"], "outside the data"),
+    (["--as-of", "2023-03"], "needs 12 months of history"),
+])
+def test_bad_arguments_exit_2(sample_dir, args, fragment):
+    result = run("metrics", "--data", str(sample_dir), "--json", *args)
+    assert result.returncode == 2 and fragment in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_and_version():
+    assert run("metrics", "--help").returncode == 0
+    assert cs.__version__ in run("--version").stdout

@@ -1,0 +1,15 @@
+"""The code passes ruff's checks (pyproject.toml holds the rules)."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_check():
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is installed by requirements.txt"
+    result = subprocess.run([ruff, "check", "csmodels", "tests", "data"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
