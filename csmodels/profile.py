@@ -33,6 +33,9 @@ class Profile:
     touch: str | None = None
     buyer: str | None = None
     product_led: bool = False
+    # Chapters' own settings; each chapter's module checks the entries it reads.
+    reporting_weights: dict | None = None  # reporting chapter: weight per criterion
+    self_assessment: dict | None = None  # collaboration chapter: practice -> score
 
 
 _CHOICES = {"funding_stage": STAGES, "touch": TOUCH, "buyer": BUYERS}
@@ -84,6 +87,9 @@ def _check(where: str, key: str, value) -> list[Problem]:
                         "signs or separators (e.g. 12500000).")]
     if key == "product_led" and not isinstance(value, bool):
         return [Problem(where, f"'product_led' is {value!r}.", "Use true or false.")]
+    if key in ("reporting_weights", "self_assessment") and not isinstance(value, dict):
+        return [Problem(where, f"'{key}' must be a list of 'name: value' lines, not {value!r}.",
+                        "Indent each entry under the key, e.g. '  incentive_purity: 2'.")]
     if key in ("company", "currency") and not isinstance(value, str):
         return [Problem(where, f"'{key}' is {value!r}.", "Give it as text.")]
     return []

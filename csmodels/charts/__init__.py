@@ -1,0 +1,26 @@
+"""The book's charts (Altair), one module per chapter, and the offline renderer.
+
+Every chart aggregates before it draws, so a page's weight does not grow with
+the reader's data, and is at most :data:`WIDTH` pixels wide.
+"""
+
+from ._render import EMBED_OPTIONS, WIDTH, chart_html, enable_renderer
+from .metrics import (
+    arr_bridge_chart,
+    cohort_heatmap,
+    health_outcome_chart,
+    nps_distribution_chart,
+    retention_trend_chart,
+)
+
+__all__ = [
+    "EMBED_OPTIONS",
+    "WIDTH",
+    "arr_bridge_chart",
+    "chart_html",
+    "cohort_heatmap",
+    "enable_renderer",
+    "health_outcome_chart",
+    "nps_distribution_chart",
+    "retention_trend_chart",
+]

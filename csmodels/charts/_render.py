@@ -1,0 +1,57 @@
+"""The renderer that lets the book's Altair charts draw offline.
+
+Altair's own HTML output loads vega, vega-lite and vega-embed from a CDN and puts
+the chart's data inside an inline script. The ``csmodels`` renderer instead
+writes the specification as inert JSON (``<script type="application/json">``,
+with ``<``, ``>`` and ``&`` escaped so no string in a reader's data can close the
+tag) inside a ``div.csmodels-chart``; the page script that
+:mod:`csmodels.sphinxext` adds to the site embeds every such div from one local
+bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+
+import altair as alt
+
+WIDTH = 520  # the book's text column is about 550 px wide
+EMBED_OPTIONS = {"actions": {"export": True, "source": False, "compiled": False,
+                             "editor": False}, "renderer": "svg"}
+
+
+def chart_html(spec: dict) -> str:
+    """The HTML the book's pages carry for one chart: a div holding inert JSON.
+
+    >>> out = chart_html({"title": "</script><script>alert(1)</script>"})
+    >>> "</script><script>" in out
+    False
+    """
+    payload = json.dumps({"spec": spec, "options": EMBED_OPTIONS}, sort_keys=True,
+                         ensure_ascii=False, allow_nan=False)
+    payload = (payload.replace("&", "\\u0026").replace("<", "\\u003c")
+               .replace(">", "\\u003e").replace("\u2028", "\\u2028")
+               .replace("\u2029", "\\u2029"))
+    chart_id = "csmodels-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+    title = spec.get("description", "chart")
+    return (
+        f'<div class="csmodels-chart" id="{chart_id}">'
+        f'<script type="application/json" class="csmodels-spec">{payload}</script>'
+        f'<p class="csmodels-chart-fallback">[{html.escape(str(title))}: this chart is drawn '
+        "by the book's page script.]</p></div>"
+    )
+
+
+def _render(spec: dict, **_: object) -> dict:
+    return {"text/html": chart_html(spec)}
+
+
+def enable_renderer() -> None:
+    """Make Altair render through :func:`chart_html` (call once per notebook)."""
+    if "csmodels" not in alt.renderers.names():
+        alt.renderers.register("csmodels", _render)
+    alt.renderers.enable("csmodels")
+
+
