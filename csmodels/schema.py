@@ -167,7 +167,6 @@ TABLES: dict[str, Table] = {
 # Pairs of date columns that must be in order: (table, earlier, later).
 DATE_ORDER: tuple[tuple[str, str, str], ...] = (
     ("onboarding", "contract_date", "first_value_date"),
-    ("onboarding", "contract_date", "kickoff_date"),
     ("onboarding", "kickoff_date", "go_live_date"),
     ("opportunities", "created_date", "close_date"),
     ("handoffs", "closed_won_date", "handoff_date"),

@@ -55,7 +55,8 @@ def second_company(tmp_path_factory) -> Path:
     onboarding, QBR, opportunity or handoff tables."""
     from csmodels.synth import CompanyShape, generate_company, write_company
 
-    shape = CompanyShape(n_initial_accounts=90, new_per_month=6, months=24, start="2022-07",
+    shape = CompanyShape(n_initial_accounts=90, new_accounts_per_month=6, months=24,
+                         start_month="2022-07",
                          tables=("accounts", "arr_monthly", "nps_responses", "usage_monthly"),
                          company="Second Test Co")
     tables = generate_company(shape, seed=7)
