@@ -3,7 +3,7 @@
 Numbers reach the prose through myst-nb's ``glue``. The chapters glue text that
 is already formatted (``104.2%``, ``n/a``), so a missing table gives a readable
 "n/a" instead of a build error, and strings from a reader's data are glued as
-plain text, which the page escapes.
+text (:class:`Text`), which the page escapes.
 """
 
 from __future__ import annotations
@@ -12,16 +12,19 @@ from .schema import TABLES
 
 
 class Text(str):
-    """A string whose repr is itself, so ``{glue:text}`` shows it without quotes.
+    """A string to glue as text (a figure already formatted, or a name from the data).
 
-    >>> repr(Text("Northwind <b>"))
-    'Northwind <b>'
+    myst-nb's ``{glue:text}`` reads back the glued value's repr with
+    :func:`ast.literal_eval`, so a ``str`` glued as itself round-trips exactly,
+    whatever characters it holds ("+32" stays "+32", "1,335" stays "1,335"),
+    and the page escapes it as text.
+
+    >>> import ast
+    >>> ast.literal_eval(repr(Text("1,335"))), ast.literal_eval(repr(Text("<b>'x'</b>")))
+    ('1,335', "<b>'x'</b>")
     """
 
     __slots__ = ()
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 def fmt(value, kind: str = "pct", currency: str = "USD", missing: str = "n/a") -> Text:
@@ -56,3 +59,19 @@ def missing_note(table: str) -> Text:
     return Text(f"This company's data folder has no {table} table, so this section is "
                 f"skipped. Add {table}.csv (columns {', '.join(spec.required_columns)}) to "
                 "compute it.")
+
+
+def table(frame, formats: dict[str, str] | None = None, index: bool = False):
+    """A DataFrame as an HTML table for a page: text escaped, no truncation, no row
+    numbers unless ``index``; ``formats`` maps a column to a format spec (``",.0f"``).
+
+    >>> import pandas as pd
+    >>> "&lt;b&gt;" in table(pd.DataFrame({"name": ["<b>x</b>"]})).data
+    True
+    """
+    from IPython.display import HTML
+
+    formatters = {col: (lambda v, spec=spec: "" if v != v else format(v, spec))
+                  for col, spec in (formats or {}).items()}
+    return HTML(frame.to_html(index=index, escape=True, na_rep="", border=0,
+                              formatters=formatters, classes="csmodels-table"))

@@ -167,10 +167,19 @@ def health_separation(company: Company, model: HealthModel | None = None,
     if n_churn and n_stay:
         rank_sum = ranked[~scores["churned"]].sum()
         auc = float((rank_sum - n_stay * (n_stay + 1) / 2) / (n_stay * n_churn))
+    return Separation(str(start), str(end), auc, len(scores), n_churn,
+                      _churn_by_band(scores, bands), scores)
+
+
+def _churn_by_band(scores: pd.DataFrame, bands: int) -> pd.DataFrame:
+    """Churn rate in equal-sized score bands, lowest scores first."""
+    columns = ["low", "high", "accounts", "churn_rate"]
+    if scores.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="band"), dtype=float)
     band = pd.qcut(scores["score"].rank(method="first"), q=min(bands, len(scores)),
                    labels=False)
     by_band = (scores.groupby(band)
                .agg(low=("score", "min"), high=("score", "max"), accounts=("score", "size"),
                     churn_rate=("churned", "mean")).reset_index(drop=True))
     by_band.index = pd.Index([f"band {i + 1}" for i in range(len(by_band))], name="band")
-    return Separation(str(start), str(end), auc, len(scores), n_churn, by_band, scores)
+    return by_band

@@ -14,14 +14,14 @@ WITH arr AS (
     SELECT account_id, strptime(month || '-01', '%Y-%m-%d')::DATE AS month, arr::DOUBLE AS arr
     FROM read_csv(?, header = true, all_varchar = true)
 ),
-asof AS (SELECT coalesce(?::DATE, max(month)) AS m FROM arr),
+as_of AS (SELECT coalesce(?::DATE, max(month)) AS m FROM arr),
 base AS (
     SELECT a.account_id, a.arr AS arr_then
-    FROM arr a, asof WHERE a.month = asof.m - INTERVAL 12 MONTH AND a.arr > 0
+    FROM arr a, as_of WHERE a.month = as_of.m - INTERVAL 12 MONTH AND a.arr > 0
 ),
 joined AS (
     SELECT b.arr_then, coalesce(n.arr, 0) AS arr_now
-    FROM base b LEFT JOIN (SELECT a.* FROM arr a, asof WHERE a.month = asof.m) n
+    FROM base b LEFT JOIN (SELECT a.* FROM arr a, as_of WHERE a.month = as_of.m) n
     USING (account_id)
 )
 SELECT sum(arr_now) / sum(arr_then) AS nrr,

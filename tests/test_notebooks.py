@@ -6,6 +6,7 @@ computes directly, so a page can never show a number the package disagrees with.
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def run_chapter(name: str, out: Path, **parameters) -> dict[str, str]:
         for output in cell.get("outputs", []):
             meta = output.get("metadata", {}).get("scrapbook")
             if meta:
-                glued[meta["name"]] = output["data"]["text/plain"]
+                # under papermill, glue prefixes the mime type with its own
+                data = output["data"]
+                plain = data.get(meta.get("mime_prefix", "") + "text/plain", data.get("text/plain"))
+                glued[meta["name"]] = ast.literal_eval(plain)  # as {glue:text} reads it
     return glued
 
 

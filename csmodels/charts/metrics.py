@@ -54,7 +54,7 @@ def retention_trend_chart(series: pd.DataFrame,
                       legend=alt.Legend(orient="bottom", title=None))
     lines = alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("as_of:O", title=None, axis=alt.Axis(labelAngle=-90)),
-        y=alt.Y("value:Q", title="Trailing 12-month retention", axis=alt.Axis(format="%"),
+        y=alt.Y("value:Q", title="Retention", axis=alt.Axis(format="%"),
                 scale=alt.Scale(zero=False)),
         color=color,
         tooltip=[alt.Tooltip("as_of:O", title="As of"), alt.Tooltip("metric:N", title="Metric"),
@@ -64,10 +64,12 @@ def retention_trend_chart(series: pd.DataFrame,
         bands = pd.DataFrame([{"metric": k, "low": lo, "high": hi,
                                "label": f"{k} benchmark {lo:.0%}-{hi:.0%}"}
                               for k, (lo, hi) in benchmarks.items()])
-        layers.insert(0, alt.Chart(bands).mark_rect(opacity=0.12).encode(
-            y="low:Q", y2="high:Q", color=color, tooltip=[alt.Tooltip("label:N", title="Band")]))
+        layers.insert(0, alt.Chart(bands).mark_rect(opacity=0.35, color="#bdbdbd").encode(
+            y="low:Q", y2="high:Q", tooltip=[alt.Tooltip("label:N", title="Benchmark")]))
+    months = int(series["lookback_months"].iloc[0]) if len(series) else 12
     return alt.layer(*layers, description="NRR and GRR over time").properties(
-        width=WIDTH, height=260, title="Net and gross revenue retention, trailing 12 months")
+        width=WIDTH, height=260,
+        title=f"Net and gross revenue retention, trailing {months} months")
 
 
 def cohort_heatmap(table: pd.DataFrame, measure: str = "revenue") -> alt.Chart:
@@ -78,7 +80,7 @@ def cohort_heatmap(table: pd.DataFrame, measure: str = "revenue") -> alt.Chart:
         x=alt.X("age:O", title="Months since the cohort started",
                 axis=alt.Axis(labelAngle=0, values=list(range(0, 48, 6)))),
         y=alt.Y("cohort:O", title="Start cohort"),
-        color=alt.Color("retention:Q", title=f"{measure.capitalize()} retained",
+        color=alt.Color("retention:Q", title="Retained",
                         scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="%")),
         tooltip=[alt.Tooltip("cohort:O", title="Cohort"),
                  alt.Tooltip("age:O", title="Months since start"),
