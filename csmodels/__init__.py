@@ -17,6 +17,17 @@ from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
 from .health import HealthModel, Separation, health_scores, health_separation
 from .io import Company, load_company
+from .lifetime import (
+    ShiftedBetaGeometric,
+    SurvivorCohorts,
+    capped_ltv,
+    ltv_by_horizon,
+    ltv_table,
+    published_sbg_examples,
+    simple_ltv,
+    simulate_survivors,
+    survivor_cohorts,
+)
 from .metrics import (
     ArrPanel,
     Compounded,
@@ -39,6 +50,15 @@ from .metrics import (
 )
 from .profile import Profile, default_profile_path, load_profile
 from .report import MetricSettings, metrics_summary
+from .revenue import (
+    RevenueBase,
+    arr_in_year,
+    bookings_equivalent,
+    project_revenue,
+    revenue_base_from_data,
+    revenue_layers,
+    sales_vs_cs,
+)
 
 __all__ = [
     "ArrPanel",
@@ -53,13 +73,19 @@ __all__ = [
     "Problem",
     "Profile",
     "Retention",
+    "RevenueBase",
     "Separation",
+    "ShiftedBetaGeometric",
+    "SurvivorCohorts",
     "TimeToValue",
     "__version__",
     "adoption_rate",
     "arr_bridge",
+    "arr_in_year",
     "arr_movements",
     "benchmark_for_acv",
+    "bookings_equivalent",
+    "capped_ltv",
     "cohort_retention",
     "compounded_monthly_retention",
     "cs_kpis",
@@ -69,13 +95,23 @@ __all__ = [
     "health_separation",
     "load_company",
     "load_profile",
+    "ltv_by_horizon",
+    "ltv_table",
     "metrics_summary",
     "nps",
+    "project_revenue",
+    "published_sbg_examples",
     "qbr_coverage",
     "reactivated_arr",
     "retention",
     "retention_benchmarks",
     "retention_series",
+    "revenue_base_from_data",
+    "revenue_layers",
+    "sales_vs_cs",
     "seat_utilisation",
+    "simple_ltv",
+    "simulate_survivors",
+    "survivor_cohorts",
     "time_to_value",
 ]

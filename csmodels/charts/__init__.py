@@ -5,6 +5,13 @@ the reader's data, and is at most :data:`WIDTH` pixels wide.
 """
 
 from ._render import EMBED_OPTIONS, WIDTH, chart_html, enable_renderer
+from .functions import (
+    ltv_horizon_chart,
+    retention_fit_chart,
+    revenue_base_chart,
+    revenue_base_explorer,
+    revenue_layers_chart,
+)
 from .metrics import (
     arr_bridge_chart,
     cohort_heatmap,
@@ -21,6 +28,11 @@ __all__ = [
     "cohort_heatmap",
     "enable_renderer",
     "health_outcome_chart",
+    "ltv_horizon_chart",
     "nps_distribution_chart",
+    "retention_fit_chart",
     "retention_trend_chart",
+    "revenue_base_chart",
+    "revenue_base_explorer",
+    "revenue_layers_chart",
 ]

@@ -1,0 +1,209 @@
+"""Charts of the functions chapter: the revenue base and lifetime value.
+
+Colours are the Okabe-Ito palette, safe for the common colour-vision
+deficiencies: blue for the installed base, green for its expansion, orange for
+new business. :func:`revenue_base_explorer` recomputes the projection in
+Vega-Lite transforms from a sequence of years, so its sliders work in a static
+page with no kernel.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..lifetime import ShiftedBetaGeometric
+from ..revenue import RevenueBase
+from ._render import WIDTH
+
+COMPONENTS = {"installed_kept": "Installed base kept", "expansion": "Expansion of the base",
+              "new_business": "New business"}
+COLOURS = ["#0072B2", "#009E73", "#E69F00"]
+COHORT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                  "#F0E442", "#000000"]
+
+# ARR at the end of year n in closed form, as a Vega expression template: "{a0}" is
+# today's ARR and "{n}" the year; nrr, b1 and growth are the sliders' signals.
+_ARR_N = ("{a0} * pow(nrr, {n}) + (abs(nrr - 1 - growth) < 1e-9"
+          " ? b1 * ({n}) * pow(nrr, ({n}) - 1)"
+          " : b1 * (pow(nrr, {n}) - pow(1 + growth, {n})) / (nrr - 1 - growth))")
+
+
+def _colour(field: str) -> alt.Color:
+    return alt.Color(f"{field}:N", sort=list(COMPONENTS.values()),
+                     scale=alt.Scale(domain=list(COMPONENTS.values()), range=COLOURS),
+                     legend=alt.Legend(orient="bottom", title=None))
+
+
+def _stack_tooltip(currency: str) -> list[alt.Tooltip]:
+    return [alt.Tooltip("year:O", title="Year"), alt.Tooltip("component:N", title="Part"),
+            alt.Tooltip("amount:Q", title=f"Amount ({currency})", format=",.0f"),
+            alt.Tooltip("arr:Q", title=f"ARR that year ({currency})", format=",.0f"),
+            alt.Tooltip("installed_share:Q", title="From the installed base", format=".1%")]
+
+
+def _stacked_bars(base: alt.Chart, currency: str) -> alt.LayerChart:
+    bars = base.mark_bar().encode(
+        x=alt.X("year:O", title="Years from today", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("amount:Q", stack="zero", title=f"ARR ({currency})", axis=alt.Axis(format="~s")),
+        color=_colour("component"), order=alt.Order("order:Q"),
+        tooltip=_stack_tooltip(currency))
+    labels = base.transform_filter("datum.order == 2").mark_text(dy=-6, fontSize=11).encode(
+        x="year:O", y=alt.Y("arr:Q"), text=alt.Text("installed_share:Q", format=".0%"),
+        tooltip=_stack_tooltip(currency))
+    return alt.layer(bars, labels)
+
+
+def revenue_base_chart(table: pd.DataFrame, currency: str = "USD") -> alt.LayerChart:
+    """Each projected year's ARR as installed base kept, its expansion and new business,
+    labelled with the installed base's share (from :func:`~csmodels.revenue.project_revenue`)."""
+    frame = table[table["year"] >= 1]
+    long = frame.melt(id_vars=["year", "arr", "installed_share"], value_vars=list(COMPONENTS),
+                      var_name="key", value_name="amount")
+    long["component"] = long["key"].map(COMPONENTS)
+    long["order"] = long["key"].map({k: i for i, k in enumerate(COMPONENTS)})
+    chart = _stacked_bars(alt.Chart(long.drop(columns="key")), currency)
+    return chart.properties(width=WIDTH, height=280, description="Revenue-base projection",
+                            title="Where each year's ARR comes from")
+
+
+def revenue_layers_chart(layers: pd.DataFrame, currency: str = "USD") -> alt.Chart:
+    """ARR by year, stacked by when its customers were won (from
+    :func:`~csmodels.revenue.revenue_layers`): the bottom layer is today's customers."""
+    frame = layers.copy()
+    frame["won"] = np.where(frame["layer"] == 0, "Today's customers",
+                            "Booked in year " + frame["layer"].astype(str))
+    frame["share"] = frame["arr"] / frame.groupby("year")["arr"].transform("sum")
+    later = [f"Booked in year {k}" for k in range(1, int(frame["layer"].max()) + 1)]
+    domain = ["Today's customers", *later]
+    return alt.Chart(frame, description="ARR by when customers were won").mark_bar().encode(
+        x=alt.X("year:O", title="Years from today", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("arr:Q", stack="zero", title=f"ARR ({currency})", axis=alt.Axis(format="~s")),
+        color=alt.Color("won:N", sort=domain, scale=alt.Scale(domain=domain, scheme="blues",
+                                                               reverse=True),
+                        legend=alt.Legend(orient="right", title=None)),
+        order=alt.Order("layer:Q"),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("won:N", title="Customers"),
+                 alt.Tooltip("arr:Q", title=f"ARR ({currency})", format=",.0f"),
+                 alt.Tooltip("share:Q", title="Share of the year's ARR", format=".1%")],
+    ).properties(width=WIDTH - 130, height=260,
+                 title="Each year's ARR by when its customers were won")
+
+
+def _slider(name: str, value: float, low: float, high: float, step: float,
+            label: str) -> alt.Parameter:
+    return alt.param(name=name, value=value, bind=alt.binding_range(
+        min=low, max=high, step=step, name=label))
+
+
+def revenue_base_explorer(params: RevenueBase, currency: str = "USD",
+                          max_years: int = 15) -> alt.LayerChart:
+    """The revenue-base projection with sliders for NRR, GRR, bookings, their growth
+    and the years shown, computed in the browser from ``params`` as the start
+    (retention rounded to 0.001 and bookings to the slider's step).
+
+    The transforms use the closed form ARR_n = ARR_0 r^n + B_1 (r^n - q^n) / (r - q)
+    (q = 1 + growth) and GRR is taken as at most NRR, so any slider setting is valid.
+    """
+    top = max(params.new_bookings * 3, params.starting_arr * 0.3, 1.0)
+    step = float(10 ** np.floor(np.log10(top / 200)))
+    sliders = [
+        _slider("nrr", round(params.nrr, 3), 0.6, 1.5, 0.001, "NRR (1 is 100%) "),
+        _slider("grr", round(params.grr, 3), 0.5, 1.0, 0.001, "GRR (at most NRR) "),
+        _slider("b1", float(round(params.new_bookings / step) * step), 0.0,
+                float(np.ceil(top / step) * step), step,
+                f"New bookings in year 1 ({currency}) "),
+        _slider("growth", round(params.bookings_growth, 2), -0.5, 0.5, 0.01,
+                "Bookings growth a year (0.1 is 10%) "),
+        _slider("horizon", min(params.years, max_years), 1, max_years, 1, "Years "),
+    ]
+    years = pd.DataFrame({"year": range(1, max_years + 1)})
+    a0 = repr(float(params.starting_arr))
+    base = alt.Chart(years).transform_filter("datum.year <= horizon").transform_calculate(
+        arr=_ARR_N.format(a0=a0, n="datum.year"), prev=_ARR_N.format(a0=a0, n="datum.year - 1"),
+        g="min(grr, nrr)",
+    ).transform_calculate(
+        installed_kept="datum.g * datum.prev", expansion="(nrr - datum.g) * datum.prev",
+        new_business="b1 * pow(1 + growth, datum.year - 1)",
+    ).transform_calculate(
+        installed_share="datum.arr > 0 ? (datum.arr - datum.new_business) / datum.arr : null",
+    ).transform_fold(list(COMPONENTS), as_=["key", "amount"]).transform_calculate(
+        order="datum.key == 'installed_kept' ? 0 : datum.key == 'expansion' ? 1 : 2",
+    ).transform_calculate(
+        component=f"[{', '.join(repr(v) for v in COMPONENTS.values())}][datum.order]")
+    chart = _stacked_bars(base, currency).add_params(*sliders)
+    return chart.properties(width=WIDTH, height=280,
+                            description="Revenue-base explorer with sliders",
+                            title="Try it: move the sliders below the chart")
+
+
+def ltv_horizon_chart(frame: pd.DataFrame, cap_years: int, currency: str = "USD") -> alt.LayerChart:
+    """Capped lifetime value against the cap, one line per churn measure (from
+    :func:`~csmodels.lifetime.ltv_by_horizon`), the uncapped formula as dashed rules
+    where it is finite, and the chapter's cap as a vertical rule."""
+    domain = list(dict.fromkeys(frame["measure"]))
+    colour = alt.Color("measure:N", sort=domain, scale=alt.Scale(
+        domain=domain, range=COHORT_COLOURS[:len(domain)]),
+        legend=alt.Legend(orient="bottom", title=None))
+    shown = frame.assign(formula_text=np.where(np.isfinite(frame["formula"]),
+                                               frame["formula"].map("{:,.0f}".format),
+                                               "infinite (the series diverges)"))
+    lines = alt.Chart(shown).mark_line(point=True).encode(
+        x=alt.X("years:Q", title="Years counted (the cap)"),
+        y=alt.Y("ltv:Q", title=f"Lifetime value ({currency})", axis=alt.Axis(format="~s")),
+        color=colour,
+        tooltip=[alt.Tooltip("measure:N", title="Churn measure"),
+                 alt.Tooltip("churn:Q", title="Churn a year", format=".1%"),
+                 alt.Tooltip("years:Q", title="Years counted"),
+                 alt.Tooltip("ltv:Q", title=f"Capped value ({currency})", format=",.0f"),
+                 alt.Tooltip("formula_text:N", title=f"Formula value ({currency})")])
+    finite = shown[np.isfinite(shown["formula"])].drop_duplicates("measure")
+    rules = alt.Chart(finite).mark_rule(strokeDash=[4, 4]).encode(
+        y="formula:Q", color=colour,
+        tooltip=[alt.Tooltip("measure:N", title="Churn measure"),
+                 alt.Tooltip("formula:Q", title=f"Formula value ({currency})", format=",.0f")])
+    cap = alt.Chart(pd.DataFrame({"years": [cap_years], "label": [f"cap: {cap_years} years"]})
+                    ).mark_rule(color="#555555").encode(
+        x="years:Q", tooltip=[alt.Tooltip("label:N", title="Chapter's cap")])
+    return alt.layer(lines, rules, cap).properties(
+        width=WIDTH, height=260, description="Lifetime value by horizon",
+        title="Lifetime value counted over more and more years")
+
+
+def retention_fit_chart(shares: pd.DataFrame, model: ShiftedBetaGeometric, horizon: int,
+                        period_label: str = "Years") -> alt.VConcatChart:
+    """Actual logo survival and retention rate of each cohort (points, from
+    :meth:`~csmodels.lifetime.SurvivorCohorts.survival_shares`) against the fitted
+    sBG model (line, projected to ``horizon`` periods)."""
+    periods = np.arange(horizon + 1)
+    fitted = pd.DataFrame({"period": periods, "share": model.survival(periods),
+                           "rate": np.r_[np.nan, model.retention_rate(periods[1:])],
+                           "series": "Fitted sBG model"})
+    actual = shares.sort_values(["cohort", "period"]).copy()
+    actual["rate"] = actual.groupby("cohort")["share"].transform(lambda s: s / s.shift())
+    actual["series"] = "Cohort " + actual["cohort"].astype(str)
+    domain = ["Fitted sBG model", *dict.fromkeys(actual["series"])]
+    colour = alt.Color("series:N", sort=domain, scale=alt.Scale(
+        domain=domain, range=["#000000", *COHORT_COLOURS[:len(domain) - 1]]),
+        legend=alt.Legend(orient="bottom", title=None, columns=2))
+    x = alt.X("period:Q", title=f"{period_label} since start", scale=alt.Scale(domain=[0, horizon]),
+              axis=alt.Axis(tickMinStep=1, format="d"))
+
+    def panel(field: str, title: str, data_actual: pd.DataFrame, data_fit: pd.DataFrame):
+        tips = [alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("period:Q", title=f"{period_label} since start"),
+                alt.Tooltip(f"{field}:Q", title=title, format=".1%")]
+        line = alt.Chart(data_fit).mark_line().encode(x=x, y=alt.Y(
+            f"{field}:Q", title=title, axis=alt.Axis(format="%"),
+            scale=alt.Scale(zero=field == "share")), color=colour, tooltip=tips)
+        points = alt.Chart(data_actual).mark_point(filled=True, size=70).encode(
+            x=x, y=f"{field}:Q", color=colour,
+            tooltip=[*tips, alt.Tooltip("accounts:Q", title="Accounts")])
+        return alt.layer(line, points).properties(width=WIDTH, height=180)
+
+    survival = panel("share", "Still customers", actual, fitted)
+    rate = panel("rate", "Renewed that period", actual.dropna(subset=["rate"]),
+                 fitted.dropna(subset=["rate"]))
+    return alt.vconcat(survival, rate, description="Fitted vs actual retention").properties(
+        title="Logo retention: the cohorts (points) and the fitted model (line)")
