@@ -143,15 +143,16 @@ class Separation:
 
 def health_separation(company: Company, model: HealthModel | None = None,
                       as_of: str | pd.Period | None = None, horizon: int = 6,
-                      bands: int = 5) -> Separation:
+                      bands: int = 5, panel: ArrPanel | None = None) -> Separation:
     """Score every account paying ``horizon`` months before ``as_of``; check who churned.
 
     An account *churned* if its ARR in ``as_of`` is 0. ``auc`` is the probability
     that a random stayer scored higher than a random churner (0.5 is no better than
     chance, 1 is perfect; ties count half). ``by_band`` gives the churn rate in
-    each of ``bands`` equal-sized score bands, lowest first.
+    each of ``bands`` equal-sized score bands, lowest first. Pass ``panel`` when
+    the caller has already built it from ``company.arr_monthly``.
     """
-    panel = ArrPanel.from_frame(company.arr_monthly)
+    panel = panel or ArrPanel.from_frame(company.arr_monthly)
     end = resolve_as_of(panel, as_of)
     if horizon < 1:
         raise ParameterError(f"The horizon must be at least 1 month, not {horizon}.")

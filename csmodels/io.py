@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataError, Problem
+from .fastpath import read_clean_table
 from .schema import DATE_ORDER, TABLES, Column, Table
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -96,6 +97,11 @@ def load_company(folder: str | Path) -> Company:
     for table in TABLES.values():
         path = _find_table_file(folder, table, problems)
         if path is None:
+            continue
+        clean = read_clean_table(path, table) if path.suffix == ".csv" else None
+        if clean is not None:  # the fast path; anything unusual takes the general one below
+            tables[table.name], present = clean
+            absent[table.name] = tuple(c.name for c in table.columns if c.name not in present)
             continue
         raw = _read_raw(path, problems)
         if raw is None:
@@ -284,7 +290,8 @@ def _parse_month(text: pd.Series, column: Column):
 
 
 def _parse_date(text: pd.Series, column: Column):
-    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    # one unit whatever the values (pandas infers seconds for an all-blank column)
+    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
     bad = dates.isna() | ~dates.dt.year.between(_FIRST_YEAR, _LAST_YEAR)
     return dates.where(~bad), bad, (
         f"real dates written YYYY-MM-DD between {_FIRST_YEAR} and {_LAST_YEAR}")

@@ -87,8 +87,9 @@ class ArrPanel:
 
 
 def _ordinal(months: pd.Series) -> np.ndarray:
-    """Months as consecutive integers (year * 12 + month)."""
-    return (months.dt.year * 12 + months.dt.month - 1).to_numpy(dtype="int64")
+    """Months as consecutive integers (months since 1970-01: the period's own ordinal,
+    read directly rather than through ``.dt.year``, which costs seconds at 10M rows)."""
+    return np.asarray(months.array.asi8, dtype="int64")
 
 
 def resolve_as_of(panel: ArrPanel, as_of: str | pd.Period | None) -> pd.Period:

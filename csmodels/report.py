@@ -102,7 +102,8 @@ def _optional(company: Company, table: str, compute):
 def _health_auc(company, month, settings, health, panel) -> float | None:
     if panel.column(month) < settings.health_horizon_months:
         return None
-    return health_separation(company, health, month, settings.health_horizon_months).auc
+    return health_separation(company, health, month, settings.health_horizon_months,
+                             panel=panel).auc
 
 
 def _clean(value):
