@@ -63,7 +63,87 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--json", action="store_true",
                          help="print one JSON object (ratios as fractions) instead of a table")
     metrics.set_defaults(run=_run_metrics)
+    _add_rerun_commands(commands)
     return parser
+
+
+def _add_rerun_commands(commands) -> None:
+    """``rerun``, ``book`` and ``mapping-template``: the book on the reader's company."""
+    rerun = commands.add_parser(
+        "rerun", help="one chapter on your data: executed notebook and HTML page",
+        description="Execute one chapter on the company in a data folder and build its page. "
+        "Writes OUT/CHAPTER.ipynb, the page's site in OUT/html and OUT/index.html.")
+    rerun.add_argument("chapter", metavar="CHAPTER",
+                       help="functions, reporting, maturity, collaboration or metrics")
+    rerun.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                       metavar=("NAME", "VALUE"),
+                       help="set a chapter parameter; VALUE is read as a Python literal "
+                       "(0.1, None, {'a': 1}) or else as text, never run as code")
+    book = commands.add_parser(
+        "book", help="the whole book on your data, as an offline site",
+        description="Execute every chapter on the company in a data folder and build the "
+        "whole book as a site that opens offline (OUT/index.html).")
+    for command, run in ((rerun, _run_rerun), (book, _run_book)):
+        command.add_argument("--data", required=True, metavar="DIR",
+                             help="folder with arr_monthly (and a mapping.yml for exports)")
+        command.add_argument("--profile", metavar="FILE",
+                             help="a profile.yml (default: the one in --data, if any)")
+        command.add_argument("--out", required=True, metavar="DIR",
+                             help="output folder; must be new or empty unless --force")
+        command.add_argument("--force", action="store_true",
+                             help="replace the contents of a non-empty --out")
+        command.add_argument("--book", metavar="DIR", help=argparse.SUPPRESS)
+        command.set_defaults(run=run)
+    template = commands.add_parser(
+        "mapping-template", help="write a mapping.yml template for a folder of exports",
+        description="Match the files and columns of a folder of exports to the canonical "
+        "tables and write a mapping.yml to check, complete and save in the data folder.")
+    template.add_argument("--data", required=True, metavar="DIR", help="the folder of exports")
+    template.add_argument("--out", required=True, metavar="FILE",
+                          help="where to write the template (- for the screen)")
+    template.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    template.set_defaults(run=_run_mapping_template)
+
+
+def _run_rerun(args: argparse.Namespace) -> int:
+    from .rerun import parse_value, rerun_chapter
+
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+    out = rerun_chapter(args.chapter, args.data, args.out, args.profile, parameters,
+                        args.force, args.book)
+    print(f"{out}/index.html")
+    return 0
+
+
+def _run_book(args: argparse.Namespace) -> int:
+    from .rerun import build_book
+
+    out = build_book(args.data, args.out, args.profile, args.force, args.book)
+    print(f"{out}/index.html")
+    return 0
+
+
+def _run_mapping_template(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .exceptions import DataError, Problem
+    from .io import mapping_template
+
+    if not Path(args.data).is_dir():
+        raise DataError([Problem(args.data, "The data folder does not exist.",
+                                 "Give the folder that holds your exports.")])
+    text = mapping_template(args.data)
+    if args.out == "-":
+        print(text, end="")
+        return 0
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise DataError([Problem(str(out), "The file exists.", "Give another --out, or "
+                                 "--force to overwrite it.")])
+    out.write_text(text, encoding="utf-8")
+    print(f"Wrote {out}: check it, fill in what it could not find, save it as mapping.yml "
+          "in the data folder.")
+    return 0
 
 
 def _run_metrics(args: argparse.Namespace) -> int:

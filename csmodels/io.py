@@ -4,12 +4,22 @@
 either returns a :class:`Company` of clean, typed tables or raises one
 :class:`~csmodels.exceptions.DataError` listing every problem (file, column, rows
 and what to do). It only ever reads: the folder is never written to.
+
+A folder with a ``mapping.yml`` (:mod:`csmodels.exports`) is read as real exports:
+the reader's file and column names, any common delimiter and encoding, dates,
+months and amounts in common formats, MRR instead of ARR. Without one, files must
+be in the canonical format, and clean CSV files take the fast path.
+
+:func:`neutralise_formulas` is the one helper every CSV or spreadsheet the package
+writes goes through, so no cell it writes can run as a spreadsheet formula.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import exports
 from .exceptions import DataError, Problem
 from .fastpath import read_clean_table
 from .schema import DATE_ORDER, TABLES, Column, Table
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # what a mapping file may name besides these
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 # Dates outside this window are typing errors, not customers.
@@ -91,21 +103,28 @@ def load_company(folder: str | Path) -> Company:
         what = "does not exist" if not folder.exists() else "is a file, not a folder"
         raise DataError([Problem(str(folder), f"The data folder {what}.",
                                  "Give the folder that holds arr_monthly.csv.")])
+    mapping = exports.load_mapping(folder)
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     absent: dict[str, tuple[str, ...]] = {}
     for table in TABLES.values():
-        path = _find_table_file(folder, table, problems)
+        options = mapping.for_table(table.name) if mapping else None
+        path = (_mapped_file(folder, table, options, problems) if options and options.file
+                else _find_table_file(folder, table, problems))
         if path is None:
             continue
-        clean = read_clean_table(path, table) if path.suffix == ".csv" else None
+        clean = read_clean_table(path, table) if path.suffix == ".csv" and not mapping else None
         if clean is not None:  # the fast path; anything unusual takes the general one below
             tables[table.name], present = clean
             absent[table.name] = tuple(c.name for c in table.columns if c.name not in present)
             continue
-        raw = _read_raw(path, problems)
+        raw = _read_raw(path, problems, options)
         if raw is None:
             continue
+        if options is not None:
+            raw = _apply_mapping(raw, table, options, path, problems)
+            if raw is None:
+                continue
         parsed = _check_table(raw, table, path, problems)
         if parsed is not None:
             tables[table.name] = parsed
@@ -148,15 +167,42 @@ def _find_table_file(folder: Path, table: Table, problems: list[Problem]) -> Pat
     return path
 
 
-def _read_raw(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+def _mapped_file(folder: Path, table: Table, options: exports.TableMapping,
+                 problems: list[Problem]) -> Path | None:
+    """The file mapping.yml names for ``table``: inside the folder, and there."""
+    where = str(folder / exports.MAPPING_FILE)
+    path = folder / options.file
+    inside = folder.resolve() in path.resolve().parents
+    if not inside or path.suffix.lower() not in SUFFIXES + TEXT_SUFFIXES:
+        problems.append(Problem(where, f"tables.{table.name}.file is {options.file!r}.",
+                                "Name a .csv, .tsv, .txt, .xlsx or .parquet file in the data "
+                                "folder itself."))
+        return None
+    if not path.is_file():
+        problems.append(Problem(where, f"tables.{table.name}.file names {options.file!r}, "
+                                "which is not in the data folder.",
+                                "Correct the file name (it is case-sensitive)."))
+        return None
+    return path
+
+
+def _read_raw(path: Path, problems: list[Problem],
+              options: exports.TableMapping | None = None) -> pd.DataFrame | None:
     """The file's cells as stripped strings (blank for missing), or None on failure."""
+    suffix = path.suffix.lower()
     try:
-        if path.suffix == ".csv":
-            frame = _read_csv(path)
-        elif path.suffix == ".parquet":
+        if suffix == ".parquet":
             frame = pd.read_parquet(path).astype("string").fillna("")
+        elif suffix == ".xlsx":
+            sheet = options.sheet if options and options.sheet is not None else 0
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=sheet)
+        elif options is not None:
+            frame = exports.read_text_table(path, options)
         else:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            frame = _read_csv(path)
+    except exports.Unreadable as err:
+        problems.append(Problem(str(path), err.message, err.hint))
+        return None
     except _Unreadable as err:
         problems.append(Problem(str(path), err.message, err.hint))
         return None
@@ -196,7 +242,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
                             skip_blank_lines=True)
     except UnicodeDecodeError as err:
         raise _Unreadable(f"The file is not UTF-8 text (byte {err.start} cannot be read).",
-                          "Save it as 'CSV UTF-8' (in Excel: Save As, CSV UTF-8).") from None
+                          "Save it as 'CSV UTF-8' (in Excel: Save As, CSV UTF-8), or add a "
+                          "mapping.yml to the folder (csmodels mapping-template).") from None
     except pd.errors.ParserError as err:
         raise _Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
                           "Check quoting and the number of fields on that line.") from None
@@ -207,7 +254,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         delimiter = _guess_other_delimiter(head)
         if delimiter:
             raise _Unreadable(f"The columns are separated by {delimiter}, not by commas.",
-                              "Export the table again with comma separators.")
+                              "Export the table again with comma separators, or add a "
+                              "mapping.yml to the folder (csmodels mapping-template).")
     return frame
 
 
@@ -220,6 +268,59 @@ def _guess_other_delimiter(head: bytes) -> str | None:
 def _short(err: Exception, limit: int = 160) -> str:
     text = " ".join(str(err).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------- exports
+
+
+def canonical_name(header: str) -> str:
+    """A header as a canonical column name would be written.
+
+    >>> canonical_name(" Account ID "), canonical_name("Contract-Start")
+    ('account_id', 'contract_start')
+    """
+    return "_".join(re.split(r"[\s\-_.]+", header.strip().lower())).strip("_")
+
+
+def _apply_mapping(raw: pd.DataFrame, table: Table, options: exports.TableMapping, path: Path,
+                   problems: list[Problem]) -> pd.DataFrame | None:
+    """Rename the reader's columns to the canonical ones and normalise their cells."""
+    theirs = {str(v).strip().lower(): k for k, v in options.columns.items()}
+    missing = [v for v in options.columns.values() if v.strip().lower() not in raw.columns]
+    for name in missing:
+        problems.append(Problem(str(path), f"mapping.yml names a column {name!r} this file "
+                                "does not have.", "Its columns are: "
+                                + ", ".join(map(repr, raw.columns)) + "."))
+    renamed = raw.rename(columns=lambda c: theirs.get(c, canonical_name(c)))
+    if missing or renamed.columns.duplicated().any():
+        if not missing:
+            problems.append(Problem(str(path), "Two columns map to the same canonical name.",
+                                    "Map each column once in mapping.yml."))
+        return None
+    try:
+        for column in table.columns:
+            if column.name in renamed.columns:
+                renamed[column.name] = _normalise(renamed[column.name], column, table, options,
+                                                  path)
+    except DataError as err:
+        problems.extend(err.problems)
+        return None
+    return renamed
+
+
+def _normalise(text: pd.Series, column: Column, table: Table, options: exports.TableMapping,
+               path: Path) -> pd.Series:
+    if column.kind == "date":
+        return exports.normalise_dates(text, options.date_order, str(path), column.name)
+    if column.kind == "month":
+        return exports.normalise_months(text, options.date_order, str(path), column.name)
+    if column.kind == "amount":
+        mrr = options.amounts_are_mrr and table.name == "arr_monthly"
+        return exports.normalise_amounts(text, options.decimal, 12.0 if mrr else 1.0)
+    if column.kind == "count":
+        return exports.normalise_amounts(text, options.decimal).str.replace(
+            r"\.0$", "", regex=True)
+    return text
 
 
 # -------------------------------------------------------------------------- tables
@@ -391,3 +492,159 @@ def iter_table_files(folder: str | Path) -> Iterator[Path]:
     folder = Path(folder)
     for name in TABLES:
         yield from (p for p in (folder / f"{name}{s}" for s in SUFFIXES) if p.is_file())
+
+
+# ------------------------------------------------------------------ fingerprints, writing
+
+
+def folder_fingerprint(folder: str | Path) -> str:
+    """A sha256 over every file's relative path and bytes: the same data, the same print.
+
+    >>> len(folder_fingerprint("data/sample"))
+    64
+    """
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A text cell a spreadsheet will not run: a leading = + - @ tab or CR gets a quote.
+
+    >>> safe_cell("=HYPERLINK(1)"), safe_cell("-x"), safe_cell("Acme"), safe_cell(-5)
+    ("'=HYPERLINK(1)", "'-x", 'Acme', -5)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and headers) pass through :func:`safe_cell`;
+    numbers stay numbers, so negative amounts are untouched. Use it before every
+    ``to_csv`` or ``to_excel`` of data a reader may open in a spreadsheet.
+
+    >>> neutralise_formulas(pd.DataFrame({"n": ["=1+1", "ok"], "x": [-1, 2]}))["n"].tolist()
+    ["'=1+1", 'ok']
+    """
+    out = frame.copy()
+    out.columns = [safe_cell(c) for c in out.columns]
+    for name in out.columns:
+        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
+            out[name] = out[name].map(safe_cell, na_action="ignore")
+    return out
+
+
+# ---------------------------------------------------------------- mapping template
+
+# Headers exports often use for a canonical column (after canonical_name).
+_SYNONYMS = {"customer_id": "account_id", "account": "account_id", "id": "account_id",
+             "account_name": "name", "customer_name": "name", "company": "name",
+             "mrr": "arr", "period": "month", "seats": "licensed_seats", "stage": "status",
+             "created": "created_date", "how_likely_to_recommend": "score", "nps": "score"}
+
+
+def _headers(path: Path) -> tuple[list[str], pd.DataFrame]:
+    """A file's header names as written, and its first rows as text."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame = pd.read_parquet(path).head(200).astype("string")
+    elif suffix == ".xlsx":
+        frame = pd.read_excel(path, dtype=str, nrows=200)
+    else:
+        frame = exports.read_text_table(path, exports.TableMapping())
+    return [str(c) for c in frame.columns], frame
+
+
+def _guess_columns(headers: list[str], table: Table) -> dict[str, str]:
+    """canonical -> header, by canonical spelling first, then by synonym."""
+    found: dict[str, str] = {}
+    names = {c.name for c in table.columns}
+    for header in headers:
+        key = canonical_name(header)
+        key = key if key in names else _SYNONYMS.get(key, key)
+        if key in names and key not in found:
+            found[key] = header
+    for header in headers:  # then "Response Date" for date, "Month Start" for month
+        tokens = set(canonical_name(header).split("_"))
+        for name in sorted(names - set(found)):
+            if set(name.split("_")) <= tokens and header not in found.values():
+                found[name] = header
+    return found
+
+
+def mapping_template(folder: str | Path) -> str:
+    """A ``mapping.yml`` for ``folder``, each table matched to the file whose headers
+    fit it best; check it, fill in what it could not tell and save it in the folder.
+
+    >>> "amounts_are_mrr: true" in mapping_template("data/messy_export")
+    True
+    """
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file()
+                   and p.suffix.lower() in SUFFIXES + TEXT_SUFFIXES)
+    read = {}
+    for path in files:
+        try:
+            read[path] = _headers(path)
+        except (exports.Unreadable, ValueError, OSError, ImportError):
+            continue  # the loader explains unreadable files; the template skips them
+    lines = ["# csmodels column mapping: save as mapping.yml in the data folder.",
+             "encoding: auto        # auto, utf-8, utf-16, cp1252, latin-1",
+             "delimiter: auto       # auto, \",\", \";\", tab, \"|\"",
+             f"decimal: \"{_guess_decimal(read)}\"          # decimal separator of amounts",
+             "date_order: auto      # dmy (31/01/2024) or mdy (01/31/2024); auto decides from "
+             "the data and stops if it cannot", "", "tables:"]
+    used: set[Path] = set()
+    for table in TABLES.values():
+        lines += _template_entry(table, read, used)
+    return "\n".join(lines) + "\n"
+
+
+def _template_entry(table: Table, read: dict, used: set[Path]) -> list[str]:
+    scores = {p: (len(_guess_columns(h, table)), difflib.SequenceMatcher(
+        None, canonical_name(p.stem), table.name).ratio()) for p, (h, _) in read.items()
+        if p not in used}
+    best = max(scores, key=scores.get, default=None)
+    matched = _guess_columns(read[best][0], table) if best else {}
+    if best is None or not set(table.required_columns) <= set(matched):
+        return [f"  # {table.name}: no file found with its columns "
+                f"({', '.join(table.required_columns)})"]
+    used.add(best)
+    lines = [f"  {table.name}:", f"    file: {yaml_text(best.name)}"]
+    if table.name == "arr_monthly" and canonical_name(matched["arr"]) == "mrr":
+        lines.append("    amounts_are_mrr: true   # ARR = 12 x MRR")
+    lines.append("    columns:")
+    for column in table.columns:
+        if column.name in matched:
+            lines.append(f"      {column.name}: {yaml_text(matched[column.name])}")
+        else:
+            lines.append(f"      # {column.name}:   ({column.meaning}) not found")
+    return lines
+
+
+def yaml_text(text: str) -> str:
+    """``text`` as a YAML scalar on one line (quoted when it needs to be)."""
+    import yaml
+
+    return yaml.safe_dump(text, default_style=None, width=10_000).strip().removesuffix("\n...")
+
+
+def _guess_decimal(read: dict) -> str:
+    """``,`` when amounts look like 1.234,50 or 12,5; else ``.``."""
+    comma = re.compile(r"[^\d]*\d{1,3}(\.\d{3})*,\d{1,2}[^\d]*")
+    for headers, frame in read.values():
+        for header in headers:
+            if canonical_name(header) in ("arr", "mrr", "amount"):
+                values = frame[header].dropna().astype(str).head(50)
+                if len(values) and values.str.fullmatch(comma.pattern).mean() > 0.5:
+                    return ","
+    return "."

@@ -1,0 +1,342 @@
+"""Real exports: the column-mapping file and the parsing of messy cells.
+
+A CRM or billing system rarely exports the canonical tables of
+:mod:`csmodels.schema`. A ``mapping.yml`` in the data folder says how the
+reader's files differ: which file holds which table, which column is which,
+the delimiter, encoding, decimal separator and date order, and whether amounts
+are monthly (MRR) rather than annual (ARR). With a mapping file present,
+:func:`csmodels.io.load_company` reads the files through this module; without
+one it expects the canonical format exactly (and the fast path applies).
+
+Every helper here turns text into the canonical *text* form (``YYYY-MM``,
+``YYYY-MM-DD``, ``1234.5``) once per distinct value; the canonical parsers in
+:mod:`csmodels.io` then check the result, so a value this module cannot read
+is reported with its row, never guessed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .exceptions import DataError, Problem
+from .schema import TABLES
+
+MAPPING_FILE = "mapping.yml"
+ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252", "latin-1")
+DELIMITERS = {"auto": None, ",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
+DATE_ORDERS = ("auto", "dmy", "mdy")
+# Bytes cp1252 leaves undefined: a file holding them is neither UTF-8 nor cp1252.
+_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """How one of the reader's files maps to a canonical table."""
+
+    file: str | None = None
+    sheet: str | int | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> reader's name
+    amounts_are_mrr: bool = False
+    encoding: str = "auto"
+    delimiter: str = "auto"
+    decimal: str = "."
+    date_order: str = "auto"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A data folder's ``mapping.yml``: defaults plus one :class:`TableMapping` per table."""
+
+    tables: dict[str, TableMapping] = field(default_factory=dict)
+    defaults: TableMapping = field(default_factory=TableMapping)
+
+    def for_table(self, name: str) -> TableMapping:
+        return self.tables.get(name, self.defaults)
+
+
+_OPTIONS = {"encoding": ENCODINGS, "delimiter": tuple(DELIMITERS), "decimal": (".", ","),
+            "date_order": DATE_ORDERS}
+
+
+def load_mapping(folder: Path) -> Mapping | None:
+    """The folder's ``mapping.yml`` checked, or ``None`` when there is none.
+
+    >>> load_mapping(Path("data/messy_export")).for_table("arr_monthly").amounts_are_mrr
+    True
+    """
+    path = Path(folder) / MAPPING_FILE
+    if not path.is_file():
+        return None
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise DataError([Problem(str(path), f"The mapping is not valid YAML ({_short(err)}).",
+                                 "Fix it; csmodels mapping-template writes a valid one.")]
+                        ) from None
+    if not isinstance(raw, dict):
+        raise DataError([Problem(str(path), "The mapping must be 'key: value' lines.",
+                                 "See data/messy_export/mapping.yml for an example.")])
+    problems: list[Problem] = []
+    defaults = _table_mapping(raw, TableMapping(), str(path), "", problems, top=True)
+    tables = {}
+    for name, entry in (raw.get("tables") or {}).items():
+        if name not in TABLES:
+            problems.append(Problem(str(path), f"Unknown table '{name}' under tables.",
+                                    f"The tables are: {', '.join(TABLES)}."))
+        elif not isinstance(entry, dict):
+            problems.append(Problem(str(path), f"tables.{name} must hold 'key: value' lines.",
+                                    "Indent file:, columns: and so on under it."))
+        else:
+            tables[name] = _table_mapping(entry, defaults, str(path), f"tables.{name}.",
+                                          problems, table=name)
+    if problems:
+        raise DataError(problems)
+    return Mapping(tables=tables, defaults=defaults)
+
+
+def _table_mapping(raw: dict, base: TableMapping, where: str, prefix: str,
+                   problems: list[Problem], top: bool = False,
+                   table: str | None = None) -> TableMapping:
+    """One table's entry (or the top-level defaults), checked key by key."""
+    allowed = set(_OPTIONS) | ({"tables"} if top else {"file", "sheet", "columns",
+                                                        "amounts_are_mrr"})
+    for key in raw:
+        if key not in allowed:
+            problems.append(Problem(where, f"Unknown key '{prefix}{key}'.",
+                                    f"The keys here are: {', '.join(sorted(allowed))}."))
+    values = {k: str(raw[k]) if raw[k] is not None else "auto" for k in _OPTIONS if k in raw}
+    for key, value in values.items():
+        if value not in _OPTIONS[key]:
+            problems.append(Problem(where, f"'{prefix}{key}' is {value!r}.",
+                                    f"Use one of: {', '.join(map(repr, _OPTIONS[key]))}."))
+    out = replace(base, **values)
+    if top:
+        return out
+    columns = raw.get("columns") or {}
+    if not isinstance(columns, dict):
+        problems.append(Problem(where, f"'{prefix}columns' must map canonical names to yours.",
+                                "Write lines like '  account_id: Account ID'."))
+        columns = {}
+    known = {c.name for c in TABLES[table].columns}
+    for name in columns:
+        if name not in known:
+            problems.append(Problem(where, f"'{prefix}columns' names '{name}', which {table} "
+                                    "does not have.", f"Its columns are: {', '.join(known)}."))
+    mrr = raw.get("amounts_are_mrr", False)
+    if not isinstance(mrr, bool):
+        problems.append(Problem(where, f"'{prefix}amounts_are_mrr' is {mrr!r}.",
+                                "Use true or false."))
+    return replace(out, file=raw.get("file"), sheet=raw.get("sheet"), amounts_are_mrr=mrr is True,
+                   columns={str(k): str(v) for k, v in columns.items() if v is not None})
+
+
+def _short(err: Exception, limit: int = 160) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------- text files
+
+
+class Unreadable(Exception):
+    """A file that cannot be read as it is; ``message`` and ``hint`` for a Problem."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def decode(data: bytes, encoding: str = "auto") -> str:
+    """The file's text, detecting UTF-8 (with or without BOM), UTF-16 and cp1252.
+
+    >>> decode("Café".encode("cp1252")), decode("\\ufeffa;b".encode("utf-16-le"))
+    ('Café', 'a;b')
+    """
+    if encoding != "auto":
+        try:
+            return data.decode({"utf-8": "utf-8-sig"}.get(encoding, encoding))
+        except UnicodeDecodeError as err:
+            raise Unreadable(f"The file is not {encoding} text (byte {err.start}).",
+                             "Correct 'encoding' in mapping.yml, or use auto.") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if _CP1252_HOLES.isdisjoint(data):
+        return data.decode("cp1252")
+    raise Unreadable("csmodels cannot tell this file's encoding (it is neither UTF-8, UTF-16 "
+                     "nor Windows-1252).", "Save it as 'CSV UTF-8', or set 'encoding' in "
+                     "mapping.yml (for example latin-1).")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter (``, ; tab |``) that splits the first lines into the same number
+    of fields, preferring the most fields; an error when two fit equally well.
+
+    >>> sniff_delimiter("Account ID;Month;MRR\\nA1;2024-01;1,5\\n")
+    ';'
+    """
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    fits = {}
+    for delimiter in (",", ";", "\t", "|"):
+        counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
+        if len(counts) == 1 and counts.pop() > 1:
+            fits[delimiter] = len(next(csv.reader(lines[:1], delimiter=delimiter)))
+    if not fits:
+        return ","  # one column, or ragged rows the CSV reader will point at
+    best = max(fits.values())
+    winners = [d for d, n in fits.items() if n == best]
+    if len(winners) > 1:
+        names = " and ".join(repr(d) for d in winners)
+        raise Unreadable(f"csmodels cannot tell the delimiter: {names} both split the rows "
+                         "evenly.", "Set 'delimiter' in mapping.yml.")
+    return winners[0]
+
+
+def read_text_table(path: Path, options: TableMapping) -> pd.DataFrame:
+    """A delimited text file as a frame of strings, encoding and delimiter detected."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise Unreadable("The file is empty.", "Export the table again, with its header row.")
+    text = decode(data, options.encoding)
+    if "\x00" in text:
+        raise Unreadable("This is not a text file (it holds binary data).",
+                         "Export the table as CSV (UTF-8).")
+    delimiter = DELIMITERS[options.delimiter] or sniff_delimiter(text)
+    try:
+        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                           skip_blank_lines=True, engine="python")
+    except (pd.errors.ParserError, csv.Error) as err:
+        raise Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
+                         "Check quoting and the number of fields on that line.") from None
+
+
+# ------------------------------------------------------------------------------ cells
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_XYY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_NAME = re.compile(r"([A-Za-z]{3,9})\.?[\s-]+(\d{4})")
+_MONTH_NUM = re.compile(r"(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4})")
+_CURRENCY = re.compile(r"^(?:[A-Z]{3}|[$€£¥])\s*|\s*(?:[A-Z]{3}|[$€£¥])$")
+
+
+def _per_distinct(text: pd.Series, convert) -> pd.Series:
+    """``convert`` applied once per distinct value (exports repeat values a lot)."""
+    distinct = pd.unique(text)
+    lookup = dict(zip(distinct, (convert(v) for v in distinct), strict=True))
+    return text.map(lookup).astype("string")
+
+
+def date_order(text: pd.Series, order: str, where: str, column: str) -> str:
+    """``dmy`` or ``mdy`` for a column of dates like 03/04/2024, decided from the data.
+
+    A first field above 12 proves day-first, a second above 12 month-first. When
+    every value fits both readings the column is ambiguous and the reader must
+    say (``date_order`` in mapping.yml): the loader never guesses.
+
+    >>> date_order(pd.Series(["31/01/2024", "02/03/2024"]), "auto", "f.csv", "date")
+    'dmy'
+    """
+    if order != "auto":
+        return order
+    parts = text.str.extract(_XYY.pattern).dropna().astype(int)
+    if parts.empty:
+        return "dmy"  # no such dates: the order is never used
+    day_first, month_first = (parts[0] > 12).any(), (parts[1] > 12).any()
+    if day_first and month_first:
+        raise DataError([Problem(where, "The dates mix day-first and month-first order.",
+                                 "Export them in one order (best YYYY-MM-DD).", column=column)])
+    if not (day_first or month_first):
+        raise DataError([Problem(
+            where, f"csmodels cannot tell whether dates such as {parts.iloc[0, 0]:02d}/"
+            f"{parts.iloc[0, 1]:02d}/{parts.iloc[0, 2]} are day/month or month/day.",
+            "Set 'date_order: dmy' (31/01/2024) or 'date_order: mdy' (01/31/2024) in "
+            "mapping.yml.", column=column)])
+    return "dmy" if day_first else "mdy"
+
+
+def _date_text(value: str, order: str) -> str:
+    if _ISO_DATE.fullmatch(value):
+        return value
+    if m := _DATE_TIME.fullmatch(value):
+        return m.group(1)
+    if m := _YMD.fullmatch(value):
+        return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    if m := _XYY.fullmatch(value):
+        day, month = (m[1], m[2]) if order == "dmy" else (m[2], m[1])
+        return f"{m[3]}-{int(month):02d}-{int(day):02d}"
+    return value  # left as it is: the canonical check reports it
+
+
+def normalise_dates(text: pd.Series, order: str, where: str, column: str) -> pd.Series:
+    """Dates in common formats as ``YYYY-MM-DD`` text.
+
+    >>> normalise_dates(pd.Series(["31/01/2024", "2024-02-01 00:00:00"]), "auto", "f", "d").tolist()
+    ['2024-01-31', '2024-02-01']
+    """
+    order = date_order(text, order, where, column)
+    return _per_distinct(text, lambda v: _date_text(v, order))
+
+
+def _month_text(value: str, order: str) -> str:
+    if m := _MONTH_NAME.fullmatch(value):
+        number = _MONTHS.get(m[1][:3].lower())
+        return f"{m[2]}-{number:02d}" if number else value
+    if m := _MONTH_NUM.fullmatch(value):
+        year, month = (m[1], m[2]) if m[1] else (m[4], m[3])
+        return f"{year}-{int(month):02d}"
+    date = _date_text(value, order)
+    return date[:7] if _ISO_DATE.fullmatch(date) else value
+
+
+def normalise_months(text: pd.Series, order: str, where: str, column: str) -> pd.Series:
+    """Months like ``2024-01``, ``Jan 2024``, ``01/2024`` or a date in the month, as
+    ``YYYY-MM``.
+
+    >>> months = pd.Series(["Jan 2024", "2024-02-01", "03/2024"])
+    >>> normalise_months(months, "auto", "f", "m").tolist()
+    ['2024-01', '2024-02', '2024-03']
+    """
+    order = date_order(text, order, where, column)
+    return _per_distinct(text, lambda v: _month_text(v, order))
+
+
+def _amount_text(value: str, decimal: str) -> str:
+    bare = _CURRENCY.sub("", value.replace("\u00a0", " ").strip()).replace(" ", "")
+    bare = bare.replace("'", "").replace("\u202f", "")
+    thousands = "," if decimal == "." else "."
+    grouped = rf"\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d+)?"
+    plain = rf"\d+(\{decimal}\d+)?"
+    if re.fullmatch(grouped, bare) or re.fullmatch(plain, bare):
+        return bare.replace(thousands, "").replace(decimal, ".")
+    return value
+
+
+def normalise_amounts(text: pd.Series, decimal: str = ".", factor: float = 1.0) -> pd.Series:
+    """Amounts with currency signs and thousands separators as plain numbers, times
+    ``factor`` (12 turns MRR into ARR). Separators must group by thousands, so
+    "1.234,50" with ``decimal="."`` is refused, not read as 1.2345.
+
+    >>> normalise_amounts(pd.Series(["$1,234.50", "1.234,50 €"][:1])).tolist()
+    ['1234.5']
+    >>> normalise_amounts(pd.Series(["1.234,50 €", "EUR 7"]), ",", 12).tolist()
+    ['14814.0', '84.0']
+    """
+    plain = _per_distinct(text, lambda v: _amount_text(v, decimal))
+    numbers = pd.to_numeric(plain.where(plain != ""), errors="coerce")
+    scaled = (numbers * factor).astype("float64").map(repr).astype("string")
+    return scaled.where(numbers.notna(), plain)
