@@ -154,13 +154,13 @@ class Progress:
     """Progress lines on stderr: what runs, how far, how long so far."""
 
     command: str
-    stream: object = sys.stderr
+    stream: object = None  # None: sys.stderr at the time of writing
     start: float = field(default_factory=time.monotonic)
 
     def __call__(self, message: str) -> None:
         elapsed = time.monotonic() - self.start
-        print(f"csmodels {self.command}: {message} ({elapsed:.1f} s elapsed)", file=self.stream,
-              flush=True)
+        print(f"csmodels {self.command}: {message} ({elapsed:.1f} s elapsed)",
+              file=self.stream or sys.stderr, flush=True)
 
 
 def provenance(data: Path, profile: Path | None, parameters: dict) -> dict:
@@ -334,3 +334,32 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
         shutil.copytree(build_site(site, progress), target)
     progress(f"done: {out} (open {out / 'index.html'})")
     return out
+
+
+# ------------------------------------------------------------------ what chapters need
+
+
+def chapter_needs(source: str | Path | None = None):
+    """Per chapter, the input tables its code reads (found in its code cells), with
+    what each feeds: the table of the "Run it on your company" page.
+
+    >>> needs = chapter_needs()
+    >>> sorted(needs.loc[needs["needed"] == "required", "table"].unique())
+    ['arr_monthly']
+    """
+    import pandas as pd
+
+    from .schema import TABLES
+
+    root = book_root(source)
+    rows = []
+    for name in list_chapters(root):
+        nb = nbformat.read(root / "chapters" / f"{name}.ipynb", as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        for table in TABLES.values():
+            if table.required or re.search(rf"\b{table.name}\b", code):
+                rows.append({"chapter": name, "table": table.name,
+                             "needed": "required" if table.required else "optional",
+                             "columns it must have": ", ".join(table.required_columns),
+                             "feeds": table.feeds})
+    return pd.DataFrame(rows)

@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .io import neutralise_formulas
+
 __all__ = [
     "DEFAULT_SEGMENTS",
     "TABLES",
@@ -1209,7 +1211,8 @@ def write_company(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
-        _csv_ready(frame).to_csv(
+        # text cells pass the formula guard: the files are meant to be opened in spreadsheets
+        neutralise_formulas(_csv_ready(frame)).to_csv(
             folder / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n"
         )
     if profile is not None:
