@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -215,7 +216,7 @@ def read_text_table(path: Path, options: TableMapping) -> pd.DataFrame:
     delimiter = DELIMITERS[options.delimiter] or sniff_delimiter(text)
     try:
         return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                           skip_blank_lines=True, engine="python")
+                           skip_blank_lines=True)
     except (pd.errors.ParserError, csv.Error) as err:
         raise Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
                          "Check quoting and the number of fields on that line.") from None
@@ -236,9 +237,9 @@ _CURRENCY = re.compile(r"^(?:[A-Z]{3}|[$€£¥])\s*|\s*(?:[A-Z]{3}|[$€£¥])$
 
 def _per_distinct(text: pd.Series, convert) -> pd.Series:
     """``convert`` applied once per distinct value (exports repeat values a lot)."""
-    distinct = pd.unique(text)
-    lookup = dict(zip(distinct, (convert(v) for v in distinct), strict=True))
-    return text.map(lookup).astype("string")
+    codes, distinct = pd.factorize(text)  # the loader's text has "" for blanks, never NA
+    converted = np.array([convert(v) for v in distinct], dtype=object)
+    return pd.Series(converted[codes], index=text.index, dtype="string")
 
 
 def date_order(text: pd.Series, order: str, where: str, column: str) -> str:
@@ -253,7 +254,8 @@ def date_order(text: pd.Series, order: str, where: str, column: str) -> str:
     """
     if order != "auto":
         return order
-    parts = text.str.extract(_XYY.pattern).dropna().astype(int)
+    distinct = pd.Series(pd.unique(text), dtype="string")  # a column repeats its dates
+    parts = distinct.str.extract(_XYY.pattern).dropna().astype(int)
     if parts.empty:
         return "dmy"  # no such dates: the order is never used
     day_first, month_first = (parts[0] > 12).any(), (parts[1] > 12).any()
@@ -315,15 +317,17 @@ def normalise_months(text: pd.Series, order: str, where: str, column: str) -> pd
     return _per_distinct(text, lambda v: _month_text(v, order))
 
 
-def _amount_text(value: str, decimal: str) -> str:
+def _amount_text(value: str, decimal: str, factor: float = 1.0) -> str:
+    """One amount as plain number text (times ``factor``), or unchanged if unreadable."""
     bare = _CURRENCY.sub("", value.replace("\u00a0", " ").strip()).replace(" ", "")
     bare = bare.replace("'", "").replace("\u202f", "")
     thousands = "," if decimal == "." else "."
     grouped = rf"\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d+)?"
     plain = rf"\d+(\{decimal}\d+)?"
-    if re.fullmatch(grouped, bare) or re.fullmatch(plain, bare):
-        return bare.replace(thousands, "").replace(decimal, ".")
-    return value
+    if not (re.fullmatch(grouped, bare) or re.fullmatch(plain, bare)):
+        return value  # the canonical check reports it with its row
+    number = bare.replace(thousands, "").replace(decimal, ".")
+    return number if factor == 1.0 else repr(float(number) * factor)
 
 
 def normalise_amounts(text: pd.Series, decimal: str = ".", factor: float = 1.0) -> pd.Series:
@@ -331,12 +335,9 @@ def normalise_amounts(text: pd.Series, decimal: str = ".", factor: float = 1.0) 
     ``factor`` (12 turns MRR into ARR). Separators must group by thousands, so
     "1.234,50" with ``decimal="."`` is refused, not read as 1.2345.
 
-    >>> normalise_amounts(pd.Series(["$1,234.50", "1.234,50 €"][:1])).tolist()
-    ['1234.5']
+    >>> normalise_amounts(pd.Series(["$1,234.50", "USD 7"])).tolist()
+    ['1234.50', '7']
     >>> normalise_amounts(pd.Series(["1.234,50 €", "EUR 7"]), ",", 12).tolist()
     ['14814.0', '84.0']
     """
-    plain = _per_distinct(text, lambda v: _amount_text(v, decimal))
-    numbers = pd.to_numeric(plain.where(plain != ""), errors="coerce")
-    scaled = (numbers * factor).astype("float64").map(repr).astype("string")
-    return scaled.where(numbers.notna(), plain)
+    return _per_distinct(text, lambda v: _amount_text(v, decimal, factor))

@@ -189,16 +189,19 @@ def provenance_html(prov: dict) -> str:
     """
     params = ", ".join(f"{k} = {v}" for k, v in prov["parameters"].items()) or "the defaults"
     missing = ", ".join(prov["missing_tables"]) or "none"
-    rows = [("Data folder", prov["data_folder"]), ("Fingerprint (sha256 of its files)",
-            prov["fingerprint"]), ("Profile", prov["profile"] or "profile.yml in the data "
-            "folder if present, else the defaults"), ("Parameters", params),
-            ("Optional tables not in the data (their sections say what is skipped)", missing),
-            ("csmodels version", prov["csmodels_version"]), ("Run on", prov["run_date"])]
-    cells = "".join(f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(str(v))}</code>"
+    rows = [("Data folder", prov["data_folder"]),
+            ("Fingerprint (SHA-256 of its files)", prov["fingerprint"]),
+            ("Profile", prov["profile"] or "none: the defaults"), ("Parameters", params),
+            ("Optional tables missing", missing), ("csmodels", prov["csmodels_version"]),
+            ("Run on", prov["run_date"])]
+    cells = "".join(f'<tr><th style="white-space:nowrap;padding-right:1em">{html.escape(k)}'
+                    f'</th><td><code style="word-break:break-all">{html.escape(str(v))}</code>'
                     "</td></tr>" for k, v in rows)
-    return ('<div class="csmodels-provenance"><p><strong>Rerun on your company.</strong> '
-            "This page was computed from the data below, not from the book's sample.</p>"
-            f'<table class="csmodels-table">{cells}</table></div>')
+    return ('<div class="csmodels-provenance" style="border:1px solid #bbb;border-radius:4px;'
+            'padding:0.5em 1em;margin:1em 0;font-size:0.9em"><p><strong>Rerun on your '
+            "company.</strong> This page was computed from the data below, not from the "
+            "book's sample; sections that need a missing table say so.</p>"
+            f"<table>{cells}</table></div>")
 
 
 # -------------------------------------------------------------------------- execution
@@ -226,6 +229,17 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
                        f"{err.evalue}") from None
     finally:
         staged_input.unlink(missing_ok=True)
+    _hide_default_parameters(target)
+
+
+def _hide_default_parameters(path: Path) -> None:
+    """The page shows the values used (papermill's injected cell), not the defaults."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, path)
 
 
 def _copy_sources(root: Path, target: Path) -> None:
