@@ -80,7 +80,8 @@ def load_company(folder: str | Path) -> Company:
     ----------
     folder : str or Path
         A folder holding ``arr_monthly.csv`` and any of the optional tables, each
-        as ``.csv`` (UTF-8), ``.parquet`` or ``.xlsx``.
+        as ``.csv`` (UTF-8), ``.parquet`` or ``.xlsx``; or real exports described by a
+        ``mapping.yml`` in the folder (:mod:`csmodels.exports`).
 
     Returns
     -------
