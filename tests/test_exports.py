@@ -8,10 +8,13 @@ import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import csmodels as cs
 from csmodels.cli import main
 from csmodels.exceptions import DataError
+from csmodels.exports import normalise_amounts, normalise_dates
 from csmodels.io import mapping_template, neutralise_formulas, safe_cell
 from csmodels.synth import CompanyShape, generate_company
 
@@ -207,3 +210,21 @@ def test_generated_company_roundtrip_through_a_mapped_semicolon_export(tmp_path)
     mapped(tmp_path, out.to_csv(sep=";", index=False).encode("cp1252"),
            top='decimal: ","\n')
     assert arr_of(tmp_path) == pytest.approx(arr["arr"].tolist(), abs=1e-3)
+
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2), st.sampled_from([".", ","]),
+       st.sampled_from(["", "$", "€ ", " EUR"]))
+def test_amounts_in_either_convention_read_back_exactly(value, decimal, sign):
+    english = f"{value:,.2f}"
+    text = english if decimal == "." else english.translate(str.maketrans(",.", ".,"))
+    text = sign + text if sign in ("$", "€ ") else text + sign
+    got = normalise_amounts(pd.Series([text]), decimal)[0]
+    assert float(got) == pytest.approx(float(value), abs=1e-9)
+
+
+@given(st.dates(min_value=pd.Timestamp("1990-01-01").date(),
+                max_value=pd.Timestamp("2090-12-31").date()), st.sampled_from(["dmy", "mdy"]))
+def test_dates_in_a_stated_order_read_back_exactly(date, order):
+    text = date.strftime("%d/%m/%Y" if order == "dmy" else "%m/%d/%Y")
+    assert normalise_dates(pd.Series([text]), order, "f", "d")[0] == date.isoformat()
