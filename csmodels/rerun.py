@@ -122,6 +122,10 @@ def check_output(out: Path, data: Path, force: bool) -> None:
     if out in data.parents:
         raise RunError(f"--out {out} holds the data folder {data}; replacing it would delete "
                        "your data. Choose an output folder elsewhere.")
+    book = Path(__file__).resolve().parents[1]
+    if out == book or out in book.parents:
+        raise RunError(f"--out {out} holds the book's sources; replacing it would delete them. "
+                       "Choose an output folder elsewhere.")
     if out.exists() and not out.is_dir():
         raise RunError(f"--out {out} is a file. Give a folder.")
     if out.is_dir() and any(out.iterdir()) and not force:

@@ -96,6 +96,11 @@ def test_out_may_not_be_in_or_around_the_data(tmp_path, messy, capsys, where):
     assert "data folder" in capsys.readouterr().err and folder_digest(messy) == before
 
 
+def test_out_may_not_replace_the_books_sources(root, messy, capsys):
+    assert main(["book", "--data", str(messy), "--out", str(root), "--force"]) == 2
+    assert "book's sources" in capsys.readouterr().err and (root / "_toc.yml").is_file()
+
+
 def test_bad_data_stops_before_anything_is_written(tmp_path, capsys):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "arr_monthly.csv").write_text("account_id,month,arr\na,2024-13,5\n")
