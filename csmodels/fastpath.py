@@ -80,7 +80,10 @@ def _read(path: Path, table: Table) -> pa.Table | None:
     """The file as a table of strings, or ``None`` if it is not plain canonical CSV."""
     with path.open("rb") as fh:
         header = fh.readline()
-    names = next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff")]), [])
+    try:
+        names = next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff")]), [])
+    except csv.Error:
+        return None
     known = {c.name for c in table.columns}
     if any(n != n.strip().lower() or n not in known for n in names) or len(set(names)) < len(names):
         return None
@@ -149,7 +152,7 @@ def _parse_amount(values: pa.ChunkedArray, column: Column) -> pd.Series | None:
 
 def _parse_count(values: pa.ChunkedArray, column: Column) -> pd.Series | None:
     numbers = _to_float(values, column)
-    top = 10 if column.kind == "score" else np.inf
+    top = 10 if column.kind == "score" else 1e12  # as csmodels.io.MAX_COUNT
     if numbers is None:
         return None
     present = numbers[~np.isnan(numbers)]

@@ -20,6 +20,7 @@ import csv
 import difflib
 import hashlib
 import re
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 # Dates outside this window are typing errors, not customers.
 _FIRST_YEAR, _LAST_YEAR = 1970, 2100
+MAX_COUNT = 1e12
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ def _read_raw(path: Path, problems: list[Problem],
         problems.append(Problem(str(path), f"Reading this kind of file needs a package: {err}.",
                                 "Save the table as CSV (UTF-8) instead."))
         return None
-    except (ValueError, OSError) as err:  # pyarrow and openpyxl raise these on corrupt files
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as err:  # corrupt files
         problems.append(Problem(str(path), f"The file cannot be read ({_short(err)}).",
                                 "Export the table again, as CSV (UTF-8)."))
         return None
@@ -238,6 +240,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if b"\x00" in head:
         raise _Unreadable("This is not a text file (it holds binary data).",
                           "Export the table as CSV (UTF-8).")
+    _check_header_names(head)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
                             skip_blank_lines=True)
@@ -258,6 +261,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
                               "Export the table again with comma separators, or add a "
                               "mapping.yml to the folder (csmodels mapping-template).")
     return frame
+
+
+def _check_header_names(head: bytes) -> None:
+    """Refuse repeated column names before pandas renames the second 'arr' to 'arr.1'."""
+    line = head.decode("utf-8-sig", "replace").splitlines()[0]
+    names = [n.strip().lower() for n in next(csv.reader([line]), [])]
+    repeated = sorted({n for n in names if names.count(n) > 1 and n})
+    if repeated:
+        raise _Unreadable(f"Column names appear twice: {', '.join(repeated)}.",
+                          "Give every column a different name.")
 
 
 def _guess_other_delimiter(head: bytes) -> str | None:
@@ -412,8 +425,9 @@ def _parse_amount(text: pd.Series, column: Column):
 
 def _parse_count(text: pd.Series, column: Column, top: float = np.inf):
     numbers, bad = _parse_number(text)
-    bad |= (numbers < 0) | (numbers > top) | (numbers != np.floor(numbers))
-    rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers >= 0"
+    # a count above a trillion is a typing error (and would overflow the integer type)
+    bad |= (numbers < 0) | (numbers > min(top, MAX_COUNT)) | (numbers != np.floor(numbers))
+    rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers from 0 to a trillion"
     return numbers.where(~bad).astype("Int64"), bad, rule
 
 

@@ -1,0 +1,71 @@
+"""Fuzzing the loaders and the metrics: whatever the bytes or the table, the only
+exception that may escape is the package's own (which the CLI turns into exit 2)."""
+
+from __future__ import annotations
+
+import shutil
+import string
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csmodels.exceptions import CsModelsError
+from csmodels.io import load_company
+from csmodels.report import metrics_summary
+
+FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def run(folder: Path) -> None:
+    try:
+        metrics_summary(load_company(folder))
+    except CsModelsError:
+        pass
+
+
+def fresh(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return folder
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_raw_bytes_as_arr_monthly(tmp_path, data):
+    folder = fresh(tmp_path)
+    (folder / "arr_monthly.csv").write_bytes(b"account_id,month,arr\n" + data)
+    run(folder)
+
+
+@FUZZ
+@given(st.sampled_from(["accounts", "nps_responses", "usage_monthly", "onboarding", "qbrs",
+                        "opportunities", "handoffs"]), st.binary(max_size=300))
+def test_raw_bytes_as_an_optional_table(tmp_path, sample_dir, table, data):
+    folder = fresh(tmp_path)
+    shutil.copy(sample_dir / "arr_monthly.csv", folder)
+    (folder / f"{table}.csv").write_bytes(data)
+    run(folder)
+
+
+CELL = st.one_of(st.text(string.printable, max_size=12), st.sampled_from(
+    ["2024-01", "2024-13", "2025-02", "0", "-1", "1e308", "inf", "nan", "", "A1", "A2",
+     "2024-02-30", "2024-01-15", "true", "10", "11"]))
+
+
+@FUZZ
+@given(st.sampled_from(["arr_monthly", "nps_responses", "usage_monthly", "opportunities"]),
+       st.lists(st.lists(CELL, min_size=3, max_size=10), min_size=1, max_size=8))
+def test_generated_tables(tmp_path, sample_dir, table, rows):
+    folder = fresh(tmp_path)
+    if table != "arr_monthly":
+        shutil.copy(sample_dir / "arr_monthly.csv", folder)
+    from csmodels.schema import TABLES
+
+    names = [c.name for c in TABLES[table].columns]
+    frame = pd.DataFrame([(r + [""] * len(names))[:len(names)] for r in rows], columns=names)
+    frame.to_csv(folder / f"{table}.csv", index=False)
+    run(folder)
