@@ -231,6 +231,11 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
     except pm.PapermillExecutionError as err:
         raise RunError(f"The chapter {source.stem} failed on this data: {err.ename}: "
                        f"{err.evalue}") from None
+    except (RuntimeError, TimeoutError) as err:  # nbclient's DeadKernelError, cell timeouts
+        raise RunError(f"The chapter {source.stem} stopped before it finished: "
+                       f"{type(err).__name__}: {str(err).strip()}. Nothing was written; "
+                       "run the command again (if the kernel was killed for lack of memory, "
+                       "close other programs first).") from None
     finally:
         staged_input.unlink(missing_ok=True)
     _hide_default_parameters(target)

@@ -1,0 +1,105 @@
+"""Untrusted strings: names from a reader's data show as text everywhere, never run.
+
+A company whose name, account, CSM and segment names (and even its data folder's
+name) hold HTML, script tags, a closing script tag, quotes, control characters,
+right-to-left text, emoji and spreadsheet formulas is built into a whole site with
+``csmodels book``; headless Chromium, offline, then opens every page and checks that
+nothing ran and that the names are visible as text.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from test_site import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+PWN = "window.__pwned = (window.__pwned || 0) + 1"
+COMPANY = f'Evil "Co" <img src=x onerror="{PWN}"> \u202eredacted\u202c 🚀'
+NAMES = [
+    f"<script>{PWN}</script>",
+    f"</script><script>{PWN}</script>",
+    f"<b onmouseover='{PWN}'>bold</b> & 'quotes' \"double\"",
+    "=HYPERLINK(\"http://example.invalid\",\"click\")",
+    "+1+1", "-2+3", "@SUM(A1)", "tab\there", "bell\x07char", "שלום עולם", "😀 emoji Ltd",
+]
+
+
+def plain(text: str) -> str:
+    """Text without direction marks, with straight quotes (Sphinx curls the quotes of
+    text in prose, data included; the characters are otherwise as typed)."""
+    for curly, straight in (("\u201c", '"'), ("\u201d", '"'), ("\u2018", "'"),
+                            ("\u2019", "'"), ("\u202e", ""), ("\u202c", "")):
+        text = text.replace(curly, straight)
+    return text
+
+
+@pytest.fixture(scope="module")
+def evil_site(tmp_path_factory) -> Path:
+    from csmodels.synth import CompanyShape, generate_company, write_company
+
+    tables = generate_company(CompanyShape(n_initial_accounts=60, months=24), seed=5)
+    accounts = tables["accounts"]
+    accounts["name"] = [NAMES[i % len(NAMES)] + f" #{i}" for i in range(len(accounts))]
+    accounts["csm"] = [NAMES[(i + 3) % len(NAMES)] for i in range(len(accounts))]
+    accounts["segment"] = [NAMES[(i + 5) % 3] for i in range(len(accounts))]
+    root = tmp_path_factory.mktemp("evil")
+    data = root / "co <i>data</i>"
+    write_company(tables, data, {"company": COMPANY, "currency": "USD"})
+    out = root / "site"
+    done = subprocess.run([sys.executable, "-m", "csmodels", "book", "--data", str(data),
+                           "--out", str(out)], capture_output=True, text=True, timeout=1500)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert yaml.safe_load((data / "profile.yml").read_text())["company"] == COMPANY
+    return next(p.parent for p in out.rglob("intro.html"))
+
+
+def test_nothing_runs_and_names_show_as_text(evil_site):
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(_QuietHandler, directory=str(evil_site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    pages = sorted(p.relative_to(evil_site).as_posix() for p in evil_site.rglob("*.html")
+                   if p.name not in ("search.html", "genindex.html"))
+    dialogs, blocked, shown = [], [], {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context()
+            context.route("**/*", lambda route: route.continue_()
+                          if urlparse(route.request.url).hostname == "127.0.0.1"
+                          else (blocked.append(route.request.url), route.abort()))
+            page = context.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            for name in pages:
+                page.goto(f"{base}/{name}", wait_until="load")
+                page.wait_for_timeout(300)
+                page.mouse.move(300, 300)
+                assert page.evaluate("window.__pwned") is None, name
+                assert page.locator("img[src='x']").count() == 0, name
+                assert page.locator("b[onmouseover]").count() == 0, name
+                shown[name] = page.evaluate("document.body.innerText")
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert dialogs == [] and blocked == []
+    metrics = next(text for name, text in shown.items() if name.endswith("metrics.html"))
+    assert plain(COMPANY) in plain(metrics)
+    everywhere = "\n".join(shown.values())
+    # every name that a page shows is shown as the literal text
+    raw = "\n".join((evil_site / n).read_text(encoding="utf-8") for n in pages)
+    for name in NAMES:
+        if name.split()[0].replace("<", "&lt;") in raw:
+            assert plain(name.split()[0]) in plain(everywhere), name
