@@ -69,3 +69,17 @@ def test_bad_arguments_exit_2(sample_dir, args, fragment):
 def test_help_and_version():
     assert run("metrics", "--help").returncode == 0
     assert cs.__version__ in run("--version").stdout
+
+
+def test_a_closed_pipe_is_not_an_error(sample_dir):
+    """`csmodels metrics | head -1`: the reader goes away before the output is written."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "csmodels", "metrics", "--data",
+                             str(sample_dir), "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # long before the child has imported pandas
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait() == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
