@@ -42,7 +42,7 @@ from .profile import default_profile_path, load_profile
 
 RESERVED = ("data_dir", "profile_path")  # set by --data and --profile
 # What a book build never needs from the sources.
-_SKIP = ("_build", ".jupyter_cache", ".git", "tests", "benchmarks", "*.egg-info",
+_SKIP = ("_build", ".jupyter_cache", ".git", "tests", "*.egg-info",
          ".hypothesis", ".pytest_cache", "__pycache__", ".ci", ".ruff_cache",
          ".ipynb_checkpoints")
 
