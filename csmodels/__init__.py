@@ -28,6 +28,7 @@ from .lifetime import (
     simulate_survivors,
     survivor_cohorts,
 )
+from .maturity import CompanyFacts, Recommendation, recommend
 from .metrics import (
     ArrPanel,
     Compounded,
@@ -63,6 +64,7 @@ from .revenue import (
 __all__ = [
     "ArrPanel",
     "Company",
+    "CompanyFacts",
     "Compounded",
     "CsModelsError",
     "DataError",
@@ -72,6 +74,7 @@ __all__ = [
     "ParameterError",
     "Problem",
     "Profile",
+    "Recommendation",
     "Retention",
     "RevenueBase",
     "Separation",
@@ -103,6 +106,7 @@ __all__ = [
     "published_sbg_examples",
     "qbr_coverage",
     "reactivated_arr",
+    "recommend",
     "retention",
     "retention_benchmarks",
     "retention_series",

@@ -64,8 +64,52 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--json", action="store_true",
                          help="print one JSON object (ratios as fractions) instead of a table")
     metrics.set_defaults(run=_run_metrics)
+    _add_recommend_command(commands)
     _add_rerun_commands(commands)
     return parser
+
+
+def _amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number (write 120000, without currency signs)") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number >= 0")
+    return value
+
+
+def _add_recommend_command(commands) -> None:
+    """``recommend``: the maturity-fit recommendation (DESIGN.md's contract)."""
+    from .profile import BUYERS, STAGES, TOUCH
+
+    recommend = commands.add_parser(
+        "recommend", help="which CS structure fits a company (the maturity chapter)",
+        description="Recommend where Customer Success should report, who leads it and who "
+        "owns renewals and expansion, from the company's profile and any facts given here "
+        "(which override the profile's), with the sources behind it and where they disagree.")
+    recommend.add_argument("--profile", metavar="FILE", help="a profile.yml")
+    recommend.add_argument("--stage", choices=STAGES, help="funding stage")
+    recommend.add_argument("--arr", type=_amount, metavar="N", help="annual recurring revenue")
+    recommend.add_argument("--acv", type=_amount, metavar="N", help="average contract value")
+    recommend.add_argument("--touch", choices=TOUCH, help="touch model (default: from the ACV)")
+    recommend.add_argument("--buyer", choices=BUYERS, help="who buys the product")
+    recommend.add_argument("--product-led", action=argparse.BooleanOptionalAction,
+                           default=None, help="customers try and buy without talking to anyone")
+    recommend.add_argument("--json", action="store_true", help="print one JSON object")
+    recommend.set_defaults(run=_run_recommend)
+
+
+def _run_recommend(args: argparse.Namespace) -> int:
+    from .maturity import describe, recommend
+    from .profile import load_profile
+
+    result = recommend(load_profile(args.profile), funding_stage=args.stage, arr=args.arr,
+                       acv=args.acv, touch=args.touch, buyer=args.buyer,
+                       product_led=args.product_led)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else describe(result))
+    return 0
 
 
 def _add_rerun_commands(commands) -> None:

@@ -1,0 +1,164 @@
+"""The maturity-fit engine and ``csmodels recommend``: source 003's rows, the $75K
+line, the precedence of product-led and technical-buyer rows, and the conflicts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from csmodels.cli import main
+from csmodels.exceptions import ParameterError
+from csmodels.maturity import (
+    ACV_LINE,
+    arr_stage_of,
+    arr_stages,
+    as_of_stages,
+    company_types,
+    funding_stages,
+    recommend,
+    recommendation_map,
+)
+from csmodels.profile import Profile
+
+KEYS = ["segment", "cs_leader", "reports_to", "renewal_owner", "expansion_owner",
+        "compensation", "sources", "conflicts"]
+CONTRACT = {"segment": {"startup-high-touch", "startup-low-touch", "scaling-high-touch",
+                        "scaling-low-touch", "technical-buyer", "product-led"},
+            "cs_leader": {"head-of-cs", "cco"},
+            "reports_to": {"ceo", "president", "cro", "coo", "sales", "product"},
+            "renewal_owner": {"sales", "cs", "renewals-team"},
+            "expansion_owner": {"sales", "cs", "split"}}
+
+
+def test_the_source_tables_are_complete_and_sourced():
+    types = company_types()
+    assert len(types) == 6 and set(types.index) == CONTRACT["segment"]
+    assert (types["source"] == "src003").all() and (types != "").all().all()
+    for column, allowed in CONTRACT.items():
+        if column != "segment":
+            assert set(types[column]) <= allowed, column
+    assert list(arr_stages().index) == ["early", "growth", "mature"]
+    assert (arr_stages()["source"] == "src004").all()
+    assert set(funding_stages()["source"]) == {"src000"} and len(funding_stages()) == 5
+
+
+@pytest.mark.parametrize(("acv", "segment"), [(74_999.99, "startup-low-touch"),
+                                              (ACV_LINE, "startup-high-touch"),
+                                              (75_000.01, "startup-high-touch")])
+def test_the_75k_line(acv, segment):
+    assert recommend(funding_stage="seed", acv=acv).segment == segment
+
+
+def test_the_line_is_a_parameter():
+    assert recommend(funding_stage="seed", acv=60_000, acv_line=50_000).segment == \
+        "startup-high-touch"
+
+
+def test_a_stated_touch_model_beats_the_acv():
+    assert recommend(funding_stage="growth", acv=10_000, touch="high").segment == \
+        "scaling-high-touch"
+
+
+@pytest.mark.parametrize(("facts", "segment"), [
+    ({"product_led": True, "buyer": "technical", "touch": "high"}, "product-led"),
+    ({"buyer": "technical", "touch": "low", "acv": 5_000}, "technical-buyer"),
+    ({"buyer": "business", "touch": "low"}, "scaling-low-touch"),
+])
+def test_precedence_product_led_then_technical_then_touch(facts, segment):
+    assert recommend(funding_stage="growth", **facts).segment == segment
+
+
+def test_each_row_maps_to_its_owners():
+    r = recommend(funding_stage="public", acv=200_000)
+    assert (r.segment, r.cs_leader, r.reports_to, r.renewal_owner, r.expansion_owner) == (
+        "scaling-high-touch", "cco", "ceo", "sales", "sales")
+    r = recommend(funding_stage="series-a", acv=3_000, product_led=True)
+    assert (r.reports_to, r.renewal_owner, r.expansion_owner) == ("cro", "cs", "split")
+
+
+def test_series_b_shows_both_sources():
+    r = recommend(funding_stage="series-b", acv=20_000)
+    [conflict] = [c for c in r.conflicts if c.topic.startswith("Series B")]
+    assert set(conflict.positions) == {"src000", "src003"} and conflict.decides
+    assert not any(c.topic.startswith("Series B")
+                   for c in recommend(funding_stage="series-a", acv=20_000).conflicts)
+
+
+def test_arr_stages_and_their_conflicts():
+    assert [arr_stage_of(x) for x in (0, 4_999_999, 5e6, 24_999_999, 25e6)] == [
+        "early", "early", "growth", "growth", "mature"]
+    r = recommend(funding_stage="seed", acv=5_000, arr=40e6)
+    assert "A large ARR for a startup" in [c.topic for c in r.conflicts]
+    assert "004_b8619fbcaa12e132.txt" in r.sources
+
+
+def test_without_a_stage_the_arr_decides():
+    assert recommend(arr=30e6, acv=5_000).segment == "scaling-low-touch"
+    assert recommend(arr=3e6, acv=5_000).segment == "startup-low-touch"
+
+
+@pytest.mark.parametrize(("facts", "fragment"), [
+    ({"funding_stage": "serie-b", "acv": 1}, "Unknown funding stage"),
+    ({"funding_stage": "seed", "acv": -1}, "must be a number >= 0"),
+    ({"funding_stage": "seed", "acv": float("nan")}, "must be a number >= 0"),
+    ({"funding_stage": "seed"}, "touch model"),
+    ({"acv": 1}, "funding stage"),
+    ({"funding_stage": "seed", "acv": 1, "product_led": "yes"}, "true or false"),
+])
+def test_bad_facts_are_refused_clearly(facts, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        recommend(**facts)
+
+
+def test_profile_facts_and_overrides():
+    profile = Profile(funding_stage="growth", acv=100_000)
+    assert recommend(profile).segment == "scaling-high-touch"
+    assert recommend(profile, acv=10_000).segment == "scaling-low-touch"
+    assert recommend(profile, acv=None).segment == "scaling-high-touch"
+
+
+def test_the_map_covers_every_stage_acv_and_variant():
+    grid = recommendation_map()
+    assert len(grid) == 3 * 5 * 7 and grid["segment"].notna().all()
+    assert set(grid.loc[grid["variant"] == "product-led", "segment"]) == {"product-led"}
+    moves = as_of_stages(Profile(acv=100_000))
+    assert list(moves["segment"]) == ["startup-high-touch"] * 3 + ["scaling-high-touch"] * 2
+
+
+def test_cli_json_follows_the_contract(capsys):
+    assert main(["recommend", "--stage", "series-b", "--acv", "90000", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == KEYS
+    for key, allowed in CONTRACT.items():
+        assert out[key] in allowed
+    assert out["sources"] == ["000_a87cb94a3071c21f.txt", "003_c88a717ebc556350.txt"]
+    assert out["conflicts"][0]["topic"] == "Series B: startup or scale-up?"
+
+
+def test_cli_reads_a_profile_and_prints_text(capsys, sample_dir):
+    assert main(["recommend", "--profile", str(sample_dir / "profile.yml"),
+                 "--no-product-led"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Company type: startup-high-touch") and "What decides" in out
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--stage", "serie-b"], "invalid choice"),
+    (["--stage", "seed", "--acv", "-5"], "must be a number >= 0"),
+    (["--stage", "seed", "--acv", "$80k"], "is not a number"),
+    ([], "Give the funding stage"),
+])
+def test_cli_bad_input_exits_2(args, fragment, capsys):
+    try:
+        code = main(["recommend", *args])
+    except SystemExit as exit_:
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and "Traceback" not in err
+
+
+def test_cli_bad_profile_exits_2(tmp_path, capsys):
+    (tmp_path / "p.yml").write_text("funding_stage: series-z\n")
+    assert main(["recommend", "--profile", str(tmp_path / "p.yml")]) == 2
+    assert "funding_stage" in capsys.readouterr().err
