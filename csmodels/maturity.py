@@ -348,7 +348,7 @@ def describe(r: Recommendation) -> str:
     lines += [f"{k[0].upper()}{k[1:]}: {v}" for k, v in r.guidance.items()]
     for c in r.conflicts:
         lines += ["", f"Where the sources disagree: {c.topic}"]
-        lines += [f"  {SOURCE_FILES[s][:3]}: {text}" for s, text in c.positions.items()]
+        lines += [f"  Source {SOURCE_FILES[s][:3]}: {text}" for s, text in c.positions.items()]
         lines.append(f"  What decides: {c.decides}")
     lines += ["", "Sources: " + ", ".join(r.sources)]
     return "\n".join(lines)

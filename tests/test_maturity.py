@@ -162,3 +162,27 @@ def test_cli_bad_profile_exits_2(tmp_path, capsys):
     (tmp_path / "p.yml").write_text("funding_stage: series-z\n")
     assert main(["recommend", "--profile", str(tmp_path / "p.yml")]) == 2
     assert "funding_stage" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_chapter_on_the_sample(tmp_path, sample_dir):
+    from test_notebooks import run_chapter
+
+    glued = run_chapter("maturity", tmp_path / "m.ipynb", data_dir=str(sample_dir))
+    expected = recommend(Profile(funding_stage="series-b", acv=40_760, touch="high",
+                                 arr=25_882_600))
+    assert glued["segment"] == expected.segment == "startup-high-touch"
+    assert glued["n_conflicts"] == f"{len(expected.conflicts)} points"
+    assert glued["first_change"] == "from series-b to growth"
+
+
+@pytest.mark.slow
+def test_the_chapter_on_another_profile(tmp_path, second_company):
+    from test_notebooks import run_chapter
+
+    glued = run_chapter("maturity", tmp_path / "m.ipynb", data_dir=str(second_company),
+                        acv=20000.0, acv_line=10000.0)
+    # the second company's profile: series-a, low touch stated, technical buyer, product-led
+    assert glued["company_name"] == "Second Test Co"
+    assert glued["segment"] == "product-led" and glued["ex_plg_reports"] == "cro"
+    assert glued["ex_segment"] == "startup-high-touch"  # 60K is above a 10K line

@@ -12,6 +12,7 @@ from .functions import (
     revenue_base_explorer,
     revenue_layers_chart,
 )
+from .maturity import recommendation_map_chart
 from .metrics import (
     arr_bridge_chart,
     cohort_heatmap,
@@ -30,6 +31,7 @@ __all__ = [
     "health_outcome_chart",
     "ltv_horizon_chart",
     "nps_distribution_chart",
+    "recommendation_map_chart",
     "retention_fit_chart",
     "retention_trend_chart",
     "revenue_base_chart",
