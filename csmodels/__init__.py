@@ -28,7 +28,7 @@ from .lifetime import (
     simulate_survivors,
     survivor_cohorts,
 )
-from .maturity import CompanyFacts, Recommendation, recommend
+from .maturity import CompanyFacts, Recommendation, facts_from_data, recommend
 from .metrics import (
     ArrPanel,
     Compounded,
@@ -106,6 +106,7 @@ __all__ = [
     "published_sbg_examples",
     "qbr_coverage",
     "reactivated_arr",
+    "facts_from_data",
     "recommend",
     "retention",
     "retention_benchmarks",

@@ -204,6 +204,27 @@ def arr_stage_of(arr: float | None) -> str | None:
     return str(stages.index[inside][0])
 
 
+def facts_from_data(arr_monthly: pd.DataFrame) -> dict[str, float]:
+    """ARR and average contract value at the last month of an ``arr_monthly`` table.
+
+    What a profile leaves out, the data can say: ``arr`` is the total ARR of the
+    last month and ``acv`` the average ARR per paying account in it (the same
+    figures ``profile.yml`` of a generated company carries).
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "a", "b", "c"],
+    ...                       "month": pd.PeriodIndex(["2025-01"] * 2 + ["2025-02"] * 3, freq="M"),
+    ...                       "arr": [10.0, 20.0, 30.0, 0.0, 50.0]})
+    >>> facts_from_data(frame)
+    {'arr': 80.0, 'acv': 40.0}
+    """
+    last = arr_monthly[arr_monthly["month"] == arr_monthly["month"].max()]
+    paying = last.loc[last["arr"] > 0, "arr"]
+    if paying.empty:
+        return {}
+    total = float(paying.sum())
+    return {"arr": total, "acv": total / len(paying)}
+
+
 def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
     """The maturity-fit recommendation for a company.
 

@@ -1124,11 +1124,11 @@ def company_profile(
         Keys ``company``, ``currency``, ``funding_stage``, ``arr``, ``acv``,
         ``touch``, ``buyer``, ``product_led``.
     """
-    arr = tables["arr_monthly"]
-    last = arr[arr["month"] == arr["month"].max()]
-    paying = last[last["arr"] > 0]
-    total = int(paying["arr"].sum())
-    acv = round(total / len(paying)) if len(paying) else 0
+    from .maturity import facts_from_data
+
+    facts = facts_from_data(tables["arr_monthly"])
+    total = int(facts.get("arr", 0))
+    acv = round(facts.get("acv", 0))
     return {
         "company": shape.company,
         "currency": shape.currency,

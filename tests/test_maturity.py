@@ -4,8 +4,12 @@ line, the precedence of product-led and technical-buyer rows, and the conflicts.
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
+import yaml
+
+import csmodels as cs
 
 from csmodels.cli import main
 from csmodels.exceptions import ParameterError
@@ -186,3 +190,25 @@ def test_the_chapter_on_another_profile(tmp_path, second_company):
     assert glued["company_name"] == "Second Test Co"
     assert glued["segment"] == "product-led" and glued["ex_plg_reports"] == "cro"
     assert glued["ex_segment"] == "startup-high-touch"  # 60K is above a 10K line
+
+
+@pytest.mark.slow
+def test_the_chapter_reads_arr_and_acv_from_the_data_when_the_profile_is_silent(tmp_path,
+                                                                              sample_dir):
+    from test_notebooks import run_chapter
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data)
+    profile = yaml.safe_load((data / "profile.yml").read_text())
+    for key in ("funding_stage", "arr", "acv"):
+        del profile[key]
+    (data / "profile.yml").write_text(yaml.safe_dump(profile))
+    glued = run_chapter("maturity", tmp_path / "m.ipynb", data_dir=str(data))
+    company = cs.load_company(data)
+    facts = cs.facts_from_data(company.arr_monthly)
+    # 25.9M of ARR is source 004's mature stage, so without a funding stage it counts as scaling
+    assert facts["arr"] > 25e6
+    assert glued["segment"] == recommend(Profile(touch="high", **facts)).segment
+    assert glued["segment"] == "scaling-high-touch"
+    assert glued["company_stage"] == "not given"
+    assert "read from the last month of arr_monthly" in glued["facts_note"]
