@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_ruff_check():
     ruff = shutil.which("ruff")
     assert ruff, "ruff is installed by requirements.txt"
-    result = subprocess.run([ruff, "check", "csmodels", "tests", "data"], cwd=ROOT,
+    result = subprocess.run([ruff, "check", "csmodels", "tests", "data", "chapters", "cases",
+                             "teaching", "benchmarks", "appendix"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

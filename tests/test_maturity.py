@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 import csmodels as cs
-
 from csmodels.cli import main
 from csmodels.exceptions import ParameterError
 from csmodels.maturity import (
