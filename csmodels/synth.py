@@ -1151,6 +1151,8 @@ PROFILE_COMMENTS: dict[str, str] = {
     "touch": "high | low (the $75K ACV line of source 003 is a default, not a rule)",
     "buyer": "business | technical",
     "product_led": "true if the product itself drives acquisition and expansion",
+    "reporting_weights": "weight of each reporting-options criterion (0 or more)",
+    "self_assessment": "collaboration practices in place: 0 no, 1 partly, 2 yes",
 }
 
 
@@ -1179,6 +1181,8 @@ def _profile_yaml(profile: dict[str, Any], header: str | None) -> str:
         comment = PROFILE_COMMENTS.get(key)
         if comment and "\n" not in entry:
             entry = f"{entry.ljust(pad)}# {comment}"
+        elif comment:
+            entry = f"# {comment}\n{entry}"
         lines.append(entry)
     return "\n".join(lines) + "\n"
 

@@ -20,6 +20,7 @@ from .metrics import (
     nps_distribution_chart,
     retention_trend_chart,
 )
+from .reporting import incentive_chart, monte_carlo_chart, weights_explorer
 
 __all__ = [
     "EMBED_OPTIONS",
@@ -29,7 +30,9 @@ __all__ = [
     "cohort_heatmap",
     "enable_renderer",
     "health_outcome_chart",
+    "incentive_chart",
     "ltv_horizon_chart",
+    "monte_carlo_chart",
     "nps_distribution_chart",
     "recommendation_map_chart",
     "retention_fit_chart",
@@ -37,4 +40,5 @@ __all__ = [
     "revenue_base_chart",
     "revenue_base_explorer",
     "revenue_layers_chart",
+    "weights_explorer",
 ]

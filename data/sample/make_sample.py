@@ -29,7 +29,14 @@ def main() -> None:
     """Generate the sample, write it next to this script, print a summary."""
     shape = CompanyShape()
     tables = generate_company(shape, seed=SEED)
-    write_company(tables, HERE, company_profile(tables, shape), profile_header=HEADER)
+    profile = company_profile(tables, shape)
+    # What Northwind's leadership says matters most: illustrative, like the company.
+    profile["reporting_weights"] = {
+        "expansion_alignment": 2, "incentive_purity": 2, "executive_voice": 1,
+        "handoff_efficiency": 1, "feedback_loop": 1, "operational_scalability": 2,
+        "lifecycle_alignment": 1,
+    }
+    write_company(tables, HERE, profile, profile_header=HEADER)
     for name, frame in tables.items():
         print(f"{name + '.csv':<22}{len(frame):>7} rows")
     print(f"profile.yml written to {HERE}")

@@ -1,0 +1,104 @@
+"""Charts of the reporting-options chapter.
+
+:func:`weights_explorer` recomputes the weighted scores in Vega-Lite transforms,
+so its sliders re-rank the placements in a static page with no kernel. Colours
+are the Okabe-Ito palette; the leader is drawn in blue, the others in grey.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from ..reporting import PLACEMENT_LABELS, IncentivePressure, criteria
+from ._render import WIDTH
+
+BLUE, GREY, ORANGE, GREEN = "#0072B2", "#999999", "#E69F00", "#009E73"
+
+
+def weights_explorer(matrix: pd.DataFrame, weights: pd.Series) -> alt.LayerChart:
+    """The placements ranked by weighted mean score, one slider per criterion's weight.
+
+    ``matrix`` is placement x criterion (:func:`csmodels.reporting.score_matrix`),
+    ``weights`` a Series over the same criteria (the sliders' starting values).
+    """
+    labels = criteria()["label"]
+    names = {c: f"w_{i}" for i, c in enumerate(matrix.columns)}
+    top = max(5.0, float(weights.max()))
+    sliders = [alt.param(name=names[c], value=float(weights[c]), bind=alt.binding_range(
+        min=0, max=top, step=0.5, name=f"{labels[c]} ")) for c in matrix.columns]
+    data = matrix.rename(columns={c: f"s_{i}" for i, c in enumerate(matrix.columns)})
+    data = data.rename_axis("placement").reset_index()
+    data["label"] = data["placement"].map(PLACEMENT_LABELS)
+    total = " + ".join(names[c] for c in matrix.columns)
+    weighted = " + ".join(f"datum.s_{i} * {names[c]}" for i, c in enumerate(matrix.columns))
+    base = alt.Chart(data).transform_calculate(
+        value=f"({total}) > 0 ? ({weighted}) / ({total}) : 0",
+    ).transform_window(
+        rank="rank()", sort=[alt.SortField("value", order="descending")],
+    ).transform_calculate(
+        place="datum.rank == 1 ? 'ranked first' : 'the others'",
+        shown="format(datum.value, '.2f') + '  (#' + datum.rank + ')'",
+    )
+    by_value = alt.EncodingSortField("value", op="max", order="descending")
+    y = alt.Y("label:N", sort=by_value, title=None)
+    bars = base.mark_bar().encode(
+        y=y, x=alt.X("value:Q", scale=alt.Scale(domain=[0, 5]),
+                     title="Weighted mean score (1 weak, 5 strong)"),
+        color=alt.Color("place:N", scale=alt.Scale(domain=["ranked first", "the others"],
+                                                   range=[BLUE, GREY]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip("label:N", title="Placement"),
+                 alt.Tooltip("value:Q", title="Weighted score", format=".2f"),
+                 alt.Tooltip("rank:O", title="Rank")],
+    )
+    text = base.mark_text(align="left", dx=4).encode(y=y, x="value:Q", text="shown:N")
+    return (bars + text).add_params(*sliders).properties(
+        width=WIDTH - 200, height=200, description="Reporting options explorer with sliders",
+        title="Try it: move the weights below the chart")
+
+
+def monte_carlo_chart(shares: pd.Series) -> alt.Chart:
+    """How often each placement ranks first under random weights (one bar each)."""
+    data = shares.rename("share").rename_axis("placement").reset_index()
+    data["label"] = data["placement"].map(PLACEMENT_LABELS)
+    return alt.Chart(data).mark_bar(color=BLUE).encode(
+        y=alt.Y("label:N", sort="-x", title=None),
+        x=alt.X("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
+                title="Share of random weightings that rank it first"),
+        tooltip=[alt.Tooltip("label:N", title="Placement"),
+                 alt.Tooltip("share:Q", title="Ranked first", format=".1%")],
+    ).properties(width=WIDTH - 200, height=160)
+
+
+def incentive_chart(model: IncentivePressure, current: float | None = None) -> alt.LayerChart:
+    """NRR and GRR against quota pressure on CSMs, with the peak of NRR marked."""
+    curve = model.curve()
+    long = curve.melt(id_vars="pressure", value_vars=["nrr", "grr"], var_name="key",
+                      value_name="rate")
+    long["measure"] = long["key"].map({"nrr": "Net revenue retention",
+                                       "grr": "Gross revenue retention"})
+    colour = alt.Color("measure:N", scale=alt.Scale(
+        domain=["Net revenue retention", "Gross revenue retention"], range=[BLUE, ORANGE]),
+        legend=alt.Legend(orient="bottom", title=None))
+    lines = alt.Chart(long).mark_line(strokeWidth=2.5).encode(
+        x=alt.X("pressure:Q", title="Quota pressure on CSMs (0 none, 1 paid mostly on quota)"),
+        y=alt.Y("rate:Q", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False),
+                title="Share of last year's ARR"),
+        color=colour,
+        tooltip=[alt.Tooltip("pressure:Q", title="Pressure", format=".2f"),
+                 alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("rate:Q", title="Rate", format=".1%")],
+    )
+    peak = model.peak_pressure
+    marks = pd.DataFrame({"pressure": [peak], "rate": [model.nrr(peak)],
+                          "what": [f"NRR peaks at pressure {peak:.2f}"]})
+    if current is not None:
+        marks = pd.concat([marks, pd.DataFrame({
+            "pressure": [current], "rate": [model.nrr(current)],
+            "what": [f"Today: pressure {current:.2f}"]})], ignore_index=True)
+    points = alt.Chart(marks).mark_point(size=90, filled=True, color="black").encode(
+        x="pressure:Q", y="rate:Q", tooltip=[alt.Tooltip("what:N", title="Point"),
+                                             alt.Tooltip("rate:Q", title="NRR", format=".1%")])
+    labels = points.mark_text(align="left", dx=8, dy=-8).encode(text="what:N")
+    return (lines + points + labels).properties(width=WIDTH - 60, height=260)

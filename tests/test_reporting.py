@@ -1,0 +1,290 @@
+"""The reporting-options model: arguments as data, ranking, margin, flip, Monte-Carlo,
+the incentive-pressure model, and the chapter on different weights."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from csmodels import reporting
+from csmodels.exceptions import ParameterError
+
+CRITERIA = list(reporting.criteria().index)
+EQUAL = dict.fromkeys(CRITERIA, 1.0)
+weight_sets = st.fixed_dictionaries(
+    {c: st.floats(0, 10, allow_nan=False).map(lambda x: round(x, 2)) for c in CRITERIA}
+).filter(lambda w: sum(w.values()) > 0.5)
+
+
+def only(criterion: str) -> dict[str, float]:
+    return {c: float(c == criterion) for c in CRITERIA}
+
+
+# --- the arguments as data --------------------------------------------------
+
+
+def test_every_placement_has_arguments_for_and_against_with_a_source():
+    args = reporting.arguments()
+    assert args.index.is_unique
+    assert set(args["source"]) == {"src000", "src001", "src002"}
+    for placement in reporting.PLACEMENTS:
+        kinds = set(args.loc[args["placement"] == placement, "kind"])
+        assert kinds == {"pro", "con"}, placement
+    assert (args["text"].str.len() > 40).all()
+
+
+def test_every_score_names_an_argument_about_that_placement():
+    scores = reporting.scores()
+    assert len(scores) == len(reporting.PLACEMENTS) * len(CRITERIA)
+    assert scores["source"].notna().all() and scores["text"].notna().all()
+    args = reporting.arguments()
+    assert (args.loc[scores["argument_id"], "placement"].to_numpy()
+            == scores["placement"].to_numpy()).all()
+
+
+def test_source_002_on_cro_and_coo_covers_mission_team_and_perception():
+    table = reporting.cro_vs_coo()
+    assert set(table["source"]) == {"src002"}
+    counts = table.groupby(["leader", "aspect"]).size()
+    assert counts.loc[("cro", "perception")] == 4 and counts.loc[("coo", "mission")] == 5
+    assert counts.index.get_level_values("aspect").nunique() == 3
+
+
+def test_source_001_figure_on_cro_company_sizes():
+    fact = reporting.facts().loc["cro_small_company_share"]
+    assert fact["value"] == 0.64 and fact["source"] == "src001"
+
+
+# --- ranking and margin, hand-checked ---------------------------------------
+
+
+def test_equal_weights_rank_the_cco_first_with_a_tie_for_second():
+    ranked = reporting.ranking(EQUAL)
+    # column sums of the score table: cco 26, cro 23, coo 23, ceo 22, product 17
+    assert list(ranked.index) == ["cco", "cro", "coo", "ceo", "product"]
+    assert ranked["value"].to_numpy() == pytest.approx(np.array([26, 23, 23, 22, 17]) / 7)
+    assert list(ranked["rank"]) == [1, 2, 2, 4, 5]
+    assert reporting.margin(EQUAL) == pytest.approx(3 / 7)
+
+
+@pytest.mark.parametrize(("criterion", "leader", "second", "gap"), [
+    ("feedback_loop", "product", "ceo", 1.0),
+    ("executive_voice", "ceo", "cco", 1.0),
+    ("operational_scalability", "coo", "cro", 1.0),
+    ("lifecycle_alignment", "cco", "cro", 1.0),
+])
+def test_a_single_criterion_ranks_by_its_own_scores(criterion, leader, second, gap):
+    ranked = reporting.ranking(only(criterion))
+    assert ranked.index[0] == leader and ranked.index[1] == second
+    assert reporting.margin(only(criterion)) == pytest.approx(gap)
+
+
+def test_weights_not_given_keep_their_default():
+    w = reporting.check_weights({"incentive_purity": 3})
+    assert w["incentive_purity"] == 3 and w.drop("incentive_purity").eq(1).all()
+
+
+@pytest.mark.parametrize(("weights", "message"), [
+    ({"price": 1}, "'price' is not a reporting criterion"),
+    ({"incentive_purity": -1}, "is -1"),
+    ({"incentive_purity": float("nan")}, "is nan"),
+    ({"incentive_purity": "high"}, "is 'high'"),
+    ({"incentive_purity": True}, "is True"),
+    (dict.fromkeys(CRITERIA, 0), "Every reporting weight is 0"),
+])
+def test_bad_weights_are_refused_with_the_criterion_named(weights, message):
+    with pytest.raises(ParameterError, match=message):
+        reporting.check_weights(weights)
+
+
+def test_a_score_table_with_holes_or_bad_scores_is_refused():
+    table = reporting.scores()
+    with pytest.raises(ParameterError, match="missing or outside"):
+        reporting.score_matrix(table.iloc[1:])
+    bad = table.copy()
+    bad.loc[0, "score"] = 9
+    with pytest.raises(ParameterError, match="ceo/expansion_alignment"):
+        reporting.score_matrix(bad)
+    with pytest.raises(ParameterError, match="twice"):
+        reporting.score_matrix(pd.concat([table, table.iloc[:1]]))
+    with pytest.raises(ParameterError, match="Unknown placement"):
+        reporting.score_matrix(table.replace({"placement": {"ceo": "board"}}))
+
+
+def test_a_reader_can_replace_the_scores():
+    table = reporting.scores().copy()
+    table.loc[table["placement"] == "product", "score"] = 5
+    assert reporting.ranking(EQUAL, reporting.score_matrix(table)).index[0] == "product"
+
+
+# --- the smallest flip --------------------------------------------------------
+
+
+def test_the_smallest_flip_with_equal_weights_is_hand_checked():
+    flip = reporting.smallest_flip(EQUAL)
+    # the CRO trails the CCO by 3 score points and gains 2 per unit of expansion weight;
+    # lowering incentive purity to 0 would only make it draw level, so it does not count
+    assert (flip.criterion, flip.new_leader, flip.leader) == (
+        "expansion_alignment", "cro", "cco")
+    assert flip.change == pytest.approx(1.5)
+
+
+def _leader(weights) -> str:
+    return reporting.ranking(weights).index[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(weight_sets)
+def test_the_flip_is_exact_and_nothing_smaller_flips(weights):
+    assume(reporting.margin(weights) > 1e-6)  # with a tie for first, the flip is 0
+    flip = reporting.smallest_flip(weights)
+    if flip is None:
+        return
+    leader = _leader(weights)
+    step = 1e-6 * math.copysign(1, flip.change)
+    beyond = {**weights, flip.criterion: flip.new_weight + step}
+    assert reporting.ranking(beyond).loc[flip.new_leader, "value"] > \
+        reporting.ranking(beyond).loc[leader, "value"]
+    # half the change, in any one criterion, leaves the leader's lead intact
+    for c in CRITERIA:
+        for sign in (1, -1):
+            half = weights[c] + sign * abs(flip.change) / 2
+            if half < 0:
+                continue
+            trial = {**weights, c: half}
+            if sum(trial.values()) <= 0:
+                continue
+            ranked = reporting.ranking(trial)
+            assert ranked.loc[leader, "value"] >= ranked["value"].max() - 1e-9
+
+
+# --- properties -----------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(weight_sets, st.floats(0.01, 100))
+def test_scaling_every_weight_leaves_the_ranking_unchanged(weights, k):
+    a = reporting.ranking(weights)
+    b = reporting.ranking({c: w * k for c, w in weights.items()})
+    assert list(a.index) == list(b.index) and list(a["rank"]) == list(b["rank"])
+    assert a["value"].to_numpy() == pytest.approx(b["value"].to_numpy())
+
+
+@settings(max_examples=60, deadline=None)
+@given(weight_sets, st.sampled_from(CRITERIA), st.floats(0.1, 10))
+def test_raising_a_weight_never_lowers_a_placement_that_leads_on_it(weights, criterion, extra):
+    matrix = reporting.score_matrix()
+    leaders = matrix.index[matrix[criterion] == matrix[criterion].max()]
+    before = reporting.ranking(weights)["rank"]
+    after = reporting.ranking({**weights, criterion: weights[criterion] + extra})["rank"]
+    for placement in leaders:
+        assert after[placement] <= before[placement]
+
+
+# --- Monte-Carlo ---------------------------------------------------------------------
+
+
+def test_monte_carlo_is_seeded_and_sums_to_one():
+    a = reporting.monte_carlo(EQUAL, n=3_000, seed=7)
+    b = reporting.monte_carlo(EQUAL, n=3_000, seed=7)
+    pd.testing.assert_series_equal(a, b)
+    assert a.sum() == pytest.approx(1)
+    assert not a.equals(reporting.monte_carlo(EQUAL, n=3_000, seed=8))
+
+
+def test_tight_weights_make_the_leader_win_almost_always():
+    shares = reporting.monte_carlo(only("feedback_loop"), n=2_000, concentration=1e6)
+    assert shares["product"] > 0.99
+
+
+def test_uniform_weights_give_every_placement_leading_somewhere_a_chance():
+    shares = reporting.monte_carlo(EQUAL, n=20_000, concentration=None)
+    assert shares.idxmax() == "cco"
+    assert (shares[["ceo", "cro", "coo"]] > 0.05).all()
+    # the shares do not depend on the centre when drawing uniformly
+    other = reporting.monte_carlo(only("feedback_loop"), n=20_000, concentration=None)
+    pd.testing.assert_series_equal(shares, other)
+
+
+@pytest.mark.parametrize("kwargs", [{"n": 0}, {"n": 2.5}, {"concentration": -1.0},
+                                    {"concentration": float("inf")}])
+def test_bad_monte_carlo_settings_are_refused(kwargs):
+    with pytest.raises(ParameterError):
+        reporting.monte_carlo(EQUAL, **kwargs)
+
+
+# --- the incentive-pressure model --------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.01, 0.5), st.floats(0.01, 0.5), st.floats(1.2, 4))
+def test_nrr_peaks_where_the_closed_form_says(gain, loss, curvature):
+    model = reporting.IncentivePressure(expansion_gain=gain, loss_gain=loss,
+                                        curvature=curvature)
+    curve = model.curve(points=20_001)
+    numeric = curve.loc[curve["nrr"].idxmax(), "pressure"]
+    assert model.peak_pressure == pytest.approx(numeric, abs=1e-3)
+
+
+def test_the_default_model_is_hand_checked():
+    model = reporting.IncentivePressure()
+    # expansion 0.12 + 0.10 p, loss 0.08 + 0.20 p^2: NRR' = 0.10 - 0.40 p = 0 at p = 0.25
+    assert model.peak_pressure == 0.25
+    assert model.nrr(0.25) == pytest.approx(1 + 0.145 - 0.0925)
+    assert model.nrr(1.0) == pytest.approx(0.94) and model.grr(1.0) == pytest.approx(0.72)
+
+
+def test_calibration_reproduces_the_company_at_its_pressure():
+    model = reporting.IncentivePressure.calibrated(1.044, 0.91, current_pressure=0.5)
+    assert model.nrr(0.5) == pytest.approx(1.044) and model.grr(0.5) == pytest.approx(0.91)
+    with pytest.raises(ParameterError, match="negative base rate"):
+        reporting.IncentivePressure.calibrated(1.0, 0.99, current_pressure=1.0)
+    with pytest.raises(ParameterError, match="current_pressure"):
+        reporting.IncentivePressure.calibrated(1.0, 0.9, current_pressure=1.5)
+
+
+@pytest.mark.parametrize("kwargs", [{"curvature": 1.0}, {"loss_gain": -0.1},
+                                    {"base_loss": 1.5}, {"expansion_gain": float("nan")}])
+def test_impossible_model_parameters_are_refused(kwargs):
+    with pytest.raises(ParameterError):
+        reporting.IncentivePressure(**kwargs)
+
+
+# --- the chapter -----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_chapter_on_the_sample_uses_the_profile_weights(tmp_path, sample_dir):
+    from test_notebooks import run_chapter
+
+    import csmodels as cs
+
+    glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir))
+    weights = cs.load_profile(sample_dir / "profile.yml").reporting_weights
+    ranked = reporting.ranking(weights)
+    assert glued["leader"] == reporting.PLACEMENT_LABELS[ranked.index[0]]
+    assert glued["margin"] == f"{reporting.margin(weights):.2f}"
+    share = reporting.monte_carlo(weights)[ranked.index[0]]
+    assert glued["mc_leader_share"] == f"{share:.1%}"
+    assert glued["weights_from"] == "the profile's reporting_weights"
+
+
+@pytest.mark.slow
+def test_the_chapter_with_other_weights_and_model_parameters(tmp_path, sample_dir):
+    from test_notebooks import run_chapter
+
+    import csmodels as cs
+
+    glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir),
+                        weights={"feedback_loop": 10}, curvature=3.0, current_pressure=0.2)
+    merged = {**cs.load_profile(sample_dir / "profile.yml").reporting_weights,
+              "feedback_loop": 10}
+    assert glued["leader"] == reporting.PLACEMENT_LABELS[reporting.ranking(merged).index[0]]
+    assert glued["leader"] == "Product"
+    assert glued["peak_pressure"] == f"{(0.10 / (3 * 0.20)) ** 0.5:.2f}"
+    assert glued["current_pressure"] == "0.20"
