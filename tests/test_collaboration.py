@@ -355,3 +355,39 @@ def test_sample_company(sample_dir):
     assert len(co.double_credit(company, "cs-renewals-sales-expansion")) > 0
     assert co.double_credit(company, "cs-renewals-sales-expansion",
                             co.CompPlan(collaboration_rule=True)).empty
+
+
+# --- the chapter ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_chapter_on_the_sample(tmp_path, sample_dir):
+    from test_notebooks import run_chapter
+
+    glued = run_chapter("collaboration", tmp_path / "c.ipynb", data_dir=str(sample_dir))
+    company = cs.load_company(sample_dir)
+    summary = co.handoff_summary(co.handoff_report(company))
+    assert glued["sla_compliance"] == f"{summary['sla_compliance']:.1%}"
+    assert glued["n_handoffs"] == f"{summary['handoffs']:,}"
+    doubles = co.double_credit(company, "cs-renewals-sales-expansion")
+    assert glued["n_double"] == f"{len(doubles):,}" and len(doubles) > 0
+    answers = cs.load_profile(sample_dir / "profile.yml").self_assessment
+    score = co.assessment_score(co.self_assessment(answers))
+    assert glued["assessment_score"] == f"{score:.1%}"
+
+
+@pytest.mark.slow
+def test_the_chapter_with_a_stricter_sla_and_the_collaboration_rule(tmp_path, sample_dir):
+    from test_notebooks import run_chapter
+
+    glued = run_chapter("collaboration", tmp_path / "c.ipynb", data_dir=str(sample_dir),
+                        handoff_within_days=7, collaboration_rule=True,
+                        ownership_model="revenue-pod",
+                        self_assessment={"joint-training": 2})
+    company = cs.load_company(sample_dir)
+    strict = co.handoff_summary(co.handoff_report(
+        company, co.SlaTerms(handoff_within_days=7)))
+    assert glued["sla_compliance"] == f"{strict['sla_compliance']:.1%}"
+    assert glued["n_double"] == "0"
+    assert glued["model_name"] == "Revenue pod (AE, CSM and SE)"
+    assert "joint-training" not in glued["gaps"]

@@ -5,6 +5,7 @@ the reader's data, and is at most :data:`WIDTH` pixels wide.
 """
 
 from ._render import EMBED_OPTIONS, WIDTH, chart_html, enable_renderer
+from .collaboration import handoff_days_chart, pay_by_model_chart, self_assessment_chart
 from .functions import (
     ltv_horizon_chart,
     retention_fit_chart,
@@ -29,16 +30,19 @@ __all__ = [
     "chart_html",
     "cohort_heatmap",
     "enable_renderer",
+    "handoff_days_chart",
     "health_outcome_chart",
     "incentive_chart",
     "ltv_horizon_chart",
     "monte_carlo_chart",
     "nps_distribution_chart",
+    "pay_by_model_chart",
     "recommendation_map_chart",
     "retention_fit_chart",
     "retention_trend_chart",
     "revenue_base_chart",
     "revenue_base_explorer",
     "revenue_layers_chart",
+    "self_assessment_chart",
     "weights_explorer",
 ]

@@ -36,6 +36,13 @@ def main() -> None:
         "handoff_efficiency": 1, "feedback_loop": 1, "operational_scalability": 2,
         "lifecycle_alignment": 1,
     }
+    # Northwind's head of CS on the collaboration practices: 0 no, 1 partly, 2 yes.
+    profile["self_assessment"] = {
+        "documented-handoff": 1, "first-90-days-sla": 2, "shared-metrics": 1,
+        "joint-training": 0, "success-sales-line": 1, "dual-accountability": 0,
+        "team-design": 2, "program-management": 1, "cross-functional-alliances": 1,
+        "value-framework": 0,
+    }
     write_company(tables, HERE, profile, profile_header=HEADER)
     for name, frame in tables.items():
         print(f"{name + '.csv':<22}{len(frame):>7} rows")

@@ -1,0 +1,59 @@
+"""Charts of the collaboration chapter: handoff timing, pay by ownership model and the
+leader's self-assessment. Every chart aggregates before it draws (Okabe-Ito colours)."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ._render import WIDTH
+
+BLUE, ORANGE, GREEN, GREY = "#0072B2", "#E69F00", "#009E73", "#999999"
+
+
+def handoff_days_chart(report: pd.DataFrame, within_days: int) -> alt.LayerChart:
+    """How many handoffs took how many days after the close, with the SLA's limit."""
+    days = report["days_to_handoff"].dropna().clip(lower=0)
+    top = int(max(days.max() if len(days) else 0, within_days * 2)) + 1
+    edges = np.unique(np.linspace(0, top, min(top, 30) + 1).round())
+    counts, edges = np.histogram(days, bins=edges)
+    data = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "handoffs": counts})
+    data["within"] = np.where(data["end"] <= within_days + 1, "within the SLA", "late")
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("start:Q", title="Days from close to handoff", bin="binned"), x2="end:Q",
+        y=alt.Y("handoffs:Q", title="Handoffs"),
+        color=alt.Color("within:N", scale=alt.Scale(domain=["within the SLA", "late"],
+                                                    range=[BLUE, ORANGE]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip("start:Q", title="From day"), alt.Tooltip("end:Q", title="To day"),
+                 alt.Tooltip("handoffs:Q", title="Handoffs")])
+    rule = alt.Chart(pd.DataFrame({"limit": [within_days]})).mark_rule(
+        color="black", strokeDash=[4, 3]).encode(x="limit:Q")
+    return (bars + rule).properties(width=WIDTH - 60, height=220)
+
+
+def pay_by_model_chart(pay: pd.DataFrame, currency: str = "USD") -> alt.Chart:
+    """Variable pay per team under each ownership model (``model``, ``team``, ``pay``)."""
+    return alt.Chart(pay).mark_bar().encode(
+        y=alt.Y("model:N", title=None, sort=list(dict.fromkeys(pay["model"]))),
+        x=alt.X("pay:Q", title=f"Variable pay a year ({currency})", stack="zero"),
+        color=alt.Color("team:N", legend=alt.Legend(orient="bottom", title=None),
+                        scale=alt.Scale(range=[BLUE, ORANGE, GREEN, GREY])),
+        tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("team:N", title="Team"),
+                 alt.Tooltip("pay:Q", title="Pay", format=",.0f")],
+    ).properties(width=WIDTH - 260, height=180)
+
+
+def self_assessment_chart(frame: pd.DataFrame) -> alt.Chart:
+    """The leader's self-assessment: one bar per practice, 0 to 2."""
+    data = frame[["practice_id", "group", "score"]].copy()
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("practice_id:N", title=None, sort=list(data["practice_id"])),
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 2]), axis=alt.Axis(tickCount=3),
+                title="0 not in place, 1 partly, 2 in place"),
+        color=alt.Color("group:N", scale=alt.Scale(range=[BLUE, GREEN]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip("practice_id:N", title="Practice"),
+                 alt.Tooltip("score:Q", title="Score")],
+    ).properties(width=WIDTH - 260, height=240)
