@@ -163,7 +163,8 @@ def ranking(weights: Mapping[str, float] | None = None,
     rank = values.apply(lambda v: 1 + int((values > v + 1e-12).sum()))
     table = pd.DataFrame({"label": [PLACEMENT_LABELS[p] for p in values.index],
                           "value": values, "rank": rank}, index=values.index)
-    order = sorted(values.index, key=lambda p: (-values[p], PLACEMENTS.index(p)))
+    # order by rank, so values equal up to rounding keep the same order however scaled
+    order = sorted(values.index, key=lambda p: (rank[p], PLACEMENTS.index(p)))
     return table.loc[order].rename_axis("placement")
 
 
