@@ -293,7 +293,8 @@ class IncentivePressure:
     def __post_init__(self) -> None:
         for name in ("base_expansion", "base_loss", "expansion_gain", "loss_gain"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            if isinstance(value, bool) or not (isinstance(value, (int, float))
+                                               and math.isfinite(value) and value >= 0):
                 raise ParameterError(f"{name} is {value!r}.",
                                      "Give it as a fraction of ARR, 0 or more (0.1 is 10%).")
         if self.base_loss > 1:

@@ -252,7 +252,8 @@ def test_calibration_reproduces_the_company_at_its_pressure():
 
 
 @pytest.mark.parametrize("kwargs", [{"curvature": 1.0}, {"loss_gain": -0.1},
-                                    {"base_loss": 1.5}, {"expansion_gain": float("nan")}])
+                                    {"base_loss": 1.5}, {"expansion_gain": float("nan")},
+                                    {"loss_gain": True}])
 def test_impossible_model_parameters_are_refused(kwargs):
     with pytest.raises(ParameterError):
         reporting.IncentivePressure(**kwargs)
