@@ -213,7 +213,7 @@ def smallest_flip(weights: Mapping[str, float] | None = None,
             if slope == 0:
                 continue
             d = gap / slope
-            if w[c] + d <= 0:  # at a weight of 0, q could only draw level
+            if w[c] + d <= 1e-9 * w.sum():  # at a weight of 0, q could only draw level
                 continue
             if best is None or abs(d) < abs(best.change):
                 best = Flip(c, float(w[c]), float(w[c] + d), leader, q)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -65,3 +66,12 @@ def second_company(tmp_path_factory) -> Path:
                                    "funding_stage": "series-a", "touch": "low",
                                    "buyer": "technical", "product_led": True})
     return folder
+
+
+# Hypothesis: the same examples on every run (a red CI run can be replayed); set
+# HYPOTHESIS_PROFILE=explore to draw new ones when hunting for bugs.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("repeatable", derandomize=True)
+_hypothesis_settings.register_profile("explore", derandomize=False)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
