@@ -28,12 +28,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from functools import cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 
+from ._tables import package_table
 from .exceptions import ParameterError
 from .io import Company
 
@@ -49,11 +48,8 @@ ASSOCIATION_NOTE = (
     "documenting a handoff.")
 
 
-@cache
 def _table(name: str) -> pd.DataFrame:
-    path = files("csmodels") / "data" / f"collaboration_{name}.csv"
-    with path.open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+    return package_table(f"collaboration_{name}", text=True)
 
 
 def _whole(name: str, value: object, low: int = 1) -> None:

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from functools import cache
-from importlib.resources import files
 
 import pandas as pd
 
+from ._tables import package_table
 from .exceptions import ParameterError
 from .profile import BUYERS, STAGES, TOUCH, Profile
 
@@ -41,11 +40,8 @@ SOURCE_FILES = {
 }
 
 
-@cache
 def _table(name: str) -> pd.DataFrame:
-    path = files("csmodels").joinpath(f"data/maturity_{name}.csv")
-    with path.open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+    return package_table(f"maturity_{name}", text=True)
 
 
 def company_types() -> pd.DataFrame:

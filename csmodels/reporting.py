@@ -23,12 +23,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 
+from ._tables import package_table
 from .exceptions import ParameterError
 
 PLACEMENTS = ("ceo", "cro", "coo", "cco", "product")
@@ -37,11 +36,8 @@ PLACEMENT_LABELS = {"ceo": "CEO", "cro": "Sales / CRO", "coo": "COO (operations)
 SCORE_RANGE = (1, 5)
 
 
-@cache
 def _read(name: str) -> pd.DataFrame:
-    path = files("csmodels").joinpath(f"data/reporting_{name}.csv")
-    with path.open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, keep_default_na=False)
+    return package_table(f"reporting_{name}")
 
 
 def arguments() -> pd.DataFrame:
