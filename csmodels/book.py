@@ -75,3 +75,24 @@ def table(frame, formats: dict[str, str] | None = None, index: bool = False):
                   for col, spec in (formats or {}).items()}
     return HTML(frame.to_html(index=index, escape=True, na_rep="", border=0,
                               formatters=formatters, classes="csmodels-table"))
+
+
+def visible(text) -> str:
+    """``text`` with every character that does not print as itself written as an escape
+    (``\\n``, ``\\t``, ``\\x1b``, ``\\u202e``): line breaks, control and format characters
+    (direction overrides, zero-width marks) and lone surrogates (from names that are not
+    UTF-8). What is left is plain text, to escape for HTML where it goes into a page.
+
+    >>> print(visible("data\\n\\n{{7*7}}\\u202e\\x07"))
+    data\\n\\n{{7*7}}\\u202e\\x07
+    """
+    import unicodedata
+
+    text = str(text)
+    out = []
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            out.append(repr(char)[1:-1])
+        else:
+            out.append(char)
+    return "".join(out)

@@ -120,10 +120,6 @@ def _add_rerun_commands(commands) -> None:
         "Writes OUT/CHAPTER.ipynb, the page's site in OUT/html and OUT/index.html.")
     rerun.add_argument("chapter", metavar="CHAPTER",
                        help="functions, reporting, maturity, collaboration or metrics")
-    rerun.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                       metavar=("NAME", "VALUE"),
-                       help="set a chapter parameter; VALUE is read as a Python literal "
-                       "(0.1, None, {'a': 1}) or else as text, never run as code")
     book = commands.add_parser(
         "book", help="the whole book on your data, as an offline site",
         description="Execute every chapter on the company in a data folder and build the "
@@ -138,6 +134,13 @@ def _add_rerun_commands(commands) -> None:
         command.add_argument("--force", action="store_true",
                              help="replace the contents of a non-empty --out")
         command.add_argument("--book", metavar="DIR", help=argparse.SUPPRESS)
+        command.add_argument(
+            "-p", "--parameter", nargs=2, action="append", default=[],
+            metavar=("NAME", "VALUE"),
+            help="set a chapter parameter; VALUE is read as a plain value (text, a number, "
+            "True/False, None, a list or a dict: 0.1, None, {'a': 1}) or else as text, "
+            "never run as code" + ("" if command is rerun else "; NAME applies to every "
+                                  "chapter that has it, CHAPTER.NAME to one chapter"))
         command.set_defaults(run=run)
     template = commands.add_parser(
         "mapping-template", help="write a mapping.yml template for a folder of exports",
@@ -151,7 +154,8 @@ def _add_rerun_commands(commands) -> None:
 
 
 def _run_rerun(args: argparse.Namespace) -> int:
-    from .rerun import parse_value, rerun_chapter
+    from .parameters import parse_value
+    from .rerun import rerun_chapter
 
     parameters = {name: parse_value(value) for name, value in args.parameter}
     out = rerun_chapter(args.chapter, args.data, args.out, args.profile, parameters,
@@ -161,9 +165,12 @@ def _run_rerun(args: argparse.Namespace) -> int:
 
 
 def _run_book(args: argparse.Namespace) -> int:
+    from .parameters import parse_value
     from .rerun import build_book
 
-    out = build_book(args.data, args.out, args.profile, args.force, args.book)
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+    out = build_book(args.data, args.out, args.profile, args.force, args.book,
+                     parameters=parameters)
     print(f"{out}/index.html")
     return 0
 

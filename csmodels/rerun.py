@@ -18,7 +18,6 @@ and builds the whole site. Both
 
 from __future__ import annotations
 
-import ast
 import html
 import re
 import shutil
@@ -36,11 +35,12 @@ import nbformat
 import yaml
 
 from . import __version__
+from .book import visible
 from .exceptions import CsModelsError, ParameterError
 from .io import folder_fingerprint, load_company
+from .parameters import book_parameters, check_parameters, inject_parameters
 from .profile import default_profile_path, load_profile
 
-RESERVED = ("data_dir", "profile_path")  # set by --data and --profile
 # What a book build never needs from the sources.
 _SKIP = ("_build", ".jupyter_cache", ".git", "tests", "*.egg-info",
          ".hypothesis", ".pytest_cache", "__pycache__", ".ci", ".ruff_cache",
@@ -74,40 +74,6 @@ def list_chapters(root: Path) -> list[str]:
     text = (root / "_toc.yml").read_text(encoding="utf-8")
     names = re.findall(r"file:\s*chapters/([\w-]+)", text)
     return [n for n in dict.fromkeys(names) if (root / "chapters" / f"{n}.ipynb").is_file()]
-
-
-def parse_value(text: str):
-    """A ``-p`` value as a Python literal, else as the string itself. Never evaluated.
-
-    Arithmetic is text too: ``literal_eval`` would read the month 2024-10 as 2014.
-
-    >>> parse_value("0.1"), parse_value("None"), parse_value("2024-10"), parse_value("{'a': 1}")
-    (0.1, None, '2024-10', {'a': 1})
-    >>> parse_value("__import__('os').remove('x')"), parse_value("-5")
-    ("__import__('os').remove('x')", -5)
-    """
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-        if any(isinstance(node, ast.BinOp) for node in ast.walk(tree)):
-            return text
-        return ast.literal_eval(tree)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return text
-
-
-def check_parameters(notebook: Path, parameters: dict) -> None:
-    """Refuse parameter names the chapter does not have (or that --data/--profile set)."""
-    import papermill as pm
-
-    known = pm.inspect_notebook(str(notebook))
-    for name in parameters:
-        if name in RESERVED:
-            raise ParameterError(f"-p {name} is set by --data/--profile; use those options.")
-        if name not in known:
-            listed = ", ".join(f"{k} ({v['inferred_type_name']})" for k, v in known.items()
-                               if k not in RESERVED)
-            raise ParameterError(f"The chapter {notebook.stem} has no parameter '{name}'. "
-                                 f"Its parameters are: {listed}.")
 
 
 # ----------------------------------------------------------------------------- safety
@@ -184,23 +150,19 @@ def provenance(data: Path, profile: Path | None, parameters: dict) -> dict:
 
 
 def provenance_html(prov: dict) -> str:
-    """The provenance block as one HTML block (every value escaped).
+    r"""The provenance block as HTML: every value shown as text (:func:`csmodels.book.visible`
+    writes line breaks and control characters as escapes, then :func:`html.escape`).
 
-    >>> "&lt;b&gt;" in provenance_html({"data_folder": "<b>", "fingerprint": "f",
+    >>> out = provenance_html({"data_folder": "<b>\n\n{{7*7}}", "fingerprint": "f",
     ...     "profile": None, "parameters": {}, "missing_tables": [],
     ...     "csmodels_version": "0", "run_date": "d"})
-    True
+    >>> r"&lt;b&gt;\n\n{{7*7}}" in out, chr(10) in out
+    (True, False)
     """
-    params = ", ".join(f"{k} = {v}" for k, v in prov["parameters"].items()) or "the defaults"
-    missing = ", ".join(prov["missing_tables"]) or "none"
-    rows = [("Data folder", prov["data_folder"]),
-            ("Fingerprint (SHA-256 of its files)", prov["fingerprint"]),
-            ("Profile", prov["profile"] or "none: the defaults"), ("Parameters", params),
-            ("Optional tables missing", missing), ("csmodels", prov["csmodels_version"]),
-            ("Run on", prov["run_date"])]
+    rows = _provenance_rows(prov)
     cells = "".join(f'<tr><th style="white-space:nowrap;padding-right:1em">{html.escape(k)}'
-                    f'</th><td><code style="word-break:break-all">{html.escape(str(v))}</code>'
-                    "</td></tr>" for k, v in rows)
+                    f'</th><td><code style="word-break:break-all">'
+                    f"{html.escape(visible(v))}</code></td></tr>" for k, v in rows)
     return ('<div class="csmodels-provenance" style="border:1px solid #bbb;border-radius:4px;'
             'padding:0.5em 1em;margin:1em 0;font-size:0.9em"><p><strong>Rerun on your '
             "company.</strong> This page was computed from the data below, not from the "
@@ -208,25 +170,52 @@ def provenance_html(prov: dict) -> str:
             f"<table>{cells}</table></div>")
 
 
+def provenance_text(prov: dict) -> str:
+    """The provenance block as plain text (the output's text/plain, for other readers)."""
+    return "\n".join(f"{k}: {visible(v)}" for k, v in _provenance_rows(prov))
+
+
+def _provenance_rows(prov: dict) -> list[tuple[str, str]]:
+    params = ", ".join(f"{k} = {v}" for k, v in prov["parameters"].items()) or "the defaults"
+    missing = ", ".join(prov["missing_tables"]) or "none"
+    return [("Data folder", prov["data_folder"]),
+            ("Fingerprint (SHA-256 of its files)", prov["fingerprint"]),
+            ("Profile", prov["profile"] or "none: the defaults"), ("Parameters", params),
+            ("Optional tables missing", missing), ("csmodels", prov["csmodels_version"]),
+            ("Run on", prov["run_date"])]
+
+
+def provenance_cell(prov: dict) -> nbformat.NotebookNode:
+    """The provenance block as a code cell's output (its input hidden): the page inserts
+    an output's HTML as it is, where a Markdown cell would be parsed as MyST (whose
+    substitutions are Jinja templates) and a blank line in a name would end the HTML."""
+    cell = nbformat.v4.new_code_cell("# What this page was computed from (added by csmodels)")
+    cell.metadata["tags"] = ["csmodels-provenance", "remove-input"]
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/html": provenance_html(prov),
+                              "text/plain": provenance_text(prov)})]
+    return cell
+
+
 # -------------------------------------------------------------------------- execution
 
 
 def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None,
                     parameters: dict, prov: dict, workdir: Path) -> None:
-    """Execute one chapter with papermill into ``target``, provenance block added."""
+    """Execute one chapter with papermill into ``target``, with the run's parameters set
+    by :func:`csmodels.parameters.inject_parameters` (never papermill's translators) and
+    the provenance block added after the run. ``parameters`` must have passed
+    :func:`check_parameters`."""
     import papermill as pm
 
     nb = nbformat.read(source, as_version=4)
-    cell = nbformat.v4.new_markdown_cell(provenance_html(prov))
-    cell.metadata["tags"] = ["csmodels-provenance"]
-    nb.cells.insert(1, cell)
-    nb.metadata["csmodels_provenance"] = prov
-    staged_input = workdir / f"{source.stem}.input.ipynb"
-    nbformat.write(nb, staged_input)
     values = {"data_dir": str(data.resolve()),
               "profile_path": str(profile.resolve()) if profile else None, **parameters}
+    inject_parameters(nb, values)
+    staged_input = workdir / f"{source.stem}.input.ipynb"
+    nbformat.write(nb, staged_input)
     try:
-        pm.execute_notebook(str(staged_input), str(target), parameters=values, cwd=str(workdir),
+        pm.execute_notebook(str(staged_input), str(target), cwd=str(workdir),
                             progress_bar=False, log_output=False, kernel_name="python3")
     except pm.PapermillExecutionError as err:
         raise RunError(f"The chapter {source.stem} failed on this data: {err.ename}: "
@@ -238,16 +227,19 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
                        "close other programs first).") from None
     finally:
         staged_input.unlink(missing_ok=True)
-    _hide_default_parameters(target)
+    _finish_page(target, prov)
 
 
-def _hide_default_parameters(path: Path) -> None:
-    """The page shows the values used (papermill's injected cell), not the defaults."""
+def _finish_page(path: Path, prov: dict) -> None:
+    """The page shows the values used (the injected cell), not the defaults, and the
+    provenance block under the chapter's title."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if "parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
+    nb.cells.insert(1, provenance_cell(prov))
+    nb.metadata["csmodels_provenance"] = prov
     nbformat.write(nb, path)
 
 
@@ -262,8 +254,10 @@ def _write_config(site: Path, data: Path, execute_rest: bool) -> None:
     execute = config.setdefault("execute", {})
     execute["execute_notebooks"] = "force" if execute_rest else "off"
     execute["exclude_patterns"] = ["chapters/*"]
+    # The footer is inserted into every page as HTML: the folder's name as escaped text.
     config.setdefault("html", {})["extra_footer"] = (
-        f"Computed on the data in {html.escape(str(data.resolve()))} by csmodels {__version__}.")
+        f"Computed on the data in <code>{html.escape(visible(data.resolve()))}</code> "
+        f"by csmodels {html.escape(__version__)}.")
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -296,7 +290,7 @@ def rerun_chapter(chapter: str, data: str | Path, out: str | Path, profile=None,
         raise ParameterError(f"There is no chapter '{chapter}'. The chapters are: "
                              f"{', '.join(chapters)}.")
     notebook = root / "chapters" / f"{chapter}.ipynb"
-    check_parameters(notebook, parameters)
+    parameters = check_parameters(notebook, parameters)
     data, profile = _resolve(data, profile)
     out = Path(out)
     check_output(out, data, force)
@@ -335,10 +329,17 @@ def _write_redirect(path: Path, target: str) -> None:
 
 
 def build_book(data: str | Path, out: str | Path, profile=None, force: bool = False,
-               source: str | Path | None = None, chapters: Sequence[str] | None = None) -> Path:
-    """Execute every chapter on ``data`` and build the whole site into ``out``."""
+               source: str | Path | None = None, chapters: Sequence[str] | None = None,
+               parameters: dict | None = None) -> Path:
+    """Execute every chapter on ``data`` and build the whole site into ``out``.
+
+    ``parameters`` maps ``NAME`` (every chapter that has that parameter) or
+    ``CHAPTER.NAME`` (that chapter only) to a value (:func:`csmodels.parameters.book_parameters`).
+    """
     root = book_root(source)
     names = list(chapters or list_chapters(root))
+    per_chapter = book_parameters({n: root / "chapters" / f"{n}.ipynb" for n in names},
+                                  dict(parameters or {}))
     data, profile = _resolve(data, profile)
     out = Path(out)
     check_output(out, data, force)
@@ -350,8 +351,10 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
         _copy_sources(root, site)
         for i, name in enumerate(names, 1):
             progress(f"[{i}/{len(names)}] executing chapter {name}")
+            values = per_chapter[name]
             execute_chapter(root / "chapters" / f"{name}.ipynb",
-                            site / "chapters" / f"{name}.ipynb", data, profile, {}, prov,
+                            site / "chapters" / f"{name}.ipynb", data, profile, values,
+                            {**prov, "parameters": {k: repr(v) for k, v in values.items()}},
                             Path(work))
         _write_config(site, data, execute_rest=True)
         shutil.copytree(build_site(site, progress), target)

@@ -15,7 +15,8 @@ import csmodels as cs
 from csmodels.book import fmt
 from csmodels.cli import main
 from csmodels.io import folder_fingerprint
-from csmodels.rerun import book_root, list_chapters, parse_value, staged
+from csmodels.parameters import parse_value
+from csmodels.rerun import book_root, list_chapters, staged
 
 CHAPTERS = list_chapters(book_root())
 
