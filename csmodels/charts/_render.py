@@ -29,6 +29,7 @@ def chart_html(spec: dict) -> str:
     >>> "</script><script>" in out
     False
     """
+    spec = _plain_titles(spec)
     payload = json.dumps({"spec": spec, "options": EMBED_OPTIONS}, sort_keys=True,
                          ensure_ascii=False, allow_nan=False)
     payload = (payload.replace("&", "\\u0026").replace("<", "\\u003c")
@@ -42,6 +43,27 @@ def chart_html(spec: dict) -> str:
         f'<p class="csmodels-chart-fallback">[{html.escape(str(title))}: this chart is drawn '
         "by the book's page script.]</p></div>"
     )
+
+
+def _plain_titles(node, in_title: bool = False):
+    r"""``node`` with every title's line breaks and control characters written as escapes
+    (:func:`csmodels.book.visible`). Vega-Lite copies a field's title into a Vega
+    expression (the tooltip, the ARIA description) quoting ``"`` but not line breaks, so
+    a title from the reader's data (a currency, a name) holding one stops the chart.
+
+    >>> _plain_titles({"encoding": {"y": {"field": "a\nb", "title": "ARR (US\nD)"}}})
+    {'encoding': {'y': {'field': 'a\nb', 'title': 'ARR (US\\nD)'}}}
+    """
+    from ..book import visible
+
+    if isinstance(node, str):
+        return visible(node) if in_title else node
+    if isinstance(node, list):
+        return [_plain_titles(item, in_title) for item in node]
+    if isinstance(node, dict):
+        return {key: _plain_titles(value, in_title or key == "title")
+                for key, value in node.items()}
+    return node
 
 
 def _render(spec: dict, **_: object) -> dict:
