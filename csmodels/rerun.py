@@ -6,8 +6,12 @@ and builds the whole site. Both
 
 * check the data (and profile) first, so bad input stops with the loader's
   message before any notebook runs;
-* take ``-p NAME VALUE`` values as Python literals (:func:`parse_value`), never
-  as code, and refuse a name the chapter does not have;
+* take ``-p NAME VALUE`` values as plain values checked against the chapter's
+  declared types and set them as data (:mod:`csmodels.parameters`), never as code,
+  refusing a name the chapter does not have (for ``book``: ``NAME`` for every chapter
+  that has it, ``CHAPTER.NAME`` for one);
+* show every outside string (folder and file names, data, profile, parameters) as
+  text: the provenance block is a code cell's HTML output, escaped, never Markdown;
 * put a provenance block on every page (data folder and its fingerprint,
   profile, parameters, missing tables, csmodels version, run date);
 * never write into the data folder, refuse a non-empty ``--out`` unless

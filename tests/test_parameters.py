@@ -19,9 +19,18 @@ from hypothesis import strategies as st
 
 from csmodels.cli import main
 from csmodels.exceptions import ParameterError
-from csmodels.parameters import (MAX_DEPTH, MAX_INT, MAX_ITEMS, MAX_TEXT, book_parameters,
-                                 check_parameters, check_value, inject_parameters,
-                                 parameters_source, parse_value)
+from csmodels.parameters import (
+    MAX_DEPTH,
+    MAX_INT,
+    MAX_ITEMS,
+    MAX_TEXT,
+    book_parameters,
+    check_parameters,
+    check_value,
+    inject_parameters,
+    parameters_source,
+    parse_value,
+)
 from csmodels.rerun import book_root, list_chapters
 
 ROOT = book_root()
