@@ -26,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 
+from .book import visible
 from .exceptions import ParameterError
 
 RESERVED = ("data_dir", "profile_path")  # set by --data and --profile
@@ -176,8 +177,8 @@ def check_parameters(notebook: Path, parameters: Mapping) -> dict:
         if name in RESERVED:
             raise ParameterError(f"-p {name} is set by --data/--profile; use those options.")
         if name not in known:
-            raise ParameterError(f"The chapter {notebook.stem} has no parameter '{name}'. "
-                                 f"Its parameters are: {_listing(known)}.")
+            raise ParameterError(f"The chapter {notebook.stem} has no parameter "
+                                 f"'{visible(name)}'. Its parameters are: {_listing(known)}.")
         spec = known[name]
         checked[name] = check_value(name, value, spec["inferred_type_name"], spec["default"])
     return checked
@@ -198,14 +199,16 @@ def book_parameters(notebooks: Mapping[str, Path], parameters: Mapping) -> dict[
     wanted: dict[str, dict] = {chapter: {} for chapter in notebooks}
     for key, value in parameters.items():
         chapter, _, name = key.rpartition(".")
+        shown = visible(key)  # a name typed wrong may hold anything
         if name in RESERVED:
-            raise ParameterError(f"-p {key} is set by --data/--profile; use those options.")
+            raise ParameterError(f"-p {shown} is set by --data/--profile; use those options.")
         if chapter and chapter not in notebooks:
-            raise ParameterError(f"-p {key}: there is no chapter '{chapter}'. {valid}")
+            raise ParameterError(f"-p {shown}: there is no chapter '{visible(chapter)}'. "
+                                 f"{valid}")
         targets = [chapter] if chapter else [c for c, names in known.items() if name in names]
         if not targets or name not in known[targets[0]]:
-            where = f"The chapter {chapter} has" if chapter else "No chapter has"
-            raise ParameterError(f"-p {key}: {where} no parameter '{name}'. {valid}")
+            which = f"The chapter {chapter} has no" if chapter else "No chapter has a"
+            raise ParameterError(f"-p {shown}: {which} parameter '{visible(name)}'. {valid}")
         for target in targets:
             wanted[target][name] = value
     return {chapter: check_parameters(notebooks[chapter], values)

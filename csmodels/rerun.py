@@ -243,8 +243,20 @@ def _finish_page(path: Path, prov: dict) -> None:
         if "parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
     nb.cells.insert(1, provenance_cell(prov))
-    nb.metadata["csmodels_provenance"] = prov
+    nb.metadata["csmodels_provenance"] = _storable(prov)
     nbformat.write(nb, path)
+
+
+def _storable(node):
+    """``node`` with lone surrogates (from file names that are not UTF-8) written as
+    escapes, so the notebook, which is UTF-8 JSON, can hold it."""
+    if isinstance(node, str):
+        return node.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(node, dict):
+        return {_storable(k): _storable(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_storable(v) for v in node]
+    return node
 
 
 def _copy_sources(root: Path, target: Path) -> None:

@@ -177,6 +177,9 @@ def test_the_chapters_declared_types_are_used():
         check_parameters(metrics, {"profile_path": "x"})
     with pytest.raises(ParameterError, match=r"no parameter 'as_off'.*as_of \(str\)"):
         check_parameters(metrics, {"as_off": "2025-01"})
+    with pytest.raises(ParameterError) as err:  # a terminal escape is shown, not sent
+        check_parameters(metrics, {"a\x1b[31m\n": 1})
+    assert "'a\\x1b[31m\\n'" in str(err.value) and "\x1b" not in str(err.value)
 
 
 def test_the_cell_sits_after_the_parameters_cell_and_hides_nothing():
@@ -197,7 +200,8 @@ def test_book_parameters_by_name_and_by_chapter():
 
 
 @pytest.mark.parametrize("key, value, says", [
-    ("as_off", "2025-06", "-p as_off: No chapter has no parameter"),
+    ("as_off", "2025-06", "-p as_off: No chapter has a parameter 'as_off'"),
+    ("as_of\x1b[2J", "2025-06", "-p as_of\\x1b[2J: No chapter has a parameter 'as_of\\x1b[2J'"),
     ("metrics.years", 5, "-p metrics.years: The chapter metrics has no parameter 'years'"),
     ("metricz.as_of", "2025-06", "there is no chapter 'metricz'"),
     ("data_dir", "x", "set by --data/--profile"),
@@ -208,7 +212,7 @@ def test_book_parameters_refused(key, value, says):
     with pytest.raises(ParameterError) as err:
         book_parameters(NOTEBOOKS, {key: value})
     assert says in str(err.value)
-    if "no parameter" in says or "no chapter" in says:
+    if "parameter '" in says or "no chapter" in says:
         assert "Valid names: " in str(err.value) and "as_of" in str(err.value)
         assert "CHAPTER.NAME" in str(err.value)
 
@@ -239,7 +243,7 @@ def test_book_refuses_a_name_no_chapter_has(tmp_path, capsys):
     code = main(["book", "--data", str(ROOT / "data" / "messy_export"),
                  "--out", str(tmp_path / "o"), "-p", "lookbak_months", "6"])
     err = capsys.readouterr().err
-    assert code == 2 and "No chapter has no parameter 'lookbak_months'" in err
+    assert code == 2 and "No chapter has a parameter 'lookbak_months'" in err
     assert "lookback_months" in err and not (tmp_path / "o").exists()
 
 

@@ -71,6 +71,7 @@ PROFILE_DIR = ("prof\n\n```{eval-rst}\n.. raw:: html\n\n   <svg onload=\"window.
                "```\n[js dir link](javascript:window.__pwned='dirlink') "
                "{doc}`dir doc link <intro>`")
 PROFILE_FILE = "{% set n = 7*191 %}{{ n }}\n\n<b onmouseover=\"window.__pwned='b'\">b.yml"
+ACCOUNTS_FILE = "accounts {{ 7*191 }}\n\n<img src=x onerror=\"window.__pwned='file'\">.csv"
 LINK_TEXTS = ("secret download", "doc role link", "js html link", "js md link",
               "outside link", "js dir link", "dir doc link")
 
@@ -131,6 +132,16 @@ def probe(tmp_path_factory):
     data = tmp / DATA_NAME
     profile = tmp / PROFILE_DIR / PROFILE_FILE
     write_company(tables, data, {"company": every, "currency": "USD"})
+    # the accounts file, and its columns, under names that hold payloads, read through a
+    # mapping.yml (file names, column names and mapping fields from outside)
+    columns = {"account_id": "id {{ 7*191 }}", "name": "<b onmouseover=\"window.__pwned=1\">"
+               "name\n\n```{raw} html\n<svg onload=\"window.__pwned=2\">\n```"}
+    accounts = tables["accounts"].rename(columns=columns)
+    (data / "accounts.csv").unlink()
+    accounts.to_csv(data / ACCOUNTS_FILE, index=False)
+    mapping = {"tables": {"accounts": {"file": ACCOUNTS_FILE, "columns": columns}}}
+    (data / "mapping.yml").write_text(yaml.safe_dump(mapping, allow_unicode=True),
+                                      encoding="utf-8")
     profile.parent.mkdir()
     profile.write_text((data / "profile.yml").read_text(encoding="utf-8"), encoding="utf-8")
     sent = {"text": every, "items": marks, "labels": names}
@@ -209,6 +220,10 @@ def browse(site: Path) -> dict:
                         "'script, img, svg, a, b, iframe').length] : null; }"))
                 page.mouse.move(5, 5)
                 seen["pages"][name] = {**page.evaluate(probe_dom), "tooltips": tooltips}
+            # the search page shows a summary of each page that holds the words
+            page.goto(f"{base}/search.html?q=pwned+script", wait_until="load")
+            page.wait_for_timeout(1500)
+            seen["search"] = page.evaluate(probe_dom)
             browser.close()
 
     try:  # Playwright's sync API needs a thread with no running asyncio loop
@@ -235,6 +250,13 @@ def test_no_payload_runs_on_any_page(probe, seen):
         assert page["js_links"] == 0 and page["embeds"] == 0, name
         assert "x" not in page["images"] and not any("example.invalid" in (s or "")
                                                      for s in page["images"]), name
+
+
+def test_the_search_page_shows_data_as_text(seen):
+    search = seen["search"]
+    assert search["pwned"] is None and search["scripts"] == [] and search["attributes"] == []
+    assert "probe chapter" in search["text"].lower()  # it found the probe page
+    assert search["js_links"] == 0 and search["embeds"] == 0 and "x" not in search["images"]
 
 
 def test_no_directive_role_or_template_took_effect(probe, seen):
