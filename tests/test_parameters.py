@@ -100,6 +100,21 @@ def test_any_typed_text_is_a_value_or_refused_never_run(text):
     assert same(run_cell(parameters_source({"x": checked}))["x"], checked)
 
 
+@pytest.mark.parametrize("text, says", [
+    ("[" * 5000 + "]" * 5000, "text ('[[["),  # too deep for Python's parser: text
+    ("[" * 50 + "]" * 50, "nested more than 4 deep"),
+    ("9" * 5000, "text ('999"),  # beyond Python's digit limit: text
+    ("9" * 20, "an integer beyond"),
+    ("1e999", "inf, which is not a finite number"),
+    ("{'a': " * 30 + "1" + "}" * 30, "nested more than 4 deep"),
+    ("x" * (MAX_TEXT + 1), "text longer than 10,000 characters"),
+])
+def test_huge_or_deep_typed_values_are_refused(text, says):
+    with pytest.raises(ParameterError) as err:
+        check_value("weights", parse_value(text), "dict", "None")
+    assert says in str(err.value) and len(str(err.value)) < 400
+
+
 def test_the_issues_exploit_is_refused(tmp_path):
     value = parse_value(EXPLOIT.format(mark=tmp_path / "PWNED"))
     assert isinstance(value, tuple)
