@@ -101,8 +101,13 @@ def test_nothing_runs_and_names_show_as_text(evil_site):
                 assert page.locator("img[src='x']").count() == 0, name
                 assert page.locator("b[onmouseover]").count() == 0, name
                 assert page.locator("svg[onload]").count() == 0, name
-                assert page.locator("div.csmodels-chart:not([data-embedded='done'])"
-                                    ).count() == 0, name  # every chart drew
+                page.wait_for_function(
+                    "[...document.querySelectorAll('div.csmodels-chart')].every(d => "
+                    "['done', 'failed'].includes(d.getAttribute('data-embedded')))",
+                    timeout=20000)
+                failed = page.evaluate("[...document.querySelectorAll('.csmodels-chart-error')]"
+                                       ".map(e => e.innerText)")
+                assert failed == [], name  # every chart drew
                 shown[name] = page.evaluate("document.body.innerText")
             browser.close()
 

@@ -208,7 +208,11 @@ def browse(site: Path) -> dict:
             page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
             for name in pages:
                 page.goto(f"{base}/{name}", wait_until="load")
-                page.wait_for_timeout(500)
+                page.wait_for_function(
+                    "[...document.querySelectorAll('div.csmodels-chart')].every(d => "
+                    "['done', 'failed'].includes(d.getAttribute('data-embedded')))",
+                    timeout=20000)
+                page.wait_for_timeout(300)
                 tooltips = []
                 for mark in page.locator("div.csmodels-chart svg path[role='graphics-symbol']"
                                          ).all()[:20]:
