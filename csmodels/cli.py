@@ -154,24 +154,26 @@ def _add_rerun_commands(commands) -> None:
 
 
 def _run_rerun(args: argparse.Namespace) -> int:
+    from .book import visible
     from .parameters import parse_value
     from .rerun import rerun_chapter
 
     parameters = {name: parse_value(value) for name, value in args.parameter}
     out = rerun_chapter(args.chapter, args.data, args.out, args.profile, parameters,
                         args.force, args.book)
-    print(f"{out}/index.html")
+    print(visible(f"{out}/index.html"))  # no raw control characters from a name
     return 0
 
 
 def _run_book(args: argparse.Namespace) -> int:
+    from .book import visible
     from .parameters import parse_value
     from .rerun import build_book
 
     parameters = {name: parse_value(value) for name, value in args.parameter}
     out = build_book(args.data, args.out, args.profile, args.force, args.book,
                      parameters=parameters)
-    print(f"{out}/index.html")
+    print(visible(f"{out}/index.html"))  # no raw control characters from a name
     return 0
 
 

@@ -133,7 +133,8 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         elapsed = time.monotonic() - self.start
-        print(f"csmodels {self.command}: {message} ({elapsed:.1f} s elapsed)",
+        # visible(): a folder's name may hold line breaks or terminal escape sequences
+        print(f"csmodels {self.command}: {visible(message)} ({elapsed:.1f} s elapsed)",
               file=self.stream or sys.stderr, flush=True)
 
 
