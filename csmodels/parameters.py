@@ -198,11 +198,11 @@ def book_parameters(notebooks: Mapping[str, Path], parameters: Mapping) -> dict[
              f"{', '.join(notebooks)}.")
     wanted: dict[str, dict] = {chapter: {} for chapter in notebooks}
     for key, value in parameters.items():
-        chapter, _, name = key.rpartition(".")
+        chapter, dot, name = key.rpartition(".")
         shown = visible(key)  # a name typed wrong may hold anything
         if name in RESERVED:
             raise ParameterError(f"-p {shown} is set by --data/--profile; use those options.")
-        if chapter and chapter not in notebooks:
+        if dot and chapter not in notebooks:
             raise ParameterError(f"-p {shown}: there is no chapter '{visible(chapter)}'. "
                                  f"{valid}")
         targets = [chapter] if chapter else [c for c, names in known.items() if name in names]

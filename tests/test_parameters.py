@@ -219,6 +219,7 @@ def test_book_parameters_by_name_and_by_chapter():
     ("as_of\x1b[2J", "2025-06", "-p as_of\\x1b[2J: No chapter has a parameter 'as_of\\x1b[2J'"),
     ("metrics.years", 5, "-p metrics.years: The chapter metrics has no parameter 'years'"),
     ("metricz.as_of", "2025-06", "there is no chapter 'metricz'"),
+    (".as_of", "2025-06", "there is no chapter ''"),
     ("data_dir", "x", "set by --data/--profile"),
     ("metrics.profile_path", "x", "set by --data/--profile"),
     ("years", "five", "-p years: text ('five') is not allowed here. years takes an integer."),
