@@ -824,13 +824,27 @@ def mapping_template(folder: str | Path) -> str:
     check_utf8_name(folder, "data folder")
     inside = folder.resolve()
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES + TEXT_SUFFIXES
-                   and _utf8(p.name) and inside in p.resolve().parents)
-    read = {}
+                   and inside in p.resolve().parents and p.is_file())
+    read, problems = {}, []
     for path in files:
+        if not _utf8(path.name):
+            problems.append(Problem(str(path), "The file's name is not UTF-8 text.",
+                                    "Rename it with letters, digits, spaces, dots, dashes or "
+                                    "underscores, or move it out of the folder."))
+            continue
         try:
             read[path] = _headers(path)
-        except (exports.Unreadable, NotRegular, ValueError, OSError):
-            continue  # the loader explains unreadable files; the template skips them
+        except exports.Unreadable as err:
+            problems.append(Problem(str(path), err.message, err.hint
+                                    + " Or move the file out of the folder."))
+        except NotRegular as err:
+            problems.append(Problem(str(path), f"This is {err.kind}, not a file.",
+                                    "Move it out of the folder."))
+        except (ValueError, OSError) as err:
+            problems.append(Problem(str(path), f"The file cannot be read ({_short(err)}).",
+                                    "Export it again, or move it out of the folder."))
+    if problems:
+        raise DataError(problems)
     lines = ["# csmodels column mapping: save as mapping.yml in the data folder.",
              "encoding: auto        # auto, utf-8, utf-16, cp1252, latin-1",
              "delimiter: auto       # auto, \",\", \";\", tab, \"|\"",
