@@ -83,7 +83,8 @@ def _read(path: Path, table: Table) -> pa.Table | None:
     if len(header) > MAX_HEADER_BYTES:
         return None
     try:
-        names = next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff")]), [])
+        names = next(csv.reader([header.decode("utf-8", "replace").removeprefix("\ufeff")]),
+                     [])
     except csv.Error:
         return None
     known = {c.name for c in table.columns}

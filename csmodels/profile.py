@@ -80,7 +80,7 @@ def load_profile(path: str | Path | None) -> Profile:
     raw = raw or {}
     if not isinstance(raw, dict):
         raise DataError([Problem(where, "The profile must be a list of 'key: value' lines.",
-                                 "See data/sample/profile.yml for an example.")])
+                                 "Write it like data/sample/profile.yml.")])
     problems = [p for key, value in raw.items()
                 for p in _check_text(where, key, value) or _check(where, str(key), value)]
     if problems:

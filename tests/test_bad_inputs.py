@@ -23,30 +23,53 @@ def expectation(case: str) -> dict:
 
 
 def test_the_corpus_is_broad():
-    assert len(CASES) >= 40
-    tables = {"arr", "accounts", "nps", "usage", "onboarding", "qbrs", "opps", "handoffs"}
+    assert len(CASES) >= 120
+    tables = {"arr", "accounts", "nps", "usage", "onboarding", "qbrs", "opps", "handoffs",
+              "mapping", "xlsx", "profile", "template"}
     assert tables <= {case.split("_")[0] for case in CASES}
-    assert sum(expectation(c)["exit"] == 0 for c in CASES) >= 5
+    assert sum(expectation(c)["exit"] == 0 for c in CASES) >= 10
+    assert sum(bool(expectation(c)["says"]) for c in CASES) >= 45
+
+
+def command_for(case: str, folder: Path) -> list[str]:
+    run = expectation(case)["run"]
+    if run == "recommend":
+        return ["recommend", "--profile", str(folder / "profile.yml")]
+    if run == "mapping-template":
+        return ["mapping-template", "--data", str(folder), "--out", "-"]
+    return ["metrics", "--data", str(folder), "--json"]
+
+
+def assert_refused(code: int, out: str, err: str, command: str, expect: dict) -> None:
+    """Exit 2, nothing on stdout, one message naming the file (and column) with what to
+    do and what the case must say, and no raw control character from the data."""
+    assert code == 2, err
+    assert out == "" and "Traceback" not in err
+    assert err.startswith(f"csmodels {command}: ") and expect["file"] in err, err
+    if expect.get("column"):
+        assert f"column '{expect['column']}'" in err, err
+    for fragment in expect.get("says") or []:
+        assert fragment in err, (fragment, err)
+    assert all(ch == "\n" or ch.isprintable() for ch in err), repr(err)
+    assert any(verb in err for verb in ("Add", "Correct", "Rename", "Keep", "Export", "Save",
+                                        "Give", "Fill", "Put", "Check", "Choose", "Use",
+                                        "Write", "Retype", "Fix", "Name", "Move")), err
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_metrics_answers_each_case(case, capsys):
+def test_each_case_is_answered(case, capsys):
     folder = CORPUS / case
     expect = expectation(case)
     before = folder_digest(folder)
-    code = main(["metrics", "--data", str(folder), "--json"])
+    argv = command_for(case, folder)
+    code = main(argv)
     out, err = capsys.readouterr()
-    assert code == expect["exit"], err
     assert folder_digest(folder) == before
-    if code == 0:
+    if expect["exit"] == 0:
+        assert code == 0, err
         assert '"nrr"' in out and not err
         return
-    assert out == "" and "Traceback" not in err
-    assert err.startswith("csmodels metrics: ") and expect["file"] in err
-    if expect["column"]:
-        assert f"column '{expect['column']}'" in err
-    assert any(verb in err for verb in ("Add", "Correct", "Rename", "Keep", "Export", "Save",
-                                        "Give", "Fill", "Put", "Check", "Choose")), err
+    assert_refused(code, out, err, argv[0], expect)
 
 
 @pytest.mark.parametrize("case", ["arr_binary_garbage", "arr_garbage_xlsx", "nps_score_11",
