@@ -325,7 +325,7 @@ def check_column_names(names) -> None:
     counts = Counter(names)
     repeated = sorted(n for n, k in counts.items() if k > 1 and n)
     if repeated:
-        shown = ", ".join(repr(n) for n in repeated[:10])
+        shown = ", ".join(repr(n if len(n) <= 40 else n[:39] + "…") for n in repeated[:10])
         more = f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""
         raise exports.Unreadable(f"Column names appear twice: {shown}{more}.",
                                  "Give every column a different name.")
