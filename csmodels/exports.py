@@ -79,6 +79,10 @@ def load_mapping(folder: Path) -> Mapping | None:
     if not os.path.lexists(path):
         return None
     where = str(path)
+    if path.is_symlink() and not _leads_inside(path, Path(folder)):
+        raise DataError([Problem(where, "The mapping is a link that leads out of the data "
+                                 "folder (or nowhere).", "Put the mapping.yml file itself "
+                                 "in the folder.")])
     try:
         raw = load_yaml(path) or {}
     except YamlRefused as err:
@@ -122,6 +126,13 @@ def load_mapping(folder: Path) -> Mapping | None:
     if problems:
         raise DataError(problems)
     return Mapping(tables=tables, defaults=defaults)
+
+
+def _leads_inside(path: Path, folder: Path) -> bool:
+    try:
+        return folder.resolve() in path.resolve(strict=True).parents
+    except (OSError, RuntimeError):
+        return False
 
 
 def _table_mapping(raw: dict, base: TableMapping, where: str, prefix: str,

@@ -181,9 +181,17 @@ def _check_file(folder: Path, path: Path, table: Table, problems: list[Problem])
         problems.append(Problem(str(path), message, hint))
         return False
 
-    if path.is_symlink() and folder.resolve() not in path.resolve().parents:
-        return refuse("This is a link to a file outside the data folder.",
-                      f"Put the {table.name} table itself in the folder, as a file.")
+    if path.is_symlink():
+        target = _resolved(path)
+        if target is None:
+            return refuse("This is a link that leads round in a loop.",
+                          f"Put the {table.name} table itself here, as a file.")
+        if folder.resolve() not in target.parents:
+            return refuse("This is a link to a file outside the data folder.",
+                          f"Put the {table.name} table itself in the folder, as a file.")
+        if not target.exists():
+            return refuse("This is a link to a file that does not exist.",
+                          f"Put the {table.name} table itself here, as a file.")
     try:
         with open_regular(path) as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -202,6 +210,19 @@ def _check_file(folder: Path, path: Path, table: Table, problems: list[Problem])
                       "csmodels reads.", "Keep only the rows the book needs (for example the "
                       "last few years), or split the company.")
     return True
+
+
+def _resolved(path: Path) -> Path | None:
+    """Where ``path`` leads once every link is followed; None for a loop of links."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    target = _resolved(path)
+    return target is not None and folder.resolve() in target.parents
 
 
 def _check_panel_size(arr: pd.DataFrame, path: Path, problems: list[Problem]) -> None:
@@ -253,10 +274,7 @@ def _mapped_file(folder: Path, table: Table, options: exports.TableMapping,
     """The file mapping.yml names for ``table``: inside the folder, and there."""
     where = str(folder / exports.MAPPING_FILE)
     path = folder / options.file
-    try:
-        inside = folder.resolve() in path.resolve().parents
-    except (OSError, RuntimeError):  # a loop of links
-        inside = False
+    inside = _inside(folder, path)
     if not inside or path.suffix.lower() not in SUFFIXES + TEXT_SUFFIXES:
         problems.append(Problem(where, f"tables.{table.name}.file is {options.file!r}.",
                                 "Name a .csv, .tsv, .txt, .xlsx or .parquet file in the data "
@@ -405,6 +423,10 @@ def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                 break
     text = _ascii(head)
     root = _ROOT.search(text)
+    if root is None and len(head) >= 65536:
+        raise exports.Unreadable(
+            f"The workbook part {info.filename!r} has no content in its first 64 KiB.",
+            "Save the table again from the spreadsheet program, or as CSV UTF-8.")
     if _DOCTYPE.search(text, 0, root.start() if root else len(text)):
         raise exports.Unreadable(
             f"The workbook part {info.filename!r} declares a DOCTYPE or entities, which "
@@ -822,9 +844,8 @@ def mapping_template(folder: str | Path) -> str:
     """
     folder = Path(folder)
     check_utf8_name(folder, "data folder")
-    inside = folder.resolve()
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES + TEXT_SUFFIXES
-                   and inside in p.resolve().parents and p.is_file())
+                   and _inside(folder, p) and p.is_file())
     read, problems = {}, []
     for path in files:
         if not _utf8(path.name):

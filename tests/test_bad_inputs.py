@@ -244,6 +244,25 @@ def test_a_table_linked_out_of_the_folder_is_not_shown(tmp_path, capsys):
     assert "TOPSECRET" not in err
 
 
+@pytest.mark.parametrize(("target", "says"), [
+    ("arr_monthly.csv", "leads round in a loop"), ("nowhere.csv", "file that does not exist"),
+    ("/proc/self/mem", "outside the data folder")])
+def test_links_that_lead_nowhere(tmp_path, capsys, target, says):
+    folder = arr_folder(tmp_path)
+    (folder / "arr_monthly.csv").unlink()
+    (folder / "arr_monthly.csv").symlink_to(target)
+    refused(folder, capsys, "arr_monthly.csv", says)
+
+
+def test_a_mapping_linked_out_of_the_folder_is_not_read(tmp_path, capsys):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN KEY-----\nTOPSECRET: [\n")
+    folder = arr_folder(tmp_path)
+    (folder / "mapping.yml").symlink_to(secret)
+    err = refused(folder, capsys, "mapping.yml", "leads out of the data folder")
+    assert "TOPSECRET" not in err
+
+
 def test_a_link_inside_the_folder_is_read(tmp_path, capsys):
     folder = arr_folder(tmp_path)
     (folder / "arr_monthly.csv").rename(folder / "arr-2025.csv")

@@ -415,6 +415,11 @@ CASES: dict[str, tuple] = {
                                                b'<!ENTITY a "12000">]>'
                                                + sheet_xml(BASE["arr_monthly"]))]),
                      2, "arr_monthly.xlsx", None, ["DOCTYPE"]),
+    "xlsx_doctype_after_padding": (workbook("arr_monthly", [("Data", b'<?xml version="1.0"?>'
+                                                             b"<!--" + b"x" * 70_000 + b"-->"
+                                                             b'<!DOCTYPE w [<!ENTITY a "1">]>'
+                                                             + sheet_xml(BASE["arr_monthly"]))]),
+                                   2, "arr_monthly.xlsx", None, ["first 64 KiB"]),
     "xlsx_zip_bomb": (workbook("arr_monthly", [("Data", sheet_xml(BASE["arr_monthly"])
                                                 .replace(b"</sheetData>", b"<!--" + b"0" * (
                                                     3 << 20) + b"--></sheetData>"))]),
