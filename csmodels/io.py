@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import exports
 from .exceptions import DataError, Problem
+from .exports import Unreadable
 from .fastpath import read_clean_table
 from .limits import (
     FIRST_YEAR,
@@ -441,39 +442,36 @@ def _ascii(head: bytes) -> bytes:
     return head
 
 
-_Unreadable = exports.Unreadable
-
-
 def _read_csv(path: Path, nrows: int | None = None) -> pd.DataFrame:
     with open_regular(path) as fh:
         head = fh.read(65536)
         header = head.split(b"\n", 1)[0] if b"\n" in head else head + fh.readline(
             MAX_HEADER_BYTES)
     if not head.strip():
-        raise _Unreadable("The file is empty.", "Export the table again, with its header row.")
+        raise Unreadable("The file is empty.", "Export the table again, with its header row.")
     if b"\x00" in head:
-        raise _Unreadable("This is not a text file (it holds binary data).",
-                          "Export the table as CSV (UTF-8).")
+        raise Unreadable("This is not a text file (it holds binary data).",
+                         "Export the table as CSV (UTF-8).")
     _check_header_names(header)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
                             skip_blank_lines=True, nrows=nrows)
     except UnicodeDecodeError as err:
-        raise _Unreadable(f"The file is not UTF-8 text (byte {err.start} cannot be read).",
-                          "Save it as 'CSV UTF-8' (in Excel: Save As, CSV UTF-8), or add a "
-                          "mapping.yml to the folder (csmodels mapping-template).") from None
+        raise Unreadable(f"The file is not UTF-8 text (byte {err.start} cannot be read).",
+                         "Save it as 'CSV UTF-8' (in Excel: Save As, CSV UTF-8), or add a "
+                         "mapping.yml to the folder (csmodels mapping-template).") from None
     except pd.errors.ParserError as err:
-        raise _Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
-                          "Check quoting and the number of fields on that line.") from None
+        raise Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
+                         "Check quoting and the number of fields on that line.") from None
     except csv.Error as err:
-        raise _Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
-                          "Export the table again as CSV.") from None
+        raise Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
+                         "Export the table again as CSV.") from None
     if len(frame.columns) == 1:
         delimiter = _guess_other_delimiter(head)
         if delimiter:
-            raise _Unreadable(f"The columns are separated by {delimiter}, not by commas.",
-                              "Export the table again with comma separators, or add a "
-                              "mapping.yml to the folder (csmodels mapping-template).")
+            raise Unreadable(f"The columns are separated by {delimiter}, not by commas.",
+                             "Export the table again with comma separators, or add a "
+                             "mapping.yml to the folder (csmodels mapping-template).")
     return frame
 
 
@@ -482,9 +480,9 @@ def _check_header_names(header: bytes) -> None:
     renames the second 'arr' to 'arr.1'; ``header`` is the whole first line (or
     :data:`MAX_HEADER_BYTES` of it, if it is longer)."""
     if len(header.rstrip(b"\r\n")) > MAX_HEADER_BYTES:
-        raise _Unreadable(f"The header row is longer than {size_text(MAX_HEADER_BYTES)}.",
-                          "Check that the file has line breaks and real column names; "
-                          "export it again.")
+        raise Unreadable(f"The header row is longer than {size_text(MAX_HEADER_BYTES)}.",
+                         "Check that the file has line breaks and real column names; "
+                         "export it again.")
     line = header.decode("utf-8-sig", "replace").rstrip("\r\n")
     try:
         names = [n.strip().lower() for n in next(csv.reader([line]), [])]
@@ -728,10 +726,8 @@ def _path_of(folder: Path, table: str) -> Path:
 
 
 def iter_table_files(folder: str | Path) -> Iterator[Path]:
-    """The input-table files present in ``folder``, in schema order."""
-    folder = Path(folder)
-    for name in TABLES:
-        yield from (p for p in (folder / f"{name}{s}" for s in SUFFIXES) if p.is_file())
+    """The input-table files of ``folder`` the loader would read, in schema order."""
+    yield from (p for p in input_files(folder) if p.suffix.lower() != ".yml")
 
 
 def input_files(folder: str | Path) -> list[Path]:
