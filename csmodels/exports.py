@@ -208,7 +208,7 @@ def _first_bad_text(value) -> str | None:
         elif isinstance(item, str):
             for ch in item:
                 if 0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 32 and ch != "\t") or ord(ch) == 127:
-                    return f"a character that is not text (U+{ord(ch):04X}) in {item!r}"
+                    return f"a character that is not text (U+{ord(ch):04X}) in {_shown(item)}"
     return None
 
 
