@@ -8,6 +8,7 @@ text (:class:`Text`), which the page escapes.
 
 from __future__ import annotations
 
+from .exceptions import printable
 from .schema import TABLES
 
 
@@ -81,18 +82,10 @@ def visible(text) -> str:
     """``text`` with every character that does not print as itself written as an escape
     (``\\n``, ``\\t``, ``\\x1b``, ``\\u202e``): line breaks, control and format characters
     (direction overrides, zero-width marks) and lone surrogates (from names that are not
-    UTF-8). What is left is plain text, to escape for HTML where it goes into a page.
+    UTF-8). What is left is plain text, to escape for HTML where it goes into a page. The
+    same escaping as the command line's messages (:func:`csmodels.exceptions.printable`).
 
     >>> print(visible("data\\n\\n{{7*7}}\\u202e\\x07"))
     data\\n\\n{{7*7}}\\u202e\\x07
     """
-    import unicodedata
-
-    text = str(text)
-    out = []
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            out.append(repr(char)[1:-1])
-        else:
-            out.append(char)
-    return "".join(out)
+    return printable(str(text))

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .exceptions import CsModelsError
+from .exceptions import CsModelsError, printable
 from .io import load_company
 from .report import metrics_summary
 
@@ -211,7 +211,7 @@ def _run_metrics(args: argparse.Namespace) -> int:
 
 def format_metrics(summary: dict, data: str) -> str:
     """The readable table of ``csmodels metrics``."""
-    lines = [f"Metrics as of {summary['as_of']} for the data in {data}", ""]
+    lines = [f"Metrics as of {summary['as_of']} for the data in {printable(data)}", ""]
     width = max(len(label) for _, label, _ in _METRIC_ROWS)
     for key, label, kind in _METRIC_ROWS:
         lines.append(f"  {label:<{width}}  {_format(summary.get(key), kind):>12}")
@@ -235,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except CsModelsError as err:
-        print(f"csmodels {args.command}: {err}", file=sys.stderr)
+        lines = str(err).split("\n")  # a message's own line breaks; the rest shown escaped
+        print(f"csmodels {args.command}: " + "\n".join(map(printable, lines)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `csmodels metrics | head`: the reader stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .exceptions import DataError, Problem
+from .limits import MAX_AMOUNT, NotRegular, YamlRefused, load_yaml
 
 STAGES = ("seed", "series-a", "series-b", "growth", "public")
 TOUCH = ("high", "low")
@@ -52,22 +53,58 @@ def load_profile(path: str | Path | None) -> Profile:
     path = Path(path)
     where = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        where.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataError([Problem(where, "The profile's file name is not UTF-8 text.",
+                                 "Rename it (profile.yml is a good name).")]) from None
+    try:
+        raw = load_yaml(path)
     except FileNotFoundError:
         raise DataError([Problem(where, "The profile file does not exist.",
                                  "Give the path of a profile.yml, or leave it out.")]) from None
-    except (yaml.YAMLError, UnicodeDecodeError, IsADirectoryError) as err:
+    except YamlRefused as err:
+        raise DataError([Problem(where, f"The profile is refused: {err}.",
+                                 "Write each value out in full; data/sample/profile.yml is an "
+                                 "example.")]) from None
+    except NotRegular as err:
+        raise DataError([Problem(where, f"The profile is {err.kind}, not a file.",
+                                 "Give the path of a profile.yml file.")]) from None
+    except PermissionError:
+        raise DataError([Problem(where, "csmodels may not read the profile (permission "
+                                 "denied).", "Give yourself read access to it (chmod u+r), "
+                                 "or copy it.")]) from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError) as err:
         msg = " ".join(str(err).split())[:160]
         raise DataError([Problem(where, f"The profile is not valid YAML ({msg}).",
                                  "Fix the file; data/sample/profile.yml is an example.")]) from None
     raw = raw or {}
     if not isinstance(raw, dict):
         raise DataError([Problem(where, "The profile must be a list of 'key: value' lines.",
-                                 "See data/sample/profile.yml for an example.")])
-    problems = [p for key, value in raw.items() for p in _check(where, str(key), value)]
+                                 "Write it like data/sample/profile.yml.")])
+    problems = [p for key, value in raw.items()
+                for p in _check_text(where, key, value) or _check(where, str(key), value)]
     if problems:
         raise DataError(problems)
     return Profile(**{str(k): v for k, v in raw.items()})
+
+
+def _check_text(where: str, key, value) -> list[Problem]:
+    """Refuse a key or text value (at any depth) holding a lone surrogate or a control
+    character: neither is text a page or a terminal can show as it is."""
+    stack = [key, value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str):
+            bad = next((ch for ch in item if 0xD800 <= ord(ch) <= 0xDFFF
+                        or ord(ch) < 32 or 127 <= ord(ch) < 160), None)
+            if bad is not None:
+                return [Problem(where, f"'{key}' holds a character that is not text "
+                                f"(U+{ord(bad):04X}).", "Retype the value as plain text.")]
+    return []
 
 
 def _check(where: str, key: str, value) -> list[Problem]:
@@ -82,9 +119,10 @@ def _check(where: str, key: str, value) -> list[Problem]:
         return [Problem(where, f"'{key}' is {value!r}.",
                         f"Use one of: {', '.join(_CHOICES[key])}.")]
     if key in ("arr", "acv") and (isinstance(value, bool) or not isinstance(value, int | float)
-                                  or not math.isfinite(value) or value < 0):
-        return [Problem(where, f"'{key}' is {value!r}.", "Give a number >= 0, without currency "
-                        "signs or separators (e.g. 12500000).")]
+                                  or not math.isfinite(value) or not 0 <= value <= MAX_AMOUNT):
+        return [Problem(where, f"'{key}' is {value!r}.", "Give a number from 0 to "
+                        f"{MAX_AMOUNT:.0e}, without currency signs or separators (e.g. "
+                        "12500000).")]
     if key == "product_led" and not isinstance(value, bool):
         return [Problem(where, f"'product_led' is {value!r}.", "Use true or false.")]
     if key in ("reporting_weights", "self_assessment") and not isinstance(value, dict):

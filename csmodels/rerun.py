@@ -184,7 +184,7 @@ def _provenance_rows(prov: dict) -> list[tuple[str, str]]:
     params = ", ".join(f"{k} = {v}" for k, v in prov["parameters"].items()) or "the defaults"
     missing = ", ".join(prov["missing_tables"]) or "none"
     return [("Data folder", prov["data_folder"]),
-            ("Fingerprint (SHA-256 of its files)", prov["fingerprint"]),
+            ("Fingerprint (SHA-256 of the files read)", prov["fingerprint"]),
             ("Profile", prov["profile"] or "none: the defaults"), ("Parameters", params),
             ("Optional tables missing", missing), ("csmodels", prov["csmodels_version"]),
             ("Run on", prov["run_date"])]

@@ -44,8 +44,10 @@ def folder_digest(folder: Path) -> str:
     """A digest of every file's path and bytes, to prove a folder was not touched."""
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
+        digest.update(os.fsencode(path.relative_to(folder)))
+        if path.is_symlink():  # a link (maybe to /proc/self/mem): its target, not its bytes
+            digest.update(b"-> " + os.fsencode(os.readlink(path)))
+        elif path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
