@@ -126,6 +126,7 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
 def setup(app):
     from . import __version__
 
+    app.setup_extension("csmodels.sphinx_claims")
     app.connect("config-inited", _add_static)
     # late (priority 900), after the extensions that add the copies
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
