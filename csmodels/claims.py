@@ -106,6 +106,21 @@ TABLE_KEYS = {
     "collaboration_ownership_models": ("model_id",),
     "cs_kpis": ("kpi",),
 }
+# Where each of those tables shows, what it is called there, and the column that names
+# a row in words.
+TABLE_PAGES = {
+    "functions_sales_vs_cs": ("chapters/functions", "the table of the two functions", "aspect"),
+    "maturity_arr_stages": ("chapters/maturity", "the ARR stages", "label"),
+    "maturity_company_types": ("chapters/maturity", "the company types", "company_type"),
+    "maturity_funding_stages": ("chapters/maturity", "the funding stages", "funding_stage"),
+    "reporting_arguments": ("chapters/reporting", "the arguments and scores", "text"),
+    "reporting_cro_coo": ("chapters/reporting", "the CRO and COO tables", "item"),
+    "reporting_facts": ("chapters/reporting", "the figures", "text"),
+    "collaboration_practices": ("chapters/collaboration", "the self-assessment", "practice"),
+    "collaboration_ownership_models": ("chapters/collaboration", "the ownership models",
+                                       "name"),
+    "cs_kpis": ("chapters/metrics", "the KPI table", "kpi"),
+}
 PAGES = ("intro.md", "glossary.md", "bibliography.md", "rerun.md", "chapters/*.ipynb",
          "cases/*.ipynb", "teaching/*.md", "appendix/*.md", "appendix/*.ipynb", "data/README.md")
 
@@ -120,6 +135,25 @@ def _source_number(cell: str) -> str | None:
 def table_row_ref(table: str, key: str) -> str:
     """How ``used_in`` names a table row: ``cs_kpis.csv#QBR Coverage %``."""
     return f"{table}.csv#{key}"
+
+
+def table_use(ref: str) -> tuple[str, str]:
+    """The page a table row shows on and the row in words, for the register page.
+
+    >>> table_use("cs_kpis.csv#QBR Coverage %")
+    ('chapters/metrics', 'the KPI table: “QBR Coverage %”')
+    """
+    name, key = ref.split("#", 1)
+    table = name.removesuffix(".csv")
+    page, what, column = TABLE_PAGES[table]
+    keys = TABLE_KEYS[table]
+    frame = package_table(table, text=True)
+    rows = frame[frame[list(keys)].agg("/".join, axis=1) == key]
+    words = rows[column].iloc[0] if len(rows) else key
+    if table == "functions_sales_vs_cs":
+        words = f"{words}, {rows['function'].iloc[0].replace('_', ' ')}"
+    words = words if len(words) <= 90 else words[:89].rstrip() + "…"
+    return page, f"{what}: “{words}”"
 
 
 def table_citations() -> dict[str, str]:

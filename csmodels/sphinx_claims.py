@@ -22,7 +22,7 @@ from sphinx.addnodes import pending_xref
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from .claims import check_tables, register, sources
+from .claims import check_tables, register, sources, table_use
 
 CLAIMS_DOC = "appendix/claims"
 BOOKS_OWN_ANCHOR = "books-own"
@@ -37,6 +37,7 @@ div.admonition.csmodels-booksown > .admonition-title { background-color: #f1eaf7
   color: #3f1d63; }
 div.admonition.csmodels-booksown > .admonition-title::after { color: #6a3d9a; }
 li.csmodels-claim-entry { margin-bottom: 0.6em; }
+span.csmodels-claim-id { font-size: 0.8em; color: #6c757d; }
 """
 
 
@@ -127,11 +128,25 @@ class ClaimsRegister(SphinxDirective):
         para += nodes.Text(f". Cited in the book as ({src['label']}, claim n).")
         return para
 
+    def _page_link(self, cid, docname, found):
+        if docname not in found:
+            if not self.config.csmodels_claims_check_pages:
+                return nodes.Text(docname)
+            raise ExtensionError(
+                f"claims register: claim {cid!r} says it is used in {docname!r}, which is "
+                "neither a page of the book nor a table row (table.csv#row); correct its "
+                "used_in.")
+        ref = pending_xref("", refdomain="std", reftype="doc", reftarget=f"/{docname}",
+                           refdoc=self.env.docname, refexplicit=False, refwarn=True)
+        ref += nodes.inline(docname, docname)
+        return ref
+
     def _entry(self, cid, row, number, found):
         item = nodes.list_item(ids=[f"claim-{cid}"], classes=["csmodels-claim-entry"])
         para = nodes.paragraph()
         para += nodes.strong("", f"Claim {number}")
-        para += nodes.Text(f" ({cid}): “{row['span']}”")
+        para += nodes.Text(f": “{row['span']}”")
+        para += nodes.inline("", f" ({cid})", classes=["csmodels-claim-id"])
         item += para
         where = nodes.paragraph()
         where += nodes.Text("Used in: ")
@@ -139,20 +154,11 @@ class ClaimsRegister(SphinxDirective):
             if i:
                 where += nodes.Text(", ")
             if "#" in use:
-                table, key = use.split("#", 1)
-                where += nodes.Text(f"table {Path(table).stem}, row “{key}”")
-            elif use in found:
-                ref = pending_xref("", refdomain="std", reftype="doc", reftarget=f"/{use}",
-                                   refdoc=self.env.docname, refexplicit=False,
-                                   refwarn=True)
-                ref += nodes.inline(use, use)
-                where += ref
-            elif not self.config.csmodels_claims_check_pages:
-                where += nodes.Text(use)
+                page, words = table_use(use)
+                where += nodes.Text(f"{words}, in ")
+                where += self._page_link(cid, page, found)
             else:
-                raise ExtensionError(
-                    f"claims register: claim {cid!r} says it is used in {use!r}, which is "
-                    "neither a page of the book nor a table (.csv); correct its used_in.")
+                where += self._page_link(cid, use, found)
         item += where
         return item
 

@@ -172,7 +172,7 @@ def test_a_claim_renders_as_a_citation_linked_to_its_words(tmp_path):
     assert 'href="appendix/claims.html#books-own"' in html
     register_html = (tmp_path / "_build" / "appendix" / "claims.html").read_text(encoding="utf-8")
     assert 'id="claim-000-no-universal-answer"' in register_html
-    assert 'id="source-003"' in register_html and "table cs_kpis, row" in register_html
+    assert 'id="source-003"' in register_html and "the KPI table: “QBR Coverage %”" in register_html
 
 
 def claims_number(cid: str) -> int:
