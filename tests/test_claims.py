@@ -58,6 +58,13 @@ def test_span_check_catches_a_changed_word(monkeypatch):
     assert len(problems) == 1 and table.loc[0, "claim_id"] in problems[0]
 
 
+def test_every_span_is_at_most_one_sentence():
+    """The register quotes the sources as the book does: a sentence at a time."""
+    for cid, span in register()["span"].items():
+        assert not re.search(r"[.!?][”\"]? +[A-Z“]", span), cid
+        assert len(span) <= 220, cid
+
+
 def _replace_register(monkeypatch, table) -> None:
     original = claims.package_table
     monkeypatch.setattr(claims, "package_table",
