@@ -11,7 +11,8 @@ recommendation cannot drift apart:
   beyond), each with its own reporting line.
 
 :func:`recommend` maps a company to one of source 003's types and reports the other
-two sources' guidance beside it, with every point where they disagree. The rules:
+two sources' guidance beside it, with every point where they disagree. The rules are the
+book's reading: source 003 lists its types side by side and gives no order among them.
 
 1. a product-led company is the product-led type, whatever else is true;
 2. otherwise a company selling to technical buyers is the technical-buyer type;

@@ -38,6 +38,7 @@ div.admonition.csmodels-booksown > .admonition-title { background-color: #f1eaf7
 div.admonition.csmodels-booksown > .admonition-title::after { color: #6a3d9a; }
 li.csmodels-claim-entry { margin-bottom: 0.6em; }
 span.csmodels-claim-id { font-size: 0.8em; color: #6c757d; }
+a.reference.external { overflow-wrap: anywhere; }
 """
 
 
