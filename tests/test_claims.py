@@ -167,7 +167,8 @@ def _mini_book(tmp_path: Path, page: str) -> subprocess.CompletedProcess:
 
 def test_a_claim_renders_as_a_citation_linked_to_its_words(tmp_path):
     run = _mini_book(tmp_path, "# Page\n\nNo single answer {claim}`000-no-universal-answer`; "
-                               "{booksown}`our rule` and {cite:p}`other`.\n")
+                               "{booksown}`our rule` and {cite:p}`other`.\n\n"
+                               "```{booksown}\nOur reading, set apart.\n```\n")
     assert run.returncode == 0, run.stderr
     html = (tmp_path / "_build" / "page.html").read_text(encoding="utf-8")
     number = claims_number("000-no-universal-answer")
@@ -177,6 +178,9 @@ def test_a_claim_renders_as_a_citation_linked_to_its_words(tmp_path):
     assert "(ClimbtheLadder n.d., claim " in html
     assert '<span class="csmodels-booksown">our rule</span>' in html
     assert 'href="appendix/claims.html#books-own"' in html
+    assert re.search(r'<div class="admonition csmodels-booksown">\s*<p class="admonition-title">'
+                     r"The book’s reading, not a source’s</p>", html)
+    assert "Our reading, set apart." in html
     register_html = (tmp_path / "_build" / "appendix" / "claims.html").read_text(encoding="utf-8")
     assert 'id="claim-000-no-universal-answer"' in register_html
     assert 'id="source-003"' in register_html and "the KPI table: “QBR Coverage %”" in register_html
