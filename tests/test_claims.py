@@ -231,3 +231,14 @@ def test_what_the_book_adds_is_marked_where_the_issue_found_it_unmarked():
     assert "{booksown}`An SLA that most\nhandoffs miss" in collaboration
     kpis = claims.package_table("cs_kpis", text=True).set_index("kpi")
     assert kpis.loc["Expansion Pipeline Influenced", "kind"] == "leading revenue"
+
+
+def test_an_uncovered_table_row_stops_the_build(monkeypatch):
+    from sphinx.errors import ExtensionError
+
+    from csmodels import sphinx_claims
+
+    sphinx_claims._check_tables(None)  # the package's tables are all covered
+    monkeypatch.setattr(sphinx_claims, "check_tables", lambda: ["cs_kpis.csv#NPS cites 004"])
+    with pytest.raises(ExtensionError, match=r"cs_kpis\.csv#NPS cites 004"):
+        sphinx_claims._check_tables(None)
