@@ -11,7 +11,8 @@ recommendation cannot drift apart:
   beyond), each with its own reporting line.
 
 :func:`recommend` maps a company to one of source 003's types and reports the other
-two sources' guidance beside it, with every point where they disagree. The rules:
+two sources' guidance beside it, with every point where they disagree. The rules are the
+book's reading: source 003 lists its types side by side and gives no order among them.
 
 1. a product-led company is the product-led type, whatever else is true;
 2. otherwise a company selling to technical buyers is the technical-buyer type;
@@ -356,7 +357,10 @@ def describe(r: Recommendation) -> str:
               "ceo": "the CEO", "president": "a president", "cro": "the CRO", "coo": "the COO",
               "sales": "Sales", "product": "Product", "cs": "Customer Success",
               "renewals-team": "a renewals team", "split": "split (CS small, Sales large)"}
-    lines = [f"Company type: {r.segment} ({r.reasons['segment']}).", "",
+    lines = [f"Company type: {r.guidance['company type (source 003)']}.",
+             f"  [book's reading] Why: {r.reasons['segment']}. Source 003 lists its six types "
+             "side by side; the order in which the engine applies them (product-led, then "
+             "technical buyer, then stage and touch) is the book's rule, not the source's.", "",
              f"  CS led by      {labels[r.cs_leader]}",
              f"  reporting to   {labels[r.reports_to]}",
              f"  renewals       {labels[r.renewal_owner]}",
@@ -366,6 +370,18 @@ def describe(r: Recommendation) -> str:
     for c in r.conflicts:
         lines += ["", f"Where the sources disagree: {c.topic}"]
         lines += [f"  Source {SOURCE_FILES[s][:3]}: {text}" for s, text in c.positions.items()]
-        lines.append(f"  What decides: {c.decides}")
-    lines += ["", "Sources: " + ", ".join(r.sources)]
+        lines.append(f"  [book's reading] What decides: {c.decides}")
+    titles = _source_titles()
+    lines += ["", "Sources (see the book's bibliography and claims register):"]
+    lines += [f"  {titles[s]}" for s in r.sources]
+    lines += ["Lines marked [book's reading] are the book's own rules, not a source's claims."]
     return "\n".join(lines)
+
+
+def _source_titles() -> dict[str, str]:
+    """Source file -> 'source 003, Ultimate Customer Success Org Guide (publisher not
+    identified)', for the text of ``csmodels recommend``."""
+    from .claims import sources
+
+    return {row["file"]: f"source {num}, {row['title']} ({row['publisher']})"
+            for num, row in sources().iterrows()}

@@ -6,6 +6,9 @@
   :func:`csmodels.charts.chart_html`. One concatenated file, because separate
   files may load in any order. The bundle takes about 2 s to make, so it is
   cached beside the build output, keyed on the library versions.
+* **Citations.** It sets up :mod:`csmodels.sphinx_claims`: the ``{claim}`` and
+  ``{booksown}`` roles, the ``{booksown}`` and ``{claims-register}`` directives, and
+  the checks that stop the build on a citation the claims register does not hold.
 * **Maths.** Sphinx loads MathJax from a CDN by default. The extension copies
   MathJax 3 (from the PyPI package ``django-static-mathjax``, which has no
   dependencies) into ``_static/mathjax`` and points ``mathjax_path`` at it.
@@ -126,6 +129,7 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
 def setup(app):
     from . import __version__
 
+    app.setup_extension("csmodels.sphinx_claims")
     app.connect("config-inited", _add_static)
     # late (priority 900), after the extensions that add the copies
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
