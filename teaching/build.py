@@ -4,11 +4,15 @@
     python teaching/build.py instructor    # with solutions: _build/instructor/_build/html
 
 The instructor edition is the book as published, solutions in dropdowns. The student
-edition leaves every solution out of the pages: sphinx-exercise's ``hide_solutions``
-drops the ``{solution}`` directives, and this script also removes the cells of gated
-solutions (``{solution-start}`` to ``{solution-end}``), whose code would otherwise stay
-on the page. It builds from a copy of the sources, so the book itself is not touched,
-with a fresh execution cache, so every chapter runs.
+edition is built from a copy of the sources from which every solution and instructor
+note has been cut, so that nothing of them reaches any file of its site: not the pages,
+not the downloadable sources (``_sources/``, the Download -> .ipynb/.md buttons), not
+the search index. Cut are every ``{solution}`` directive (in notebooks and Markdown
+pages), every gated solution (the cells from ``{solution-start}`` to ``{solution-end}``),
+every code cell tagged ``solution`` and every paragraph that opens with
+``**Instructor note(s).**``; sphinx-exercise's ``hide_solutions`` is set as well. The
+book itself is not touched, and the build uses a fresh execution cache, so every chapter
+runs.
 """
 
 from __future__ import annotations
@@ -30,6 +34,43 @@ SKIP = ("_build", ".jupyter_cache", ".git", "tests", "benchmarks/results/*.tmp",
         ".hypothesis", ".pytest_cache", "__pycache__", ".ruff_cache", ".ipynb_checkpoints")
 GATE_START = re.compile(r"^\s*[`:]{3,}\{solution-start\}", re.M)
 GATE_END = re.compile(r"^\s*[`:]{3,}\{solution-end\}", re.M)
+# A ``{solution}`` directive, from its opening fence to the closing fence of the same
+# character and at least the same length (MyST's rule), whatever it holds.
+SOLUTION = re.compile(r"^[ \t]*(?P<fence>`{3,}|:{3,})\{solution\}.*?"
+                      r"^[ \t]*(?P=fence)(?:`*|:*)[ \t]*(?:\n|\Z)", re.M | re.S)
+# A paragraph (up to a blank line) that opens with **Instructor note.** or **Instructor notes.**
+INSTRUCTOR_NOTE = re.compile(r"^[ \t]*\*\*Instructor notes?\.?\*\*.*?(?:\n[ \t]*\n|\Z)",
+                             re.M | re.S | re.I)
+
+
+def strip_solution_text(text: str) -> str:
+    """``text`` (MyST Markdown) without its ``{solution}`` blocks and instructor notes.
+
+    >>> strip_solution_text("Ask.\\n\\n```{solution} ex\\nAnswer.\\n```\\nNext.\\n")
+    'Ask.\\n\\nNext.\\n'
+    """
+    return INSTRUCTOR_NOTE.sub("", SOLUTION.sub("", text))
+
+
+def student_copy(notebook: Path) -> int:
+    """Cut solutions, instructor notes and ``solution``-tagged code cells out of a notebook;
+    return how many cells went or changed."""
+    nb = nbformat.read(notebook, as_version=4)
+    changed = 0
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
+            changed += 1
+            continue
+        if cell.cell_type == "markdown":
+            text = strip_solution_text(cell.source)
+            if text != cell.source:
+                changed += 1
+                cell.source = text
+        kept.append(cell)
+    nb.cells = kept
+    nbformat.write(nb, notebook)
+    return changed + strip_gated_solutions(notebook)
 
 
 def strip_gated_solutions(notebook: Path) -> int:
@@ -64,7 +105,10 @@ def build(edition: str, out: Path) -> Path:
         config = book / "_config.yml"
         if edition == "student":
             for notebook in book.rglob("*.ipynb"):
-                strip_gated_solutions(notebook)
+                student_copy(notebook)
+            for page in book.rglob("*.md"):
+                page.write_text(strip_solution_text(page.read_text(encoding="utf-8")),
+                                encoding="utf-8")
             student_config(book / "_config.yml", config)
         if out.exists():
             shutil.rmtree(out)

@@ -65,20 +65,159 @@ def test_each_chapter_teaches(chapter):
     assert re.search(r"\{term\}`", text), "the chapter links no glossary term"
 
 
-@pytest.mark.slow
-def test_the_student_edition_has_no_solutions(tmp_path):
+# What a student must never get: the text of every solution and instructor note.
+SOLUTION_BLOCK = re.compile(r"^[ \t]*(?P<fence>`{3,}|:{3,})\{solution\}[^\n]*\n(?P<body>.*?)"
+                            r"^[ \t]*(?P=fence)(?:`*|:*)[ \t]*$", re.M | re.S)
+NOTE = re.compile(r"^[ \t]*\*\*Instructor notes?\.?\*\*.*?(?:\n[ \t]*\n|\Z)", re.M | re.S | re.I)
+# MyST roles and markup split the text into the runs of words that reach the page as typed.
+MARKUP = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$[^$]*\$|\*\*|[*_\[\]()<>{}|#]")
+QUOTES = str.maketrans({"\u2019": "\'", "\u2018": "\'", "\u201c": '"', "\u201d": '"',
+                        "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
+def source_pages() -> list[Path]:
+    skip = {"_build", "tests", ".git", ".jupyter_cache", ".ipynb_checkpoints"}
+    return sorted(p for ext in ("*.ipynb", "*.md") for p in ROOT.rglob(ext)
+                  if not skip & set(p.relative_to(ROOT).parts))
+
+
+def secret_texts() -> dict[str, list[str]]:
+    """Every solution's and instructor note's text in the book's sources, by page."""
+    found = {}
+    for page in source_pages():
+        text = markdown_of(page)
+        blocks = [m["body"] for m in SOLUTION_BLOCK.finditer(text)] + NOTE.findall(text)
+        if page.suffix == ".ipynb":  # gated solutions: every cell between the two markers
+            inside = False
+            for cell in nbformat.read(page, as_version=4).cells:
+                inside = inside or "{solution-start}" in cell.source
+                if inside:
+                    blocks.append(cell.source)
+                    inside = "{solution-end}" not in cell.source
+        if blocks:
+            found[page.relative_to(ROOT).as_posix()] = blocks
+    return found
+
+
+def phrases(block: str) -> list[str]:
+    """The runs of at least five words and 30 characters of a block, as a page or a
+    search would hold them."""
+    body = "\n".join(line for line in block.splitlines() if not line.lstrip().startswith(":"))
+    runs = (" ".join(run.split()).strip(" .,;:") for run in MARKUP.split(body))
+    return [run.translate(QUOTES) for run in runs if len(run.split()) >= 5 and len(run) >= 30]
+
+
+def site_texts(html: Path) -> dict[str, str]:
+    """Every file of a built site as searchable text: tags stripped, entities decoded,
+    notebooks and JSON flattened to their strings, whitespace and quotes normalised."""
+    import html as html_module
+    import json
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+
+    out = {}
+    for path in html.rglob("*"):
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        if path.suffix == ".inv":
+            import zlib
+            raw = zlib.decompress(raw.split(b"\n", 4)[4])
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # images and fonts
+        if path.suffix in (".ipynb", ".json"):
+            text = "\n".join(strings(json.loads(text)))
+        variants = [text]
+        if path.suffix in (".html", ".js", ".ipynb", ".md", ".txt"):
+            variants.append(html_module.unescape(re.sub(r"<[^>]+>", " ", text)))
+            variants.append(html_module.unescape(MARKUP.sub(" ", text)))
+        out[path.relative_to(html).as_posix()] = "\n".join(
+            " ".join(v.split()).translate(QUOTES) for v in variants)
+    return out
+
+
+def leaks(html: Path) -> dict[str, list[str]]:
+    """For every solution or note phrase, the site files that hold it."""
+    texts = site_texts(html)
+    return {phrase: [name for name, text in texts.items() if phrase in text]
+            for blocks in secret_texts().values() for block in blocks
+            for phrase in phrases(block)}
+
+
+def test_every_solution_and_note_has_phrases_to_look_for():
+    found = secret_texts()
+    assert {"cases/cases.ipynb", "chapters/functions.ipynb", "chapters/metrics.ipynb"} <= set(found)
+    notes = [b for b in found["cases/cases.ipynb"] if "Instructor notes." in b]
+    assert len(notes) >= 6
+    for page, blocks in found.items():
+        for block in blocks:
+            if "{solution-end}" not in block and "{solution-start}" not in block:
+                assert phrases(block), (page, block)
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory) -> dict[str, Path]:
     sys.path.insert(0, str(ROOT / "teaching"))
     from build import build
 
-    html = build("student", tmp_path / "student")
+    out = tmp_path_factory.mktemp("editions")
+    return {edition: build(edition, out / edition) for edition in ("student", "instructor")}
+
+
+@pytest.mark.slow
+def test_no_file_of_the_student_edition_holds_a_solution_or_note(editions):
+    html = editions["student"]
+    found = leaks(html)
+    assert len(found) > 40, "too few phrases to look for"
+    assert {phrase: files for phrase, files in found.items() if files} == {}
     pages = {p.relative_to(html).as_posix(): p.read_text(encoding="utf-8")
              for p in html.rglob("*.html")}
     assert any('class="exercise admonition' in text for text in pages.values())
-    leaks = [name for name, text in pages.items()
-             if 'class="solution' in text or "Solution to" in text
-             or "solution-content" in text]
-    assert leaks == []
+    assert not any('class="solution' in text or "solution-content" in text
+                   for text in pages.values())
     assert "(student edition)" in pages["intro.html"]
+    assert (html / "_sources" / "chapters" / "functions.ipynb").exists()
+    assert "Instructor notes" not in (html / "_sources" / "cases" / "cases.ipynb").read_text()
+
+
+@pytest.mark.slow
+def test_the_instructor_edition_keeps_every_solution_and_note(editions):
+    html = editions["instructor"]
+    missing = [phrase for phrase, files in leaks(html).items()
+               if not any(f.endswith(".html") for f in files)]
+    assert missing == []
+    assert "Instructor notes." in (html / "cases" / "cases.html").read_text(encoding="utf-8")
+
+
+def test_solution_blocks_and_notes_are_cut_out_of_the_student_copy(tmp_path):
+    sys.path.insert(0, str(ROOT / "teaching"))
+    from build import strip_solution_text, student_copy
+
+    text = ("Ask.\n\n````{solution} ex1\n:class: dropdown\n\nIt is 4.\n\n```python\nx = 4\n```\n"
+            "````\n\n**Instructor notes.** Push them\non this.\n\nKept.\n"
+            ":::{solution} ex2\nAlso gone.\n:::\nEnd.")
+    assert strip_solution_text(text) == "Ask.\n\n\nKept.\nEnd."
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("```{exercise}\n:label: x-ex1\nDo it.\n```\n\n"
+                                      "```{solution} x-ex1\nDone.\n```\n"),
+        nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("kept = 1", metadata={"tags": ["remove-cell"]}),
+    ])
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    assert student_copy(path) == 2
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells]
+    assert cells == ["```{exercise}\n:label: x-ex1\nDo it.\n```\n\n", "kept = 1"]
 
 
 def test_gated_solutions_are_cut_out_of_the_student_copy(tmp_path):
