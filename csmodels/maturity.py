@@ -23,6 +23,7 @@ two sources' guidance beside it, with every point where they disagree. The rules
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -356,7 +357,10 @@ def describe(r: Recommendation) -> str:
               "ceo": "the CEO", "president": "a president", "cro": "the CRO", "coo": "the COO",
               "sales": "Sales", "product": "Product", "cs": "Customer Success",
               "renewals-team": "a renewals team", "split": "split (CS small, Sales large)"}
-    lines = [f"Company type: {r.segment} ({r.reasons['segment']}).", "",
+    # words for the stage codes the rules quote (series-b -> Series B)
+    why = re.sub(r"\bseries-([ab])\b", lambda m: f"Series {m[1].upper()}", r.reasons["segment"])
+    kind = company_types().loc[r.segment, "company_type"]
+    lines = [f"Company type: {kind} ({why}).", "",
              f"  CS led by      {labels[r.cs_leader]}",
              f"  reporting to   {labels[r.reports_to]}",
              f"  renewals       {labels[r.renewal_owner]}",
@@ -367,5 +371,7 @@ def describe(r: Recommendation) -> str:
         lines += ["", f"Where the sources disagree: {c.topic}"]
         lines += [f"  Source {SOURCE_FILES[s][:3]}: {text}" for s, text in c.positions.items()]
         lines.append(f"  What decides: {c.decides}")
-    lines += ["", "Sources: " + ", ".join(r.sources)]
+    numbers = [name[:3] for name in r.sources]
+    lines += ["", "Sources: " + ", ".join(f"source {n}" for n in numbers)
+              + " (the book's bibliography gives their titles, authors and addresses)."]
     return "\n".join(lines)
