@@ -236,3 +236,101 @@ def test_gated_solutions_are_cut_out_of_the_student_copy(tmp_path):
     assert strip_gated_solutions(path) == 3
     kept = [c.source for c in nbformat.read(path, as_version=4).cells]
     assert kept == ["```{exercise}\n:label: x-ex1\nDo it.\n```", "After."]
+
+
+# ------------------------------------------------------------------ print
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    """Each page's text."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    pages = [" ".join(page.get_textpage().get_text_range().split()) for page in pdf]
+    pdf.close()
+    return pages
+
+
+def _chart_in_pdf(path: Path, title: str) -> tuple[int, float]:
+    """Under a chart's title (SVG text, so in the PDF's text): how many vector paths (marks,
+    axes, grid) the 200 points below it hold, and the share of its pixels in colour."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for page in pdf:
+            text = page.get_textpage()
+            if title not in " ".join(text.get_text_range().split()):
+                continue
+            _, bottom, _, _ = text.get_charbox(text.search(title[:30]).get_next()[0])
+            paths = sum(1 for o in page.get_objects(max_depth=8)
+                        if o.type == pdfium_c.FPDF_PAGEOBJ_PATH
+                        and bottom - 200 <= o.get_bounds()[1] and o.get_bounds()[3] <= bottom)
+            height = page.get_size()[1]
+            rgb = page.render(scale=0.5, rev_byteorder=True).to_numpy()[..., :3].astype(int)
+            area = rgb[int((height - bottom) / 2):int((height - bottom + 200) / 2)]
+            return paths, float(((area.max(-1) - area.min(-1)) > 60).mean())
+        return 0, 0.0
+    finally:
+        pdf.close()
+
+
+def _chart_titles(html_page: Path) -> list[str]:
+    import html as html_module
+    import json
+
+    titles = []
+    for payload in re.findall(r'<script type="application/json" class="csmodels-spec">(.*?)'
+                              r"</script>", html_page.read_text(encoding="utf-8"), re.S):
+        spec = json.loads(html_module.unescape(payload))["spec"]
+        parts = [spec, *spec.get("vconcat", []), *spec.get("hconcat", [])]
+        for part in parts:
+            title = part.get("title")
+            title = title.get("text") if isinstance(title, dict) else title
+            if isinstance(title, str):
+                titles.append(" ".join(title.split()))
+                break
+    return titles
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_print_makes_pdfs_of_the_book_its_pages_and_cases_with_charts(editions, tmp_path):
+    import subprocess
+
+    html = editions["instructor"]
+    out = tmp_path / "pdf"
+    done = subprocess.run([sys.executable, str(ROOT / "teaching" / "print.py"), "--html",
+                           str(html), "--out", str(out)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    cases = sorted(p.name for p in (ROOT / "data" / "cases").iterdir()
+                   if (p / "profile.yml").exists())
+    names = ["intro", *toc_files()]
+    expected = {"book.pdf", *(f"{n}.pdf" for n in names), *(f"cases/{c}.pdf" for c in cases)}
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")} == expected
+    pages = {name: _pdf_pages(out / name) for name in expected}
+    # every page of every PDF carries text
+    assert [(name, i) for name, doc in pages.items() for i, text in enumerate(doc)
+            if len(text) < 40] == []
+    # the whole book is every page in reading order
+    assert pages["book.pdf"] == [text for n in names for text in pages[f"{n}.pdf"]]
+    # every chart of every page is printed: its title, and under it the chart's vector marks
+    # (a page of text has at most a few paths: rules and boxes)
+    charted = {}
+    for name in names:
+        for title in _chart_titles(html / f"{name}.html"):
+            charted[(name, title)] = _chart_in_pdf(out / f"{name}.pdf", title)
+    assert len(charted) >= 10
+    assert {key: paths for key, (paths, _) in charted.items() if paths < 15} == {}
+    # in colour: the stacked bars of the revenue base fill much of their area
+    assert charted[("chapters/functions", "Where each year's ARR comes from")][1] > 0.2
+    # a case's PDF holds that case, with its notes (instructor edition), and no other case
+    one = " ".join(pages["cases/startup-high-touch.pdf"])
+    assert "Instructor notes." in one and "Sketchpad" not in one and "Larkspur Legal" in one
+    # the site carries them where the instructor guide links to them
+    guide = (html / "teaching" / "instructor-guide.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(\.\./pdf/[^"]+)"', guide)
+    assert len(links) >= 14
+    assert [link for link in links if not (html / "teaching" / link).resolve().is_file()] == []
