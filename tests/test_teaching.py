@@ -154,6 +154,34 @@ def leaks(html: Path) -> dict[str, list[str]]:
             for phrase in phrases(block)}
 
 
+def index_terms(html: Path) -> set[str]:
+    """The words (stems) of a site's search index."""
+    import json
+
+    text = (html / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    return set(index["terms"]) | set(index["titleterms"])
+
+
+def stems(text: str, shortest: int = 1) -> set[str]:
+    """The words of ``text`` as Sphinx's English search stems them."""
+    import snowballstemmer
+
+    stemmer = snowballstemmer.stemmer("porter")
+    return {stemmer.stemWord(w) for w in re.findall(rf"[a-z]{{{shortest},}}", text.lower())}
+
+
+def solution_only_stems(html: Path) -> set[str]:
+    """Stems of solutions' and notes' words that nothing else in the site's pages uses."""
+    import html as html_module
+
+    secret = stems(" ".join(MARKUP.sub(" ", b) for blocks in secret_texts().values()
+                            for b in blocks), shortest=4)
+    visible = " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", p.read_text("utf-8")))
+                       for p in html.rglob("*.html"))
+    return secret - stems(visible)
+
+
 def test_every_solution_and_note_has_phrases_to_look_for():
     found = secret_texts()
     assert {"cases/cases.ipynb", "chapters/functions.ipynb", "chapters/metrics.ipynb"} <= set(found)
@@ -180,6 +208,11 @@ def test_no_file_of_the_student_edition_holds_a_solution_or_note(editions):
     found = leaks(html)
     assert len(found) > 40, "too few phrases to look for"
     assert {phrase: files for phrase, files in found.items() if files} == {}
+    # the search index: no word that only the solutions and notes use
+    only = solution_only_stems(html)
+    assert len(only) >= 20, "too few words to look for"
+    assert only & index_terms(html) == set()
+    assert len(only & index_terms(editions["instructor"])) >= 20  # the instructor's has them
     pages = {p.relative_to(html).as_posix(): p.read_text(encoding="utf-8")
              for p in html.rglob("*.html")}
     assert any('class="exercise admonition' in text for text in pages.values())
