@@ -120,14 +120,24 @@ def build(edition: str, out: Path) -> Path:
     return out / "_build" / "html"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("edition", choices=("student", "instructor"))
-    parser.add_argument("--out", type=Path, help="where to build (default _build/EDITION)")
-    args = parser.parse_args()
-    html = build(args.edition, args.out or ROOT / "_build" / args.edition)
+    parser.add_argument("--out", type=Path, help="where to build (default _build/EDITION); "
+                        "it is replaced")
+    parser.add_argument("--force", action="store_true",
+                        help="replace --out even if it holds something other than a build")
+    args = parser.parse_args(argv)
+    out = args.out or ROOT / "_build" / args.edition
+    earlier = (out / "_build" / "html" / "index.html").is_file()
+    if out.exists() and any(out.iterdir()) and not earlier and not args.force:
+        print(f"build.py: {out} is not empty and holds no earlier build; give an empty or "
+              "new --out, or --force to replace it.", file=sys.stderr)
+        return 2
+    html = build(args.edition, out)
     print(f"The {args.edition} edition is in {html}; open {html / 'index.html'}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

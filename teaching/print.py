@@ -76,6 +76,10 @@ SHOW_ALL = """() => {
 }"""
 
 
+class PrintError(Exception):
+    """A problem the reader can fix; ``main`` prints it and exits with code 2."""
+
+
 def toc_pages() -> list[str]:
     """The book's pages in reading order (the root, then the table of contents)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -88,7 +92,7 @@ def build_site(edition: str) -> Path:
         done = subprocess.run([str(JUPYTER_BOOK), "build", str(ROOT)], capture_output=True,
                               text=True)
         if done.returncode:
-            raise SystemExit(f"The book's build failed:\n{done.stdout[-4000:]}"
+            raise PrintError(f"The book's build failed:\n{done.stdout[-4000:]}"
                              f"{done.stderr[-4000:]}")
         return ROOT / "_build" / "html"
     sys.path.insert(0, str(ROOT / "teaching"))
@@ -106,7 +110,7 @@ def wait_for_charts(page) -> None:
         "div.csmodels-chart", "ds => ds.filter(d => d.getAttribute('data-embedded') !== 'done'"
         " || !d.querySelector('svg.marks')).length")
     if failed:
-        raise SystemExit(f"{failed} chart(s) did not draw on {page.url}; nothing printed.")
+        raise PrintError(f"{failed} chart(s) did not draw on {page.url}; nothing printed.")
 
 
 def open_page(browser, path: Path):
@@ -131,10 +135,10 @@ def print_site(html: Path, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        raise SystemExit("Printing needs Debian's chromium: apt-get install -y chromium")
+        raise PrintError("Printing needs Debian's chromium: apt-get install -y chromium")
     pages = [p for p in toc_pages() if (html / f"{p}.html").exists()]
     if not pages:
-        raise SystemExit(f"No page of the book in {html}: build it first.")
+        raise PrintError(f"No page of the book in {html}: build it first.")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         written = []
@@ -168,7 +172,14 @@ def print_site(html: Path, out: Path) -> list[Path]:
     return [out / pdf.relative_to(work) for pdf in written]
 
 
-def main() -> None:
+def check_out(out: Path, force: bool) -> None:
+    """Refuse to replace a folder that is not an earlier print (it would be deleted)."""
+    if out.exists() and any(out.iterdir()) and not (out / "book.pdf").is_file() and not force:
+        raise PrintError(f"{out} is not empty and holds no earlier print (no book.pdf); "
+                         "give an empty or new --out, or --force to replace it.")
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("edition", nargs="?", default="book",
                         choices=("book", "student", "instructor"),
@@ -176,16 +187,26 @@ def main() -> None:
     parser.add_argument("--html", type=Path, metavar="DIR",
                         help="print this built site instead of building one")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="where to write the PDFs (default _build/pdf/EDITION)")
-    args = parser.parse_args()
-    html = args.html or build_site(args.edition)
-    if not (html / "index.html").exists():
-        raise SystemExit(f"{html} holds no built site (no index.html).")
+                        help="where to write the PDFs (default _build/pdf/EDITION); "
+                        "it is replaced")
+    parser.add_argument("--force", action="store_true",
+                        help="replace --out even if it holds something other than a print")
+    args = parser.parse_args(argv)
     out = args.out or ROOT / "_build" / "pdf" / args.edition
-    written = print_site(html, out)
+    try:
+        check_out(out, args.force)
+        if args.html and not (args.html / "index.html").is_file():
+            raise PrintError(f"{args.html} holds no built site (no index.html); build it "
+                             "first (jupyter-book build .) or leave --html out.")
+        html = args.html or build_site(args.edition)
+        written = print_site(html, out)
+    except PrintError as err:
+        print(f"print.py: {err}", file=sys.stderr)
+        return 2
     print(f"Wrote {len(written)} PDFs to {out} (the whole book: {out / 'book.pdf'}); "
           f"copied into {html / 'pdf'}.")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -367,3 +367,31 @@ def test_print_makes_pdfs_of_the_book_its_pages_and_cases_with_charts(editions, 
     links = re.findall(r'href="(\.\./pdf/[^"]+)"', guide)
     assert len(links) >= 14
     assert [link for link in links if not (html / "teaching" / link).resolve().is_file()] == []
+
+
+@pytest.mark.parametrize("script", ["build.py", "print.py"])
+def test_a_folder_that_is_not_an_earlier_output_is_not_replaced(tmp_path, script):
+    import subprocess
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>x</p>", encoding="utf-8")
+    args = ["student", "--out", str(out)] + (["--html", str(site)] if script == "print.py" else [])
+    done = subprocess.run([sys.executable, str(ROOT / "teaching" / script), *args],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--force" in done.stderr and "Traceback" not in done.stderr
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_print_refuses_a_folder_without_a_site(tmp_path):
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(ROOT / "teaching" / "print.py"), "--html",
+                           str(tmp_path), "--out", str(tmp_path / "pdf")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "no built site" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "pdf").exists()
