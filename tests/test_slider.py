@@ -112,7 +112,7 @@ def test_the_explorer_stays_consistent(explorer, position):
         model.new_bookings * (1 + model.bookings_growth) ** (years - 1), arr]
     assert figures == pytest.approx(expected, abs=1.0)
     # 4. the chapter's prose: with NRR below 100% the blue and green part of each bar is
-    # lower than the whole bar of the year before (today's ARR for year 1)
+    # lower than the whole bar of the year before (today's ARR for the first year)
     parts: dict[int, float] = {}
     for label in seen["aria"]:
         m = re.search(r"Year: (\d+); Part: (Installed base kept|Expansion of the base); "
@@ -133,4 +133,4 @@ def test_the_prose_promises_what_the_explorer_does():
     assert "watch the base shrink" not in prose
     assert "NRR is GRR plus expansion, so it never falls below GRR" in prose
     assert ("With NRR below 100%, the blue and green part of each bar is lower than the "
-            "whole bar of the year before (today's ARR, for year 1)") in prose
+            "whole bar of the year before (today's ARR, for the first year)") in prose
