@@ -11,6 +11,8 @@ the search index. Cut are every ``{solution}`` directive (in notebooks and Markd
 pages), every gated solution (the cells from ``{solution-start}`` to ``{solution-end}``),
 every code cell tagged ``solution`` and every paragraph that opens with
 ``**Instructor note(s).**``; sphinx-exercise's ``hide_solutions`` is set as well. The
+downloadable notebooks also lose the code cells that compute an answer (that glue a value
+only a solution shows), which the pages needed to run. The
 book itself is not touched, and the build uses a fresh execution cache, so every chapter
 runs.
 """
@@ -18,6 +20,7 @@ runs.
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import shutil
 import subprocess
@@ -91,6 +94,62 @@ def strip_gated_solutions(notebook: Path) -> int:
     return removed
 
 
+GLUE_REF = re.compile(r"\{glue(?::\w+)?\}`([^`]+)`")
+GLUE_CALL = re.compile(r"""\bglue\(\s*(f?)(["'])(.+?)\2""")
+
+
+def answer_keys(notebook: Path) -> set[str]:
+    """The glue keys that only the notebook's solutions show: the exercises' answers."""
+    nb = nbformat.read(notebook, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    solutions = "\n".join(m.group(0) for m in SOLUTION.finditer(text))
+    rest = SOLUTION.sub("", text)
+    return set(GLUE_REF.findall(solutions)) - set(GLUE_REF.findall(rest))
+
+
+def _glues_any(source: str, keys: set[str]) -> bool:
+    for is_f, _, key in GLUE_CALL.findall(source):
+        # an f-string key such as f"ex_{name}" stands for every key it can make
+        pattern = re.escape(key) if not is_f else re.sub(
+            r"\\\{[^}]*\\\}", r"\\w+", re.escape(key))
+        if any(re.fullmatch(pattern, k) for k in keys):
+            return True
+    return False
+
+
+def _names(source: str, ctx: type) -> set[str] | None:
+    """The names a cell binds (``ast.Store``) or reads (``ast.Load``); None if not Python."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    found = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ctx)}
+    if ctx is ast.Store:
+        found |= {n.name for n in ast.walk(tree)
+                  if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        found |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+    return found
+
+
+def drop_answer_cells(notebook: Path, keys: set[str]) -> int:
+    """Remove the code cells that compute an answer from a notebook that is only
+    downloaded: a cell that glues one of ``keys`` and binds nothing a later cell reads
+    (the page, already built, needed it; the rest of the notebook does not)."""
+    nb = nbformat.read(notebook, as_version=4)
+    drop = set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not _glues_any(cell.source, keys):
+            continue
+        bound = _names(cell.source, ast.Store)
+        later = [_names(c.source, ast.Load) for c in nb.cells[i + 1:] if c.cell_type == "code"]
+        if bound is not None and None not in later and not bound & set().union(*later):
+            drop.add(i)
+    nb.cells = [c for i, c in enumerate(nb.cells) if i not in drop]
+    nbformat.write(nb, notebook)
+    return len(drop)
+
+
 def student_config(source: Path, target: Path) -> None:
     config = yaml.safe_load(source.read_text(encoding="utf-8"))
     config["title"] = f"{config['title']} (student edition)"
@@ -103,8 +162,10 @@ def build(edition: str, out: Path) -> Path:
         book = Path(tmp) / "book"
         shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(*SKIP))
         config = book / "_config.yml"
+        answers = {}
         if edition == "student":
             for notebook in book.rglob("*.ipynb"):
+                answers[notebook.relative_to(book)] = answer_keys(notebook)
                 student_copy(notebook)
             for page in book.rglob("*.md"):
                 page.write_text(strip_solution_text(page.read_text(encoding="utf-8")),
@@ -117,7 +178,12 @@ def build(edition: str, out: Path) -> Path:
         if done.returncode:
             raise SystemExit(f"The {edition} build failed:\n{done.stdout[-4000:]}"
                              f"{done.stderr[-4000:]}")
-    return out / "_build" / "html"
+    html = out / "_build" / "html"
+    # The pages needed the answer cells to run; the downloadable notebooks do not get them.
+    for name, keys in answers.items():
+        if keys and (html / "_sources" / name).exists():
+            drop_answer_cells(html / "_sources" / name, keys)
+    return html
 
 
 def main(argv: list[str] | None = None) -> int:

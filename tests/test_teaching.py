@@ -220,6 +220,17 @@ def test_no_file_of_the_student_edition_holds_a_solution_or_note(editions):
                    for text in pages.values())
     assert "(student edition)" in pages["intro.html"]
     assert (html / "_sources" / "chapters" / "functions.ipynb").exists()
+    # the downloadable chapters hold no code that computes an answer (the pages ran it)
+    sys.path.insert(0, str(ROOT / "teaching"))
+    from build import answer_keys
+
+    for chapter in chapters():
+        keys = answer_keys(chapter)
+        name = chapter.relative_to(ROOT).as_posix()
+        student = (html / "_sources" / name).read_text(encoding="utf-8")
+        instructor = (editions["instructor"] / "_sources" / name).read_text(encoding="utf-8")
+        assert keys and all(key not in student for key in keys), name
+        assert any(key in instructor for key in keys), name
     assert "Instructor notes" not in (html / "_sources" / "cases" / "cases.ipynb").read_text()
 
 
@@ -395,3 +406,25 @@ def test_print_refuses_a_folder_without_a_site(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "no built site" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "pdf").exists()
+
+
+def test_answer_cells_leave_the_downloadable_notebook(tmp_path):
+    sys.path.insert(0, str(ROOT / "teaching"))
+    from build import answer_keys, drop_answer_cells
+
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        code("base = 10"),
+        md("```{exercise}\n:label: e1\nDouble {glue:text}`ex_base`.\n```\n\n"
+           "```{solution} e1\nIt is {glue:text}`ex_answer` and {glue:text}`ex_also_b`.\n```"),
+        code('glue("ex_base", base)\nanswer = 2 * base\nglue("ex_answer", answer)'),
+        code('for k in "ab":\n    glue(f"ex_also_{k}", k)\nneeded = 1'),
+        code("print(needed)"),
+    ])
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    assert answer_keys(path) == {"ex_answer", "ex_also_b"}
+    assert drop_answer_cells(path, answer_keys(path)) == 1
+    kept = [c.source for c in nbformat.read(path, as_version=4).cells]
+    assert "answer = 2 * base" not in "".join(kept)  # the answer's cell went
+    assert any("ex_also" in k for k in kept)  # binds `needed`, which a later cell reads
