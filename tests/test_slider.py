@@ -31,30 +31,41 @@ POSITIONS = [
 
 
 @pytest.fixture(scope="module")
-def explorer(tmp_path_factory):
-    """The chapter's explorer on the sample company, on a page with the book's script."""
+def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
-    folder = tmp_path_factory.mktemp("explorer")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def open_explorer(browser, folder: Path, currency: str):
+    """A page with the chapter's explorer on the sample company and the book's chart
+    script; returns (page, params, the page's errors)."""
     write_script(folder)
     params = cs.revenue_base_from_data(cs.load_company(ROOT / "data" / "sample"))
-    spec = charts.revenue_base_explorer(params, "USD").to_dict()
+    spec = charts.revenue_base_explorer(params, currency).to_dict()
     (folder / "index.html").write_text(
         '<!doctype html><html><head><meta charset="utf-8"><script src="csmodels-charts.js">'
         f"</script></head><body>{chart_html(spec)}</body></html>", encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        page.goto((folder / "index.html").as_uri())
-        page.wait_for_function("document.querySelector('div.csmodels-chart')"
-                               ".getAttribute('data-embedded') === 'done'", timeout=30_000)
-        yield page, params
-        assert errors == []
-        browser.close()
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto((folder / "index.html").as_uri())
+    page.wait_for_function("document.querySelector('div.csmodels-chart')"
+                           ".getAttribute('data-embedded') === 'done'", timeout=30_000)
+    return page, params, errors
+
+
+@pytest.fixture(scope="module")
+def explorer(browser, tmp_path_factory):
+    page, params, errors = open_explorer(browser, tmp_path_factory.mktemp("explorer"), "USD")
+    yield page, params
+    assert errors == []
+    page.close()
 
 
 def move(page, position) -> dict:
@@ -134,3 +145,13 @@ def test_the_prose_promises_what_the_explorer_does():
     assert "NRR is GRR plus expansion, so it never falls below GRR" in prose
     assert ("With NRR below 100%, the blue and green part of each bar is lower than the "
             "whole bar of the year before (today's ARR, for the first year)") in prose
+
+
+def test_a_hostile_currency_is_shown_as_text(browser, tmp_path):
+    """The currency comes from the reader's profile: it reaches the words as data."""
+    currency = "</script><img src=x onerror=alert(1)>' + 1 + '"
+    page, _, errors = open_explorer(browser, tmp_path, currency)
+    texts = page.eval_on_selector_all("svg.marks text", "ts => ts.map(t => t.textContent)")
+    assert any(t.startswith(f"new business adds {currency} ") for t in texts), texts
+    assert page.locator("img").count() == 0 and errors == []
+    page.close()
