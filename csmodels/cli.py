@@ -39,6 +39,33 @@ _METRIC_ROWS = (
 )
 
 
+# Rounding of `csmodels metrics --json`: what the README and --help promise.
+MONEY_DECIMALS, RATIO_DECIMALS, SCORE_DECIMALS = 2, 6, 2
+_SCORE_KEYS = frozenset({"nps", "time_to_value_median_days"})
+
+
+def json_ready(summary: dict) -> dict:
+    """``metrics_summary`` rounded for ``--json``: no float noise such as 16981899.240000002.
+
+    Amounts of money (``arr`` and every ``*_arr*`` key) go to the cent, NPS and days to
+    ``SCORE_DECIMALS``, every other float (the ratios, as fractions) to ``RATIO_DECIMALS``.
+
+    >>> json_ready({"arr": 16981899.240000002, "nrr": 1.0435907229503996, "nps": None})
+    {'arr': 16981899.24, 'nrr': 1.043591, 'nps': None}
+    """
+    return {key: _rounded(key, value) for key, value in summary.items()}
+
+
+def _rounded(key: str, value):
+    if not isinstance(value, float):
+        return value
+    if key == "arr" or "_arr" in key:
+        digits = MONEY_DECIMALS
+    else:
+        digits = SCORE_DECIMALS if key in _SCORE_KEYS else RATIO_DECIMALS
+    return round(value, digits) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
+
+
 def _month(text: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month written YYYY-MM")
@@ -62,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--as-of", type=_month, metavar="YYYY-MM",
                          help="the month to report on (default: the last month in the data)")
     metrics.add_argument("--json", action="store_true",
-                         help="print one JSON object (ratios as fractions) instead of a table")
+                         help="print one JSON object instead of a table: amounts of money "
+                         f"rounded to the cent, ratios as fractions to {RATIO_DECIMALS} decimals "
+                         f"(0.0001 percentage points), NPS and days to {SCORE_DECIMALS} decimals")
     metrics.set_defaults(run=_run_metrics)
     _add_recommend_command(commands)
     _add_rerun_commands(commands)
@@ -203,7 +232,7 @@ def _run_mapping_template(args: argparse.Namespace) -> int:
 def _run_metrics(args: argparse.Namespace) -> int:
     summary = metrics_summary(load_company(args.data), args.as_of)
     if args.json:
-        print(json.dumps(summary, indent=2, allow_nan=False))
+        print(json.dumps(json_ready(summary), indent=2, allow_nan=False))
     else:
         print(format_metrics(summary, args.data))
     return 0

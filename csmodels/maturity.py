@@ -24,6 +24,7 @@ book's reading: source 003 lists its types side by side and gives no order among
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -357,8 +358,11 @@ def describe(r: Recommendation) -> str:
               "ceo": "the CEO", "president": "a president", "cro": "the CRO", "coo": "the COO",
               "sales": "Sales", "product": "Product", "cs": "Customer Success",
               "renewals-team": "a renewals team", "split": "split (CS small, Sales large)"}
-    lines = [f"Company type: {r.guidance['company type (source 003)']}.",
-             f"  [book's reading] Why: {r.reasons['segment']}. Source 003 lists its six types "
+    # words for the stage codes the rules quote (series-b -> Series B)
+    why = re.sub(r"\bseries-([ab])\b", lambda m: f"Series {m[1].upper()}", r.reasons["segment"])
+    kind = company_types().loc[r.segment, "company_type"]
+    lines = [f"Company type: {kind}.",
+             f"  [book's reading] Why: {why}. Source 003 lists its six types "
              "side by side; the order in which the engine applies them (product-led, then "
              "technical buyer, then stage and touch) is the book's rule, not the source's.", "",
              f"  CS led by      {labels[r.cs_leader]}",

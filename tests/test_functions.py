@@ -222,10 +222,12 @@ def test_the_explorer_computes_in_vega_what_the_package_computes(growth):
 def test_the_explorer_holds_grr_at_or_below_nrr():
     params = cs.RevenueBase(starting_arr=10.0e6, new_bookings=1.0e6, nrr=0.95, grr=0.95)
     spec = charts.revenue_base_explorer(params).to_dict()
-    names = [p["name"] for p in spec["params"]]
-    assert names == ["nrr", "grr", "b1", "growth", "horizon"]
-    assert all("bind" in p for p in spec["params"])
-    assert "min(grr, nrr)" in str(spec)
+    bound = [p["name"] for p in spec["params"] if "bind" in p]
+    assert bound == ["grr_pct", "expansion_pct", "b1_units", "growth_pct", "horizon"]
+    derived = {p["name"]: p["expr"] for p in spec["params"] if "expr" in p}
+    assert derived["nrr"] == "(grr_pct + expansion_pct) / 100"  # NRR = GRR + expansion >= GRR
+    expansion = next(p for p in spec["params"] if p["name"] == "expansion_pct")
+    assert expansion["bind"]["min"] == 0 and expansion["value"] == 0
 
 
 def test_static_charts_render_with_tooltips(sample_dir):
