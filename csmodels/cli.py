@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -171,21 +172,21 @@ def _run_book(args: argparse.Namespace) -> int:
 def _run_mapping_template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ._fs import check_file_target, write_file
     from .exceptions import DataError, Problem
     from .io import mapping_template
 
     if not Path(args.data).is_dir():
         raise DataError([Problem(args.data, "The data folder does not exist.",
                                  "Give the folder that holds your exports.")])
+    out = Path(args.out)
+    if args.out != "-":
+        check_file_target(out, Path(args.data), args.force)  # before reading anything
     text = mapping_template(args.data)
     if args.out == "-":
         print(text, end="")
         return 0
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise DataError([Problem(str(out), "The file exists.", "Give another --out, or "
-                                 "--force to overwrite it.")])
-    out.write_text(text, encoding="utf-8")
+    write_file(out, text)
     print(f"Wrote {out}: check it, fill in what it could not find, save it as mapping.yml "
           "in the data folder.")
     return 0
@@ -221,16 +222,37 @@ def _format(value, kind: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``csmodels`` console script."""
+    """Entry point of the ``csmodels`` console script.
+
+    Input the reader can fix, a file-system fault and SIGINT or SIGTERM each end
+    with one line on stderr and no traceback: exit 2 for the first two, 128 plus
+    the signal's number (130, 143) for a signal, after the run has removed its
+    temporary files and kernels.
+    """
+    from ._fs import os_error_message
+    from ._signals import Interrupted, handled_signals
+
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with handled_signals():
+            return args.run(args)
     except CsModelsError as err:
         print(f"csmodels {args.command}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `csmodels metrics | head`: the reader stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:
+        print(f"csmodels {args.command}: {os_error_message(err, 'a file')}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (Interrupted, KeyboardInterrupt) as err:
+        name, code = ((err.name, err.exit_code) if isinstance(err, Interrupted)
+                      else ("SIGINT", 128 + signal.SIGINT))
+        left = (f"; {args.out} was left as it was" if getattr(args, "out", "-") != "-"
+                else "")
+        print(f"csmodels {args.command}: stopped by {name}; its temporary files were "
+              f"removed{left}.", file=sys.stderr, flush=True)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

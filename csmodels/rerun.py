@@ -10,9 +10,13 @@ and builds the whole site. Both
   as code, and refuse a name the chapter does not have;
 * put a provenance block on every page (data folder and its fingerprint,
   profile, parameters, missing tables, csmodels version, run date);
-* never write into the data folder, refuse a non-empty ``--out`` unless
-  ``--force``, and build in a temporary folder next to ``--out`` that replaces it
-  only at the end, so a failed run leaves nothing half-written;
+* never write into the data folder or over the book's sources, the profile's or
+  mapping's folder; replace a non-empty ``--out`` only with ``--force`` and only
+  if csmodels wrote it; one run at a time per ``--out``; build in a staging
+  folder next to ``--out`` that replaces it only at the end, so a failed or
+  stopped run leaves nothing half-written (:mod:`csmodels._fs`);
+* run each chapter's kernel on Unix sockets in the run's temporary folder, never
+  on a network port (:mod:`csmodels._kernel`);
 * report progress on stderr.
 """
 
@@ -20,8 +24,10 @@ from __future__ import annotations
 
 import ast
 import html
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +42,9 @@ import nbformat
 import yaml
 
 from . import __version__
+from ._fs import MARKER, check_output, os_errors, staged
+from ._kernel import in_worker, kernel_manager_in
+from ._signals import deferred_signals
 from .exceptions import CsModelsError, ParameterError
 from .io import folder_fingerprint, load_company
 from .profile import default_profile_path, load_profile
@@ -108,46 +117,6 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
                                if k not in RESERVED)
             raise ParameterError(f"The chapter {notebook.stem} has no parameter '{name}'. "
                                  f"Its parameters are: {listed}.")
-
-
-# ----------------------------------------------------------------------------- safety
-
-
-def check_output(out: Path, data: Path, force: bool) -> None:
-    """Refuse an ``--out`` that would overwrite work or touch the data folder."""
-    out, data = out.resolve(), data.resolve()
-    if out == data or data in out.parents:
-        raise RunError(f"--out {out} is inside the data folder {data}; the data folder is "
-                       "never written to. Choose an output folder elsewhere.")
-    if out in data.parents:
-        raise RunError(f"--out {out} holds the data folder {data}; replacing it would delete "
-                       "your data. Choose an output folder elsewhere.")
-    book = Path(__file__).resolve().parents[1]
-    if out == book or out in book.parents:
-        raise RunError(f"--out {out} holds the book's sources; replacing it would delete them. "
-                       "Choose an output folder elsewhere.")
-    if out.exists() and not out.is_dir():
-        raise RunError(f"--out {out} is a file. Give a folder.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise RunError(f"--out {out} is not empty. Give an empty or new folder, or --force to "
-                       "replace its contents.")
-
-
-@contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A temporary folder next to ``out`` that becomes ``out`` only if the block succeeds."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        yield tmp / "out"
-        old = out.with_name(f".{out.name}.old-{tmp.name[-8:]}")
-        if out.exists():
-            out.rename(old)
-        (tmp / "out").rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------- provenance
@@ -227,7 +196,8 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
               "profile_path": str(profile.resolve()) if profile else None, **parameters}
     try:
         pm.execute_notebook(str(staged_input), str(target), parameters=values, cwd=str(workdir),
-                            progress_bar=False, log_output=False, kernel_name="python3")
+                            progress_bar=False, log_output=False, kernel_name="python3",
+                            kernel_manager_class=kernel_manager_in(workdir))
     except pm.PapermillExecutionError as err:
         raise RunError(f"The chapter {source.stem} failed on this data: {err.ename}: "
                        f"{err.evalue}") from None
@@ -252,7 +222,50 @@ def _hide_default_parameters(path: Path) -> None:
 
 
 def _copy_sources(root: Path, target: Path) -> None:
-    shutil.copytree(root, target, ignore=shutil.ignore_patterns(*_SKIP), symlinks=False)
+    skip = shutil.ignore_patterns(*_SKIP)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:  # and earlier outputs in the clone
+        return set(skip(folder, names)) | {n for n in names
+                                            if (Path(folder) / n / MARKER).is_file()}
+
+    shutil.copytree(root, target, ignore=ignore, symlinks=False)
+
+
+@contextmanager
+def _workdir(prefix: str) -> Iterator[Path]:
+    """A private temporary folder, removed whatever happens (a signal waits for it)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        with deferred_signals():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_group(command: list[str], env: dict) -> subprocess.CompletedProcess:
+    """Run ``command`` in its own process group, and end the whole group if csmodels
+    is stopped meanwhile (its kernels included: they live in the same temporary folder)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, env=env,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        _end_group(proc)
+        raise
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _write_config(site: Path, data: Path, execute_rest: bool) -> None:
@@ -271,8 +284,9 @@ def build_site(site: Path, progress: Progress) -> Path:
     """Build the book in ``site`` with jupyter-book; the HTML folder."""
     progress("building the site with jupyter-book")
     command = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-    done = subprocess.run([command, "build", str(site), "--builder", "html"],
-                          capture_output=True, text=True, check=False)
+    runtime = site.parent / "jupyter-runtime"  # connection files of the pages' kernels
+    done = _run_group([command, "build", str(site), "--builder", "html"],
+                      {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)})
     html_dir = site / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
@@ -299,16 +313,18 @@ def rerun_chapter(chapter: str, data: str | Path, out: str | Path, profile=None,
     check_parameters(notebook, parameters)
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, profile, root)
     progress = Progress("rerun")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, parameters)
-    with staged(out) as target, tempfile.TemporaryDirectory(prefix="csmodels-rerun-") as work:
-        site = Path(work) / "book"
+    with (os_errors("the output or its temporary files"),
+          staged(out, force, f"rerun {chapter}") as target,
+          _workdir("csmodels-rerun-") as work):
+        site = work / "book"
         _copy_sources(root, site)
         progress(f"[1/1] executing chapter {chapter}")
-        execute_chapter(notebook, site / "chapters" / f"{chapter}.ipynb", data, profile,
-                        parameters, prov, Path(work))
+        in_worker(execute_chapter, notebook, site / "chapters" / f"{chapter}.ipynb", data,
+                  profile, parameters, prov, work)
         _write_single_toc(site, chapter)
         _write_config(site, data, execute_rest=False)
         html_dir = build_site(site, progress)
@@ -341,18 +357,18 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
     names = list(chapters or list_chapters(root))
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, profile, root)
     progress = Progress("book")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, {})
-    with staged(out) as target, tempfile.TemporaryDirectory(prefix="csmodels-book-") as work:
-        site = Path(work) / "book"
+    with (os_errors("the output or its temporary files"), staged(out, force, "book") as target,
+          _workdir("csmodels-book-") as work):
+        site = work / "book"
         _copy_sources(root, site)
         for i, name in enumerate(names, 1):
             progress(f"[{i}/{len(names)}] executing chapter {name}")
-            execute_chapter(root / "chapters" / f"{name}.ipynb",
-                            site / "chapters" / f"{name}.ipynb", data, profile, {}, prov,
-                            Path(work))
+            in_worker(execute_chapter, root / "chapters" / f"{name}.ipynb",
+                      site / "chapters" / f"{name}.ipynb", data, profile, {}, prov, work)
         _write_config(site, data, execute_rest=True)
         shutil.copytree(build_site(site, progress), target)
     progress(f"done: {out} (open {out / 'index.html'})")

@@ -1,0 +1,105 @@
+"""The kernel a chapter runs in: local-only, quiet, and stopped whatever happens.
+
+The kernel talks to csmodels over Unix domain sockets (ZeroMQ's ``ipc``
+transport) in the run's own temporary folder, which only the user running
+csmodels can open; no network port is opened, so jupyter's warning about
+unencrypted TCP does not apply and is not printed. Its connection file (which
+holds the key that signs messages) is in that folder too and goes with it.
+
+A chapter runs in a worker thread (:func:`in_worker`) so that the main thread
+keeps SIGINT and SIGTERM (nbclient would otherwise take them over while a cell
+runs); on a signal the kernels started here are killed (:func:`kill_kernels`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from contextlib import suppress
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+_LIVE: set = set()  # kernel managers whose kernel may be running
+_SOCKET_PATH_MAX = 100  # a Unix socket path holds at most 107 bytes on Linux
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """A kernel on Unix sockets in ``folder`` (set by :func:`kernel_manager_in`)."""
+
+    folder = ""
+    _socket_dir = None
+
+    async def start_kernel(self, **kw):
+        folder = Path(self.folder or tempfile.gettempdir())
+        sockets = folder
+        if len(os.fsencode(str(folder / "kernel-00000"))) > _SOCKET_PATH_MAX:
+            self._socket_dir = sockets = Path(tempfile.mkdtemp(prefix="csmodels-k-", dir="/tmp"))
+        self.transport = "ipc"
+        self.ip = str(sockets / "kernel")
+        self.connection_file = str(folder / "kernel.json")
+        _LIVE.add(self)
+        await super().start_kernel(**kw)
+
+    async def cleanup_resources(self, restart: bool = False) -> None:
+        await super().cleanup_resources(restart=restart)
+        if not restart:
+            _LIVE.discard(self)
+            _remove_socket_dir(self)
+
+
+def _remove_socket_dir(km) -> None:
+    if km._socket_dir is not None:
+        shutil.rmtree(km._socket_dir, ignore_errors=True)
+        km._socket_dir = None
+
+
+def kernel_manager_in(folder: Path) -> type[LocalKernelManager]:
+    """A :class:`LocalKernelManager` class whose kernels live in ``folder``."""
+    return type("LocalKernelManager", (LocalKernelManager,), {"folder": str(folder)})
+
+
+def kill_kernels() -> None:
+    """Kill every kernel started here (its whole process group) and remove its files."""
+    for km in list(_LIVE):
+        provisioner = getattr(km, "provisioner", None)
+        pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
+        with suppress(OSError, TypeError):
+            if pgid and pgid != os.getpgrp():
+                os.killpg(pgid, signal.SIGKILL)
+            elif pid:
+                os.kill(pid, signal.SIGKILL)
+        with suppress(OSError):
+            km.cleanup_connection_file()
+            km.cleanup_ipc_files()
+        _remove_socket_dir(km)
+        _LIVE.discard(km)
+
+
+def in_worker(function, *args, grace: float = 15.0):
+    """``function(*args)`` in a worker thread; the main thread waits and keeps the
+    signals. If the wait is interrupted, the kernels are killed and the worker is
+    given ``grace`` seconds to end before the interruption goes on."""
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            result["value"] = function(*args)
+        except BaseException as err:  # handed to the main thread below
+            result["error"] = err
+
+    worker = threading.Thread(target=work, name="csmodels-chapter", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except BaseException:
+        kill_kernels()
+        worker.join(grace)
+        raise
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
