@@ -173,6 +173,7 @@ def check_output(out: Path, data: Path, force: bool, profile: Path | None = None
     out = Path(out)
     book = Path(book) if book else Path(__file__).resolve().parents[1]
     absolute = Path(os.path.abspath(out))
+    check_writable(out)
     if is_within(out, data):
         raise OutputError(f"--out {absolute} is inside the data folder {data}; the data "
                           "folder is never written to. Choose an output folder elsewhere.")
@@ -185,7 +186,6 @@ def check_output(out: Path, data: Path, force: bool, profile: Path | None = None
         if top.exists() and not looks_like_output(top):
             raise OutputError(f"--out {absolute} is inside the book's sources ({top}). Choose "
                               "a new folder, or one csmodels wrote before.")
-    check_writable(out)
     check_contents(out, force)
 
 
@@ -202,21 +202,21 @@ def _top_under(path: Path, folder: Path) -> Path | None:
 def check_writable(out: Path) -> None:
     """Refuse a path the file system cannot hold, before any work is done."""
     absolute = Path(os.path.abspath(out))
+    base = _first_existing(absolute.parent)  # out itself may be an old output or file
+    limit = _name_max(base if base.is_dir() else base.parent)
+    for part in absolute.parts:
+        if len(os.fsencode(part)) > limit:
+            raise OutputError(f"--out {part[:40]}...: the name is {len(os.fsencode(part))} "
+                              f"bytes long; the file system allows {limit}. Choose a shorter "
+                              "name.")
     resolved = absolute.resolve()
     for system in _SYSTEM:
         if resolved == Path(system) or Path(system) in resolved.parents:
             raise OutputError(f"--out {absolute} is in {system}, a view of the running "
                               "system, not a disk. Choose a folder on a disk.")
-    base = _first_existing(absolute)
     if not base.is_dir():
         raise OutputError(f"--out {absolute} is under {base}, which is a file, not a folder. "
                           "Choose an output folder elsewhere.")
-    limit = _name_max(base)
-    for part in absolute.parts:
-        if len(os.fsencode(part)) > limit:
-            raise OutputError(f"--out {absolute}: the name {part[:40]}... is "
-                              f"{len(os.fsencode(part))} bytes long; the file system allows "
-                              f"{limit}. Choose a shorter name.")
     if os.statvfs(base).f_flag & os.ST_RDONLY:
         raise OutputError(f"--out {absolute} is on a read-only disk ({base}). Choose an "
                           "output folder you can write to.")
@@ -343,6 +343,27 @@ def _remove_empty(folders: Iterable[Path]) -> None:
             folder.rmdir()
         except OSError:
             return
+
+
+def copy_tree(src: Path, dst: Path, ignore=None) -> None:
+    """Copy the folder ``src`` to the new ``dst`` (links followed, special files such as
+    pipes skipped), stopping at the first fault with its ``errno``, which
+    :func:`shutil.copytree` folds into one :class:`shutil.Error` without one."""
+    src, dst = Path(src), Path(dst)
+    names = os.listdir(src)
+    skip = set(ignore(str(src), names)) if ignore else set()
+    dst.mkdir()
+    for name in names:
+        if name in skip:
+            continue
+        source = src / name
+        if source.is_dir():
+            copy_tree(source, dst / name, ignore)
+        elif source.is_file():
+            try:
+                shutil.copy2(source, dst / name)
+            except OSError as err:  # name the file being written, not the one read
+                raise OSError(err.errno, err.strerror, str(dst / name)) from None
 
 
 # ------------------------------------------------------------------ single files

@@ -42,7 +42,7 @@ import nbformat
 import yaml
 
 from . import __version__
-from ._fs import MARKER, check_output, os_errors, staged
+from ._fs import MARKER, check_output, copy_tree, os_errors, staged
 from ._kernel import in_worker, kernel_manager_in
 from ._signals import deferred_signals
 from .exceptions import CsModelsError, ParameterError
@@ -228,7 +228,7 @@ def _copy_sources(root: Path, target: Path) -> None:
         return set(skip(folder, names)) | {n for n in names
                                             if (Path(folder) / n / MARKER).is_file()}
 
-    shutil.copytree(root, target, ignore=ignore, symlinks=False)
+    copy_tree(root, target, ignore=ignore)
 
 
 @contextmanager
@@ -330,7 +330,7 @@ def rerun_chapter(chapter: str, data: str | Path, out: str | Path, profile=None,
         html_dir = build_site(site, progress)
         target.mkdir()
         shutil.copy2(site / "chapters" / f"{chapter}.ipynb", target / f"{chapter}.ipynb")
-        shutil.copytree(html_dir, target / "html")
+        copy_tree(html_dir, target / "html")
         _write_redirect(target / "index.html", f"html/chapters/{chapter}.html")
     progress(f"done: {out}")
     return out
@@ -370,7 +370,7 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
             in_worker(execute_chapter, root / "chapters" / f"{name}.ipynb",
                       site / "chapters" / f"{name}.ipynb", data, profile, {}, prov, work)
         _write_config(site, data, execute_rest=True)
-        shutil.copytree(build_site(site, progress), target)
+        copy_tree(build_site(site, progress), target)
     progress(f"done: {out} (open {out / 'index.html'})")
     return out
 
