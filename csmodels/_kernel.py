@@ -2,9 +2,12 @@
 
 The kernel talks to csmodels over Unix domain sockets (ZeroMQ's ``ipc``
 transport) in the run's own temporary folder, which only the user running
-csmodels can open; no network port is opened, so jupyter's warning about
-unencrypted TCP does not apply and is not printed. Its connection file (which
-holds the key that signs messages) is in that folder too and goes with it.
+csmodels can open; it opens no TCP port, so jupyter's warning about unencrypted
+TCP does not apply and is not printed. ipykernel would still listen on a
+loopback TCP port for the output of processes a notebook forks; the chapters fork
+none, so the kernel is started without it (:data:`KERNEL_CODE`), as ipykernel
+itself runs when that port cannot be opened. Its connection file (which holds
+the key that signs messages) is in the temporary folder too and goes with it.
 
 A chapter runs in a worker thread (:func:`in_worker`) so that the main thread
 keeps SIGINT and SIGTERM (nbclient would otherwise take them over while a cell
@@ -13,6 +16,7 @@ runs); on a signal the kernels started here are killed (:func:`kill_kernels`).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -25,6 +29,14 @@ from jupyter_client.manager import AsyncKernelManager
 
 _LIVE: set = set()  # kernel managers whose kernel may be running
 _SOCKET_PATH_MAX = 100  # a Unix socket path holds at most 107 bytes on Linux
+# ipykernel_launcher, less the loopback TCP pipe for forked processes' output.
+KERNEL_CODE = ("import sys\n"
+               "if sys.path and sys.path[0] == '': del sys.path[0]\n"
+               "import ipykernel.iostream as iostream\n"
+               "iostream.IOPubThread._setup_pipe_in = lambda self: setattr(self, "
+               "'_pipe_flag', False)\n"
+               "from ipykernel import kernelapp\n"
+               "kernelapp.launch_new_instance()\n")
 
 
 class LocalKernelManager(AsyncKernelManager):
@@ -43,6 +55,14 @@ class LocalKernelManager(AsyncKernelManager):
         self.connection_file = str(folder / "kernel.json")
         _LIVE.add(self)
         await super().start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
+        command = super().format_kernel_cmd(extra_arguments)
+        for i in range(len(command) - 1):
+            if command[i:i + 2] == ["-m", "ipykernel_launcher"]:
+                command[i:i + 2] = ["-c", KERNEL_CODE]
+                break
+        return command
 
     async def cleanup_resources(self, restart: bool = False) -> None:
         await super().cleanup_resources(restart=restart)
@@ -79,10 +99,20 @@ def kill_kernels() -> None:
         _LIVE.discard(km)
 
 
+def quiet_logs() -> None:
+    """No log lines from papermill, nbclient or jupyter on the terminal: a failure
+    reaches the reader as csmodels' own one-line message instead."""
+    for name in ("papermill", "nbclient", "jupyter_client", "traitlets"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+
+
 def in_worker(function, *args, grace: float = 15.0):
     """``function(*args)`` in a worker thread; the main thread waits and keeps the
     signals. If the wait is interrupted, the kernels are killed and the worker is
     given ``grace`` seconds to end before the interruption goes on."""
+    quiet_logs()
     result: dict = {}
 
     def work() -> None:

@@ -284,9 +284,13 @@ def build_site(site: Path, progress: Progress) -> Path:
     """Build the book in ``site`` with jupyter-book; the HTML folder."""
     progress("building the site with jupyter-book")
     command = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-    runtime = site.parent / "jupyter-runtime"  # connection files of the pages' kernels
+    # The pages' kernels (and their connection files) and every temporary file of the
+    # build stay in the run's own temporary folder, removed whatever happens.
+    tmp = site.parent / "build-tmp"
+    tmp.mkdir(exist_ok=True)
     done = _run_group([command, "build", str(site), "--builder", "html"],
-                      {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)})
+                      {**os.environ, "TMPDIR": str(tmp),
+                       "JUPYTER_RUNTIME_DIR": str(site.parent / "jupyter-runtime")})
     html_dir = site / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
