@@ -41,10 +41,24 @@ _SYSTEM = ("/proc", "/sys")  # virtual file systems: never an output
 
 
 class OutputError(CsModelsError):
-    """An output path csmodels refuses to write, or a write the file system refused."""
+    """An output path csmodels refuses to write, or a write the file system refused.
+
+    The message is one line whatever the paths in it hold (:func:`shown`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(shown(message))
 
 
 # ------------------------------------------------------------------- file-system faults
+
+
+def shown(text) -> str:
+    r"""``text`` safe to print on a terminal: control characters as escapes.
+
+    >>> shown("a\x1b[31mb\nc")
+    'a\\x1b[31mb\\nc'
+    """
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
@@ -66,7 +80,7 @@ def os_error_message(err: OSError, what: str = "the output") -> str:
     >>> os_error_message(OSError(errno.ENOSPC, "No space left on device", "/mnt/o"))[:75]
     'Could not write the output at /mnt/o: the disk is full (No space left on de'
     """
-    where = f" at {err.filename}" if err.filename else ""
+    where = f" at {shown(err.filename)}" if err.filename else ""
     reason = _REASONS.get(err.errno, "the system refused it")
     return (f"Could not write {what}{where}: {reason} ({err.strerror or err}). Nothing was "
             "written; free some space or choose another place, then run the command again."
@@ -160,7 +174,7 @@ def protected_folders(data: Path, profile: Path | None, book: Path) -> list[tupl
             if entry.is_symlink():
                 target = entry.resolve()
                 found.append((target if target.is_dir() else target.parent,
-                              f"the folder {entry.name} in the data folder links to"))
+                              f"the folder {shown(entry.name)} in the data folder links to"))
     return found
 
 
@@ -179,8 +193,9 @@ def check_output(out: Path, data: Path, force: bool, profile: Path | None = None
                           "folder is never written to. Choose an output folder elsewhere.")
     for folder, what in protected_folders(data, profile, book):
         if is_within(folder, out):
-            raise OutputError(f"--out {absolute} is or holds {what} ({folder}); replacing it "
-                              "would delete those files. Choose an output folder elsewhere.")
+            raise OutputError(f"--out {absolute} is or holds {what} ({shown(folder)}); "
+                              "replacing it would delete those files. Choose an output "
+                              "folder elsewhere.")
     top = _top_under(out, book)
     if top is not None:
         if top.exists() and not looks_like_output(top):
@@ -268,7 +283,7 @@ def output_lock(out: Path, command: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 4096).decode("utf-8", "replace").strip() or "another run"
+            holder = shown(os.read(fd, 300).decode("utf-8", "replace").strip()) or "unknown"
             os.close(fd)
             raise OutputError(f"--out {out} is being written by another csmodels run "
                               f"({holder}). Wait for it to finish, or choose another "

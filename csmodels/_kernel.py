@@ -16,6 +16,7 @@ runs); on a signal the kernels started here are killed (:func:`kill_kernels`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -108,6 +109,20 @@ def quiet_logs() -> None:
             logger.addHandler(logging.NullHandler())
 
 
+def _close_thread_loop() -> None:
+    """Close the event loop papermill's nbclient made for this thread (else it is left
+    open, with its sockets, when the thread ends)."""
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_running() and not loop.is_closed():
+        with suppress(RuntimeError):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    asyncio.set_event_loop(None)
+
+
 def in_worker(function, *args, grace: float = 15.0):
     """``function(*args)`` in a worker thread; the main thread waits and keeps the
     signals. If the wait is interrupted, the kernels are killed and the worker is
@@ -120,6 +135,8 @@ def in_worker(function, *args, grace: float = 15.0):
             result["value"] = function(*args)
         except BaseException as err:  # handed to the main thread below
             result["error"] = err
+        finally:
+            _close_thread_loop()
 
     worker = threading.Thread(target=work, name="csmodels-chapter", daemon=True)
     worker.start()

@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     the signal's number (130, 143) for a signal, after the run has removed its
     temporary files and kernels.
     """
-    from ._fs import os_error_message
+    from ._fs import os_error_message, shown
     from ._signals import Interrupted, handled_signals
 
     args = build_parser().parse_args(argv)
@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (Interrupted, KeyboardInterrupt) as err:
         name, code = ((err.name, err.exit_code) if isinstance(err, Interrupted)
                       else ("SIGINT", 128 + signal.SIGINT))
-        left = (f"; {args.out} was left as it was" if getattr(args, "out", "-") != "-"
+        left = (f"; {shown(args.out)} was left as it was" if getattr(args, "out", "-") != "-"
                 else "")
         print(f"csmodels {args.command}: stopped by {name}; its temporary files were "
               f"removed{left}.", file=sys.stderr, flush=True)

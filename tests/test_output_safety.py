@@ -390,3 +390,10 @@ def test_mapping_template_writes_and_leaves_no_temporary_file(tmp_path, data, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "draft.yml"]
     assert "exists" in refused(capsys, "mapping-template", "--data", str(data), "--out",
                                str(out))
+
+
+def test_control_characters_in_a_path_are_shown_escaped(tmp_path, data, capsys):
+    (tmp_path / "notes.txt").write_text("x")
+    err = refused(capsys, "book", "--data", str(data), "--out",
+                  str(tmp_path / "notes.txt" / "x\n\x1b[2Jcleared"))
+    assert "\x1b" not in err and err.count("\n") == 1 and "\\x1b[2Jcleared" in err
