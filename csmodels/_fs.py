@@ -164,8 +164,11 @@ def _first_existing(path: Path) -> Path:
 def protected_folders(data: Path, profile: Path | None, book: Path) -> list[tuple[Path, str]]:
     """Folders an ``--out`` may neither be nor hold, each with what it is."""
     data = Path(data)
-    found = [(data, "the data folder"), (book, "the book's sources"),
-             (Path.cwd(), "the current folder"), (Path.home(), "your home folder")]
+    found = [(data, "the data folder"), (book, "the book's sources")]
+    with suppress(OSError, RuntimeError):  # a removed current folder, no home folder
+        found.append((Path.cwd(), "the current folder"))
+    with suppress(OSError, RuntimeError):
+        found.append((Path.home(), "your home folder"))
     if profile is not None:
         found += [(Path(os.path.abspath(profile)).parent, "the folder holding the profile"),
                   (Path(profile).resolve().parent, "the folder holding the profile")]
@@ -216,6 +219,9 @@ def _top_under(path: Path, folder: Path) -> Path | None:
 
 def check_writable(out: Path) -> None:
     """Refuse a path the file system cannot hold, before any work is done."""
+    if str(out).startswith("~"):
+        raise OutputError(f"--out {out} starts with ~, which the shell did not expand (it was "
+                          "quoted); csmodels would make a folder named ~. Write the full path.")
     absolute = Path(os.path.abspath(out))
     base = _first_existing(absolute.parent)  # out itself may be an old output or file
     limit = _name_max(base if base.is_dir() else base.parent)
@@ -388,6 +394,7 @@ def check_file_target(out: Path, data: Path, force: bool) -> None:
     """Refuse a file ``--out`` that is a folder, in a missing folder, in the data
     folder, or exists without ``force`` (mapping-template)."""
     absolute = Path(os.path.abspath(out))
+    check_writable(out)
     if is_within(out, data) or _is_linked_from(out, data):
         raise OutputError(f"--out {absolute} is in the data folder {data}, which csmodels "
                           "never writes to. Write the template elsewhere, check it, then save "
@@ -400,7 +407,6 @@ def check_file_target(out: Path, data: Path, force: bool) -> None:
         what = "is a file" if parent.exists() else "does not exist"
         raise OutputError(f"--out {absolute}: the folder {parent} {what}. Give a file in an "
                           "existing folder.")
-    check_writable(out)
     if (out.exists() or out.is_symlink()) and not force:
         raise OutputError(f"--out {absolute} exists. Give another --out, or --force to "
                           "overwrite it.")

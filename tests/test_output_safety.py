@@ -185,6 +185,13 @@ def test_a_forged_marker_that_is_a_symlink_does_not_count(tmp_path, data, capsys
 # ------------------------------------------------------------------ impossible paths
 
 
+@pytest.mark.parametrize("command", ["book", "mapping-template"])
+def test_an_unexpanded_tilde_is_refused(tmp_path, data, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    err = refused(capsys, command, "--data", str(data), "--out", "~/my-book")
+    assert "did not expand" in err and not (tmp_path / "~").exists()
+
+
 def test_out_under_a_regular_file(tmp_path, data, capsys):
     (tmp_path / "notes.txt").write_text("x")
     err = refused(capsys, "rerun", "metrics", "--data", str(data), "--out",
