@@ -109,11 +109,20 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _real(path: Path) -> Path:
+    """``path`` absolute with its links followed; as written where a link loops."""
+    path = Path(os.path.abspath(path))
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return path
+
+
 def _chain(path: Path) -> set[tuple[int, int]]:
     """The identities of ``path`` and every existing folder above it."""
     path = Path(os.path.abspath(path))
     found = {_identity(p) for p in (path, *path.parents)}
-    found.update(_identity(p) for p in (path.resolve(), *path.resolve().parents))
+    found.update(_identity(p) for p in (_real(path), *_real(path).parents))
     found.discard(None)
     return found
 
@@ -127,8 +136,7 @@ def is_within(path: Path, folder: Path) -> bool:
     ident = _identity(folder)
     if ident is not None:
         return ident in _chain(path)
-    folder = Path(os.path.abspath(folder)).resolve()
-    resolved = Path(os.path.abspath(path)).resolve()
+    folder, resolved = _real(folder), _real(path)
     return resolved == folder or folder in resolved.parents
 
 
@@ -171,11 +179,11 @@ def protected_folders(data: Path, profile: Path | None, book: Path) -> list[tupl
         found.append((Path.home(), "your home folder"))
     if profile is not None:
         found += [(Path(os.path.abspath(profile)).parent, "the folder holding the profile"),
-                  (Path(profile).resolve().parent, "the folder holding the profile")]
+                  (_real(profile).parent, "the folder holding the profile")]
     with suppress(OSError):
         for entry in data.iterdir():  # mapping.yml and the tables, wherever links point
             if entry.is_symlink():
-                target = entry.resolve()
+                target = _real(entry)
                 found.append((target if target.is_dir() else target.parent,
                               f"the folder {shown(entry.name)} in the data folder links to"))
     return found
@@ -210,7 +218,7 @@ def check_output(out: Path, data: Path, force: bool, profile: Path | None = None
 def _top_under(path: Path, folder: Path) -> Path | None:
     """The entry of ``folder`` that ``path`` is or lies in, if it lies in ``folder``."""
     ident = _identity(folder)
-    path = Path(os.path.abspath(path)).resolve()
+    path = _real(path)
     for child, parent in zip((path, *path.parents), path.parents, strict=False):
         if ident is not None and _identity(parent) == ident:
             return child
@@ -230,7 +238,11 @@ def check_writable(out: Path) -> None:
             raise OutputError(f"--out {part[:40]}...: the name is {len(os.fsencode(part))} "
                               f"bytes long; the file system allows {limit}. Choose a shorter "
                               "name.")
-    resolved = absolute.resolve()
+    try:
+        resolved = absolute.resolve()
+    except (RuntimeError, OSError):
+        raise OutputError(f"--out {absolute} goes through a symlink loop (a link that "
+                          "points, at last, to itself). Choose another path.") from None
     for system in _SYSTEM:
         if resolved == Path(system) or Path(system) in resolved.parents:
             raise OutputError(f"--out {absolute} is in {system}, a view of the running "
@@ -324,7 +336,7 @@ def staged(out: Path, force: bool = True, command: str = "rerun") -> Iterator[Pa
     Under :func:`output_lock`; the contents of ``out`` are checked again once the
     lock is held. Folders created on the way to ``out`` go again if the block fails.
     """
-    out = Path(os.path.abspath(out)).resolve()
+    out = _real(out)
     created = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     try:
         with os_errors():

@@ -1,8 +1,8 @@
 """SIGINT and SIGTERM as an exception, so every ``finally`` runs and a stopped run
 ends with one line and leaves nothing behind.
 
-:func:`handled_signals` (used by the command line) turns the first SIGINT or
-SIGTERM into :class:`Interrupted` in the main thread and ignores any that follow
+:func:`handled_signals` (used by the command line) turns the first SIGINT,
+SIGTERM or SIGHUP into :class:`Interrupted` in the main thread and ignores any that follow
 while the run cleans up; :func:`deferred_signals` holds a signal back until a
 block that must not be cut in half (moving the output into place, removing a
 staging folder) is done.
@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, a closed terminal
 _state = {"installed": False, "depth": 0, "pending": None, "stopping": False}
 
 
@@ -41,7 +41,7 @@ def _handler(signum, frame) -> None:
 
 @contextmanager
 def handled_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM raise :class:`Interrupted` inside the block (main thread only;
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` inside the block (main thread only;
     elsewhere the block runs with the handlers as they are)."""
     if threading.current_thread() is not threading.main_thread() or _state["installed"]:
         yield
@@ -58,7 +58,7 @@ def handled_signals() -> Iterator[None]:
 
 @contextmanager
 def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back until the block ends, then act on them."""
+    """Hold those signals back until the block ends, then act on them."""
     _state["depth"] += 1
     try:
         yield

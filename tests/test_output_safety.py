@@ -199,6 +199,14 @@ def test_out_under_a_regular_file(tmp_path, data, capsys):
     assert "which is a file, not a folder" in err and (tmp_path / "notes.txt").read_text() == "x"
 
 
+@pytest.mark.parametrize("command", ["book", "mapping-template"])
+def test_a_symlink_loop(tmp_path, data, capsys, command):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    assert "symlink loop" in refused(capsys, command, "--data", str(data), "--out",
+                                     str(tmp_path / "a" / "x"))
+
+
 def test_out_under_proc(data, capsys):
     assert "/proc" in refused(capsys, "book", "--data", str(data), "--out", "/proc/self/out")
 
