@@ -7,7 +7,9 @@ TCP does not apply and is not printed. ipykernel would still listen on a
 loopback TCP port for the output of processes a notebook forks; the chapters fork
 none, so the kernel is started without it (:data:`KERNEL_CODE`), as ipykernel
 itself runs when that port cannot be opened. Its connection file (which holds
-the key that signs messages) is in the temporary folder too and goes with it.
+the key that signs messages) is in the temporary folder too and goes with it, as
+does the log of what the kernel process writes outside any cell (kept off the
+terminal).
 
 A chapter runs in a worker thread (:func:`in_worker`) so that the main thread
 keeps SIGINT and SIGTERM (nbclient would otherwise take them over while a cell
@@ -55,7 +57,13 @@ class LocalKernelManager(AsyncKernelManager):
         self.ip = str(sockets / "kernel")
         self.connection_file = str(folder / "kernel.json")
         _LIVE.add(self)
-        await super().start_kernel(**kw)
+        # What the kernel process itself writes (ipykernel's own warnings, such as
+        # "IOStream.flush timed out" on a busy machine) goes to a file, not the terminal;
+        # the cells' output reaches the notebook as messages, as always.
+        with open(folder / "kernel-output.log", "ab") as log:
+            kw.setdefault("stdout", log)
+            kw.setdefault("stderr", log)
+            await super().start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)

@@ -65,7 +65,8 @@ def test_a_killed_kernel_leaves_nothing_and_the_next_run_works(tmp_path, sample_
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "metrics.ipynb").exists() and list(out.rglob("metrics.html"))
     # the terminal shows csmodels' progress and nothing else (no kernel warnings)
-    assert all(line.startswith("csmodels rerun: ") for line in done.stderr.splitlines())
+    assert all(line.startswith("csmodels rerun: ") for line in done.stderr.splitlines()), \
+        done.stderr
     assert "WARNING" not in done.stderr and "TCP" not in done.stderr
 
 
@@ -188,7 +189,7 @@ def inet_sockets(pid: int) -> list[str]:
     return found
 
 
-def test_the_kernel_listens_on_unix_sockets_in_the_run_folder_only(tmp_path):
+def test_the_kernel_listens_on_unix_sockets_in_the_run_folder_only(tmp_path, capfd):
     import asyncio
 
     from csmodels._kernel import kernel_manager_in
@@ -200,6 +201,9 @@ def test_the_kernel_listens_on_unix_sockets_in_the_run_folder_only(tmp_path):
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=60)
+            await client.execute_interactive(
+                "import os; os.write(2, b'from the kernel process'); "
+                "print('from a cell', file=__import__('sys').__stderr__, flush=True)")
             seen = (km.transport, sorted(p.name for p in tmp_path.iterdir()),
                     inet_sockets(km.provisioner.pid), _cmdline(km.provisioner.pid))
         finally:
@@ -212,4 +216,7 @@ def test_the_kernel_listens_on_unix_sockets_in_the_run_folder_only(tmp_path):
     assert {f"kernel-{i}" for i in range(1, 6)} <= set(files)  # shell, iopub, stdin, hb, control
     assert sockets == []  # no TCP or UDP port at all, not even on loopback
     assert b"_setup_pipe_in" in command and b"ipykernel_launcher" not in command
-    assert after == []  # connection file (with its key) and sockets removed
+    assert after == ["kernel-output.log"]  # connection file (with its key), sockets gone
+    log = (tmp_path / "kernel-output.log").read_text()
+    assert "from the kernel process" in log and "from a cell" in log
+    assert "from the kernel" not in capfd.readouterr().err  # never on the terminal
