@@ -136,6 +136,24 @@ def test_a_symlink_to_the_data_folder_is_refused(tmp_path, data, capsys):
     assert "data folder" in err and folder_digest(data) == before
 
 
+def test_the_data_folder_under_another_name_is_refused(tmp_path, data, capsys):
+    """Folders are compared by what they are on disk: a bind mount (like a name in
+    another case on a case-insensitive disk) is the same folder."""
+    other = tmp_path / "Other-Name"
+    other.mkdir()
+    if subprocess.run(["mount", "--bind", str(data), str(other)], capture_output=True,
+                      check=False).returncode != 0:
+        pytest.skip("needs mount --bind (root)")
+    try:
+        before = folder_digest(data)
+        err = refused(capsys, "book", "--data", str(data), "--out", str(other), "--force")
+        assert "data folder" in err and folder_digest(data) == before
+        err = refused(capsys, "book", "--data", str(data), "--out", str(other / "site"))
+        assert "inside the data folder" in err and not (data / "site").exists()
+    finally:
+        subprocess.run(["umount", "-l", str(other)], check=False)
+
+
 @pytest.mark.parametrize("where", ["cwd", "home", "root"])
 def test_out_is_the_current_or_home_folder_or_root(tmp_path, data, capsys, monkeypatch,
                                                    where):
