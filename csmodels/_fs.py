@@ -231,6 +231,11 @@ def check_writable(out: Path) -> None:
         raise OutputError(f"--out {out} starts with ~, which the shell did not expand (it was "
                           "quoted); csmodels would make a folder named ~. Write the full path.")
     absolute = Path(os.path.abspath(out))
+    size = len(os.fsencode(str(absolute)))
+    if size + _PATH_MARGIN > _path_max():
+        raise OutputError(f"--out {str(absolute)[:60]}... is {size} bytes long; paths on this "
+                          f"system hold at most {_path_max()}, less {_PATH_MARGIN} for the "
+                          "files csmodels writes inside. Choose a shorter path.")
     base = _first_existing(absolute.parent)  # out itself may be an old output or file
     limit = _name_max(base if base.is_dir() else base.parent)
     for part in absolute.parts:
@@ -256,6 +261,16 @@ def check_writable(out: Path) -> None:
     if not os.access(base, os.W_OK | os.X_OK):
         raise OutputError(f"--out {absolute}: you do not have permission to write in {base}. "
                           "Choose an output folder you can write to.")
+
+
+_PATH_MARGIN = 200  # room for the deepest file of a site under --out
+
+
+def _path_max() -> int:
+    try:
+        return os.pathconf("/", "PC_PATH_MAX")
+    except (OSError, ValueError):
+        return 4096
 
 
 def _name_max(folder: Path) -> int:

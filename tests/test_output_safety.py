@@ -235,6 +235,13 @@ def test_an_over_long_name_is_refused(tmp_path, data, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
+@pytest.mark.parametrize("command", ["book", "mapping-template"])
+def test_an_over_long_path_is_refused(tmp_path, data, capsys, command):
+    deep = tmp_path.joinpath(*["d" * 200] * 25)  # every name fits, the path does not
+    err = refused(capsys, command, "--data", str(data), "--out", str(deep))
+    assert "bytes long; paths on this system hold at most" in err and len(err) < 400
+
+
 def test_a_250_character_name_still_stages(tmp_path):
     out = tmp_path / ("n" * 250)  # the staging folder and lock must not add to the name
     with staged(out, force=False, command="book") as target:
