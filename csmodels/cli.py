@@ -137,7 +137,8 @@ def _add_rerun_commands(commands) -> None:
         command.add_argument("--out", required=True, metavar="DIR",
                              help="output folder; must be new or empty unless --force")
         command.add_argument("--force", action="store_true",
-                             help="replace the contents of a non-empty --out")
+                             help="replace a non-empty --out, if csmodels wrote it (it holds "
+                             "a .csmodels-output file)")
         command.add_argument("--book", metavar="DIR", help=argparse.SUPPRESS)
         command.set_defaults(run=run)
     template = commands.add_parser(
@@ -146,7 +147,8 @@ def _add_rerun_commands(commands) -> None:
         "tables and write a mapping.yml to check, complete and save in the data folder.")
     template.add_argument("--data", required=True, metavar="DIR", help="the folder of exports")
     template.add_argument("--out", required=True, metavar="FILE",
-                          help="where to write the template (- for the screen)")
+                          help="where to write the template (- for the screen); never in "
+                          "the data folder")
     template.add_argument("--force", action="store_true", help="overwrite an existing FILE")
     template.set_defaults(run=_run_mapping_template)
 
