@@ -319,6 +319,13 @@ def test_a_second_run_to_the_same_out_is_refused_naming_the_first(tmp_path, data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # lock file gone
 
 
+def test_folders_made_on_the_way_to_out_go_again_after_a_failure(tmp_path):
+    with pytest.raises(RuntimeError), staged(tmp_path / "a" / "b" / "out") as target:
+        target.mkdir()
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_stale_lock_of_a_killed_run_is_taken_over(tmp_path):
     out = tmp_path / "o"
     _lock_path(out).write_text("pid 1, csmodels book, started long ago")  # nobody holds it
@@ -342,13 +349,30 @@ def test_the_output_is_checked_again_once_the_lock_is_held(tmp_path):
 # ------------------------------------------------------------------------ signals
 
 
-def test_a_signal_becomes_one_exception_and_later_ones_wait():
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_becomes_one_exception(signum, code):
+    before = signal.getsignal(signum)
     with pytest.raises(Interrupted) as caught, handled_signals():
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
         for _ in range(100):
             pass
-    assert caught.value.exit_code == 143 and caught.value.name == "SIGTERM"
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+    assert caught.value.exit_code == code and caught.value.name == signal.Signals(signum).name
+    assert signal.getsignal(signum) is before  # handlers restored
+
+
+def test_a_second_signal_while_cleaning_up_is_ignored():
+    cleaned = []
+    with pytest.raises(Interrupted) as caught, handled_signals():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(100):
+                pass
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # a second signal during the cleanup
+            for _ in range(100):
+                pass
+            cleaned.append("done")
+    assert caught.value.name == "SIGINT" and cleaned == ["done"]
 
 
 def test_a_signal_waits_for_a_deferred_block():
