@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -37,6 +38,7 @@ from ._signals import deferred_signals
 from .exceptions import CsModelsError
 
 MARKER = ".csmodels-output"  # in every folder csmodels writes; --force replaces only those
+_STAGING = ".csmodels-staging"  # in a staging folder: the --out it is for
 _SYSTEM = ("/proc", "/sys")  # virtual file systems: never an output
 
 
@@ -353,24 +355,43 @@ def staged(out: Path, force: bool = True, command: str = "rerun") -> Iterator[Pa
     """
     out = _real(out)
     created = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
+    tmp = None
     try:
         with os_errors():
             out.parent.mkdir(parents=True, exist_ok=True)
         with output_lock(out, command):
             check_contents(out, force)
-            with os_errors():
-                tmp = Path(tempfile.mkdtemp(prefix=f".{out.name[:40]}.tmp-", dir=out.parent))
             try:
+                with os_errors():
+                    _remove_stale_staging(out)
+                    tmp = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
+                    (tmp / _STAGING).write_text(str(out), encoding="utf-8")
                 yield tmp / "out"
                 with deferred_signals(), os_errors():
                     write_marker(tmp / "out", command)
                     _swap(tmp / "out", out, tmp)
             finally:
                 with deferred_signals():
-                    shutil.rmtree(tmp, ignore_errors=True)
+                    if tmp is not None:
+                        shutil.rmtree(tmp, ignore_errors=True)
     finally:
         if not out.exists():
             _remove_empty(created)
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name[:40]}.tmp-"
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Remove the staging folders a killed run (SIGKILL, a power cut) left for ``out``:
+    the lock is held, so no live run owns them; each names its ``out`` inside."""
+    for folder in out.parent.glob(glob.escape(_staging_prefix(out)) + "*"):
+        owner = folder / _STAGING
+        with suppress(OSError):
+            if (folder.is_dir() and not folder.is_symlink() and not owner.is_symlink()
+                    and owner.read_text(encoding="utf-8") == str(out)):
+                shutil.rmtree(folder)
 
 
 def _swap(new: Path, out: Path, tmp: Path) -> None:

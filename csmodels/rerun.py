@@ -288,9 +288,13 @@ def build_site(site: Path, progress: Progress) -> Path:
     # build stay in the run's own temporary folder, removed whatever happens.
     tmp = site.parent / "build-tmp"
     tmp.mkdir(exist_ok=True)
-    done = _run_group([command, "build", str(site), "--builder", "html"],
-                      {**os.environ, "TMPDIR": str(tmp),
-                       "JUPYTER_RUNTIME_DIR": str(site.parent / "jupyter-runtime")})
+    try:
+        done = _run_group([command, "build", str(site), "--builder", "html"],
+                          {**os.environ, "TMPDIR": str(tmp),
+                           "JUPYTER_RUNTIME_DIR": str(site.parent / "jupyter-runtime")})
+    except FileNotFoundError:
+        raise RunError(f"jupyter-book is not installed ({command} not found). Install the "
+                       "book's requirements (pip install -r requirements.txt).") from None
     html_dir = site / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])

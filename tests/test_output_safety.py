@@ -326,6 +326,18 @@ def test_folders_made_on_the_way_to_out_go_again_after_a_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next(tmp_path):
+    out, theirs = tmp_path / "o", tmp_path / ".o.tmp-other"
+    stale = tmp_path / ".o.tmp-killed1"
+    (stale / "out").mkdir(parents=True)
+    (stale / ".csmodels-staging").write_text(str(out))
+    theirs.mkdir()  # looks alike but is not a staging folder for this --out
+    (theirs / ".csmodels-staging").write_text(str(tmp_path / "o-other"))
+    with staged(out, force=False, command="book") as target:
+        target.mkdir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".o.tmp-other", "o"]
+
+
 def test_the_stale_lock_of_a_killed_run_is_taken_over(tmp_path):
     out = tmp_path / "o"
     _lock_path(out).write_text("pid 1, csmodels book, started long ago")  # nobody holds it
@@ -461,3 +473,13 @@ def test_control_characters_in_a_path_are_shown_escaped(tmp_path, data, capsys):
     err = refused(capsys, "book", "--data", str(data), "--out",
                   str(tmp_path / "notes.txt" / "x\n\x1b[2Jcleared"))
     assert "\x1b" not in err and err.count("\n") == 1 and "\\x1b[2Jcleared" in err
+
+
+def test_no_jupyter_book_is_a_message_not_a_write_error(tmp_path, data, capsys, monkeypatch):
+    monkeypatch.setattr(rerun, "execute_chapter", lambda source, target, *a: shutil.copy(
+        source, target))
+    monkeypatch.setattr(rerun.shutil, "which", lambda name: None)
+    monkeypatch.setattr(rerun.sys, "executable", str(tmp_path / "nowhere" / "python"))
+    err = refused(capsys, "rerun", "metrics", "--data", str(data), "--out", str(tmp_path / "o"))
+    assert "jupyter-book is not installed" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
