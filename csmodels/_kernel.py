@@ -73,11 +73,14 @@ class LocalKernelManager(AsyncKernelManager):
                 break
         return command
 
-    async def cleanup_resources(self, restart: bool = False) -> None:
-        await super().cleanup_resources(restart=restart)
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        # what shutdown_kernel calls (cleanup_resources is only its public alias)
+        await super()._async_cleanup_resources(restart=restart)
         if not restart:
             _LIVE.discard(self)
             _remove_socket_dir(self)
+
+    cleanup_resources = _async_cleanup_resources
 
 
 def _remove_socket_dir(km) -> None:
@@ -96,6 +99,9 @@ def kill_kernels() -> None:
     for km in list(_LIVE):
         provisioner = getattr(km, "provisioner", None)
         pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
+        process = getattr(provisioner, "process", None)
+        if process is None or process.poll() is not None:  # ended and reaped: its id
+            pgid = pid = None                                # may be someone else's now
         with suppress(OSError, TypeError):
             if pgid and pgid != os.getpgrp():
                 os.killpg(pgid, signal.SIGKILL)

@@ -192,7 +192,7 @@ def inet_sockets(pid: int) -> list[str]:
 def test_the_kernel_listens_on_unix_sockets_in_the_run_folder_only(tmp_path, capfd):
     import asyncio
 
-    from csmodels._kernel import kernel_manager_in
+    from csmodels._kernel import _LIVE, kernel_manager_in
 
     async def run():
         km = kernel_manager_in(tmp_path)(kernel_name="python3")
@@ -217,6 +217,37 @@ def test_the_kernel_listens_on_unix_sockets_in_the_run_folder_only(tmp_path, cap
     assert sockets == []  # no TCP or UDP port at all, not even on loopback
     assert b"_setup_pipe_in" in command and b"ipykernel_launcher" not in command
     assert after == ["kernel-output.log"]  # connection file (with its key), sockets gone
+    assert not _LIVE  # nothing left for kill_kernels to aim at
     log = (tmp_path / "kernel-output.log").read_text()
     assert "from the kernel process" in log and "from a cell" in log
     assert "from the kernel" not in capfd.readouterr().err  # never on the terminal
+
+
+def test_a_temporary_folder_too_deep_for_unix_sockets(tmp_path):
+    """A socket path holds at most 107 bytes: under a deep TMPDIR the sockets go to a
+    private folder in /tmp, which goes with the kernel."""
+    import asyncio
+
+    from csmodels._kernel import kernel_manager_in
+
+    deep = tmp_path.joinpath(*["deep-folder"] * 8)
+    deep.mkdir(parents=True)
+
+    async def run():
+        km = kernel_manager_in(deep)(kernel_name="python3")
+        await km.start_kernel(cwd=str(deep))
+        client = km.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            sockets = Path(km.ip).parent
+            seen = (sockets, sorted(p.name for p in sockets.iterdir()),
+                    oct(sockets.stat().st_mode & 0o777))
+        finally:
+            client.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return seen
+
+    sockets, files, mode = asyncio.run(run())
+    assert str(sockets).startswith("/tmp/csmodels-k-") and "kernel-1" in files
+    assert mode == "0o700" and not sockets.exists()
