@@ -303,7 +303,8 @@ def check_contents(out: Path, force: bool) -> None:
 
 
 def _lock_path(out: Path) -> Path:
-    digest = hashlib.sha256(os.fsencode(out.name)).hexdigest()[:12]
+    # casefolded: on a disk that ignores case, OUT and out are one folder, one lock
+    digest = hashlib.sha256(os.fsencode(out.name.casefold())).hexdigest()[:12]
     return out.parent / f".csmodels-{digest}.lock"
 
 
