@@ -25,12 +25,14 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from contextlib import suppress
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
 _LIVE: set = set()  # kernel managers whose kernel may be running
+_STOPPING = threading.Event()  # set while an interrupted run ends: start no kernel
 _SOCKET_PATH_MAX = 100  # a Unix socket path holds at most 107 bytes on Linux
 # ipykernel_launcher, less the loopback TCP pipe for forked processes' output.
 KERNEL_CODE = ("import sys\n"
@@ -49,6 +51,8 @@ class LocalKernelManager(AsyncKernelManager):
     _socket_dir = None
 
     async def start_kernel(self, **kw):
+        if _STOPPING.is_set():
+            raise RuntimeError("csmodels is stopping; no kernel is started")
         folder = Path(self.folder or tempfile.gettempdir())
         sockets = folder
         if len(os.fsencode(str(folder / "kernel-00000"))) > _SOCKET_PATH_MAX:
@@ -60,10 +64,14 @@ class LocalKernelManager(AsyncKernelManager):
         # What the kernel process itself writes (ipykernel's own warnings, such as
         # "IOStream.flush timed out" on a busy machine) goes to a file, not the terminal;
         # the cells' output reaches the notebook as messages, as always.
-        with open(folder / "kernel-output.log", "ab") as log:
-            kw.setdefault("stdout", log)
-            kw.setdefault("stderr", log)
-            await super().start_kernel(**kw)
+        try:
+            with open(folder / "kernel-output.log", "ab") as log:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                await super().start_kernel(**kw)
+        except BaseException:
+            _kill(self)
+            raise
 
     def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)
@@ -95,23 +103,27 @@ def kernel_manager_in(folder: Path) -> type[LocalKernelManager]:
 
 
 def kill_kernels() -> None:
-    """Kill every kernel started here (its whole process group) and remove its files."""
+    """Kill every kernel started here (its whole process group) and remove its files;
+    a kernel still being launched is left for the next call."""
     for km in list(_LIVE):
-        provisioner = getattr(km, "provisioner", None)
-        pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
-        process = getattr(provisioner, "process", None)
-        if process is None or process.poll() is not None:  # ended and reaped: its id
-            pgid = pid = None                                # may be someone else's now
-        with suppress(OSError, TypeError):
+        if getattr(getattr(km, "provisioner", None), "process", None) is not None:
+            _kill(km)
+
+
+def _kill(km) -> None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is not None and process.poll() is None:  # once reaped, its ids may be reused
+        pgid = getattr(km.provisioner, "pgid", None)
+        with suppress(OSError):
             if pgid and pgid != os.getpgrp():
                 os.killpg(pgid, signal.SIGKILL)
-            elif pid:
-                os.kill(pid, signal.SIGKILL)
-        with suppress(OSError):
-            km.cleanup_connection_file()
-            km.cleanup_ipc_files()
-        _remove_socket_dir(km)
-        _LIVE.discard(km)
+            else:
+                os.kill(process.pid, signal.SIGKILL)
+    with suppress(OSError):
+        km.cleanup_connection_file()
+        km.cleanup_ipc_files()
+    _remove_socket_dir(km)
+    _LIVE.discard(km)
 
 
 def quiet_logs() -> None:
@@ -143,6 +155,8 @@ def in_worker(function, *args, grace: float = 15.0):
     given ``grace`` seconds to end before the interruption goes on."""
     quiet_logs()
     result: dict = {}
+    done = threading.Event()  # not Thread.join: a signal during join() can leave the
+                              # thread marked as ended while it runs (CPython 3.11)
 
     def work() -> None:
         try:
@@ -151,15 +165,22 @@ def in_worker(function, *args, grace: float = 15.0):
             result["error"] = err
         finally:
             _close_thread_loop()
+            done.set()
 
-    worker = threading.Thread(target=work, name="csmodels-chapter", daemon=True)
-    worker.start()
+    threading.Thread(target=work, name="csmodels-chapter", daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
+            pass
     except BaseException:
-        kill_kernels()
-        worker.join(grace)
+        _STOPPING.set()
+        try:  # a kernel that was starting when the signal came is caught on a later round
+            deadline = time.monotonic() + grace
+            while not done.is_set() and time.monotonic() < deadline:
+                kill_kernels()
+                done.wait(0.2)
+            kill_kernels()
+        finally:
+            _STOPPING.clear()
         raise
     if "error" in result:
         raise result["error"]

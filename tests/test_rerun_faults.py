@@ -251,3 +251,42 @@ def test_a_temporary_folder_too_deep_for_unix_sockets(tmp_path):
     sockets, files, mode = asyncio.run(run())
     assert str(sockets).startswith("/tmp/csmodels-k-") and "kernel-1" in files
     assert mode == "0o700" and not sockets.exists()
+
+
+@pytest.mark.parametrize("delay", [0.5, 0.0])
+def test_a_signal_while_a_kernel_starts_leaves_no_kernel(tmp_path, delay):
+    """Signal before the worker starts its kernel (delay 0.5: none is started) or while
+    the kernel is starting (delay 0: it is killed once it has a process)."""
+    import asyncio
+    import threading
+
+    from csmodels._kernel import _LIVE, in_worker, kernel_manager_in
+    from csmodels._signals import Interrupted, handled_signals
+
+    started: list[int] = []
+
+    def chapter():
+        time.sleep(delay)
+
+        async def run():
+            km = kernel_manager_in(tmp_path)(kernel_name="python3")
+            try:
+                await km.start_kernel(cwd=str(tmp_path))
+                started.append(km.provisioner.pid)
+                for _ in range(600):  # a long cell; nbclient, too, notices a dead kernel
+                    await asyncio.sleep(0.1)
+                    if not await km.is_alive():
+                        raise RuntimeError("the kernel died")
+            finally:
+                with contextlib.suppress(Exception):
+                    await km.shutdown_kernel(now=True)
+        asyncio.run(run())
+
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
+    begun = time.monotonic()
+    with pytest.raises(Interrupted), handled_signals():
+        timer.start()
+        in_worker(chapter, grace=20)
+    assert time.monotonic() - begun < 10 and not _LIVE
+    wait_for(lambda: not any(Path(f"/proc/{p}").exists() and _state(p) != b"Z"
+                             for p in started), "the end of the kernel", 10)
