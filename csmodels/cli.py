@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -161,7 +162,8 @@ def _add_rerun_commands(commands) -> None:
         command.add_argument("--out", required=True, metavar="DIR",
                              help="output folder; must be new or empty unless --force")
         command.add_argument("--force", action="store_true",
-                             help="replace the contents of a non-empty --out")
+                             help="replace a non-empty --out, if csmodels wrote it (it holds "
+                             "a .csmodels-output file)")
         command.add_argument("--book", metavar="DIR", help=argparse.SUPPRESS)
         command.add_argument(
             "-p", "--parameter", nargs=2, action="append", default=[],
@@ -177,7 +179,8 @@ def _add_rerun_commands(commands) -> None:
         "tables and write a mapping.yml to check, complete and save in the data folder.")
     template.add_argument("--data", required=True, metavar="DIR", help="the folder of exports")
     template.add_argument("--out", required=True, metavar="FILE",
-                          help="where to write the template (- for the screen)")
+                          help="where to write the template (- for the screen); never in "
+                          "the data folder")
     template.add_argument("--force", action="store_true", help="overwrite an existing FILE")
     template.set_defaults(run=_run_mapping_template)
 
@@ -209,21 +212,21 @@ def _run_book(args: argparse.Namespace) -> int:
 def _run_mapping_template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ._fs import check_file_target, write_file
     from .exceptions import DataError, Problem
     from .io import mapping_template
 
     if not Path(args.data).is_dir():
         raise DataError([Problem(args.data, "The data folder does not exist.",
                                  "Give the folder that holds your exports.")])
+    out = Path(args.out)
+    if args.out != "-":
+        check_file_target(out, Path(args.data), args.force)  # before reading anything
     text = mapping_template(args.data)
     if args.out == "-":
         print(text, end="")
         return 0
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise DataError([Problem(str(out), "The file exists.", "Give another --out, or "
-                                 "--force to overwrite it.")])
-    out.write_text(text, encoding="utf-8")
+    write_file(out, text)
     print(f"Wrote {out}: check it, fill in what it could not find, save it as mapping.yml "
           "in the data folder.")
     return 0
@@ -259,10 +262,20 @@ def _format(value, kind: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``csmodels`` console script."""
+    """Entry point of the ``csmodels`` console script.
+
+    Input the reader can fix, a file-system fault and SIGINT or SIGTERM each end
+    with one line on stderr and no traceback: exit 2 for the first two, 128 plus
+    the signal's number (130, 143) for a signal, after the run has removed its
+    temporary files and kernels.
+    """
+    from ._fs import os_error_message, shown
+    from ._signals import Interrupted, handled_signals
+
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with handled_signals():
+            return args.run(args)
     except CsModelsError as err:
         lines = str(err).split("\n")  # a message's own line breaks; the rest shown escaped
         print(f"csmodels {args.command}: " + "\n".join(map(printable, lines)), file=sys.stderr)
@@ -270,6 +283,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `csmodels metrics | head`: the reader stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:
+        print(f"csmodels {args.command}: {os_error_message(err, 'a file')}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (Interrupted, KeyboardInterrupt) as err:
+        name, code = ((err.name, err.exit_code) if isinstance(err, Interrupted)
+                      else ("SIGINT", 128 + signal.SIGINT))
+        left = (f"; {shown(args.out)} was left as it was" if getattr(args, "out", "-") != "-"
+                else "")
+        print(f"csmodels {args.command}: stopped by {name}; its temporary files were "
+              f"removed{left}.", file=sys.stderr, flush=True)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,17 +14,23 @@ and builds the whole site. Both
   text: the provenance block is a code cell's HTML output, escaped, never Markdown;
 * put a provenance block on every page (data folder and its fingerprint,
   profile, parameters, missing tables, csmodels version, run date);
-* never write into the data folder, refuse a non-empty ``--out`` unless
-  ``--force``, and build in a temporary folder next to ``--out`` that replaces it
-  only at the end, so a failed run leaves nothing half-written;
+* never write into the data folder or over the book's sources, the profile's or
+  mapping's folder; replace a non-empty ``--out`` only with ``--force`` and only
+  if csmodels wrote it; one run at a time per ``--out``; build in a staging
+  folder next to ``--out`` that replaces it only at the end, so a failed or
+  stopped run leaves nothing half-written (:mod:`csmodels._fs`);
+* run each chapter's kernel on Unix sockets in the run's temporary folder, never
+  on a network port (:mod:`csmodels._kernel`);
 * report progress on stderr.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +45,9 @@ import nbformat
 import yaml
 
 from . import __version__
+from ._fs import MARKER, check_output, copy_tree, os_errors, staged
+from ._kernel import in_worker, kernel_manager_in
+from ._signals import deferred_signals
 from .book import visible
 from .exceptions import CsModelsError, ParameterError
 from .io import folder_fingerprint, load_company
@@ -80,44 +89,6 @@ def list_chapters(root: Path) -> list[str]:
     return [n for n in dict.fromkeys(names) if (root / "chapters" / f"{n}.ipynb").is_file()]
 
 
-# ----------------------------------------------------------------------------- safety
-
-
-def check_output(out: Path, data: Path, force: bool) -> None:
-    """Refuse an ``--out`` that would overwrite work or touch the data folder."""
-    out, data = out.resolve(), data.resolve()
-    if out == data or data in out.parents:
-        raise RunError(f"--out {out} is inside the data folder {data}; the data folder is "
-                       "never written to. Choose an output folder elsewhere.")
-    if out in data.parents:
-        raise RunError(f"--out {out} holds the data folder {data}; replacing it would delete "
-                       "your data. Choose an output folder elsewhere.")
-    book = Path(__file__).resolve().parents[1]
-    if out == book or out in book.parents:
-        raise RunError(f"--out {out} holds the book's sources; replacing it would delete them. "
-                       "Choose an output folder elsewhere.")
-    if out.exists() and not out.is_dir():
-        raise RunError(f"--out {out} is a file. Give a folder.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise RunError(f"--out {out} is not empty. Give an empty or new folder, or --force to "
-                       "replace its contents.")
-
-
-@contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A temporary folder next to ``out`` that becomes ``out`` only if the block succeeds."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        yield tmp / "out"
-        old = out.with_name(f".{out.name}.old-{tmp.name[-8:]}")
-        if out.exists():
-            out.rename(old)
-        (tmp / "out").rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------- provenance
@@ -221,7 +192,8 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
     nbformat.write(nb, staged_input)
     try:
         pm.execute_notebook(str(staged_input), str(target), cwd=str(workdir),
-                            progress_bar=False, log_output=False, kernel_name="python3")
+                            progress_bar=False, log_output=False, kernel_name="python3",
+                            kernel_manager_class=kernel_manager_in(workdir))
     except pm.PapermillExecutionError as err:
         raise RunError(f"The chapter {source.stem} failed on this data: {err.ename}: "
                        f"{err.evalue}") from None
@@ -261,7 +233,50 @@ def _storable(node):
 
 
 def _copy_sources(root: Path, target: Path) -> None:
-    shutil.copytree(root, target, ignore=shutil.ignore_patterns(*_SKIP), symlinks=False)
+    skip = shutil.ignore_patterns(*_SKIP)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:  # and earlier outputs in the clone
+        return set(skip(folder, names)) | {n for n in names
+                                            if (Path(folder) / n / MARKER).is_file()}
+
+    copy_tree(root, target, ignore=ignore)
+
+
+@contextmanager
+def _workdir(prefix: str) -> Iterator[Path]:
+    """A private temporary folder, removed whatever happens (a signal waits for it)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        with deferred_signals():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_group(command: list[str], env: dict) -> subprocess.CompletedProcess:
+    """Run ``command`` in its own process group, and end the whole group if csmodels
+    is stopped meanwhile (its kernels included: they live in the same temporary folder)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, env=env,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        _end_group(proc)
+        raise
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _write_config(site: Path, data: Path, execute_rest: bool) -> None:
@@ -282,8 +297,17 @@ def build_site(site: Path, progress: Progress) -> Path:
     """Build the book in ``site`` with jupyter-book; the HTML folder."""
     progress("building the site with jupyter-book")
     command = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-    done = subprocess.run([command, "build", str(site), "--builder", "html"],
-                          capture_output=True, text=True, check=False)
+    # The pages' kernels (and their connection files) and every temporary file of the
+    # build stay in the run's own temporary folder, removed whatever happens.
+    tmp = site.parent / "build-tmp"
+    tmp.mkdir(exist_ok=True)
+    try:
+        done = _run_group([command, "build", str(site), "--builder", "html"],
+                          {**os.environ, "TMPDIR": str(tmp),
+                           "JUPYTER_RUNTIME_DIR": str(site.parent / "jupyter-runtime")})
+    except FileNotFoundError:
+        raise RunError(f"jupyter-book is not installed ({command} not found). Install the "
+                       "book's requirements (pip install -r requirements.txt).") from None
     html_dir = site / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
@@ -310,22 +334,24 @@ def rerun_chapter(chapter: str, data: str | Path, out: str | Path, profile=None,
     parameters = check_parameters(notebook, parameters)
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, profile, root)
     progress = Progress("rerun")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, parameters)
-    with staged(out) as target, tempfile.TemporaryDirectory(prefix="csmodels-rerun-") as work:
-        site = Path(work) / "book"
+    with (os_errors("the output or its temporary files"),
+          staged(out, force, f"rerun {chapter}") as target,
+          _workdir("csmodels-rerun-") as work):
+        site = work / "book"
         _copy_sources(root, site)
         progress(f"[1/1] executing chapter {chapter}")
-        execute_chapter(notebook, site / "chapters" / f"{chapter}.ipynb", data, profile,
-                        parameters, prov, Path(work))
+        in_worker(execute_chapter, notebook, site / "chapters" / f"{chapter}.ipynb", data,
+                  profile, parameters, prov, work)
         _write_single_toc(site, chapter)
         _write_config(site, data, execute_rest=False)
         html_dir = build_site(site, progress)
         target.mkdir()
         shutil.copy2(site / "chapters" / f"{chapter}.ipynb", target / f"{chapter}.ipynb")
-        shutil.copytree(html_dir, target / "html")
+        copy_tree(html_dir, target / "html")
         _write_redirect(target / "index.html", f"html/chapters/{chapter}.html")
     progress(f"done: {out}")
     return out
@@ -359,22 +385,22 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
                                   dict(parameters or {}))
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, profile, root)
     progress = Progress("book")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, {})
-    with staged(out) as target, tempfile.TemporaryDirectory(prefix="csmodels-book-") as work:
-        site = Path(work) / "book"
+    with (os_errors("the output or its temporary files"), staged(out, force, "book") as target,
+          _workdir("csmodels-book-") as work):
+        site = work / "book"
         _copy_sources(root, site)
         for i, name in enumerate(names, 1):
             progress(f"[{i}/{len(names)}] executing chapter {name}")
             values = per_chapter[name]
-            execute_chapter(root / "chapters" / f"{name}.ipynb",
-                            site / "chapters" / f"{name}.ipynb", data, profile, values,
-                            {**prov, "parameters": {k: repr(v) for k, v in values.items()}},
-                            Path(work))
+            in_worker(execute_chapter, root / "chapters" / f"{name}.ipynb",
+                      site / "chapters" / f"{name}.ipynb", data, profile, values,
+                      {**prov, "parameters": {k: repr(v) for k, v in values.items()}}, work)
         _write_config(site, data, execute_rest=True)
-        shutil.copytree(build_site(site, progress), target)
+        copy_tree(build_site(site, progress), target)
     progress(f"done: {out} (open {out / 'index.html'})")
     return out
 

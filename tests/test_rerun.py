@@ -13,6 +13,7 @@ import pytest
 from conftest import folder_digest
 
 import csmodels as cs
+from csmodels._fs import MARKER, write_marker
 from csmodels.book import fmt
 from csmodels.cli import main
 from csmodels.io import folder_fingerprint
@@ -115,12 +116,13 @@ def test_a_failure_inside_staging_leaves_nothing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.html").write_text("old")
+    write_marker(out, "rerun")  # an earlier output, which --force may replace
     with pytest.raises(RuntimeError), staged(out) as target:
         target.mkdir()
         (target / "half.html").write_text("half")
         raise RuntimeError("boom")
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert [p.name for p in out.iterdir()] == ["old.html"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "old.html"]
 
 
 @pytest.mark.slow
@@ -177,6 +179,7 @@ def test_the_book_command_builds_an_offline_site_on_the_company(tmp_path, messy,
     out = tmp_path / "site"
     out.mkdir()
     (out / "stale.html").write_text("old")
+    write_marker(out, "book")  # an earlier output, which --force replaces
     assert main(["book", "--data", str(messy), "--out", str(out), "--force"]) == 0
     err = capsys.readouterr().err
     assert f"[{len(CHAPTERS)}/{len(CHAPTERS)}]" in err and "building the site" in err
