@@ -192,21 +192,31 @@ def test_the_book_command_builds_an_offline_site_on_the_company(tmp_path, messy,
 
 
 @pytest.mark.slow
-def test_a_folder_name_that_is_not_utf8_with_a_terminal_escape(tmp_path, sample_dir, capsys):
-    import os
-
+def test_a_folder_name_with_a_terminal_escape_shows_as_escapes(tmp_path, sample_dir, capsys):
     from csmodels.book import visible
 
-    data = Path(os.fsdecode(bytes(tmp_path) + b"/data\xff\x1b[31m\nred"))
+    data = tmp_path / "data\x1b[31m\nred"
     shutil.copytree(sample_dir, data)
     out = tmp_path / "out"
     assert main(["rerun", "metrics", "--data", str(data), "--out", str(out)]) == 0
     printed = capsys.readouterr()
     assert "\x1b" not in printed.err + printed.out and "\\x1b[31m\\nred" in printed.err
     shown = visible(data.resolve())
-    assert shown.endswith("/data\\udcff\\x1b[31m\\nred")
+    assert shown.endswith("/data\\x1b[31m\\nred")
     page = (out / "html" / "chapters" / "metrics.html").read_text(encoding="utf-8")
     assert f"<code style=\"word-break:break-all\">{shown}</code>" in page  # provenance
     assert f"Computed on the data in <code>{shown}</code>" in page  # the footer
     prov = nbformat.read(out / "metrics.ipynb", as_version=4).metadata.csmodels_provenance
-    assert prov["data_folder"].endswith("/data\\udcff\x1b[31m\nred")
+    assert prov["data_folder"].endswith("/data\x1b[31m\nred")
+
+
+def test_a_folder_name_that_is_not_utf8_is_refused_in_words(tmp_path, sample_dir, capsys):
+    import os
+
+    data = Path(os.fsdecode(bytes(tmp_path) + b"/data\xff\x1b[31m\nred"))
+    shutil.copytree(sample_dir, data)
+    out = tmp_path / "out"
+    assert main(["rerun", "metrics", "--data", str(data), "--out", str(out)]) == 2
+    printed = capsys.readouterr()
+    assert "\x1b" not in printed.err + printed.out and "\\x1b[31m\\nred" in printed.err
+    assert "not UTF-8" in printed.err and not out.exists()
