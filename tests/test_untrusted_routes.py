@@ -71,7 +71,9 @@ PROFILE_DIR = ("prof\n\n```{eval-rst}\n.. raw:: html\n\n   <svg onload=\"window.
                "```\n[js dir link](javascript:window.__pwned='dirlink') "
                "{doc}`dir doc link <intro>`")
 PROFILE_FILE = "{% set n = 7*191 %}{{ n }}\n\n<b onmouseover=\"window.__pwned='b'\">b.yml"
-ACCOUNTS_FILE = "accounts {{ 7*191 }}\n\n<img src=x onerror=\"window.__pwned='file'\">.csv"
+# Fields of profile.yml and mapping.yml are one line each (the loader refuses line breaks
+# and other control characters there), so their payloads hold no line break.
+ACCOUNTS_FILE = "accounts {{ 7*191 }} <img src=x onerror=\"window.__pwned='file'\">.csv"
 LINK_TEXTS = ("secret download", "doc role link", "js html link", "js md link",
               "outside link", "js dir link", "dir doc link")
 
@@ -131,11 +133,12 @@ def probe(tmp_path_factory):
     tables["accounts"]["name"] = [names[i % len(names)] for i in range(len(tables["accounts"]))]
     data = tmp / DATA_NAME
     profile = tmp / PROFILE_DIR / PROFILE_FILE
-    write_company(tables, data, {"company": every, "currency": "USD"})
+    company = every.replace("\n", " ")
+    write_company(tables, data, {"company": company, "currency": "USD"})
     # the accounts file, and its columns, under names that hold payloads, read through a
     # mapping.yml (file names, column names and mapping fields from outside)
     columns = {"account_id": "id {{ 7*191 }}", "name": "<b onmouseover=\"window.__pwned=1\">"
-               "name\n\n```{raw} html\n<svg onload=\"window.__pwned=2\">\n```"}
+               "name ```{raw} html <svg onload=\"window.__pwned=2\"> ```"}
     accounts = tables["accounts"].rename(columns=columns)
     (data / "accounts.csv").unlink()
     accounts.to_csv(data / ACCOUNTS_FILE, index=False)
@@ -152,7 +155,7 @@ def probe(tmp_path_factory):
          "-p", "text", every, "-p", "probe.items", repr(marks), "-p", "labels", repr(names)],
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
-    assert yaml.safe_load(profile.read_text())["company"] == every
+    assert yaml.safe_load(profile.read_text())["company"] == company
     return {"tmp": tmp, "site": out, "marks": marks, "sent": sent, "data": data,
             "profile": profile}
 
