@@ -56,16 +56,28 @@ class RunError(CsModelsError):
 
 
 def book_root(source: str | Path | None = None) -> Path:
-    """The folder holding the book's sources (``_toc.yml``, ``chapters/``).
+    """The folder holding the book's sources (``_toc.yml``, ``chapters/``): ``source``
+    if given, else the clone around this package, else the copy an installed wheel
+    carries in ``csmodels/_book`` (put there by the build hook in ``setup.py``).
 
     >>> (book_root() / "_toc.yml").is_file()
     True
     """
-    root = Path(source) if source else Path(__file__).resolve().parents[1]
-    if not (root / "_toc.yml").is_file() or not (root / "chapters").is_dir():
+    if source:
+        root = Path(source)
+    else:
+        here = Path(__file__).resolve().parent
+        clone, installed = here.parent, here / "_book"
+        root = installed if not _has_book(clone) and _has_book(installed) else clone
+    if not _has_book(root):
         raise RunError(f"The book's sources are not in {root} (no _toc.yml and chapters/). "
-                       "Run csmodels from a clone of the book's repository, or give --book.")
+                       "Install csmodels from a wheel or a clone of the book's repository, "
+                       "or give --book.")
     return root
+
+
+def _has_book(root: Path) -> bool:
+    return (root / "_toc.yml").is_file() and (root / "chapters").is_dir()
 
 
 def list_chapters(root: Path) -> list[str]:
@@ -83,7 +95,8 @@ def list_chapters(root: Path) -> list[str]:
 # ----------------------------------------------------------------------------- safety
 
 
-def check_output(out: Path, data: Path, force: bool) -> None:
+def check_output(out: Path, data: Path, force: bool,
+                 source: str | Path | None = None) -> None:
     """Refuse an ``--out`` that would overwrite work or touch the data folder."""
     out, data = out.resolve(), data.resolve()
     if out == data or data in out.parents:
@@ -92,7 +105,7 @@ def check_output(out: Path, data: Path, force: bool) -> None:
     if out in data.parents:
         raise RunError(f"--out {out} holds the data folder {data}; replacing it would delete "
                        "your data. Choose an output folder elsewhere.")
-    book = Path(__file__).resolve().parents[1]
+    book = book_root(source).resolve()
     if out == book or out in book.parents:
         raise RunError(f"--out {out} holds the book's sources; replacing it would delete them. "
                        "Choose an output folder elsewhere.")
@@ -281,8 +294,11 @@ def _write_config(site: Path, data: Path, execute_rest: bool) -> None:
 def build_site(site: Path, progress: Progress) -> Path:
     """Build the book in ``site`` with jupyter-book; the HTML folder."""
     progress("building the site with jupyter-book")
-    command = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-    done = subprocess.run([command, "build", str(site), "--builder", "html"],
+    # jupyter-book run by this interpreter, so the site is built with this csmodels's
+    # Sphinx extensions whatever ``jupyter-book`` comes first on PATH.
+    command = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; "
+               "sys.argv[0] = 'jupyter-book'; sys.exit(main())"]
+    done = subprocess.run([*command, "build", str(site), "--builder", "html"],
                           capture_output=True, text=True, check=False)
     html_dir = site / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
@@ -310,7 +326,7 @@ def rerun_chapter(chapter: str, data: str | Path, out: str | Path, profile=None,
     parameters = check_parameters(notebook, parameters)
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, source)
     progress = Progress("rerun")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, parameters)
@@ -359,7 +375,7 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
                                   dict(parameters or {}))
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, source)
     progress = Progress("book")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, {})
