@@ -81,7 +81,7 @@ def _amount(text: str) -> float:
 
 
 def _add_recommend_command(commands) -> None:
-    """``recommend``: the maturity-fit recommendation (DESIGN.md's contract)."""
+    """``recommend``: the maturity-fit recommendation (keys: ``Recommendation.to_dict``)."""
     from .profile import BUYERS, STAGES, TOUCH
 
     recommend = commands.add_parser(
