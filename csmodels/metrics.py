@@ -5,8 +5,8 @@ which every month from the first to the last is present and an account-month wit
 no row is 0. Every definition is vectorised over accounts, so the cost grows with
 rows, not with a Python loop.
 
-Ratios are fractions (0.97, not 97). Definitions (the book's, in ``csmodels/data/cs_kpis.csv``), as of month M with
-C the accounts whose ARR at M-12 is above 0:
+Ratios are fractions (0.97, not 97). Definitions (the book's, in
+``csmodels/data/cs_kpis.csv``), as of month M with C the accounts whose ARR at M-12 is above 0:
 
 * NRR = sum over C of ARR(M) / sum over C of ARR(M-12)
 * GRR = sum over C of min(ARR(M), ARR(M-12)) / sum over C of ARR(M-12)

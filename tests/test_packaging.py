@@ -155,5 +155,5 @@ def test_the_book_is_found_in_the_clone_or_given_folder(tmp_path):
     from csmodels.rerun import RunError, book_root
 
     assert book_root() == ROOT
-    with pytest.raises(RunError, match="no _toc.yml and chapters/"):
+    with pytest.raises(RunError, match=r"no _toc\.yml and chapters/"):
         book_root(tmp_path)
