@@ -111,7 +111,7 @@ def _amount(text: str) -> float:
 
 
 def _add_recommend_command(commands) -> None:
-    """``recommend``: the maturity-fit recommendation (DESIGN.md's contract)."""
+    """``recommend``: the maturity-fit recommendation (keys: ``Recommendation.to_dict``)."""
     from .profile import BUYERS, STAGES, TOUCH
 
     recommend = commands.add_parser(
@@ -185,7 +185,33 @@ def _add_rerun_commands(commands) -> None:
     template.set_defaults(run=_run_mapping_template)
 
 
+# What `rerun` and `book` import to run chapters and build pages: the [book] extra.
+BOOK_TOOLS = {"papermill": "papermill", "nbclient": "nbclient", "ipykernel": "ipykernel",
+              "jupyter_book": "jupyter-book", "myst_nb": "myst-nb",
+              "sphinxcontrib.bibtex": "sphinxcontrib-bibtex",
+              "sphinx_exercise": "sphinx-exercise", "mathjax": "django-static-mathjax"}
+
+
+def require_book_tools() -> None:
+    """Stop with what to install when a tool of the ``[book]`` extra is missing."""
+    from importlib.util import find_spec
+
+    def missing(module: str) -> bool:
+        try:
+            return find_spec(module) is None
+        except (ImportError, ValueError):  # a parent package missing, or set to None
+            return True
+
+    absent = [dist for module, dist in BOOK_TOOLS.items() if missing(module)]
+    if absent:
+        raise CsModelsError("This command runs the book's chapters and builds its pages, "
+                            f"which needs {', '.join(absent)}: not installed. Install the "
+                            'book\'s tools with pip install "csmodels[book]" (in a clone: '
+                            "pip install -r requirements.txt).")
+
+
 def _run_rerun(args: argparse.Namespace) -> int:
+    require_book_tools()
     from .book import visible
     from .parameters import parse_value
     from .rerun import rerun_chapter
@@ -198,6 +224,7 @@ def _run_rerun(args: argparse.Namespace) -> int:
 
 
 def _run_book(args: argparse.Namespace) -> int:
+    require_book_tools()
     from .book import visible
     from .parameters import parse_value
     from .rerun import build_book

@@ -137,7 +137,7 @@ class Recommendation:
     conflicts: tuple[Conflict, ...] = field(default=())
 
     def to_dict(self) -> dict:
-        """The JSON of ``csmodels recommend --json`` (DESIGN.md's contract)."""
+        """The JSON of ``csmodels recommend --json`` (keys checked in tests/test_maturity.py)."""
         out = {k: getattr(self, k) for k in ("segment", "cs_leader", "reports_to",
                                              "renewal_owner", "expansion_owner",
                                              "compensation")}

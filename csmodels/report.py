@@ -30,7 +30,7 @@ from .metrics import (
 class MetricSettings:
     """The definitional choices of the metrics chapter (all assumptions of the book's
     except ``lookback_months``, ``nps_window_months`` and the NPS bands, which
-    follow DESIGN.md)."""
+    follow the KPI definitions of ``csmodels/data/cs_kpis.csv``)."""
 
     lookback_months: int = 12
     nps_window_months: int = 12

@@ -65,16 +65,28 @@ class RunError(CsModelsError):
 
 
 def book_root(source: str | Path | None = None) -> Path:
-    """The folder holding the book's sources (``_toc.yml``, ``chapters/``).
+    """The folder holding the book's sources (``_toc.yml``, ``chapters/``): ``source``
+    if given, else the clone around this package, else the copy an installed wheel
+    carries in ``csmodels/_book`` (put there by the build hook in ``setup.py``).
 
     >>> (book_root() / "_toc.yml").is_file()
     True
     """
-    root = Path(source) if source else Path(__file__).resolve().parents[1]
-    if not (root / "_toc.yml").is_file() or not (root / "chapters").is_dir():
+    if source:
+        root = Path(source)
+    else:
+        here = Path(__file__).resolve().parent
+        clone, installed = here.parent, here / "_book"
+        root = installed if not _has_book(clone) and _has_book(installed) else clone
+    if not _has_book(root):
         raise RunError(f"The book's sources are not in {root} (no _toc.yml and chapters/). "
-                       "Run csmodels from a clone of the book's repository, or give --book.")
+                       "Install csmodels from a wheel or a clone of the book's repository, "
+                       "or give --book.")
     return root
+
+
+def _has_book(root: Path) -> bool:
+    return (root / "_toc.yml").is_file() and (root / "chapters").is_dir()
 
 
 def list_chapters(root: Path) -> list[str]:
@@ -296,18 +308,21 @@ def _write_config(site: Path, data: Path, execute_rest: bool) -> None:
 def build_site(site: Path, progress: Progress) -> Path:
     """Build the book in ``site`` with jupyter-book; the HTML folder."""
     progress("building the site with jupyter-book")
-    command = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
+    # jupyter-book run by this interpreter, so the site is built with this csmodels's
+    # Sphinx extensions whatever ``jupyter-book`` comes first on PATH.
+    command = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; "
+               "sys.argv[0] = 'jupyter-book'; sys.exit(main())"]
     # The pages' kernels (and their connection files) and every temporary file of the
     # build stay in the run's own temporary folder, removed whatever happens.
     tmp = site.parent / "build-tmp"
     tmp.mkdir(exist_ok=True)
     try:
-        done = _run_group([command, "build", str(site), "--builder", "html"],
+        done = _run_group([*command, "build", str(site), "--builder", "html"],
                           {**os.environ, "TMPDIR": str(tmp),
                            "JUPYTER_RUNTIME_DIR": str(site.parent / "jupyter-runtime")})
     except FileNotFoundError:
-        raise RunError(f"jupyter-book is not installed ({command} not found). Install the "
-                       "book's requirements (pip install -r requirements.txt).") from None
+        raise RunError(f"jupyter-book is not installed ({sys.executable} not found). Install "
+                       "the book's requirements (pip install -r requirements.txt).") from None
     html_dir = site / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
