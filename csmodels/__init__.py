@@ -13,6 +13,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from . import needs
 from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
 from .health import HealthModel, Separation, health_scores, health_separation
@@ -44,6 +45,7 @@ from .metrics import (
     nps,
     qbr_coverage,
     reactivated_arr,
+    resolve_as_of,
     retention,
     retention_series,
     seat_utilisation,

@@ -322,7 +322,7 @@ def _check_cohorts(survivors) -> list[np.ndarray]:
     else:
         rows = [survivors]
     cohorts = [_check_cohort(c, i if len(rows) > 1 else None) for i, c in enumerate(rows)]
-    if max(len(c) for c in cohorts) < 3:
+    if max((len(c) for c in cohorts), default=0) < 3:
         raise ParameterError(
             "The model needs a cohort observed for at least two periods (three counts: the "
             "cohort size and the survivors after periods 1 and 2); with one period, alpha and "
@@ -517,7 +517,9 @@ def survivor_cohorts(panel: ArrPanel, period_months: int = 12,
                         "accounts": members.size, "periods": window})
     table = pd.DataFrame(rows).astype("Int64") if rows else pd.DataFrame()
     table.index.name, table.columns.name = "cohort", "periods_since_start"
-    return SurvivorCohorts(counts=table, windows=pd.DataFrame(windows).set_index("cohort"),
+    columns = ["cohort", "first_month", "last_month", "accounts", "periods"]
+    return SurvivorCohorts(counts=table, windows=pd.DataFrame(windows, columns=columns)
+                           .astype({"accounts": "int64", "periods": "int64"}).set_index("cohort"),
                            left_out=int((started & (start == 0)).sum()), period_months=p)
 
 

@@ -51,6 +51,36 @@ def retention(panel: ArrPanel, month: pd.Period, lookback: int = 12) -> str:
     return OK
 
 
+def revenue_base(panel: ArrPanel, month: pd.Period, nrr=None, grr=None) -> str:
+    """The revenue-base projection and lifetime value: the trailing NRR and GRR, unless
+    the reader gives both as parameters."""
+    if nrr is not None and grr is not None:
+        return OK
+    first = retention(panel, month, 12)
+    if first == OK:
+        return OK
+    return (first.replace(", so it is skipped.", ", so the projection is skipped.")
+            .rstrip(".") + ", as would the chapter's nrr and grr parameters.")
+
+
+def bookings(new_bookings: float) -> str:
+    """Pricing a point of retention in bookings: new bookings above 0."""
+    if new_bookings > 0:
+        return OK
+    return ("Pricing a point of retention in bookings is skipped: this company booked no new "
+            "ARR in the 12 months to the as-of month. A planned figure in the new_bookings "
+            "parameter would enable it.")
+
+
+def survivor_cohorts(cohorts) -> str:
+    """The retention model's cohorts: an account that started after the first data month."""
+    if len(cohorts.windows):
+        return OK
+    return ("The retention model is skipped: its cohorts are accounts that started after the "
+            "data's first month, and there are none here. Accounts signed inside the data "
+            "would enable it.")
+
+
 def compounded(panel: ArrPanel, month: pd.Period, lookback: int = 12) -> str:
     """Month-on-month retention compounded over the lookback: someone paying every month."""
     first = retention(panel, month, lookback)
