@@ -247,3 +247,30 @@ def prune_notebook(nb):
             kept_cells.append(cell)
     nb.cells = kept_cells
     return nb
+
+
+_KPI_TABLES = {"adoption": ("usage_monthly", "Product adoption"),
+               "time_to_value_within_target": ("onboarding", "Time to value"),
+               "qbr_coverage": ("qbrs", "QBR coverage"),
+               "expansion_pipeline_influenced": ("opportunities",
+                                                 "Expansion pipeline influenced")}
+
+
+def kpi(company, key: str, summary: dict) -> str:
+    """One of the four experience KPIs of the metrics chapter: its table, and rows in
+    its window (``summary`` is :func:`csmodels.metrics_summary`'s result)."""
+    name, label = _KPI_TABLES[key]
+    first = table(company, name, label)
+    if first != OK or summary.get(key) is not None:
+        return first
+    return (f"{label} is skipped: the {name} table has no rows in the window to "
+            f"{summary['as_of']} that it counts. Rows in that window would enable it.")
+
+
+def rows(company, name: str, what: str) -> str:
+    """A section that reads an optional table: the table, with at least one row."""
+    first = table(company, name, what)
+    if first != OK or len(getattr(company, name)):
+        return first
+    return (f"{what} is skipped: the {name} table has no rows. Rows in {name}.csv would "
+            "enable it.")

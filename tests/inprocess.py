@@ -70,13 +70,13 @@ def execute(name: str, **parameters) -> nbformat.NotebookNode:
             current = cell["outputs"] = []
             tree = ast.parse(cell.source)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, f"<{name} cell {i}>", "exec"), space)  # noqa: S102
+            exec(compile(tree, f"<{name} cell {i}>", "exec"), space)
             if i == 1:  # the imports cell: capture what the chapter displays and glues
                 space.update(display=display, glue=glue)
             if "parameters" in cell.metadata.get("tags", []):
                 space.update(parameters)
             if last is not None:
-                value = eval(compile(ast.Expression(last.value), f"<{name} cell {i}>",  # noqa: S307
+                value = eval(compile(ast.Expression(last.value), f"<{name} cell {i}>",
                                      "eval"), space)
                 if value is not None:
                     current.append(_output(value))
