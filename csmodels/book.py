@@ -53,6 +53,24 @@ def _short_money(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def company_name(profile, data_dir) -> Text:
+    """Whose data a page shows: the profile's ``company``, else the data folder's name.
+
+    >>> from csmodels.profile import Profile
+    >>> str(company_name(Profile(company="Acme <Ltd>"), "x"))
+    'Acme <Ltd>'
+    >>> str(company_name(Profile(), "/d/acme-2025"))
+    'acme-2025'
+    """
+    from pathlib import Path
+
+    from .profile import Profile
+
+    if profile.company != Profile.company or data_dir is None:
+        return Text(profile.company)
+    return Text(Path(data_dir).resolve().name or profile.company)
+
+
 def missing_note(table: str) -> Text:
     """The sentence a chapter shows where an optional table is missing."""
     spec = TABLES[table]

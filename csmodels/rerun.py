@@ -239,6 +239,7 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
     finally:
         staged_input.unlink(missing_ok=True)
     _hide_default_parameters(target)
+    _drop_skipped_prose(target)
 
 
 def _hide_default_parameters(path: Path) -> None:
@@ -249,6 +250,28 @@ def _hide_default_parameters(path: Path) -> None:
         if "parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
     nbformat.write(nb, path)
+
+
+def _drop_skipped_prose(path: Path) -> None:
+    """The prose of the sections the data could not support goes (see csmodels.needs)."""
+    from .needs import prune_notebook
+
+    nbformat.write(prune_notebook(nbformat.read(path, as_version=4)), path)
+
+
+def _name_the_company(site: Path, data: Path, profile: Path | None) -> None:
+    """The introduction says whose data the book shows (as escaped HTML, never Markdown)."""
+    from .book import company_name
+
+    name = " ".join(str(company_name(load_profile(profile), data)).split())
+    intro = site / "intro.md"
+    text = intro.read_text(encoding="utf-8")
+    block = re.compile(r"^% csmodels:whose-data start.*?^% csmodels:whose-data end$", re.S | re.M)
+    note = ('<p class="csmodels-whose-data"><strong>Whose data.</strong> Every figure in the '
+            f"chapters of this book is computed on the data of <strong>{html.escape(name)}"
+            f"</strong> (the folder <code>{html.escape(' '.join(str(data.resolve()).split()))}"
+            "</code>), not on the book's sample company.</p>")
+    intro.write_text(block.sub(lambda _: note, text), encoding="utf-8")
 
 
 def _copy_sources(root: Path, target: Path) -> None:
@@ -348,6 +371,7 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
     with staged(out) as target, tempfile.TemporaryDirectory(prefix="csmodels-book-") as work:
         site = Path(work) / "book"
         _copy_sources(root, site)
+        _name_the_company(site, data, profile)
         for i, name in enumerate(names, 1):
             progress(f"[{i}/{len(names)}] executing chapter {name}")
             execute_chapter(root / "chapters" / f"{name}.ipynb",
