@@ -121,9 +121,16 @@ def _case(name: str):
     return write
 
 
+_BASE: dict[str, Path] = {}
+
+
 def _without(tables: tuple[str, ...]):
+    """One small synthetic company (made once per folder parent) without ``tables``."""
     def write(folder: Path) -> Path:
-        synthetic(folder, seed=11)
+        base = _BASE.get(str(folder.parent))
+        if base is None:
+            base = _BASE[str(folder.parent)] = synthetic(folder.parent / ".full-company", seed=11)
+        shutil.copytree(base, folder)
         for table in tables:
             (folder / f"{table}.csv").unlink()
         return folder
