@@ -112,7 +112,7 @@ def test_the_page_check_can_fail(corpus):
     shown["object"] = chart
     nb.cells[1].outputs = [glue, shown]
     problems = inprocess.page_problems(nb)
-    assert problems == ["cell 1: an empty chart"]  # the unglued key's paragraph was pruned
+    assert problems == ["cell 0: an empty chart"]  # the prose cell, unglued key and all, went
     nb.cells[0].source = "NRR was {glue:text}`nrr`."
     assert any("n/a" in p for p in inprocess.page_problems(nb))
     nb.cells[0].source = "{glue:text}`missing` alone"
