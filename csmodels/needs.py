@@ -224,8 +224,8 @@ def prune_notebook(nb):
     """A copy of an executed chapter without the prose of its skipped sections.
 
     A paragraph (or a fenced block) that refers to a glued figure the run did not
-    glue is dropped; an exercise goes with its solution; an "Exercises" heading
-    with no exercise left goes too. Nothing else changes.
+    glue is dropped; an exercise goes with its solution; the "Exercises" heading goes
+    when no exercise is left. A cell that loses nothing stays as written.
     """
     nb = copy.deepcopy(nb)
     glued = {out.metadata["scrapbook"]["name"] for cell in nb.cells
@@ -240,13 +240,26 @@ def prune_notebook(nb):
         gone = {_label(u)[1] for u in units if set(_GLUE.findall(u)) - glued and _label(u)[1]}
         kept = [u for u in units if not set(_GLUE.findall(u)) - glued
                 and _label(u)[1] not in gone]
-        if not any(_label(u)[0] == "exercise" for u in kept):
-            kept = [u for u in kept if not re.match(r"#+ Exercises\s*$", u)]
+        if len(kept) == len(units):  # nothing dropped: the cell stays as written
+            kept_cells.append(cell)
+            continue
         cell.source = "\n\n".join(kept)
         if kept and not all(re.match(r"\(\S+\)=\s*$", u) for u in kept):
             kept_cells.append(cell)
     nb.cells = kept_cells
+    if not any(_label(u)[0] == "exercise" for cell in nb.cells if cell.cell_type == "markdown"
+               for u in _units(cell.source)):
+        _drop_exercises_heading(nb)
     return nb
+
+
+def _drop_exercises_heading(nb) -> None:
+    """No exercise is left on the page: its "Exercises" heading goes too."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and re.search(r"^#+ Exercises\s*$", cell.source, re.M):
+            units = _units(cell.source)
+            cell.source = "\n\n".join(u for u in units if not re.match(r"#+ Exercises\s*$", u))
+    nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
 
 
 _KPI_TABLES = {"adoption": ("usage_monthly", "Product adoption"),

@@ -114,6 +114,13 @@ def test_pruning_drops_paragraphs_and_exercises_with_unglued_figures():
     assert ":label: ex1" not in ex and "{solution} ex1" not in ex and ":label: ex2" in ex
     gone = needs.prune_notebook(_nb(EXERCISES.split("```{exercise}\n:label: ex2")[0], ["back"]))
     assert len(gone.cells) == 1  # no exercise left: the heading and the cell go too
+    apart = _nb("Text.\n\n## Exercises", ["back"])  # the heading in a cell of its own
+    apart.cells.append(nbformat.v4.new_markdown_cell(EXERCISES.split("## Exercises\n\n")[1]))
+    shown = [c.source for c in needs.prune_notebook(apart).cells if c.cell_type == "markdown"]
+    assert shown[0] == "Text.\n\n## Exercises"  # ex2 is left, so the heading stays
+    apart.cells[2].source = apart.cells[2].source.split("```{exercise}\n:label: ex2")[0]
+    assert [c.source for c in needs.prune_notebook(apart).cells
+            if c.cell_type == "markdown"] == ["Text."]
     whole = _nb(EXERCISES, ["back", "then"])
     assert needs.prune_notebook(whole).cells[0].source == whole.cells[0].source
 
