@@ -1,9 +1,10 @@
 """Small helpers the chapters share: glued text, number formats, notes on missing data.
 
 Numbers reach the prose through myst-nb's ``glue``. The chapters glue text that
-is already formatted (``104.2%``, ``n/a``), so a missing table gives a readable
-"n/a" instead of a build error, and strings from a reader's data are glued as
-text (:class:`Text`), which the page escapes.
+is already formatted (``104.2%``), and strings from a reader's data are glued as
+text (:class:`Text`), which the page escapes. A figure the data cannot give is not
+glued at all: the section says why in one sentence (:mod:`csmodels.needs`) and a
+rerun drops the prose that would have shown it.
 """
 
 from __future__ import annotations
