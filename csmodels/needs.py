@@ -107,6 +107,11 @@ def cohorts(panel: ArrPanel, month: pd.Period, age: int = 12) -> str:
     t = panel.column(month)
     starts = _first_paying(panel)
     old_enough = (starts >= 1) & (starts <= t - age)
+    if t - age < 1:
+        return (f"The cohort table is skipped: it follows accounts that started after the "
+                f"first data month for {_months(age)}, which takes {_months(age + 2)} of "
+                f"arr_monthly up to the as-of month; these data hold {_months(t + 1)}. A "
+                "longer history would enable it.")
     if not old_enough.any():
         return (f"The cohort table is skipped: it follows accounts that started after the "
                 f"first data month ({panel.months[0]}) for {_months(age)}, and none here "
