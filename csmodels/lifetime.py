@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -371,6 +372,28 @@ def _periods(t, least: int) -> np.ndarray:
     if not np.isfinite(t).all() or (t < least).any():
         raise ParameterError(f"Periods must be numbers >= {least}, got {t.tolist()!r}.")
     return t
+
+
+@functools.lru_cache(maxsize=8)
+def refit_spread(alpha: float, beta: float, size: int, periods: int, observed: int,
+                 runs: int, at: int) -> dict[str, tuple[float, ...]]:
+    """Retention in period ``at`` as fitted on ``runs`` simulated cohorts, from their
+    first ``observed`` counts (``"short"``) and from all ``periods`` (``"full"``).
+
+    Seeds 0 to ``runs - 1``, so the result is the same on every call (and cached: it
+    does not depend on a company's data).
+
+    >>> spread = refit_spread(0.704, 1.182, 150, 7, 3, 2, 7)
+    >>> sorted(spread), len(spread["short"])
+    (['full', 'short'], 2)
+    """
+    rates: dict[str, list[float]] = {"short": [], "full": []}
+    for seed in range(runs):
+        simulated = simulate_survivors(alpha, beta, size, periods, seed=seed)
+        rates["short"].append(float(
+            ShiftedBetaGeometric().fit(simulated[:observed]).retention_rate(at)))
+        rates["full"].append(float(ShiftedBetaGeometric().fit(simulated).retention_rate(at)))
+    return {k: tuple(v) for k, v in rates.items()}
 
 
 def simulate_survivors(alpha: float, beta: float, size: int, periods: int,

@@ -118,7 +118,7 @@ def _around(text: str, rx) -> str:
 
 def _object_problems(obj) -> list[str]:
     if isinstance(obj, alt.TopLevelMixin):
-        return _spec_problems(obj.to_dict())
+        return _spec_problems(obj.to_dict(validate=False))
     if isinstance(obj, pd.DataFrame):
         text = obj.to_string()
         return (["an empty table"] if obj.empty else
