@@ -118,3 +118,32 @@ def test_the_page_check_can_fail(corpus):
     nb.cells[0].source = "{glue:text}`missing` alone"
     nb.cells[1].outputs = []
     assert inprocess.page_problems(nb) == []  # pruned: the page never shows it
+
+
+@pytest.mark.parametrize(("chapter", "shape", "parameters"), [
+    ("functions", "ten-accounts-13-months", {"new_bookings": 10000.0}),  # the issue's KeyError
+    ("functions", "months-2", {"nrr": 1.05, "grr": 0.9}),  # the reader's own retention
+    ("functions", "ten-plus-one-new", {"period_months": 6}),  # the issue's max() error
+    ("metrics", "monthly-billed", {"lookback_months": 1, "health_horizon_months": 1}),
+    ("reporting", "case-scaling-high-touch", {"current_pressure": 1.0}),
+])
+def test_parameters_on_unusual_shapes(corpus, chapter, shape, parameters):
+    nb = inprocess.execute(chapter, data_dir=str(corpus(shape)), **parameters)
+    assert inprocess.page_problems(nb) == []
+
+
+def test_the_quota_model_says_what_it_lowered(corpus):
+    """scaling-high-touch stopped the book with a ParameterError before (issue 15)."""
+    glued = inprocess.glued(inprocess.execute("reporting",
+                                              data_dir=str(corpus("case-scaling-high-touch"))))
+    assert glued["calibration"].startswith(
+        "calibrated so that, at today's pressure, it gives the company's own NRR and GRR; "
+        "the loss gain is lowered from 20% to ")
+    assert glued["nrr_today"] == "111.7%"
+
+
+def test_a_short_history_still_projects_with_the_readers_retention(corpus):
+    glued = inprocess.glued(inprocess.execute("functions", data_dir=str(corpus("months-2")),
+                                              nrr=1.05, grr=0.9))
+    assert glued["nrr"] == "105.0%" and glued["grr"] == "90.0%"
+    assert glued["overrides"] == "nrr, grr" and "logo_churn" not in glued
