@@ -365,6 +365,31 @@ class IncentivePressure:
                        f"{nrr:.1%} and GRR {grr:.1%} allow at pressure {p:g} (with larger "
                        "gains the model would need a negative base rate).")
 
+    @classmethod
+    def for_company(cls, nrr: float | None, grr: float | None, current_pressure: float = 0.3,
+                    **gains: float) -> tuple[IncentivePressure, str]:
+        """The model a chapter shows, and how it was set, as a phrase for the page.
+
+        Calibrated on the company's NRR and GRR when there are any
+        (:meth:`calibrated_within`, which lowers a gain they cannot carry), else on the
+        model's default base rates.
+
+        >>> model, how = IncentivePressure.for_company(None, None)
+        >>> how
+        'on its default base rates, as the data give no NRR and GRR'
+        >>> IncentivePressure.for_company(1.117, 0.964, 0.5)[1][:70]
+        "calibrated so that, at today's pressure, it gives the company's own NR"
+        """
+        if nrr is None or grr is None:
+            return cls(**gains), "on its default base rates, as the data give no NRR and GRR"
+        try:
+            model, lowered = cls.calibrated_within(nrr, grr, current_pressure, **gains)
+        except ParameterError:  # e.g. GRR 0: nothing to calibrate on
+            return cls(**gains), ("on its default base rates, as this company's NRR and GRR "
+                                  "cannot set them")
+        how = "calibrated so that, at today's pressure, it gives the company's own NRR and GRR"
+        return model, how + (f"; {lowered[0].lower()}{lowered[1:-1]}" if lowered else "")
+
     def expansion(self, p):
         """Expansion as a share of last year's ARR at pressure ``p`` (a number or an array)."""
         return _same_shape(self.base_expansion + self.expansion_gain * np.asarray(p, float))

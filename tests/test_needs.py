@@ -187,3 +187,12 @@ def test_a_rerun_introduction_names_the_company_as_text(tmp_path, root):
     text = (tmp_path / "intro.md").read_text()
     assert "Northwind" not in text and "whose-data" in text  # the note's class
     assert "<strong>&lt;b&gt;Evil&lt;/b&gt; # {glue:text}`x`</strong>" in text
+
+
+def test_the_quota_model_for_a_company():
+    model, how = IncentivePressure.for_company(None, 0.9, current_pressure=0.5)
+    assert model == IncentivePressure() and how.endswith("as the data give no NRR and GRR")
+    model, how = IncentivePressure.for_company(0.5, 0.0, current_pressure=0.5)  # all churned
+    assert model == IncentivePressure() and "cannot set them" in how
+    model, how = IncentivePressure.for_company(1.05, 0.9, current_pressure=0.3)
+    assert how.endswith("own NRR and GRR") and model.nrr(0.3) == pytest.approx(1.05)
