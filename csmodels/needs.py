@@ -14,7 +14,7 @@ data cannot answer. The data dictionary (``data/README.md``) lists the same need
 >>> frame = pd.DataFrame({"account_id": ["a", "a"], "month": ["2024-01", "2024-02"],
 ...                       "arr": [100.0, 100.0]})
 >>> panel = ArrPanel.from_frame(frame.assign(month=pd.PeriodIndex(frame["month"], freq="M")))
->>> retention(panel, panel.months[-1], 12)[:61]
+>>> retention(panel, panel.months[-1], 12)[:60]
 'Retention needs 12 months of history before the as-of month;'
 """
 
@@ -42,9 +42,8 @@ def retention(panel: ArrPanel, month: pd.Period, lookback: int = 12) -> str:
     t = panel.column(month)
     if t < lookback:
         return (f"Retention needs {_months(lookback)} of history before the as-of month; "
-                f"these data hold {_months(t + 1)} up to {month} ({panel.months[0]} to "
-                f"{month}), so it is skipped. Data from {month - lookback} on would enable "
-                "it.")
+                f"these data hold {_months(t + 1)} ({panel.months[0]} to {month}), so it is "
+                f"skipped. Data from {month - lookback} on would enable it.")
     if not (panel.values[:, t - lookback] > 0).any():
         return (f"Retention is skipped: no account paid in {month - lookback}, the base "
                 "month it compares with. A later as-of month would enable it.")
@@ -93,7 +92,7 @@ def compounded(panel: ArrPanel, month: pd.Period, lookback: int = 12) -> str:
     return OK
 
 
-def bridge(panel: ArrPanel, lookback: int = 12) -> str:
+def bridge(panel: ArrPanel) -> str:
     """The ARR bridge: at least two months, so that one month can be compared with another."""
     if len(panel.months) < 2:
         return ("The ARR bridge needs at least two months of arr_monthly; these data hold one. "
@@ -163,14 +162,6 @@ def health(panel: ArrPanel, month: pd.Period, horizon: int) -> str:
                 f"paying in {month - horizon}, {happened} churned by {month}, so there is "
                 "nothing to tell apart. A period with both churned and retained accounts "
                 "would enable it.")
-    return OK
-
-
-def history_for_exercise(panel: ArrPanel, month: pd.Period, back: int, lookback: int) -> str:
-    """An exercise that reruns the chapter ``back`` months earlier."""
-    if panel.column(month) - back < lookback:
-        return (f"The exercise on rerunning {_months(back)} earlier needs "
-                f"{_months(back + lookback)} of history before the as-of month.")
     return OK
 
 
