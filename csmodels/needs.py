@@ -43,22 +43,23 @@ def retention(panel: ArrPanel, month: pd.Period, lookback: int = 12) -> str:
     if t < lookback:
         return (f"Retention needs {_months(lookback)} of history before the as-of month; "
                 f"these data hold {_months(t + 1)} ({panel.months[0]} to {month}), so it is "
-                f"skipped. Data from {month - lookback} on would enable it.")
+                f"skipped. Data going back to {month - lookback} would enable it.")
     if not (panel.values[:, t - lookback] > 0).any():
         return (f"Retention is skipped: no account paid in {month - lookback}, the base "
                 "month it compares with. A later as-of month would enable it.")
     return OK
 
 
-def revenue_base(panel: ArrPanel, month: pd.Period, nrr=None, grr=None) -> str:
-    """The revenue-base projection and lifetime value: the trailing NRR and GRR, unless
-    the reader gives both as parameters."""
+def revenue_base(panel: ArrPanel, month: pd.Period, nrr=None, grr=None,
+                 what: str = "the projection") -> str:
+    """The revenue-base projection and lifetime value (``what``): the trailing NRR and
+    GRR, unless the reader gives both as parameters."""
     if nrr is not None and grr is not None:
         return OK
     first = retention(panel, month, 12)
     if first == OK:
         return OK
-    return (first.replace(", so it is skipped.", ", so the projection is skipped.")
+    return (first.replace(", so it is skipped.", f", so {what} is skipped.")
             .rstrip(".") + ", as would the chapter's nrr and grr parameters.")
 
 
@@ -153,7 +154,7 @@ def health(panel: ArrPanel, month: pd.Period, horizon: int) -> str:
     if t < horizon:
         return (f"The health score's test is skipped: it scores accounts {_months(horizon)} "
                 f"before the as-of month and these data start in {panel.months[0]}. Data "
-                f"from {month - horizon} on would enable it.")
+                f"going back to {month - horizon} would enable it.")
     then, now = panel.values[:, t - horizon] > 0, panel.values[:, t] > 0
     churned, stayed = (then & ~now).sum(), (then & now).sum()
     if churned == 0 or stayed == 0:

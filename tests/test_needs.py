@@ -26,7 +26,8 @@ def test_retention_needs_a_year_before_the_as_of_month():
     short = panel_of({"a": ("2024-01", 12)})
     assert needs.retention(short, short.months[-1]) == (
         "Retention needs 12 months of history before the as-of month; these data hold 12 "
-        "months (2024-01 to 2024-12), so it is skipped. Data from 2023-12 on would enable it.")
+        "months (2024-01 to 2024-12), so it is skipped. Data going back to 2023-12 would "
+        "enable it.")
     enough = panel_of({"a": ("2024-01", 13)})
     assert needs.retention(enough, enough.months[-1]) == "ok"
 
