@@ -17,14 +17,20 @@ Metrics (the metrics chapter)
     :class:`Compounded`, :class:`Nps` and :class:`TimeToValue`; the health score
     (:class:`HealthModel`, :func:`health_scores`, :func:`health_separation` and its
     :class:`Separation`); :func:`metrics_summary` gathers them for one month under
-    :class:`MetricSettings`, as ``csmodels metrics`` prints them.
+    :class:`MetricSettings`, as ``csmodels metrics`` prints them; :func:`resolve_as_of`
+    turns a month given as text (or none: the last) into the month a metric reports on.
 Revenue and lifetime value (the functions chapter)
     :class:`RevenueBase` and :func:`project_revenue`, :func:`revenue_layers`,
     :func:`revenue_base_from_data`, :func:`arr_in_year`, :func:`bookings_equivalent`,
     :func:`sales_vs_cs`; :func:`simple_ltv`, :func:`capped_ltv`, :func:`ltv_table`,
     :func:`ltv_by_horizon`, the shifted-beta-geometric model
     (:class:`ShiftedBetaGeometric`, :class:`SurvivorCohorts`, :func:`survivor_cohorts`,
-    :func:`simulate_survivors`, :func:`published_sbg_examples`).
+    :func:`simulate_survivors`, :func:`published_sbg_examples`, and :func:`refit_spread`,
+    how far a refit on simulated cohorts of one size scatters).
+What a section needs
+    :mod:`csmodels.needs` checks, once for every chapter, whether the data can support
+    each section (months of history, tables, accounts, cohorts) and gives the one
+    sentence a skipped section shows.
 Where CS belongs (the maturity, reporting and collaboration chapters)
     :func:`recommend` a structure from :class:`CompanyFacts` (:func:`facts_from_data`)
     as a :class:`Recommendation`; :mod:`csmodels.reporting` (where CS reports: the
@@ -50,7 +56,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from . import collaboration, reporting
+from . import collaboration, needs, reporting
 from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
 from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
@@ -63,6 +69,7 @@ from .lifetime import (
     ltv_by_horizon,
     ltv_table,
     published_sbg_examples,
+    refit_spread,
     simple_ltv,
     simulate_survivors,
     survivor_cohorts,
@@ -83,6 +90,7 @@ from .metrics import (
     nps,
     qbr_coverage,
     reactivated_arr,
+    resolve_as_of,
     retention,
     retention_series,
     seat_utilisation,
@@ -150,13 +158,16 @@ __all__ = [
     "ltv_by_horizon",
     "ltv_table",
     "metrics_summary",
+    "needs",
     "nps",
     "project_revenue",
     "published_sbg_examples",
     "qbr_coverage",
     "reactivated_arr",
     "recommend",
+    "refit_spread",
     "reporting",
+    "resolve_as_of",
     "retention",
     "retention_benchmarks",
     "retention_series",

@@ -1,9 +1,10 @@
 """Small helpers the chapters share: glued text, number formats, notes on missing data.
 
 Numbers reach the prose through myst-nb's ``glue``. The chapters glue text that
-is already formatted (``104.2%``, ``n/a``), so a missing table gives a readable
-"n/a" instead of a build error, and strings from a reader's data are glued as
-text (:class:`Text`), which the page escapes.
+is already formatted (``104.2%``), and strings from a reader's data are glued as
+text (:class:`Text`), which the page escapes. A figure the data cannot give is not
+glued at all: the section says why in one sentence (:mod:`csmodels.needs`) and a
+rerun drops the prose that would have shown it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,24 @@ def _short_money(value: float) -> str:
         if abs(value) >= size:
             return f"{value / size:.1f}{suffix}"
     return f"{value:,.0f}"
+
+
+def company_name(profile, data_dir) -> Text:
+    """Whose data a page shows: the profile's ``company``, else the data folder's name.
+
+    >>> from csmodels.profile import Profile
+    >>> str(company_name(Profile(company="Acme <Ltd>"), "x"))
+    'Acme <Ltd>'
+    >>> str(company_name(Profile(), "/d/acme-2025"))
+    'acme-2025'
+    """
+    from pathlib import Path
+
+    from .profile import Profile
+
+    if profile.company != Profile.company or data_dir is None:
+        return Text(profile.company)
+    return Text(Path(data_dir).resolve().name or profile.company)
 
 
 def missing_note(table: str) -> Text:

@@ -12,7 +12,25 @@ from dataclasses import dataclass
 
 
 class CsModelsError(Exception):
-    """Base class of every error a reader can fix by changing their input."""
+    """Base class of every error a reader can fix by changing their input.
+
+    Raised with one or more parts (what is wrong, then what to do), its text is
+    those parts as sentences, never a Python tuple.
+
+    >>> str(CsModelsError("GRR is 1.2.", "Give a value of at most 1"))
+    'GRR is 1.2. Give a value of at most 1.'
+    """
+
+    def __str__(self) -> str:
+        if len(self.args) == 1:
+            return str(self.args[0])
+        parts = [str(arg).strip() for arg in self.args]
+        return " ".join(_sentence(p) for p in parts if p)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with a full stop unless it already ends a sentence (or a list)."""
+    return text if text.endswith((".", "!", "?", ":", ")")) else text + "."
 
 
 @dataclass(frozen=True)

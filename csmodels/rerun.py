@@ -217,6 +217,7 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
     finally:
         staged_input.unlink(missing_ok=True)
     _finish_page(target, prov)
+    _drop_skipped_prose(target)
 
 
 def _finish_page(path: Path, prov: dict) -> None:
@@ -242,6 +243,30 @@ def _storable(node):
     if isinstance(node, list):
         return [_storable(v) for v in node]
     return node
+
+
+def _drop_skipped_prose(path: Path) -> None:
+    """The prose of the sections the data could not support goes (see csmodels.needs)."""
+    from .needs import prune_notebook
+
+    nbformat.write(prune_notebook(nbformat.read(path, as_version=4)), path)
+
+
+def _name_the_company(site: Path, data: Path, profile: Path | None) -> None:
+    """The introduction says whose data the book shows (as escaped HTML, never Markdown)."""
+    from .book import company_name
+
+    # visible(): line breaks and control characters in a name are written as escapes, so
+    # the note stays one line of HTML that no Markdown, MyST or template parser reads into
+    name = visible(company_name(load_profile(profile), data))
+    intro = site / "intro.md"
+    text = intro.read_text(encoding="utf-8")
+    block = re.compile(r"^% csmodels:whose-data start.*?^% csmodels:whose-data end$", re.S | re.M)
+    note = ('<p class="csmodels-whose-data"><strong>Whose data.</strong> Every figure in the '
+            f"chapters of this book is computed on the data of <strong>{html.escape(name)}"
+            f"</strong> (the folder <code>{html.escape(visible(data.resolve()))}"
+            "</code>), not on the book's sample company.</p>")
+    intro.write_text(block.sub(lambda _: note, text), encoding="utf-8")
 
 
 def _copy_sources(root: Path, target: Path) -> None:
@@ -408,6 +433,7 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
           _workdir("csmodels-book-") as work):
         site = work / "book"
         _copy_sources(root, site)
+        _name_the_company(site, data, profile)
         for i, name in enumerate(names, 1):
             progress(f"[{i}/{len(names)}] executing chapter {name}")
             values = per_chapter[name]

@@ -300,7 +300,7 @@ def test_functions_chapter_on_a_second_company(tmp_path, second_company):
     assert glued["arr_n"] == fmt(table.iloc[-1]["arr"], "money", "EUR")
     assert glued["nrr"] == "110.0%" and glued["years"] == "3" and glued["overrides"] == "nrr"
     assert glued["grr"] == fmt(params.grr)
-    assert glued["alpha"] == "n/a" and glued["clv_sbg"] == "n/a"
+    assert "alpha" not in glued and "clv_sbg" not in glued  # not fitted: left off the page
     assert glued["max_periods"] == "1"
 
 

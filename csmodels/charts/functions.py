@@ -213,7 +213,8 @@ def ltv_horizon_chart(frame: pd.DataFrame, cap_years: int, currency: str = "USD"
     cap = alt.Chart(pd.DataFrame({"years": [cap_years], "label": [f"cap: {cap_years} years"]})
                     ).mark_rule(color="#555555").encode(
         x="years:Q", tooltip=[alt.Tooltip("label:N", title="Chapter's cap")])
-    return alt.layer(lines, rules, cap).properties(
+    layers = (lines, rules, cap) if len(finite) else (lines, cap)  # no empty layer
+    return alt.layer(*layers).properties(
         width=WIDTH, height=260, description="Lifetime value by horizon",
         title="Lifetime value counted over more and more years")
 
