@@ -187,6 +187,7 @@ def _add_rerun_commands(commands) -> None:
 
 # What `rerun` and `book` import to run chapters and build pages: the [book] extra.
 BOOK_TOOLS = {"papermill": "papermill", "nbclient": "nbclient", "ipykernel": "ipykernel",
+              "jupyter_client": "jupyter-client",
               "jupyter_book": "jupyter-book", "myst_nb": "myst-nb",
               "sphinxcontrib.bibtex": "sphinxcontrib-bibtex",
               "sphinx_exercise": "sphinx-exercise", "mathjax": "django-static-mathjax"}
