@@ -116,9 +116,13 @@ class Conflict:
     topic: str
     positions: dict[str, str]
     decides: str
+    dimension: str = ""
+    claims: dict[str, str] = field(default_factory=dict)  # source -> claim id
 
     def as_dict(self) -> dict:
-        return {"topic": self.topic, "positions": dict(self.positions), "decides": self.decides}
+        return {"topic": self.topic, "dimension": self.dimension,
+                "positions": dict(self.positions), "claims": dict(self.claims),
+                "decides": self.decides}
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,7 @@ def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
     >>> r.segment, r.cs_leader, r.reports_to
     ('startup-high-touch', 'head-of-cs', 'ceo')
     >>> [c.topic for c in r.conflicts]
-    ['Series B: startup or scale-up?']
+    ['Who leads CS: source 003 or source 000?']
     """
     line = overrides.pop("acv_line", None)
     facts = CompanyFacts.from_profile(profile or Profile(), **overrides)
@@ -281,46 +285,83 @@ def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
         conflicts=tuple(conflicts(facts, segment, stage)))
 
 
+# The dimensions on which the sources' tables take positions (columns of the same name in
+# each maturity table; cells list the values the source accepts, separated by "|"; an
+# empty cell: the source says nothing), and the column citing the claim behind each.
+DIMENSIONS = ("reports_to", "cs_leader", "renewal_owner", "expansion_owner", "pay")
+VALUE_WORDS = {"head-of-cs": "a head of Customer Success", "cco": "a Chief Customer Officer",
+               "ceo": "the CEO", "president": "a president", "cro": "the CRO",
+               "coo": "the COO", "sales": "Sales", "product": "Product",
+               "cs": "Customer Success", "renewals-team": "a renewals team",
+               "split": "split (CS small, Sales large)",
+               "indicators-only": "leading indicators only (no revenue figure)",
+               "with-retention": "a retention or revenue figure (net or gross retention)"}
+
+
+def dimensions() -> pd.DataFrame:
+    """The dimensions the sources are compared on, with the book's reading of what
+    decides a disagreement on each (``source`` is ``book``)."""
+    return _table("dimensions").set_index("dimension").copy()
+
+
+def positions(facts: CompanyFacts, segment: str, stage: str | None) -> list[dict]:
+    """Each source's row for this company and its positions, read from the tables.
+
+    One entry per source that has a row for the company: ``source``, ``row`` (the
+    row's name in words) and, per dimension the source speaks to, the accepted
+    values (a frozenset) and the claim id behind them.
+    """
+    rows = [("src003", company_types().loc[segment], "company_type")]
+    if stage is not None:
+        rows.append(("src004", arr_stages().loc[stage], "label"))
+    if facts.funding_stage is not None:
+        rows.append(("src000", funding_stages().loc[facts.funding_stage], "funding_stage"))
+    out = []
+    for source, row, name in rows:
+        title = row.name if name == "funding_stage" else row[name]
+        held = {dim: (frozenset(v for v in row[dim].split("|") if v), row[f"{dim}_claim"])
+                for dim in DIMENSIONS if row[dim].strip()}
+        out.append({"source": source, "row": str(title), "positions": held})
+    return out
+
+
 def conflicts(facts: CompanyFacts, segment: str, stage: str | None) -> list[Conflict]:
-    """Every point where the sources point different ways for this company."""
+    """Every point where two sources' positions for this company leave no common answer.
+
+    Every pair of sources is compared on every dimension both speak to; two positions
+    agree when they share at least one value (source 000's "a CCO or a neutral COO"
+    agrees with a CCO under the CEO). Each disagreement gives both positions with the
+    verbatim words of the claim behind them.
+    """
+    from itertools import combinations
+
+    from .claims import register
+
+    spans = register()["span"]
+    labels = dimensions()
     found = []
-    scaling_row = segment.startswith("scaling") or segment in ("technical-buyer", "product-led")
-    if facts.funding_stage == "series-b" and segment.startswith("startup"):
-        found.append(Conflict(
-            "Series B: startup or scale-up?",
-            {"src003": "Series A/B companies are startups: the head of CS reports to the CEO.",
-             "src000": "Series B and beyond is a scale-up: a CCO or a neutral COO gives "
-                       "retention equal weight with acquisition."},
-            "Whether retention and expansion already carry growth: a large installed base "
-            "with net retention near or above 100%, a board asking for net retention, and "
-            "Sales starting to trade long-term relationships for this quarter's deals point "
-            "to source 000's scale-up answer."))
-    if facts.funding_stage in ("seed", "series-a") and segment == "product-led":
-        found.append(Conflict(
-            "An early product-led company: the CEO or one revenue leader?",
-            {"src000": "Seed and Series A companies do best with CS under the CEO.",
-             "src003": "Product-led companies often put Sales and CS under one leader, a "
-                       "president or CRO."},
-            "How blurred the line between selling and succeeding already is: if the same "
-            "people nurture free users into paying teams, one leader fits; if the CEO is "
-            "still learning from every customer, keep CS close to the CEO."))
-    if stage == "mature" and segment.startswith("startup"):
-        found.append(Conflict(
-            "A large ARR for a startup",
-            {"src003": "A startup's Sales team keeps renewals and expansion.",
-             "src004": "At $25M ARR and more CS owns net revenue retention."},
-            "How much of next year's ARR the installed base carries; the larger it is, the "
-            "stronger the case for CS owning renewals."))
-    if stage == "early" and scaling_row and not facts.product_led:
-        found.append(Conflict(
-            "A small ARR for a scaling structure",
-            {"src003": "This company type calls for a CCO over every post-sales team.",
-             "src004": "Below $5M ARR CS is about adoption and fixing issues, with upsells "
-                       "ad hoc."},
-            "Whether there is a post-sales organisation (support, services, training) big "
-            "enough to need an executive; if not, a head of CS under the CEO is enough for "
-            "now."))
+    for a, b in combinations(positions(facts, segment, stage), 2):
+        for dim in DIMENSIONS:
+            if dim not in a["positions"] or dim not in b["positions"]:
+                continue
+            (va, ca), (vb, cb) = a["positions"][dim], b["positions"][dim]
+            if va & vb:
+                continue
+            found.append(Conflict(
+                f"{labels.loc[dim, 'label']}: source {a['source'][3:]} or source "
+                f"{b['source'][3:]}?",
+                {a["source"]: _position_text(a["row"], va, spans.get(ca, "")),
+                 b["source"]: _position_text(b["row"], vb, spans.get(cb, ""))},
+                labels.loc[dim, "decides"], dimension=dim,
+                claims={a["source"]: ca, b["source"]: cb}))
     return found
+
+
+def _position_text(row: str, values: frozenset, span: str) -> str:
+    said = " or ".join(VALUE_WORDS.get(v, v) for v in sorted(values))
+    row = {"seed": "Seed", "series-a": "Series A", "series-b": "Series B",
+           "growth": "Growth", "public": "Public"}.get(row, row)
+    return f"{row}: {said}. “{span}”" if span else f"{row}: {said}."
 
 
 def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 100e3, 250e3),
@@ -373,7 +414,8 @@ def describe(r: Recommendation) -> str:
     lines += [f"{k[0].upper()}{k[1:]}: {v}" for k, v in r.guidance.items()]
     for c in r.conflicts:
         lines += ["", f"Where the sources disagree: {c.topic}"]
-        lines += [f"  Source {SOURCE_FILES[s][:3]}: {text}" for s, text in c.positions.items()]
+        lines += [f"  Source {SOURCE_FILES[s][:3]} (claim {c.claims.get(s, 'none')}): {text}"
+                  for s, text in c.positions.items()]
         lines.append(f"  [book's reading] What decides: {c.decides}")
     titles = _source_titles()
     lines += ["", "Sources (see the book's bibliography and claims register):"]
