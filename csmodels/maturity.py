@@ -364,6 +364,195 @@ def _position_text(row: str, values: frozenset, span: str) -> str:
     return f"{row}: {said}. “{span}”" if span else f"{row}: {said}."
 
 
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a company: its name, ACV, share of the company's ARR and, when
+    known, its number of accounts and its own touch model (``None``: the ACV decides)."""
+
+    name: str
+    acv: float
+    share: float
+    accounts: int | None = None
+    touch: str | None = None
+
+
+def segments_of(profile: Profile) -> list[Segment]:
+    """The profile's ``segments`` (checked by ``load_profile``) with ARR shares: a
+    segment given by accounts weighs accounts x ACV.
+
+    >>> p = Profile(segments=[{"name": "Large", "acv": 100_000, "accounts": 10},
+    ...                       {"name": "Small", "acv": 5_000, "accounts": 200}])
+    >>> [(s.name, s.share) for s in segments_of(p)]
+    [('Large', 0.5), ('Small', 0.5)]
+    """
+    raw = profile.segments or []
+    if all(seg.get("share") is not None for seg in raw):
+        weights = [float(seg["share"]) for seg in raw]
+    else:
+        weights = [float(seg["accounts"]) * float(seg["acv"]) for seg in raw]
+    total = sum(weights) or 1.0
+    return [Segment(name=str(seg["name"]), acv=float(seg["acv"]), share=w / total,
+                    accounts=None if seg.get("accounts") is None else int(seg["accounts"]),
+                    touch=seg.get("touch")) for seg, w in zip(raw, weights, strict=True)]
+
+
+def segments_from_data(accounts: pd.DataFrame | None,
+                       arr_monthly: pd.DataFrame) -> list[Segment]:
+    """Segments read from the data: ``accounts.segment`` of the accounts paying in the
+    last month of ``arr_monthly``, each with its ACV (average ARR per paying account)
+    and share of ARR. Paying accounts with no segment form one segment of their own;
+    no ``accounts`` table or no segment given: an empty list.
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"], "arr": [100.0, 20.0, 30.0],
+    ...                       "month": pd.PeriodIndex(["2025-01"] * 3, freq="M")})
+    >>> accts = pd.DataFrame({"account_id": ["a", "b", "c"], "segment": ["Ent", "SMB", "SMB"]})
+    >>> [(s.name, s.acv, s.accounts) for s in segments_from_data(accts, frame)]
+    [('Ent', 100.0, 1), ('SMB', 25.0, 2)]
+    """
+    if accounts is None or "segment" not in accounts or accounts["segment"].isna().all():
+        return []
+    last = arr_monthly[arr_monthly["month"] == arr_monthly["month"].max()]
+    paying = last[last["arr"] > 0].groupby("account_id", as_index=False)["arr"].sum()
+    names = accounts.drop_duplicates("account_id").set_index("account_id")["segment"]
+    paying["segment"] = paying["account_id"].map(names).fillna("").astype(str).str.strip()
+    paying["segment"] = paying["segment"].replace("", "(no segment given)")
+    total = float(paying["arr"].sum())
+    if paying.empty or total <= 0:
+        return []
+    by = paying.groupby("segment")["arr"].agg(["sum", "count"])
+    by = by.sort_values("sum", ascending=False, kind="stable")
+    return [Segment(name=str(name), acv=float(row["sum"] / row["count"]),
+                    share=float(row["sum"] / total), accounts=int(row["count"]))
+            for name, row in by.iterrows()]
+
+
+# What a company's CS has once, whatever its segments (one leader, one reporting line):
+# the book's reading, as is the rule that the segment with the largest share of ARR
+# decides them when segments point different ways.
+COMPANY_LEVEL = ("cs_leader", "reports_to")
+PER_SEGMENT = ("segment", "renewal_owner", "expansion_owner", "compensation")
+
+
+@dataclass(frozen=True)
+class SegmentedRecommendation:
+    """One recommendation per segment, and what the segments share and where they split.
+
+    ``company`` holds the company-level answers (leader, reporting line): the segments'
+    common answer, or the lead segment's (largest share of ARR) when they differ.
+    ``split`` maps each field on which the segments differ to segment name -> value.
+    """
+
+    segments: tuple[tuple[Segment, Recommendation], ...]
+    lead: str
+    company: dict[str, str]
+    shared: dict[str, str]
+    split: dict[str, dict[str, str]]
+
+    def to_dict(self) -> dict:
+        """The JSON of ``csmodels recommend --json`` for a company with segments."""
+        return {"segments": [{"name": seg.name, "acv": seg.acv, "share": seg.share,
+                              "accounts": seg.accounts, "touch": seg.touch,
+                              "recommendation": rec.to_dict()}
+                             for seg, rec in self.segments],
+                "lead_segment": self.lead, "company": dict(self.company),
+                "shared": dict(self.shared),
+                "split": {k: dict(v) for k, v in self.split.items()}}
+
+
+def recommend_segments(profile: Profile | None = None, segments: list[Segment] | None = None,
+                       **overrides) -> SegmentedRecommendation:
+    """A recommendation per segment of a company, and what they share and where they split.
+
+    Each segment is its own company for the engine, with the company's stage, ARR,
+    buyer and motion and the segment's ACV and touch (its own, else its ACV against
+    the line: the profile's company-wide ``touch`` is not applied to segments).
+
+    Parameters
+    ----------
+    profile : Profile, optional
+        The company profile; its ``segments`` are used when ``segments`` is None.
+    segments : list of Segment, optional
+        The segments (e.g. :func:`segments_from_data`).
+    **overrides
+        As for :func:`recommend`, except ``acv`` and ``touch``, which belong to segments.
+
+    Examples
+    --------
+    >>> r = recommend_segments(funding_stage="growth", segments=[
+    ...     Segment("Enterprise", 150_000, 0.7), Segment("SMB", 8_000, 0.3)])
+    >>> r.company, r.split["segment"]
+    ({'cs_leader': 'cco', 'reports_to': 'ceo'}, {'Enterprise': 'scaling-high-touch', \
+'SMB': 'scaling-low-touch'})
+    """
+    profile = profile or Profile()
+    if segments is None:
+        segments = segments_of(profile)
+    if not segments:
+        raise ParameterError("No segments: give the profile a 'segments' list or data with "
+                             "accounts.segment (see data/README.md).")
+    for key in ("acv", "touch"):
+        if overrides.get(key) is not None:
+            raise ParameterError(f"With segments, each segment has its own {key}: give it "
+                                 "in the profile's 'segments' list, not for the company.")
+        overrides.pop(key, None)
+    base = replace(profile, acv=None, touch=None, segments=None)
+    pairs = tuple((seg, recommend(base, acv=seg.acv, touch=seg.touch, **overrides))
+                  for seg in segments)
+    lead_seg, lead_rec = max(pairs, key=lambda pair: pair[0].share)
+    shared, split = {}, {}
+    for key in COMPANY_LEVEL + PER_SEGMENT:
+        values = {seg.name: getattr(rec, key) for seg, rec in pairs}
+        if len(set(values.values())) == 1:
+            shared[key] = next(iter(values.values()))
+        else:
+            split[key] = values
+    company = {key: getattr(lead_rec, key) for key in COMPANY_LEVEL}
+    return SegmentedRecommendation(segments=pairs, lead=lead_seg.name, company=company,
+                                   shared=shared, split=split)
+
+
+def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
+    """The readable text of ``csmodels recommend`` for a company with segments: one
+    block per segment, then what they share and where they split."""
+    from .claims import register
+    from .exceptions import printable
+
+    lines = [f"{len(r.segments)} segments, each placed on its own (the company's stage, "
+             "ARR, buyer and motion; the segment's ACV and touch).", ""]
+    for seg, rec in r.segments:
+        size = f"{seg.share:.0%} of ARR" + (f", {seg.accounts:,} accounts"
+                                            if seg.accounts is not None else "")
+        lines += [f"=== Segment {printable(seg.name)!r}: ACV {currency}{seg.acv:,.0f}, "
+                  f"{size} ===", ""]
+        lines += ["  " + line if line else "" for line in describe(rec).splitlines()]
+        lines.append("")
+    words = {"segment": "company type (source 003)", "cs_leader": "CS led by",
+             "reports_to": "reporting to", "renewal_owner": "renewals",
+             "expansion_owner": "expansion", "compensation": "CSMs paid on"}
+    lines.append("What the segments share:")
+    lines += [f"  {words[k]:<26} {VALUE_WORDS.get(v, v)}" for k, v in r.shared.items()] \
+        or ["  nothing"]
+    lines.append("Where they split:")
+    for key, values in r.split.items():
+        lines.append(f"  {words[key]:<26} " + "; ".join(
+            f"{printable(n)!r}: {VALUE_WORDS.get(v, v)}" for n, v in values.items()))
+    if not r.split:
+        lines.append("  nowhere: one structure serves every segment")
+    leader = (f"{VALUE_WORDS[r.company['cs_leader']]} reporting to "
+              f"{VALUE_WORDS[r.company['reports_to']]}")
+    if any(k in r.split for k in COMPANY_LEVEL):
+        one = (f"the segment with the largest share of ARR, {printable(r.lead)!r}, decides "
+               f"them: {leader}; the other segments are served as tiers under that leader.")
+    else:
+        one = f"every segment points to {leader}."
+    lines += ["", f"[book's reading] A company has one CS leader and one reporting line: {one}"]
+    if any(k in r.split for k in PER_SEGMENT):
+        span = register().loc["002-tiered-service-models", "span"]
+        lines.append(f"Where the segments split, source 002 (claim 002-tiered-service-models)"
+                     f" advises tiered service: “{span}”")
+    return "\n".join(lines)
+
+
 def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 100e3, 250e3),
                        ) -> pd.DataFrame:
     """The recommendation for every funding stage x ACV, in three variants (standard,
