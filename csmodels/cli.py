@@ -136,6 +136,7 @@ def _add_recommend_command(commands) -> None:
 
 
 def _run_recommend(args: argparse.Namespace) -> int:
+    from .exceptions import printable
     from .maturity import (
         describe,
         describe_segments,
@@ -145,7 +146,6 @@ def _run_recommend(args: argparse.Namespace) -> int:
         segments_from_data,
         segments_of,
     )
-    from .exceptions import printable
     from .profile import default_profile_path, load_profile
 
     facts = {"funding_stage": args.stage, "arr": args.arr, "acv": args.acv,
