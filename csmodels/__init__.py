@@ -29,7 +29,8 @@ Where CS belongs (the maturity, reporting and collaboration chapters)
     :func:`recommend` a structure from :class:`CompanyFacts` (:func:`facts_from_data`)
     as a :class:`Recommendation`, or one per :class:`Segment` with
     :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
-    :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`, :class:`IncentivePressure`);
+    :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`,
+    :class:`IncentivePressure`);
     :mod:`csmodels.collaboration` (handoffs under :class:`SlaTerms`,
     :func:`handoff_report`, :func:`handoff_summary`; pay under a :class:`CompPlan`).
 Published tables
