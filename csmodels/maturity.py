@@ -522,7 +522,7 @@ def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
     for seg, rec in r.segments:
         size = f"{seg.share:.0%} of ARR" + (f", {seg.accounts:,} accounts"
                                             if seg.accounts is not None else "")
-        lines += [f"=== Segment {printable(seg.name)!r}: ACV {currency}{seg.acv:,.0f}, "
+        lines += [f"=== Segment '{printable(seg.name)}': ACV {currency}{seg.acv:,.0f}, "
                   f"{size} ===", ""]
         lines += ["  " + line if line else "" for line in describe(rec).splitlines()]
         lines.append("")
@@ -535,13 +535,13 @@ def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
     lines.append("Where they split:")
     for key, values in r.split.items():
         lines.append(f"  {words[key]:<26} " + "; ".join(
-            f"{printable(n)!r}: {VALUE_WORDS.get(v, v)}" for n, v in values.items()))
+            f"'{printable(n)}': {VALUE_WORDS.get(v, v)}" for n, v in values.items()))
     if not r.split:
         lines.append("  nowhere: one structure serves every segment")
     leader = (f"{VALUE_WORDS[r.company['cs_leader']]} reporting to "
               f"{VALUE_WORDS[r.company['reports_to']]}")
     if any(k in r.split for k in COMPANY_LEVEL):
-        one = (f"the segment with the largest share of ARR, {printable(r.lead)!r}, decides "
+        one = (f"the segment with the largest share of ARR, '{printable(r.lead)}', decides "
                f"them: {leader}; the other segments are served as tiers under that leader.")
     else:
         one = f"every segment points to {leader}."
