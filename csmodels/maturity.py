@@ -14,6 +14,17 @@ recommendation cannot drift apart:
 two sources' guidance beside it, with every point where they disagree. The rules are the
 book's reading: source 003 lists its types side by side and gives no order among them.
 
+The disagreements are read from the same tables: each names, in the columns of
+:data:`DIMENSIONS` (reporting line, leader, renewal owner, expansion owner, pay), the
+values the source accepts for its row and the claim (``claims.csv``) behind each, and
+:func:`conflicts` compares every pair of sources on every dimension both speak to, so
+a new row or column value is compared without new code. What would decide each
+disagreement (``maturity_dimensions.csv``) is the book's reading.
+
+:func:`recommend_segments` gives one recommendation per segment of a company (the
+profile's ``segments`` or :func:`segments_from_data`) and what the segments share and
+where they split.
+
 1. a product-led company is the product-led type, whatever else is true;
 2. otherwise a company selling to technical buyers is the technical-buyer type;
 3. otherwise startup (Seed, Series A or B, as source 003 has it) or scaling (growth or
