@@ -182,3 +182,11 @@ def test_acv_flag_with_segments_exits_2(tmp_path, capsys):
 
 def test_the_loader_keeps_segments(tmp_path):
     assert load_profile(_profile(tmp_path, TWO)).segments == TWO
+
+
+def test_a_bad_data_folder_exits_2(tmp_path, capsys):
+    assert main(["recommend", "--data", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "The data folder does not exist" in err and "Traceback" not in err
+    assert main(["recommend", "--data", str(tmp_path)]) == 2
+    assert "arr_monthly is missing" in capsys.readouterr().err
