@@ -118,7 +118,9 @@ def _add_recommend_command(commands) -> None:
         "recommend", help="which CS structure fits a company (the maturity chapter)",
         description="Recommend where Customer Success should report, who leads it and who "
         "owns renewals and expansion, from the company's profile and any facts given here "
-        "(which override the profile's), with the sources behind it and where they disagree.")
+        "(which override the profile's), with the sources behind it and where they disagree. "
+        "A company with segments (the profile's 'segments', or accounts.segment with --data) "
+        "gets one recommendation per segment, then what they share and where they split.")
     recommend.add_argument("--profile", metavar="FILE", help="a profile.yml")
     recommend.add_argument("--stage", choices=STAGES, help="funding stage")
     recommend.add_argument("--arr", type=_amount, metavar="N", help="annual recurring revenue")
