@@ -33,8 +33,10 @@ What a section needs
     sentence a skipped section shows.
 Where CS belongs (the maturity, reporting and collaboration chapters)
     :func:`recommend` a structure from :class:`CompanyFacts` (:func:`facts_from_data`)
-    as a :class:`Recommendation`; :mod:`csmodels.reporting` (where CS reports: the
-    criteria model, :class:`Flip`, :class:`IncentivePressure`);
+    as a :class:`Recommendation`, or one per :class:`Segment` with
+    :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
+    :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`,
+    :class:`IncentivePressure`);
     :mod:`csmodels.collaboration` (handoffs under :class:`SlaTerms`,
     :func:`handoff_report`, :func:`handoff_summary`; pay under a :class:`CompPlan`).
 Published tables
@@ -74,7 +76,15 @@ from .lifetime import (
     simulate_survivors,
     survivor_cohorts,
 )
-from .maturity import CompanyFacts, Recommendation, facts_from_data, recommend
+from .maturity import (
+    CompanyFacts,
+    Recommendation,
+    Segment,
+    SegmentedRecommendation,
+    facts_from_data,
+    recommend,
+    recommend_segments,
+)
 from .metrics import (
     ArrPanel,
     Compounded,
@@ -128,6 +138,8 @@ __all__ = [
     "Recommendation",
     "Retention",
     "RevenueBase",
+    "Segment",
+    "SegmentedRecommendation",
     "Separation",
     "ShiftedBetaGeometric",
     "SlaTerms",
@@ -165,6 +177,7 @@ __all__ = [
     "qbr_coverage",
     "reactivated_arr",
     "recommend",
+    "recommend_segments",
     "refit_spread",
     "reporting",
     "resolve_as_of",

@@ -118,7 +118,9 @@ def _add_recommend_command(commands) -> None:
         "recommend", help="which CS structure fits a company (the maturity chapter)",
         description="Recommend where Customer Success should report, who leads it and who "
         "owns renewals and expansion, from the company's profile and any facts given here "
-        "(which override the profile's), with the sources behind it and where they disagree.")
+        "(which override the profile's), with the sources behind it and where they disagree. "
+        "A company with segments (the profile's 'segments', or accounts.segment with --data) "
+        "gets one recommendation per segment, then what they share and where they split.")
     recommend.add_argument("--profile", metavar="FILE", help="a profile.yml")
     recommend.add_argument("--stage", choices=STAGES, help="funding stage")
     recommend.add_argument("--arr", type=_amount, metavar="N", help="annual recurring revenue")
@@ -127,18 +129,55 @@ def _add_recommend_command(commands) -> None:
     recommend.add_argument("--buyer", choices=BUYERS, help="who buys the product")
     recommend.add_argument("--product-led", action=argparse.BooleanOptionalAction,
                            default=None, help="customers try and buy without talking to anyone")
+    recommend.add_argument("--data", metavar="DIR",
+                           help="a data folder: its profile.yml (unless --profile), ARR and ACV "
+                           "the profile lacks, and, when the profile lists no segments, the "
+                           "segments of accounts.segment")
     recommend.add_argument("--json", action="store_true", help="print one JSON object")
     recommend.set_defaults(run=_run_recommend)
 
 
 def _run_recommend(args: argparse.Namespace) -> int:
-    from .maturity import describe, recommend
-    from .profile import load_profile
+    from .exceptions import printable
+    from .maturity import (
+        describe,
+        describe_segments,
+        facts_from_data,
+        recommend,
+        recommend_segments,
+        segments_from_data,
+        segments_of,
+    )
+    from .profile import default_profile_path, load_profile
 
-    result = recommend(load_profile(args.profile), funding_stage=args.stage, arr=args.arr,
-                       acv=args.acv, touch=args.touch, buyer=args.buyer,
-                       product_led=args.product_led)
-    print(json.dumps(result.to_dict(), indent=2) if args.json else describe(result))
+    facts = {"funding_stage": args.stage, "arr": args.arr, "acv": args.acv,
+             "touch": args.touch, "buyer": args.buyer, "product_led": args.product_led}
+    segments = []
+    if args.data is None:
+        profile = load_profile(args.profile)
+    else:
+        from .io import load_company
+
+        profile = load_profile(default_profile_path(args.data, args.profile))
+        company = load_company(args.data)
+        for key, value in facts_from_data(company.arr_monthly).items():
+            if facts[key] is None and getattr(profile, key) is None:
+                facts[key] = value
+        if not profile.segments:
+            segments = segments_from_data(company.accounts, company.arr_monthly)
+    segments = segments_of(profile) or segments
+    if len(segments) > 1:
+        if args.acv is None:
+            facts["acv"] = None  # the data's company-wide ACV: each segment has its own
+        result = recommend_segments(profile, segments, **facts)
+        text = describe_segments(result, f"{printable(profile.currency)} ")
+    else:
+        if segments:  # one segment: it is the company
+            facts.update(acv=facts["acv"] or segments[0].acv,
+                         touch=facts["touch"] or segments[0].touch)
+        result = recommend(profile, **facts)
+        text = describe(result)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else text)
     return 0
 
 

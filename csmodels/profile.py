@@ -37,6 +37,9 @@ class Profile:
     # Chapters' own settings; each chapter's module checks the entries it reads.
     reporting_weights: dict | None = None  # reporting chapter: weight per criterion
     self_assessment: dict | None = None  # collaboration chapter: practice -> score
+    # maturity chapter and ``csmodels recommend``: the company's segments, each a mapping
+    # of name, acv, share (of ARR) or accounts, and optionally touch
+    segments: list | None = None
 
 
 _CHOICES = {"funding_stage": STAGES, "touch": TOUCH, "buyer": BUYERS}
@@ -128,9 +131,84 @@ def _check(where: str, key: str, value) -> list[Problem]:
     if key in ("reporting_weights", "self_assessment") and not isinstance(value, dict):
         return [Problem(where, f"'{key}' must be a list of 'name: value' lines, not {value!r}.",
                         "Indent each entry under the key, e.g. '  incentive_purity: 2'.")]
+    if key == "segments":
+        return _check_segments(where, value)
     if key in ("company", "currency") and not isinstance(value, str):
         return [Problem(where, f"'{key}' is {value!r}.", "Give it as text.")]
     return []
+
+
+SEGMENT_KEYS = ("name", "acv", "share", "accounts", "touch")
+
+
+def _check_segments(where: str, value) -> list[Problem]:
+    """The profile's ``segments``: a list of mappings, each with a unique ``name``, an
+    ``acv``, either a ``share`` of ARR (all shares adding up to 1) or a number of
+    ``accounts`` (the same choice for every segment), and optionally a ``touch``."""
+    example = ("e.g. '  - {name: Enterprise, acv: 120000, share: 0.6, touch: high}' "
+               "(see data/README.md)")
+    if not isinstance(value, list) or not value:
+        return [Problem(where, f"'segments' must be a list of segments, not {value!r}.",
+                        f"Write one '- ' line per segment, {example}.")]
+    problems, names, sizes = [], set(), set()
+    for i, seg in enumerate(value, start=1):
+        at = f"segment {i} of 'segments'"
+        if not isinstance(seg, dict):
+            problems.append(Problem(where, f"The {at} is {seg!r}, not a mapping.",
+                                    f"Give name, acv and share or accounts, {example}."))
+            continue
+        unknown = [str(k) for k in seg if k not in SEGMENT_KEYS]
+        if unknown:
+            problems.append(Problem(where, f"The {at} has unknown key(s): "
+                                    f"{', '.join(map(repr, unknown))}.",
+                                    f"Its keys are: {', '.join(SEGMENT_KEYS)}."))
+        name = seg.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 80:
+            problems.append(Problem(where, f"The {at} has no usable 'name' ({name!r}).",
+                                    "Name it with text of 1 to 80 characters."))
+        elif name in names:
+            problems.append(Problem(where, f"Two segments are named {name!r}.",
+                                    "Give each segment its own name."))
+        else:
+            names.add(name)
+        acv = seg.get("acv")
+        if isinstance(acv, bool) or not isinstance(acv, int | float) \
+                or not math.isfinite(acv) or not 0 <= acv <= MAX_AMOUNT:
+            problems.append(Problem(where, f"The {at} has 'acv' {acv!r}.",
+                                    f"Give its average contract value, a number from 0 to "
+                                    f"{MAX_AMOUNT:.0e}, without currency signs."))
+        given = [k for k in ("share", "accounts") if seg.get(k) is not None]
+        if len(given) != 1:
+            problems.append(Problem(where, f"The {at} gives {' and '.join(given) or 'neither'}"
+                                    " of 'share' and 'accounts'.",
+                                    "Give exactly one: its share of ARR (0 to 1) or its number "
+                                    "of accounts."))
+        else:
+            sizes.add(given[0])
+            size = seg[given[0]]
+            bad = (isinstance(size, bool) or not isinstance(size, int | float)
+                   or not math.isfinite(size))
+            if given[0] == "share" and (bad or not 0 < size <= 1):
+                problems.append(Problem(where, f"The {at} has 'share' {size!r}.",
+                                        "Give its share of the company's ARR, a number "
+                                        "above 0 and at most 1 (0.25 for a quarter)."))
+            if given[0] == "accounts" and (bad or size != int(size) or size < 1):
+                problems.append(Problem(where, f"The {at} has 'accounts' {size!r}.",
+                                        "Give its number of accounts, a whole number >= 1."))
+        if seg.get("touch") is not None and seg["touch"] not in TOUCH:
+            problems.append(Problem(where, f"The {at} has 'touch' {seg['touch']!r}.",
+                                    f"Use one of: {', '.join(TOUCH)}, or leave it out (the "
+                                    "ACV then decides)."))
+    if len(sizes) > 1:
+        problems.append(Problem(where, "Some segments give a 'share' and others 'accounts'.",
+                                "Use the same one for every segment."))
+    elif not problems and sizes == {"share"}:
+        total = sum(seg["share"] for seg in value)
+        if abs(total - 1) > 0.01:
+            problems.append(Problem(where, f"The segments' shares add up to {total:g}, not 1.",
+                                    "Give each segment's share of the company's ARR so that "
+                                    "together they make 1."))
+    return problems
 
 
 def default_profile_path(data_dir: str | Path, profile_path: str | Path | None) -> Path | None:
