@@ -6,6 +6,10 @@
   :func:`csmodels.charts.chart_html`. One concatenated file, because separate
   files may load in any order. The bundle takes about 2 s to make, so it is
   cached beside the build output, keyed on the library versions.
+* **Style.** It writes the book's stylesheet for tables and charts,
+  :data:`csmodels.style.TABLE_CSS`, into ``_static`` and loads it on every page, and
+  writes the execution report's status as words ("ran", "failed") where myst-nb puts
+  emoji that need a special font.
 * **Maths.** Sphinx loads MathJax from a CDN by default. The extension copies
   MathJax 3 (from the PyPI package ``django-static-mathjax``, which has no
   dependencies) into ``_static/mathjax`` and points ``mathjax_path`` at it.
@@ -19,8 +23,12 @@ from pathlib import Path
 
 import altair as alt
 import vl_convert as vlc
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 SCRIPT = "csmodels-charts.js"
+STYLESHEET = "csmodels.css"
+STATUS_WORDS = {"\N{WHITE HEAVY CHECK MARK}": "ran", "\N{CROSS MARK}": "failed"}
 
 # Runs after the libraries: embeds each chart once, from its inert JSON.
 LOADER = r"""
@@ -99,9 +107,34 @@ def write_mathjax(folder: Path) -> str:
     return f"mathjax/{MATHJAX_PARTS[0]}"
 
 
+def write_stylesheet(folder: Path) -> Path:
+    """Write the book's stylesheet (:data:`csmodels.style.TABLE_CSS`) into ``folder``."""
+    from .style import TABLE_CSS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / STYLESHEET
+    if not path.exists() or path.read_text(encoding="utf-8") != TABLE_CSS:
+        path.write_text(TABLE_CSS, encoding="utf-8")
+    return path
+
+
+class StatusInWords(SphinxPostTransform):
+    """The execution report's status column as words: myst-nb writes U+2705 and U+274C,
+    which show as empty boxes where no emoji font is installed."""
+
+    default_priority = 20  # after myst-nb fills the report in (priority 8)
+
+    def run(self, **kwargs) -> None:
+        for text in list(self.document.findall(nodes.Text)):
+            word = STATUS_WORDS.get(text.astext().strip())
+            if word is not None:
+                text.parent.replace(text, nodes.Text(word))
+
+
 def _add_static(app, config) -> None:
     folder = Path(app.outdir).parent / ".csmodels_static"
     write_script(folder)
+    write_stylesheet(folder)
     config.mathjax_path = write_mathjax(folder)
     config.html_static_path.append(str(folder))
 
@@ -130,4 +163,6 @@ def setup(app):
     # late (priority 900), after the extensions that add the copies
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     app.add_js_file(SCRIPT)
+    app.add_css_file(STYLESHEET)
+    app.add_post_transform(StatusInWords)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

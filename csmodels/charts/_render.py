@@ -17,7 +17,7 @@ import json
 
 import altair as alt
 
-WIDTH = 520  # the book's text column is about 550 px wide
+WIDTH = 640  # a chart's drawn width where it cannot follow the column (a concatenation)
 EMBED_OPTIONS = {"actions": {"export": True, "source": False, "compiled": False,
                              "editor": False}, "renderer": "svg"}
 
@@ -29,7 +29,7 @@ def chart_html(spec: dict) -> str:
     >>> "</script><script>" in out
     False
     """
-    spec = _plain_titles(spec)
+    spec = _styled(_plain_titles(spec))
     payload = json.dumps({"spec": spec, "options": EMBED_OPTIONS}, sort_keys=True,
                          ensure_ascii=False, allow_nan=False)
     payload = (payload.replace("&", "\\u0026").replace("<", "\\u003c")
@@ -43,6 +43,32 @@ def chart_html(spec: dict) -> str:
         f'<p class="csmodels-chart-fallback">[{html.escape(str(title))}: this chart is drawn '
         "by the book's page script.]</p></div>"
     )
+
+
+_COMPOUND = ("hconcat", "vconcat", "concat", "facet", "repeat")
+
+
+def _styled(spec: dict) -> dict:
+    """``spec`` in the book's style (:func:`csmodels.style.chart_config`, under the chart's
+    own settings) and, unless it is a concatenation, as wide as the text column
+    (``width: "container"``), so it fits a phone's screen as well as a desktop's.
+
+    >>> out = _styled({"mark": "bar", "width": 300, "config": {"view": {"continuousWidth": 300}}})
+    >>> out["width"], out["autosize"]["type"], out["config"]["axis"]["labelFontSize"] >= 12
+    ('container', 'fit-x', True)
+    """
+    from ..style import chart_config
+
+    spec = dict(spec)
+    config = chart_config()
+    own = {key: value for key, value in spec.get("config", {}).items() if key != "view"}
+    for key, value in own.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    spec["config"] = config
+    if isinstance(spec.get("width"), int | float) and not any(k in spec for k in _COMPOUND):
+        spec["width"] = "container"
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
 
 
 def _plain_titles(node, in_title: bool = False):

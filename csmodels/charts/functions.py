@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..lifetime import ShiftedBetaGeometric
 from ..revenue import RevenueBase
+from ..style import SMALL_PX
 from ._render import WIDTH
 
 COMPONENTS = {"installed_kept": "Installed base kept", "expansion": "Expansion of the base",
@@ -49,7 +50,8 @@ def _stacked_bars(base: alt.Chart, currency: str) -> alt.LayerChart:
         y=alt.Y("amount:Q", stack="zero", title=f"ARR ({currency})", axis=alt.Axis(format="~s")),
         color=_colour("component"), order=alt.Order("order:Q"),
         tooltip=_stack_tooltip(currency))
-    labels = base.transform_filter("datum.order == 2").mark_text(dy=-6, fontSize=11).encode(
+    labels = base.transform_filter("datum.order == 2").mark_text(
+        dy=-6, fontSize=SMALL_PX).encode(
         x="year:O", y=alt.Y("arr:Q"), text=alt.Text("installed_share:Q", format=".0%"),
         tooltip=_stack_tooltip(currency))
     return alt.layer(bars, labels)
