@@ -28,6 +28,8 @@ TITLE_PX = 15  # chart titles
 FONT = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
         "'Liberation Sans', sans-serif")
 BLANK = "not stated"  # what an empty cell says
+TITLE_CHARS = 38  # a chart or axis title longer than this wraps (about 300 px at 15 px)
+LABEL_CHARS = 18  # a category label longer than this wraps onto a second line
 
 
 @cache
@@ -57,6 +59,35 @@ def words(value):
     return value
 
 
+def wrap(text: str, chars: int = TITLE_CHARS) -> str | list[str]:
+    """``text`` as lines of at most ``chars`` characters (Vega draws a list as lines), so a
+    long title fits a phone's screen instead of running off the chart.
+
+    >>> wrap("Short"), wrap("Quota pressure on CSMs (0 none, 1 paid mostly on quota)")
+    ('Short', ['Quota pressure on CSMs (0 none, 1 paid', 'mostly on quota)'])
+    """
+    import textwrap
+
+    lines = textwrap.wrap(text, chars, break_on_hyphens=False)
+    return text if len(lines) <= 1 else lines
+
+
+def wrapped_labels(values, chars: int = LABEL_CHARS) -> str:
+    """A Vega ``labelExpr`` that draws each long category label on two or more lines.
+
+    >>> expr = wrapped_labels(["Revenue pod (AE, CSM and SE)", "Short"])
+    >>> '{"Revenue pod (AE, CSM and SE)": ["Revenue pod (AE,", "CSM and SE)"]}' in expr
+    True
+    >>> "Short" in expr, expr.endswith("[datum.label] || datum.label")
+    (False, True)
+    """
+    import json
+
+    lines = {str(v): wrap(str(v), chars) for v in values}
+    lines = {k: v for k, v in lines.items() if isinstance(v, list)}
+    return f"({json.dumps(lines, ensure_ascii=False)})[datum.label] || datum.label"
+
+
 def chart_config() -> dict:
     """The Vega-Lite ``config`` of every chart in the book.
 
@@ -68,9 +99,11 @@ def chart_config() -> dict:
     return {
         "font": FONT,
         "axis": axis,
+        # a legend under a chart lists its entries one under the other: a row of them
+        # would run off a phone's screen
         "legend": {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1, "labelLimit": 0,
                    "titleLimit": 0, "symbolSize": 120, "labelFont": FONT,
-                   "titleFont": FONT},
+                   "titleFont": FONT, "direction": "vertical"},
         "header": {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1},
         "title": {"fontSize": TITLE_PX, "anchor": "start", "limit": 0, "font": FONT},
         "text": {"fontSize": SMALL_PX, "font": FONT},
@@ -109,6 +142,8 @@ div.csmodels-chart .vega-bind input[type=range] {{ max-width: 60vw; }}
 /* code: long lines wrap instead of running off the page */
 article pre {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
 article code.literal {{ overflow-wrap: anywhere; }}
+article code.literal span.pre {{ white-space: pre-wrap; }}
+.bd-sidebar-primary nav.bd-links {{ margin-right: 0; }}
 /* display maths wider than a phone scrolls in its own box */
 article mjx-container[display="true"] {{ overflow-x: auto; overflow-y: hidden; max-width: 100%; }}
 /* one search box: the header's (the sidebar repeats it at desktop widths) */

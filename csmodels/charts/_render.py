@@ -59,7 +59,7 @@ def _styled(spec: dict) -> dict:
     """
     from ..style import chart_config
 
-    spec = dict(spec)
+    spec = _wrapped_titles(dict(spec))
     config = chart_config()
     own = {key: value for key, value in spec.get("config", {}).items() if key != "view"}
     for key, value in own.items():
@@ -69,6 +69,29 @@ def _styled(spec: dict) -> dict:
         spec["width"] = "container"
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
+
+
+def _wrapped_titles(node, in_tooltip: bool = False):
+    """``node`` with every long title but a tooltip's as lines (:func:`csmodels.style.wrap`).
+
+    >>> _wrapped_titles({"title": "x" * 10, "tooltip": [{"title": "Share of random weightings"}]})
+    {'title': 'xxxxxxxxxx', 'tooltip': [{'title': 'Share of random weightings'}]}
+    """
+    from ..style import wrap
+
+    if isinstance(node, list):
+        return [_wrapped_titles(item, in_tooltip) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "title" and isinstance(value, str) and not in_tooltip:
+            out[key] = wrap(value)
+        elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
+            out[key] = {**value, "text": wrap(value["text"])}
+        else:
+            out[key] = _wrapped_titles(value, in_tooltip or key == "tooltip")
+    return out
 
 
 def _plain_titles(node, in_title: bool = False):

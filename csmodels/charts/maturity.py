@@ -49,7 +49,7 @@ def recommendation_map_chart(grid: pd.DataFrame, company: dict | None = None) ->
     cells = base.mark_rect(stroke="white").encode(
         x=x, y=y, tooltip=tooltip,
         color=alt.Color("segment:N", scale=alt.Scale(domain=words(list(SEGMENTS)), range=COLOURS),
-                        legend=alt.Legend(orient="bottom", columns=3, title=None)))
+                        legend=alt.Legend(orient="bottom", columns=2, title=None)))
     text = base.mark_text(fontSize=SMALL_PX, color="black").encode(
         x=x, y=y, text="leader:N", tooltip=tooltip)
     flags = base.transform_filter("datum.conflicts > 0").mark_text(
