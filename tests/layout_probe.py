@@ -13,9 +13,11 @@ from __future__ import annotations
 # * a horizontal scroll of the page itself;
 # * a chart's text outside its SVG, or shortened by the chart library ("…");
 # * a glyph that needs an emoji font (U+2600-27BF, U+1F000 and above);
-# * more than one visible search box.
+# * more than one visible search box;
+# * a table cell, header or chart text that is an internal code (``codes``), or an empty cell.
 PROBE = r"""
-() => {
+(codes) => {
+  const code = new Set(codes);
   const problems = [];
   const width = document.documentElement.clientWidth;
   const describe = (el) => {
@@ -72,6 +74,7 @@ PROBE = r"""
           r.bottom > box.bottom + 1) {
         problems.push('chart text outside its chart: "' + words + '"');
       }
+      if (code.has(words.trim())) { problems.push('chart text is a code: "' + words + '"'); }
       if (words.endsWith("\u2026")) { problems.push('chart text cut short: "' + words + '"'); }
       const size = parseFloat(getComputedStyle(text).fontSize || text.getAttribute("font-size"));
       if (size < 12) {
@@ -83,6 +86,10 @@ PROBE = r"""
     if (!visible(cell)) { continue; }
     const size = parseFloat(getComputedStyle(cell).fontSize);
     if (size < 12) { problems.push("table text smaller than 12 px: " + describe(cell)); }
+    const text = cell.innerText.trim();
+    if (code.has(text)) { problems.push("table cell is a code: " + describe(cell)); }
+    if (!text && cell.tagName === "TD") { problems.push("empty table cell in: " +
+                                                        describe(cell.closest("table"))); }
   }
   const emoji = /[\u2600-\u27BF]|[\uD83C-\uD83E][\uDC00-\uDFFF]/u;
   const found = (document.body.innerText || "").match(emoji);
@@ -99,6 +106,13 @@ PROBE = r"""
 WIDTHS = (1400, 390)
 
 
+def codes() -> list[str]:
+    """The internal codes that must never reach a reader."""
+    from csmodels.style import display_names
+
+    return sorted(display_names())
+
+
 def probe(browser, url: str, width: int, screenshot: str | None = None) -> list[str]:
     """The layout problems of the page at ``url`` in a window ``width`` pixels wide."""
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -112,7 +126,7 @@ def probe(browser, url: str, width: int, screenshot: str | None = None) -> list[
         page.evaluate("document.fonts.ready")
         if screenshot:
             page.screenshot(path=screenshot, full_page=True)
-        return page.evaluate(PROBE)
+        return page.evaluate(PROBE, codes())
     finally:
         context.close()
 

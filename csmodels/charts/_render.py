@@ -71,26 +71,29 @@ def _styled(spec: dict) -> dict:
     return spec
 
 
-def _wrapped_titles(node, in_tooltip: bool = False):
-    """``node`` with every long title but a tooltip's as lines (:func:`csmodels.style.wrap`).
+def _wrapped_titles(node, in_tooltip: bool = False, chars: int | None = None):
+    """``node`` with every long title but a tooltip's as lines (:func:`csmodels.style.wrap`),
+    an axis or legend title (under ``encoding``) sooner than a chart's.
 
     >>> _wrapped_titles({"title": "x" * 10, "tooltip": [{"title": "Share of random weightings"}]})
     {'title': 'xxxxxxxxxx', 'tooltip': [{'title': 'Share of random weightings'}]}
     """
-    from ..style import wrap
+    from ..style import AXIS_TITLE_CHARS, TITLE_CHARS, wrap
 
+    chars = chars or TITLE_CHARS
     if isinstance(node, list):
-        return [_wrapped_titles(item, in_tooltip) for item in node]
+        return [_wrapped_titles(item, in_tooltip, chars) for item in node]
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
         if key == "title" and isinstance(value, str) and not in_tooltip:
-            out[key] = wrap(value)
+            out[key] = wrap(value, chars)
         elif key == "title" and isinstance(value, dict) and isinstance(value.get("text"), str):
-            out[key] = {**value, "text": wrap(value["text"])}
+            out[key] = {**value, "text": wrap(value["text"], chars)}
         else:
-            out[key] = _wrapped_titles(value, in_tooltip or key == "tooltip")
+            out[key] = _wrapped_titles(value, in_tooltip or key == "tooltip",
+                                       AXIS_TITLE_CHARS if key == "encoding" else chars)
     return out
 
 
