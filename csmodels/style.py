@@ -28,7 +28,7 @@ TITLE_PX = 15  # chart titles
 FONT = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
         "'Liberation Sans', sans-serif")
 BLANK = "not stated"  # what an empty cell says
-TITLE_CHARS = 38  # a chart or axis title longer than this wraps (about 300 px at 15 px)
+TITLE_CHARS = 32  # a chart title longer than this wraps (about 260 px at 15 px)
 AXIS_TITLE_CHARS = 28  # an axis or legend title wraps sooner: it spans the plot alone
 LABEL_CHARS = 18  # a category label longer than this wraps onto a second line
 

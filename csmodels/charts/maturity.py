@@ -18,6 +18,7 @@ from ._render import WIDTH
 
 SEGMENTS = ("startup-high-touch", "startup-low-touch", "scaling-high-touch",
             "scaling-low-touch", "technical-buyer", "product-led")
+SHORT = {"cco": "CCO"}  # a cell of the map holds a short name; the tooltip gives it in full
 COLOURS = ["#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#009E73", "#CC79A7"]
 
 
@@ -27,7 +28,8 @@ def recommendation_map_chart(grid: pd.DataFrame, company: dict | None = None) ->
     ``variant``) marks the reader's company."""
     frame = grid.assign(
         acv_label=grid["acv"].map(lambda v: f"${v / 1000:,.0f}K"),
-        leader=words(grid["cs_leader"]), to=words(grid["reports_to"]),
+        leader=words(grid["cs_leader"]), short=grid["cs_leader"].map(SHORT).fillna(
+            words(grid["cs_leader"])), to=words(grid["reports_to"]),
         renewals=words(grid["renewal_owner"]), expansion=words(grid["expansion_owner"]),
         segment=words(grid["segment"]), funding_stage=words(grid["funding_stage"]))
     order = list(dict.fromkeys(frame.sort_values("acv")["acv_label"]))
@@ -49,9 +51,9 @@ def recommendation_map_chart(grid: pd.DataFrame, company: dict | None = None) ->
     cells = base.mark_rect(stroke="white").encode(
         x=x, y=y, tooltip=tooltip,
         color=alt.Color("segment:N", scale=alt.Scale(domain=words(list(SEGMENTS)), range=COLOURS),
-                        legend=alt.Legend(orient="bottom", columns=2, title=None)))
+                        legend=alt.Legend(orient="bottom", title=None)))
     text = base.mark_text(fontSize=SMALL_PX, color="black").encode(
-        x=x, y=y, text="leader:N", tooltip=tooltip)
+        x=x, y=y, text="short:N", tooltip=tooltip)
     flags = base.transform_filter("datum.conflicts > 0").mark_text(
         dx=22, dy=-10, fontSize=12, fontWeight="bold", color="black").encode(
         x=x, y=y, text=alt.value("!"), tooltip=tooltip)
