@@ -100,6 +100,9 @@ def chart_config() -> dict:
     return {
         "font": FONT,
         "axis": axis,
+        # an x-axis title ends at the plot's right edge and runs left over the labels, so a
+        # long one stays inside a narrow chart
+        "axisX": {"titleAnchor": "end", "titleAlign": "right"},
         # a legend under a chart lists its entries one under the other: a row of them
         # would run off a phone's screen
         "legend": {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1, "labelLimit": 0,
@@ -131,7 +134,9 @@ article table td, article table th {{ font-size: max(1em, {SMALL_PX}px); }}
 /* charts fill the text column; a chart wider than a phone's screen shrinks to fit */
 div.csmodels-chart {{ width: 100%; max-width: 100%; margin: 0.5em 0 1.25em; }}
 div.csmodels-chart .vega-embed {{ width: 100%; max-width: 100%; }}
-div.csmodels-chart svg.marks {{ max-width: 100%; height: auto; }}
+/* a chart of fixed width (a map, side-by-side panels) scrolls sideways on a phone */
+div.csmodels-chart.csmodels-wide {{ overflow-x: auto; }}
+div.csmodels-chart.csmodels-wide .vega-embed {{ width: max-content; }}
 div.csmodels-chart .vega-bindings {{ display: flex; flex-wrap: wrap; gap: 0.25em 1em;
   font-size: {TEXT_PX}px; max-width: 100%; }}
 div.csmodels-chart .vega-bind {{ max-width: 100%; }}

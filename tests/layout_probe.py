@@ -102,7 +102,7 @@ PROBE = r"""
   const found = (document.body.innerText || "").match(emoji);
   if (found) { problems.push("a glyph that needs an emoji font: " + found[0]); }
   const searches = Array.from(document.querySelectorAll(
-    ".search-button-field, .search-button, form.bd-search"))
+    ".search-button-field, .search-button"))
     .filter((el) => visible(el) && !el.closest("article"));
   if (width >= 992 && searches.length !== 1) {
     problems.push(searches.length + " search boxes: " + searches.map(describe).join(", "));

@@ -37,8 +37,9 @@ def chart_html(spec: dict) -> str:
                .replace("\u2029", "\\u2029"))
     chart_id = "csmodels-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
     title = spec.get("description", "chart")
+    wide = "" if spec.get("width") == "container" else " csmodels-wide"
     return (
-        f'<div class="csmodels-chart" id="{chart_id}">'
+        f'<div class="csmodels-chart{wide}" id="{chart_id}">'
         f'<script type="application/json" class="csmodels-spec">{payload}</script>'
         f'<p class="csmodels-chart-fallback">[{html.escape(str(title))}: this chart is drawn '
         "by the book's page script.]</p></div>"
@@ -50,8 +51,10 @@ _COMPOUND = ("hconcat", "vconcat", "concat", "facet", "repeat")
 
 def _styled(spec: dict) -> dict:
     """``spec`` in the book's style (:func:`csmodels.style.chart_config`, under the chart's
-    own settings) and, unless it is a concatenation, as wide as the text column
-    (``width: "container"``), so it fits a phone's screen as well as a desktop's.
+    own settings) and, unless it is a concatenation or asks to keep its width
+    (``usermeta={"fixed_width": True}``, a map whose cells need room), as wide as the text
+    column (``width: "container"``), so it fits a phone's screen as well as a desktop's. A
+    chart of fixed width scrolls sideways where the column is narrower.
 
     >>> out = _styled({"mark": "bar", "width": 300, "config": {"view": {"continuousWidth": 300}}})
     >>> out["width"], out["autosize"]["type"], out["config"]["axis"]["labelFontSize"] >= 12
@@ -65,7 +68,9 @@ def _styled(spec: dict) -> dict:
     for key, value in own.items():
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     spec["config"] = config
-    if isinstance(spec.get("width"), int | float) and not any(k in spec for k in _COMPOUND):
+    fixed = spec.get("usermeta", {}).get("fixed_width", False)
+    if (isinstance(spec.get("width"), int | float) and not fixed
+            and not any(k in spec for k in _COMPOUND)):
         spec["width"] = "container"
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
