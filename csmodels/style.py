@@ -136,7 +136,7 @@ div.csmodels-chart {{ width: 100%; max-width: 100%; margin: 0.5em 0 1.25em; }}
 div.csmodels-chart .vega-embed {{ width: 100%; max-width: 100%; }}
 /* a chart of fixed width (a map, side-by-side panels) scrolls sideways on a phone */
 div.csmodels-chart.csmodels-wide {{ overflow-x: auto; }}
-div.csmodels-chart.csmodels-wide .vega-embed {{ width: max-content; }}
+div.csmodels-chart.csmodels-wide .vega-embed {{ width: max-content; max-width: none; }}
 div.csmodels-chart .vega-bindings {{ display: flex; flex-wrap: wrap; gap: 0.25em 1em;
   font-size: {TEXT_PX}px; max-width: 100%; }}
 div.csmodels-chart .vega-bind {{ max-width: 100%; }}

@@ -21,7 +21,10 @@ PROBE = r"""
 (codes) => {
   const code = new Set(codes);
   // open every dropdown (hidden code and outputs) so what is in it is checked too
-  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  // (not the chart library's export menu, a details element that pops up over the page)
+  document.querySelectorAll("details").forEach((d) => {
+    if (!d.closest(".vega-embed")) { d.open = true; }
+  });
   const problems = [];
   const width = document.documentElement.clientWidth;
   const describe = (el) => {
