@@ -46,7 +46,7 @@ def pay_by_model_chart(pay: pd.DataFrame, currency: str = "USD") -> alt.Chart:
                         scale=alt.Scale(range=[BLUE, ORANGE, GREEN, GREY])),
         tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("team:N", title="Team"),
                  alt.Tooltip("pay:Q", title=f"Pay ({currency})", format=",.0f")],
-    ).properties(width=WIDTH - 260, height=alt.Step(44))
+    ).properties(width=WIDTH - 260, height=alt.Step(48))
 
 
 def self_assessment_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -63,4 +63,4 @@ def self_assessment_chart(frame: pd.DataFrame) -> alt.Chart:
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=[alt.Tooltip("practice_id:N", title="Practice"),
                  alt.Tooltip("score:Q", title="Score")],
-    ).properties(width=WIDTH - 260, height=alt.Step(30))
+    ).properties(width=WIDTH - 260, height=alt.Step(38))

@@ -67,6 +67,6 @@ def recommendation_map_chart(grid: pd.DataFrame, company: dict | None = None) ->
             x=alt.X("acv_label:O", sort=order), y=alt.Y("funding_stage:O", sort=stages),
             tooltip=[alt.Tooltip("label:N", title="Your company")]))
     return alt.layer(*layers).add_params(variant).properties(
-        width=WIDTH - 160, height=230, usermeta={"fixed_width": True},
+        width=WIDTH - 100, height=230, usermeta={"fixed_width": True},
         description="Recommendation map with a variant selector",
         title="Who leads CS, by funding stage and contract size (! = sources disagree)")
