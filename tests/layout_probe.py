@@ -117,6 +117,17 @@ PROBE = r"""
 WIDTHS = (1400, 390)
 
 
+def pages(site) -> list[str]:
+    """Every page of a built site, as paths relative to it: not the generated index, and
+    not a page that only redirects (the site's index.html sends a reader to the intro)."""
+    from pathlib import Path
+
+    site = Path(site)
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
+                  if "_static" not in p.parts and p.name != "genindex.html"
+                  and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")[:2000])
+
+
 def codes() -> list[str]:
     """The internal codes that must never reach a reader."""
     from csmodels.style import display_names
@@ -151,8 +162,7 @@ if __name__ == "__main__":
     site, shots = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
     shots.mkdir(parents=True, exist_ok=True)
     only = sys.argv[3:] or None
-    names = sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
-                   if "_static" not in p.parts and p.name != "genindex.html")
+    names = pages(site)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--no-sandbox", "--disable-gpu"])

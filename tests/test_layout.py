@@ -132,10 +132,9 @@ def test_long_chart_titles_wrap_and_tooltips_keep_theirs():
 @pytest.mark.slow
 @pytest.mark.browser
 def test_no_page_cuts_or_overflows_at_desktop_or_phone_width(site, server, browser):
-    from layout_probe import WIDTHS, probe
+    from layout_probe import WIDTHS, pages, probe
 
-    names = sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
-                   if "_static" not in p.parts and p.name != "genindex.html")
+    names = pages(site)
     assert "chapters/collaboration.html" in names and "appendix/scale.html" in names
     problems = [f"{name} at {width} px: {problem}"
                 for name in names for width in WIDTHS
