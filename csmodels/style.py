@@ -10,8 +10,9 @@ style every table and chart on the site follows.
   right-aligned under headers aligned the same way, :data:`TEXT_PX` text, and a wide table
   scrolls inside its own box instead of pushing the page sideways.
 * **Charts.** :func:`chart_config` is the Vega-Lite configuration every chart gets
-  (:func:`csmodels.charts.chart_html` adds it): no text under :data:`SMALL_PX`, no label
-  shortened, and a chart as wide as the text column at any window width.
+  (:func:`csmodels.charts.chart_html` adds it): no text under :data:`SMALL_PX`, long titles
+  and labels wrapped onto lines rather than shortened, and a chart as wide as the text
+  column at any window width.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ BLANK = "not stated"  # what an empty cell says
 TITLE_CHARS = 32  # a chart title longer than this wraps (about 260 px at 15 px)
 AXIS_TITLE_CHARS = 28  # an axis or legend title wraps sooner: it spans the plot alone
 LABEL_CHARS = 22  # a category label longer than this wraps onto a second line
+LABEL_PX = 220  # an axis label never takes more (22 characters at 12 px take about 150)
+LEGEND_PX = 300  # nor a legend's, listed under the chart on a 390 px phone
 
 
 @cache
@@ -95,7 +98,9 @@ def chart_config() -> dict:
     >>> chart_config()["axis"]["labelFontSize"] >= SMALL_PX
     True
     """
-    axis = {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1, "labelLimit": 0,
+    # the book's own labels wrap (:func:`wrapped_labels`) well inside these limits; a very
+    # long one from a reader's data is shortened rather than squeezing the plot to nothing
+    axis = {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1, "labelLimit": LABEL_PX,
             "titleLimit": 0, "labelFont": FONT, "titleFont": FONT}
     return {
         "font": FONT,
@@ -105,7 +110,8 @@ def chart_config() -> dict:
         "axisX": {"titleAnchor": "end", "titleAlign": "right"},
         # a legend under a chart lists its entries one under the other: a row of them
         # would run off a phone's screen
-        "legend": {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1, "labelLimit": 0,
+        "legend": {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1,
+                   "labelLimit": LEGEND_PX,
                    "titleLimit": 0, "symbolSize": 120, "labelFont": FONT,
                    "titleFont": FONT, "direction": "vertical"},
         "header": {"labelFontSize": SMALL_PX, "titleFontSize": SMALL_PX + 1},
