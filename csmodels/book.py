@@ -109,6 +109,7 @@ _NEUTRAL = {"n/a", "infinite", "none", "unknown", "not given", ""}
 
 def _column(series, spec: str | None, currency: str, blank: str) -> tuple[str, list[str]]:
     """A column's alignment (``"num"`` or ``"text"``) and its cells as text."""
+    from pandas import isna
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
     from .style import words
@@ -116,7 +117,8 @@ def _column(series, spec: str | None, currency: str, blank: str) -> tuple[str, l
     numeric = is_numeric_dtype(series) and not is_bool_dtype(series)
     cells = []
     for value in series.tolist():
-        if value is None or (isinstance(value, float) and value != value) or value == "":
+        empty = not value.strip() if isinstance(value, str) else isna(value) is True
+        if empty:
             cells.append(blank)
         elif numeric or spec:
             cells.append(_number(value, spec, currency))

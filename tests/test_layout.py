@@ -55,8 +55,10 @@ def test_table_shows_words_not_codes_and_no_blank_cell():
     texts = [text for _, _, text in _cells(html)]
     assert "First 90 days" in texts and "Account executive" in texts and "CS leader" in texts
     assert not set(texts) & set(display_names()), set(texts) & set(display_names())
-    blank = table(pd.DataFrame({"a": ["x", None, ""], "b": [1.0, float("nan"), 2.0]})).data
-    assert [text for _, _, text in _cells(blank)].count(BLANK) == 3
+    blank = table(pd.DataFrame({"a": ["x", None, " "], "b": [1.0, float("nan"), 2.0],
+                                "c": pd.array([1, pd.NA, 3], dtype="Int64"),
+                                "d": [pd.Timestamp("2025-01-01"), pd.NaT, pd.NaT]})).data
+    assert [text for _, _, text in _cells(blank)].count(BLANK) == 6
     assert "<td" in blank and re.search(r"<td[^>]*></td>", blank) is None
 
 
