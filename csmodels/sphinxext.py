@@ -9,7 +9,8 @@
 * **Style.** It writes the book's stylesheet for tables and charts,
   :data:`csmodels.style.TABLE_CSS`, into ``_static`` and loads it on every page, and
   writes the execution report's status as words ("ran", "failed") where myst-nb puts
-  emoji that need a special font.
+  emoji that need a special font; in tables written in Markdown, a column of figures is
+  right-aligned like the chapters' tables.
 * **Maths.** Sphinx loads MathJax from a CDN by default. The extension copies
   MathJax 3 (from the PyPI package ``django-static-mathjax``, which has no
   dependencies) into ``_static/mathjax`` and points ``mathjax_path`` at it.
@@ -131,6 +132,29 @@ class StatusInWords(SphinxPostTransform):
                 text.parent.replace(text, nodes.Text(word))
 
 
+class NumbersRight(SphinxPostTransform):
+    """In the tables written in Markdown or by myst-nb (the execution report), a column
+    whose every cell is a figure gets the class ``num``: right-aligned, header too, as in
+    the chapters' tables (:func:`csmodels.book.table`)."""
+
+    default_priority = 21
+
+    def run(self, **kwargs) -> None:
+        from .book import _FIGURE
+
+        for group in self.document.findall(nodes.tgroup):
+            rows = [list(row.children) for body in group.findall(nodes.tbody)
+                    for row in body.children]
+            heads = [list(row.children) for head in group.findall(nodes.thead)
+                     for row in head.children]
+            for column in range(max((len(r) for r in rows), default=0)):
+                cells = [r[column] for r in rows if column < len(r)]
+                texts = [c.astext().strip() for c in cells]
+                if texts and all(_FIGURE.fullmatch(t) for t in texts):
+                    for cell in cells + [h[column] for h in heads if column < len(h)]:
+                        cell["classes"].append("num")
+
+
 def _add_static(app, config) -> None:
     folder = Path(app.outdir).parent / ".csmodels_static"
     write_script(folder)
@@ -165,4 +189,5 @@ def setup(app):
     app.add_js_file(SCRIPT)
     app.add_css_file(STYLESHEET)
     app.add_post_transform(StatusInWords)
+    app.add_post_transform(NumbersRight)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

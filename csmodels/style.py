@@ -136,6 +136,8 @@ table.csmodels-table th.num, table.csmodels-table td.num {{ text-align: right;
    scrolls in its own box */
 .cell_output .output.text_html {{ overflow-x: auto; max-width: 100%; }}
 article table th {{ text-align: left; }}
+article table th.num, article table td.num {{ text-align: right;
+  font-variant-numeric: tabular-nums; }}
 article table td, article table th {{ font-size: max(1em, {SMALL_PX}px); }}
 /* charts fill the text column; a chart wider than a phone's screen shrinks to fit */
 div.csmodels-chart {{ width: 100%; max-width: 100%; margin: 0.5em 0 1.25em; }}

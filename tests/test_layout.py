@@ -142,3 +142,14 @@ def test_no_page_cuts_or_overflows_at_desktop_or_phone_width(site, server, brows
                 for name in names for width in WIDTHS
                 for problem in probe(browser, f"{server}/{name}", width)]
     assert problems == [], "\n".join(problems[:40])
+
+
+@pytest.mark.slow
+def test_execution_report_says_ran_and_aligns_its_run_times(site):
+    text = (site / "appendix" / "execution.html").read_text(encoding="utf-8")
+    assert "\N{WHITE HEAVY CHECK MARK}" not in text and "\N{CROSS MARK}" not in text
+    statuses = re.findall(r"<td[^>]*><p>(ran|failed)</p></td>", text)
+    assert len(statuses) >= 5 and set(statuses) == {"ran"}
+    assert '<th class="head num"><p>Run Time (s)</p></th>' in text
+    times = re.findall(r'<td class="num"><p>([\d.]+)</p></td>', text)
+    assert len(times) == len(statuses)
