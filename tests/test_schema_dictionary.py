@@ -51,7 +51,7 @@ def written_type(table: Table, column: Column) -> str:
 
 def written_required(column: Column) -> str:
     if not column.required:
-        return ""
+        return "no"  # the dictionary leaves no cell blank
     return "yes (may be blank)" if column.blank_ok else "yes"
 
 

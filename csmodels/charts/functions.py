@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..lifetime import ShiftedBetaGeometric
 from ..revenue import RevenueBase
+from ..style import SMALL_PX
 from ._render import WIDTH
 
 COMPONENTS = {"installed_kept": "Installed base kept", "expansion": "Expansion of the base",
@@ -51,7 +52,7 @@ def _stacked_bars(base: alt.Chart, currency: str) -> alt.LayerChart:
         tooltip=_stack_tooltip(currency))
     # the labels repeat the bars' share; screen readers get it from the bars' own labels
     labels = base.transform_filter("datum.order == 2").mark_text(
-        dy=-6, fontSize=11, aria=False).encode(
+        dy=-6, fontSize=SMALL_PX, aria=False).encode(
         x="year:O", y=alt.Y("arr:Q"), text=alt.Text("installed_share:Q", format=".0%"),
         tooltip=_stack_tooltip(currency))
     return alt.layer(bars, labels)
