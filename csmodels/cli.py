@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from . import __version__
 from .exceptions import CsModelsError, printable
 from .io import load_company
+from .limits import MAX_AMOUNT
 from .report import metrics_summary
 
 EXIT_BAD_INPUT = 2
@@ -107,6 +108,9 @@ def _amount(text: str) -> float:
             f"{text!r} is not a number (write 120000, without currency signs)") from None
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} must be a number >= 0")
+    if value > MAX_AMOUNT:  # the loader's ceiling on amounts (data dictionary, "Budgets")
+        raise argparse.ArgumentTypeError(f"{text!r} is above {MAX_AMOUNT:.0e}, the largest "
+                                         "amount csmodels takes")
     return value
 
 

@@ -84,3 +84,15 @@ def test_a_closed_pipe_is_not_an_error(sample_dir):
     with proc.stderr:
         err = proc.stderr.read().decode()
     assert proc.wait() == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.parametrize("flag", ["--arr", "--acv"])
+def test_recommend_refuses_an_amount_above_the_loaders_ceiling(flag, capsys):
+    from csmodels.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["recommend", flag, "1e308"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "above 1e+15" in err and "Traceback" not in err
+    assert main(["recommend", flag, "1e15", "--json"]) == 0  # the ceiling itself is taken
