@@ -95,4 +95,5 @@ def test_recommend_refuses_an_amount_above_the_loaders_ceiling(flag, capsys):
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "above 1e+15" in err and "Traceback" not in err
-    assert main(["recommend", flag, "1e15", "--json"]) == 0  # the ceiling itself is taken
+    # the ceiling itself is taken
+    assert main(["recommend", "--arr", "1e15", "--acv", "1e15", "--json"]) == 0
