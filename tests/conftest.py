@@ -116,12 +116,24 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def no_running_loop() -> None:
+    """Clear a stale "running" asyncio loop on this thread before Playwright starts.
+
+    An earlier in-process notebook run (nbclient, with nest_asyncio) can leave the main
+    thread marked as running a loop although none runs; Playwright's sync API then
+    refuses to start ("using Playwright Sync API inside the asyncio loop")."""
+    import asyncio
+
+    asyncio.events._set_running_loop(None)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
+    no_running_loop()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

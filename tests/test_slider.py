@@ -34,8 +34,13 @@ POSITIONS = [
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
+    import asyncio
+
     from playwright.sync_api import sync_playwright
 
+    # an earlier in-process notebook run can leave this thread marked as running an
+    # asyncio loop, which Playwright's sync API refuses (see tests/conftest.py)
+    asyncio.events._set_running_loop(None)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser

@@ -29,10 +29,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PWN = "window.__pwned = (window.__pwned || 0) + 1"
 COMPANY = f'Evil "Co" <img src=x onerror="{PWN}"> \u202eredacted\u202c 🚀'
 # A real folder (Linux allows any character but "/"): a blank line, a substitution, a
-# raw-HTML directive. The currency reaches chart titles and the prose.
+# raw-HTML directive. The currency reaches chart titles and the prose (profile fields are
+# one line: the loader refuses line breaks there).
 FOLDER = (f"co\n\n{{{{ 7*191 }}}}\n\n```{{raw}} html\n<svg onload=\"{PWN}\">\n```\n"
           "<i>data")
-CURRENCY = "EUR\n\n{{ 7*191 }}"
+CURRENCY = "EUR {{ 7*191 }} <b>"
 NAMES = [
     f"<script>{PWN}</script>",
     f"</script><script>{PWN}</script>",
