@@ -212,7 +212,7 @@ def test_no_file_of_the_student_edition_holds_a_solution_or_note(editions):
     only = solution_only_stems(html)
     assert len(only) >= 15, "too few words to look for"
     assert only & index_terms(html) == set()
-    assert len(only & index_terms(editions["instructor"])) >= 20  # the instructor's has them
+    assert len(only & index_terms(editions["instructor"])) >= 15  # the instructor's has them
     pages = {p.relative_to(html).as_posix(): p.read_text(encoding="utf-8")
              for p in html.rglob("*.html")}
     assert any('class="exercise admonition' in text for text in pages.values())
@@ -332,6 +332,8 @@ def _chart_titles(html_page: Path) -> list[str]:
         for part in parts:
             title = part.get("title")
             title = title.get("text") if isinstance(title, dict) else title
+            if isinstance(title, list):  # a long title is wrapped into lines (csmodels.style)
+                title = " ".join(str(line) for line in title)
             if isinstance(title, str):
                 titles.append(" ".join(title.split()))
                 break
