@@ -16,8 +16,6 @@ from collections.abc import Sequence
 
 from . import __version__
 from .exceptions import CsModelsError
-from .io import load_company
-from .report import metrics_summary
 
 EXIT_BAD_INPUT = 2
 
@@ -57,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute the metrics chapter's figures (NRR, GRR, logo and revenue churn, "
         "NPS, adoption, time to value, QBR coverage, expansion pipeline influenced, health-score "
         "AUC) for the company in a data folder.")
-    metrics.add_argument("--data", required=True, metavar="DIR",
-                         help="folder with arr_monthly.csv and any optional tables")
+    metrics.add_argument("--data", required=True, metavar="PATH",
+                         help="folder with arr_monthly.csv and any optional tables, a Parquet "
+                         "dataset folder (one sub-folder per table) or a DuckDB database file")
     metrics.add_argument("--as-of", type=_month, metavar="YYYY-MM",
                          help="the month to report on (default: the last month in the data)")
     metrics.add_argument("--json", action="store_true",
@@ -192,7 +191,14 @@ def _run_mapping_template(args: argparse.Namespace) -> int:
 
 
 def _run_metrics(args: argparse.Namespace) -> int:
-    summary = metrics_summary(load_company(args.data), args.as_of)
+    from .engine import open_data
+    from .engine import summary as engine_summary
+    from .engine.run import health_auc
+
+    engine, company = open_data(args.data)
+    summary = engine_summary(engine, args.as_of)
+    if company is not None:
+        summary["health_auc"] = health_auc(company, summary["as_of"])
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
     else:
