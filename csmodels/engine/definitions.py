@@ -178,8 +178,8 @@ def time_to_value(onboarding: ir.Table, as_of: int, window: int, target_days: in
     return out.aggregate(
         time_to_value_median_days=out.days.median(),
         time_to_value_within_target=(
-            ibis.ifelse(out.decided & out.hit, 1.0, 0.0).sum()
-            / ibis.ifelse(out.decided, 1.0, 0.0).sum().nullif(0.0)))
+            (out.decided & out.hit).cast("int64").sum().cast("float64")
+            / out.decided.cast("int64").sum().cast("float64").nullif(0.0)))
 
 
 def qbr_coverage(arr: ir.Table, qbrs: ir.Table, as_of: int, window: int,

@@ -176,7 +176,7 @@ def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str |
     columns = {name: _columns(connection, source, spark) for name, source in tables.items()}
     views = typed_views({name: _quote(source, spark) if spark else source
                          for name, source in tables.items()}, columns, spark=spark)
-    return summary(Engine(connection, views), as_of, settings)
+    return summary(Engine(connection, views, tables), as_of, settings)
 
 
 def _columns(connection, source: str, spark: bool) -> dict[str, str]:
