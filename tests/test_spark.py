@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from test_engine import assert_same_figures
 
 from csmodels.engine import metrics_on, open_data, summary
 from csmodels.exceptions import DataError
-from test_engine import assert_same_figures
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is in requirements.txt")
 CASE = Path(__file__).resolve().parent.parent / "data" / "cases" / "startup-high-touch"
@@ -18,7 +18,7 @@ CASE = Path(__file__).resolve().parent.parent / "data" / "cases" / "startup-high
 
 @pytest.fixture(scope="module")
 def spark():
-    from pyspark.sql import SparkSession  # noqa: PLC0415
+    from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", "python")
     session = (SparkSession.builder.master("local[1]").appName("csmodels-tests")
