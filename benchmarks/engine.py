@@ -13,6 +13,9 @@ to the cent). Figures, not a test: run it with ``nice -n 19`` on a shared machin
     python benchmarks/engine.py --sizes 10000 100000 1000000
     python benchmarks/engine.py --arr-rows 100000000   # ARR alone, out of core
 
+Each result is one JSON line; ``--save`` also writes them, with the machine, to
+``benchmarks/results/engine.csv``, which the book's scale page reads.
+
 ``--arr-rows`` writes only ``arr_monthly`` with that many rows (about 2.8M
 accounts over 36 months) and times csmodels and DuckDB on it the same way.
 """
@@ -30,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "engine.csv"
 sys.path.insert(0, str(HERE))
 
 from generate import MONTHS, arr_histories  # noqa: E402
@@ -161,7 +165,7 @@ COMPARED = ("nrr", "grr", "logo_churn", "retention_base_arr", "arr", "paying_acc
 
 def duckdb_process(folder: str) -> None:
     """The independent computation, printed as JSON (run by this script in a child)."""
-    import duckdb  # noqa: PLC0415
+    import duckdb
 
     cur = duckdb.connect().execute(SQL.format(dir=folder))
     row = cur.fetchone()
@@ -193,6 +197,17 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
             "csmodels_peak_mb": round(peak["csmodels"]), "duckdb_peak_mb": round(peak["duckdb"])}
 
 
+def save(results: list[dict], path: Path = RESULTS) -> None:
+    """The results, with the machine they were measured on, as CSV."""
+    import csv
+
+    rows = [{**r, **machine()} for r in results]
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--duckdb-process"]:
         duckdb_process(sys.argv[2])
@@ -202,7 +217,9 @@ def main() -> None:
     parser.add_argument("--arr-rows", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--root", type=Path, default=Path("/tmp/csmodels-engine-bench"))
+    parser.add_argument("--save", action="store_true", help=f"write the results to {RESULTS}")
     args = parser.parse_args()
+    results = []
     print(json.dumps(machine()))
     for n in args.sizes:
         folder = args.root / f"company-{n}"
@@ -210,15 +227,17 @@ def main() -> None:
         if not marker.exists():
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(str(write_company(n, folder)))
-        print(json.dumps(bench(f"{n} accounts", folder, int(marker.read_text()), args.repeat)),
-              flush=True)
+        results.append(bench(f"{n} accounts", folder, int(marker.read_text()), args.repeat))
+        print(json.dumps(results[-1]), flush=True)
     if args.arr_rows:
         folder = args.root / f"arr-{args.arr_rows}"
         if not (folder / "rows.txt").exists():
             write_arr_only(args.arr_rows, folder)
             (folder / "rows.txt").write_text(str(args.arr_rows))
-        print(json.dumps(bench(f"{args.arr_rows} ARR rows", folder, args.arr_rows, 1)),
-              flush=True)
+        results.append(bench(f"{args.arr_rows} ARR rows", folder, args.arr_rows, 1))
+        print(json.dumps(results[-1]), flush=True)
+    if args.save and results:
+        save(results)
 
 
 if __name__ == "__main__":
