@@ -92,37 +92,42 @@ def summary(engine: Engine, as_of: str | None = None,
             f"Retention as of {month_text(month)} needs {lookback} months of history, but the "
             f"data start in {month_text(first)}. Choose an as-of month from "
             f"{month_text(first + lookback)} on.")
-    ret = engine.one_row(d.retention(arr, month, lookback))
-    if not ret["base_arr"]:
+    parts = [d.retention(arr, month, lookback), d.arr_at(arr, month),
+             d.movements(arr, month, lookback, first)]
+    if "nps_responses" in t:
+        parts.append(d.nps(t["nps_responses"], month, settings.nps_window_months))
+    if "usage_monthly" in t:
+        parts.append(d.adoption(t["usage_monthly"], month, t.get("accounts")))
+    if "onboarding" in t:
+        parts.append(d.time_to_value(t["onboarding"], month, settings.ttv_window_months,
+                                     settings.ttv_target_days))
+    if "qbrs" in t:
+        parts.append(d.qbr_coverage(arr, t["qbrs"], month, settings.qbr_window_months,
+                                    settings.qbr_min_arr))
+    if "opportunities" in t:
+        parts.append(d.pipeline_influenced(t["opportunities"], month,
+                                           settings.pipeline_window_months))
+    combined = parts[0]
+    for part in parts[1:]:  # one query, one round trip: each part is one row
+        combined = combined.cross_join(part)
+    row = engine.one_row(combined)
+    if not row["base_arr"]:
         raise ParameterError(f"No account had ARR above 0 in {month_text(month - lookback)}, "
                              "so retention is undefined there. Choose a later as-of month.")
-    now = engine.one_row(d.arr_at(arr, month))
     out: dict = {"as_of": month_text(month)}
-    out.update({k: ret[k] for k in ("nrr", "grr", "logo_churn", "gross_revenue_churn",
+    out.update({k: row[k] for k in ("nrr", "grr", "logo_churn", "gross_revenue_churn",
                                     "net_revenue_churn")})
-    out.update(nps=None, nps_responses=0, arr=now["arr"],
-               paying_accounts=now["paying_accounts"],
-               retention_base_accounts=ret["base_accounts"], retention_base_arr=ret["base_arr"])
-    moves = engine.one_row(d.movements(arr, month, lookback, first))
+    out.update(nps=None, nps_responses=0, arr=row["arr"], paying_accounts=row["paying_accounts"],
+               retention_base_accounts=row["base_accounts"], retention_base_arr=row["base_arr"])
     for movement in d.MOVEMENTS:
-        out[f"{movement}_arr_{lookback}m"] = float(moves[movement])
-    if "nps_responses" in t:
-        out.update(engine.one_row(d.nps(t["nps_responses"], month, settings.nps_window_months)))
-        if out["nps"] is None:
-            out["nps_responses"] = 0
-    out["adoption"] = (engine.one_row(d.adoption(t["usage_monthly"], month, t.get("accounts")))
-                       ["adoption"] if "usage_monthly" in t else None)
-    if "onboarding" in t:
-        out.update(engine.one_row(d.time_to_value(
-            t["onboarding"], month, settings.ttv_window_months, settings.ttv_target_days)))
-    else:
-        out.update(time_to_value_median_days=None, time_to_value_within_target=None)
-    out["qbr_coverage"] = (engine.one_row(d.qbr_coverage(
-        arr, t["qbrs"], month, settings.qbr_window_months, settings.qbr_min_arr))
-        ["qbr_coverage"] if "qbrs" in t else None)
-    out["expansion_pipeline_influenced"] = (engine.one_row(d.pipeline_influenced(
-        t["opportunities"], month, settings.pipeline_window_months))
-        ["expansion_pipeline_influenced"] if "opportunities" in t else None)
+        out[f"{movement}_arr_{lookback}m"] = float(row[movement])
+    if "nps_responses" in t and row["nps"] is not None:
+        out.update(nps=row["nps"], nps_responses=row["nps_responses"])
+    out["adoption"] = row.get("adoption")
+    out["time_to_value_median_days"] = row.get("time_to_value_median_days")
+    out["time_to_value_within_target"] = row.get("time_to_value_within_target")
+    out["qbr_coverage"] = row.get("qbr_coverage")
+    out["expansion_pipeline_influenced"] = row.get("expansion_pipeline_influenced")
     out["health_auc"] = None
     out["missing_tables"] = [name for name in TABLES if name not in engine.available]
     return {k: _clean(v) for k, v in out.items()}
