@@ -184,24 +184,23 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
                           f"{_as_date(names, later, columns)})", later,
                           f"Some dates are before their {earlier}.",
                           "Correct the dates or remove those rows."))
-    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})"
-                                               for sql, *_ in tests) + f" FROM {source}"
-                         ).fetchone() if tests else ()
-    for (sql, column, message, hint), count in zip(tests, counts, strict=True):
+    key = ", ".join(_ident(names[k]) for k in table.key)
+    counts = [f"count(*) FILTER (WHERE {sql})" for sql, *_ in tests]
+    if table.key:  # in the same scan: rows beyond the distinct keys
+        counts.append(f"count(*) - count(DISTINCT ({key}))" if len(table.key) > 1
+                      else f"count(*) - count(DISTINCT {key})")
+    found = con.execute(f"SELECT {', '.join(counts)} FROM {source}").fetchone() if counts else ()
+    for (sql, column, message, hint), count in zip(tests, found, strict=False):
         if count:
             problems.append(Problem(label, message, hint, column=column,
                                     rows=_rows(con, source, sql)))
-    if not table.key or len(problems) > before:
-        return len(problems) == before
-    key = ", ".join(_ident(names[k]) for k in table.key)
-    repeated = f"count(*) OVER (PARTITION BY {key}) > 1"
-    if con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {source} GROUP BY {key} "
-                   "HAVING count(*) > 1)").fetchone()[0]:
+    if table.key and found[-1] and len(problems) == before:
         joined = " + ".join(table.key)
         problems.append(Problem(
             label, f"The same {joined} appears on more than one row.",
             f"Keep one row per {joined} (add the amounts up if they are parts of one).",
-            column=table.key[-1], rows=_rows(con, source, repeated, window=True)))
+            column=table.key[-1],
+            rows=_rows(con, source, f"count(*) OVER (PARTITION BY {key}) > 1", window=True)))
     return len(problems) == before
 
 
@@ -305,10 +304,14 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
             if kind == "date" and text:
                 fmt = "yyyy-MM-dd" if spark else "%Y-%m-%d"
                 value = f"nullif(trim({ref}), '')"
-                if table.column(column).kind == "month":
-                    value = f"concat({value}, '-01')"
-                value = (f"to_date({value}, '{fmt}')" if spark
-                         else f"CAST(strptime({value}, '{fmt}') AS DATE)")
+                if table.column(column).kind == "month" and not spark:  # checked YYYY-MM
+                    value = (f"make_date(CAST(substr({value}, 1, 4) AS INTEGER), "
+                             f"CAST(substr({value}, 6, 2) AS INTEGER), 1)")
+                elif table.column(column).kind == "month":
+                    value = f"to_date(concat({value}, '-01'), '{fmt}')"
+                else:
+                    value = (f"to_date({value}, '{fmt}')" if spark
+                             else f"CAST(strptime({value}, '{fmt}') AS DATE)")
             elif kind == "boolean" and text:
                 value = f"lower(trim({ref})) IN ({', '.join(_literal(v) for v in _TRUE)})"
                 value = f"CASE WHEN nullif(trim({ref}), '') IS NULL THEN NULL ELSE {value} END"
