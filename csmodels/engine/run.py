@@ -36,6 +36,8 @@ class Engine:
             ibis.pyspark  # noqa: B018  (registers the Spark compiler's options)
         self.dialect = "pyspark" if self.spark else "duckdb"
         self.present = set(views)
+        if not self.spark:  # DuckDB draws a progress bar on long queries otherwise
+            connection.execute("SET enable_progress_bar = false")
         for name, select in views.items():
             self.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_quote(name, self.spark)} AS {select}")
 

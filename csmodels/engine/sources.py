@@ -57,7 +57,7 @@ def open_data(path: str | Path) -> tuple[Engine, Company | None]:
 
 def from_company(company: Company) -> Engine:
     """An embedded DuckDB engine over a loaded company's tables (kept in memory)."""
-    con = duckdb.connect()
+    con = _connect()
     sources, columns = {}, {}
     for name in INPUT_SCHEMAS:
         frame = getattr(company, name)
@@ -88,7 +88,7 @@ def _to_arrow(frame) -> pa.Table:
 
 
 def _from_parquet_folder(folder: Path) -> Engine:
-    con = duckdb.connect()
+    con = _connect()
     sources, labels = {}, {}
     for name in TABLES:
         sub = folder / name
@@ -105,7 +105,7 @@ def _from_parquet_folder(folder: Path) -> Engine:
 
 
 def _from_duckdb_file(path: Path) -> Engine:
-    con = duckdb.connect()
+    con = _connect()
     try:
         con.execute(f"ATTACH {_literal(str(path))} AS src (READ_ONLY)")
     except duckdb.Error as err:
@@ -121,6 +121,13 @@ def _from_duckdb_file(path: Path) -> Engine:
         raise DataError([Problem(str(path), "The database has no table arr_monthly.",
                                  "Add a table arr_monthly (account_id, month, arr).")])
     return _checked(con, sources, labels)
+
+
+def _connect():
+    """An in-memory DuckDB connection that draws no progress bar on the terminal."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _literal(text: str) -> str:
