@@ -13,6 +13,10 @@ from csmodels.engine import metrics_on, open_data, summary
 from csmodels.exceptions import DataError
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is in requirements.txt")
+# PySpark 4.3 warns that it does not fully support pandas 3; the engine hands Spark SQL
+# text and reads rows back, so no pandas conversion is involved.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:PySpark does not yet fully support pandas:FutureWarning")
 CASE = Path(__file__).resolve().parent.parent / "data" / "cases" / "startup-high-touch"
 
 
@@ -23,6 +27,7 @@ def spark():
     os.environ.setdefault("PYSPARK_PYTHON", "python")
     session = (SparkSession.builder.master("local[1]").appName("csmodels-tests")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2")
                .config("spark.driver.memory", "512m").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
