@@ -1,9 +1,54 @@
 """csmodels: the models behind the Customer Success organisation handbook.
 
-The package reads a company's data folder (:func:`load_company`), computes the
-metrics of the book's metrics chapter (:mod:`csmodels.metrics`,
-:mod:`csmodels.health`, :func:`metrics_summary`) and draws its charts
-(:mod:`csmodels.charts`). Every error a reader can fix is a :class:`CsModelsError`.
+The public API is every name in ``__all__``; the book's architecture page
+(``appendix/architecture.md``) says what each module is for.
+
+Data
+    :func:`load_company` reads and validates a data folder into a :class:`Company`
+    (every problem a reader can fix is a :class:`CsModelsError`: :class:`DataError`
+    listing each :class:`Problem`, or :class:`ParameterError`); :func:`load_profile`
+    and :func:`default_profile_path` read the company :class:`Profile`.
+Metrics (the metrics chapter)
+    :class:`ArrPanel` and :func:`retention`, :func:`retention_series`,
+    :func:`cohort_retention`, :func:`compounded_monthly_retention`, :func:`arr_movements`,
+    :func:`arr_bridge`, :func:`reactivated_arr`, :func:`nps`, :func:`adoption_rate`,
+    :func:`seat_utilisation`, :func:`time_to_value`, :func:`qbr_coverage`,
+    :func:`expansion_pipeline_influenced`, whose results are :class:`Retention`,
+    :class:`Compounded`, :class:`Nps` and :class:`TimeToValue`; the health score
+    (:class:`HealthModel`, :func:`health_scores`, :func:`health_separation` and its
+    :class:`Separation`); :func:`metrics_summary` gathers them for one month under
+    :class:`MetricSettings`, as ``csmodels metrics`` prints them; :func:`resolve_as_of`
+    turns a month given as text (or none: the last) into the month a metric reports on.
+Revenue and lifetime value (the functions chapter)
+    :class:`RevenueBase` and :func:`project_revenue`, :func:`revenue_layers`,
+    :func:`revenue_base_from_data`, :func:`arr_in_year`, :func:`bookings_equivalent`,
+    :func:`sales_vs_cs`; :func:`simple_ltv`, :func:`capped_ltv`, :func:`ltv_table`,
+    :func:`ltv_by_horizon`, the shifted-beta-geometric model
+    (:class:`ShiftedBetaGeometric`, :class:`SurvivorCohorts`, :func:`survivor_cohorts`,
+    :func:`simulate_survivors`, :func:`published_sbg_examples`, and :func:`refit_spread`,
+    how far a refit on simulated cohorts of one size scatters).
+What a section needs
+    :mod:`csmodels.needs` checks, once for every chapter, whether the data can support
+    each section (months of history, tables, accounts, cohorts) and gives the one
+    sentence a skipped section shows.
+Where CS belongs (the maturity, reporting and collaboration chapters)
+    :func:`recommend` a structure from :class:`CompanyFacts` (:func:`facts_from_data`)
+    as a :class:`Recommendation`, or one per :class:`Segment` with
+    :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
+    :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`,
+    :class:`IncentivePressure`);
+    :mod:`csmodels.collaboration` (handoffs under :class:`SlaTerms`,
+    :func:`handoff_report`, :func:`handoff_summary`; pay under a :class:`CompPlan`).
+Published tables
+    :func:`retention_benchmarks`, :func:`benchmark_for_acv`, :func:`cs_kpis`.
+Charts
+    :mod:`csmodels.charts`, imported on first use (it loads Altair).
+Version
+    ``__version__``, the installed package's.
+
+The command line (:mod:`csmodels.cli`), the reruns (:mod:`csmodels.rerun`) and the
+helpers of the chapters and the build (:mod:`csmodels.book`, :mod:`csmodels.sphinxext`)
+are modules of their own, not part of this namespace.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -13,7 +58,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from . import collaboration, needs, reporting
 from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
+from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
 from .health import HealthModel, Separation, health_scores, health_separation
 from .io import Company, load_company
@@ -24,11 +71,20 @@ from .lifetime import (
     ltv_by_horizon,
     ltv_table,
     published_sbg_examples,
+    refit_spread,
     simple_ltv,
     simulate_survivors,
     survivor_cohorts,
 )
-from .maturity import CompanyFacts, Recommendation, facts_from_data, recommend
+from .maturity import (
+    CompanyFacts,
+    Recommendation,
+    Segment,
+    SegmentedRecommendation,
+    facts_from_data,
+    recommend,
+    recommend_segments,
+)
 from .metrics import (
     ArrPanel,
     Compounded,
@@ -44,6 +100,7 @@ from .metrics import (
     nps,
     qbr_coverage,
     reactivated_arr,
+    resolve_as_of,
     retention,
     retention_series,
     seat_utilisation,
@@ -51,6 +108,7 @@ from .metrics import (
 )
 from .profile import Profile, default_profile_path, load_profile
 from .report import MetricSettings, metrics_summary
+from .reporting import Flip, IncentivePressure
 from .revenue import (
     RevenueBase,
     arr_in_year,
@@ -63,12 +121,15 @@ from .revenue import (
 
 __all__ = [
     "ArrPanel",
+    "CompPlan",
     "Company",
     "CompanyFacts",
     "Compounded",
     "CsModelsError",
     "DataError",
+    "Flip",
     "HealthModel",
+    "IncentivePressure",
     "MetricSettings",
     "Nps",
     "ParameterError",
@@ -77,8 +138,11 @@ __all__ = [
     "Recommendation",
     "Retention",
     "RevenueBase",
+    "Segment",
+    "SegmentedRecommendation",
     "Separation",
     "ShiftedBetaGeometric",
+    "SlaTerms",
     "SurvivorCohorts",
     "TimeToValue",
     "__version__",
@@ -89,12 +153,16 @@ __all__ = [
     "benchmark_for_acv",
     "bookings_equivalent",
     "capped_ltv",
+    "charts",
     "cohort_retention",
+    "collaboration",
     "compounded_monthly_retention",
     "cs_kpis",
     "default_profile_path",
     "expansion_pipeline_influenced",
     "facts_from_data",
+    "handoff_report",
+    "handoff_summary",
     "health_scores",
     "health_separation",
     "load_company",
@@ -102,12 +170,17 @@ __all__ = [
     "ltv_by_horizon",
     "ltv_table",
     "metrics_summary",
+    "needs",
     "nps",
     "project_revenue",
     "published_sbg_examples",
     "qbr_coverage",
     "reactivated_arr",
     "recommend",
+    "recommend_segments",
+    "refit_spread",
+    "reporting",
+    "resolve_as_of",
     "retention",
     "retention_benchmarks",
     "retention_series",
@@ -120,3 +193,13 @@ __all__ = [
     "survivor_cohorts",
     "time_to_value",
 ]
+
+
+def __getattr__(name: str):
+    """``csmodels.charts`` on first use: it imports Altair, which the command line's
+    ``metrics`` and ``recommend`` do not need."""
+    if name == "charts":
+        import importlib
+
+        return importlib.import_module(".charts", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

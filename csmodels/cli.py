@@ -11,11 +11,15 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .exceptions import CsModelsError
+from .exceptions import CsModelsError, printable
+from .io import load_company
+from .limits import MAX_AMOUNT
+from .report import metrics_summary
 
 EXIT_BAD_INPUT = 2
 
@@ -35,6 +39,33 @@ _METRIC_ROWS = (
     ("expansion_pipeline_influenced", "Expansion pipeline influenced", "pct"),
     ("health_auc", "Health score AUC (churn)", "ratio"),
 )
+
+
+# Rounding of `csmodels metrics --json`: what the README and --help promise.
+MONEY_DECIMALS, RATIO_DECIMALS, SCORE_DECIMALS = 2, 6, 2
+_SCORE_KEYS = frozenset({"nps", "time_to_value_median_days"})
+
+
+def json_ready(summary: dict) -> dict:
+    """``metrics_summary`` rounded for ``--json``: no float noise such as 16981899.240000002.
+
+    Amounts of money (``arr`` and every ``*_arr*`` key) go to the cent, NPS and days to
+    ``SCORE_DECIMALS``, every other float (the ratios, as fractions) to ``RATIO_DECIMALS``.
+
+    >>> json_ready({"arr": 16981899.240000002, "nrr": 1.0435907229503996, "nps": None})
+    {'arr': 16981899.24, 'nrr': 1.043591, 'nps': None}
+    """
+    return {key: _rounded(key, value) for key, value in summary.items()}
+
+
+def _rounded(key: str, value):
+    if not isinstance(value, float):
+        return value
+    if key == "arr" or "_arr" in key:
+        digits = MONEY_DECIMALS
+    else:
+        digits = SCORE_DECIMALS if key in _SCORE_KEYS else RATIO_DECIMALS
+    return round(value, digits) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
 
 
 def _month(text: str) -> str:
@@ -61,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--as-of", type=_month, metavar="YYYY-MM",
                          help="the month to report on (default: the last month in the data)")
     metrics.add_argument("--json", action="store_true",
-                         help="print one JSON object (ratios as fractions) instead of a table")
+                         help="print one JSON object instead of a table: amounts of money "
+                         f"rounded to the cent, ratios as fractions to {RATIO_DECIMALS} decimals "
+                         f"(0.0001 percentage points), NPS and days to {SCORE_DECIMALS} decimals")
     metrics.set_defaults(run=_run_metrics)
     _add_recommend_command(commands)
     _add_rerun_commands(commands)
@@ -76,18 +109,23 @@ def _amount(text: str) -> float:
             f"{text!r} is not a number (write 120000, without currency signs)") from None
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} must be a number >= 0")
+    if value > MAX_AMOUNT:  # the loader's ceiling on amounts (data dictionary, "Budgets")
+        raise argparse.ArgumentTypeError(f"{text!r} is above {MAX_AMOUNT:.0e}, the largest "
+                                         "amount csmodels takes")
     return value
 
 
 def _add_recommend_command(commands) -> None:
-    """``recommend``: the maturity-fit recommendation (DESIGN.md's contract)."""
+    """``recommend``: the maturity-fit recommendation (keys: ``Recommendation.to_dict``)."""
     from .profile import BUYERS, STAGES, TOUCH
 
     recommend = commands.add_parser(
         "recommend", help="which CS structure fits a company (the maturity chapter)",
         description="Recommend where Customer Success should report, who leads it and who "
         "owns renewals and expansion, from the company's profile and any facts given here "
-        "(which override the profile's), with the sources behind it and where they disagree.")
+        "(which override the profile's), with the sources behind it and where they disagree. "
+        "A company with segments (the profile's 'segments', or accounts.segment with --data) "
+        "gets one recommendation per segment, then what they share and where they split.")
     recommend.add_argument("--profile", metavar="FILE", help="a profile.yml")
     recommend.add_argument("--stage", choices=STAGES, help="funding stage")
     recommend.add_argument("--arr", type=_amount, metavar="N", help="annual recurring revenue")
@@ -96,18 +134,55 @@ def _add_recommend_command(commands) -> None:
     recommend.add_argument("--buyer", choices=BUYERS, help="who buys the product")
     recommend.add_argument("--product-led", action=argparse.BooleanOptionalAction,
                            default=None, help="customers try and buy without talking to anyone")
+    recommend.add_argument("--data", metavar="DIR",
+                           help="a data folder: its profile.yml (unless --profile), ARR and ACV "
+                           "the profile lacks, and, when the profile lists no segments, the "
+                           "segments of accounts.segment")
     recommend.add_argument("--json", action="store_true", help="print one JSON object")
     recommend.set_defaults(run=_run_recommend)
 
 
 def _run_recommend(args: argparse.Namespace) -> int:
-    from .maturity import describe, recommend
-    from .profile import load_profile
+    from .exceptions import printable
+    from .maturity import (
+        describe,
+        describe_segments,
+        facts_from_data,
+        recommend,
+        recommend_segments,
+        segments_from_data,
+        segments_of,
+    )
+    from .profile import default_profile_path, load_profile
 
-    result = recommend(load_profile(args.profile), funding_stage=args.stage, arr=args.arr,
-                       acv=args.acv, touch=args.touch, buyer=args.buyer,
-                       product_led=args.product_led)
-    print(json.dumps(result.to_dict(), indent=2) if args.json else describe(result))
+    facts = {"funding_stage": args.stage, "arr": args.arr, "acv": args.acv,
+             "touch": args.touch, "buyer": args.buyer, "product_led": args.product_led}
+    segments = []
+    if args.data is None:
+        profile = load_profile(args.profile)
+    else:
+        from .io import load_company
+
+        profile = load_profile(default_profile_path(args.data, args.profile))
+        company = load_company(args.data)
+        for key, value in facts_from_data(company.arr_monthly).items():
+            if facts[key] is None and getattr(profile, key) is None:
+                facts[key] = value
+        if not profile.segments:
+            segments = segments_from_data(company.accounts, company.arr_monthly)
+    segments = segments_of(profile) or segments
+    if len(segments) > 1:
+        if args.acv is None:
+            facts["acv"] = None  # the data's company-wide ACV: each segment has its own
+        result = recommend_segments(profile, segments, **facts)
+        text = describe_segments(result, f"{printable(profile.currency)} ")
+    else:
+        if segments:  # one segment: it is the company
+            facts.update(acv=facts["acv"] or segments[0].acv,
+                         touch=facts["touch"] or segments[0].touch)
+        result = recommend(profile, **facts)
+        text = describe(result)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else text)
     return 0
 
 
@@ -119,10 +194,6 @@ def _add_rerun_commands(commands) -> None:
         "Writes OUT/CHAPTER.ipynb, the page's site in OUT/html and OUT/index.html.")
     rerun.add_argument("chapter", metavar="CHAPTER",
                        help="functions, reporting, maturity, collaboration or metrics")
-    rerun.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                       metavar=("NAME", "VALUE"),
-                       help="set a chapter parameter; VALUE is read as a Python literal "
-                       "(0.1, None, {'a': 1}) or else as text, never run as code")
     book = commands.add_parser(
         "book", help="the whole book on your data, as an offline site",
         description="Execute every chapter on the company in a data folder and build the "
@@ -135,8 +206,16 @@ def _add_rerun_commands(commands) -> None:
         command.add_argument("--out", required=True, metavar="DIR",
                              help="output folder; must be new or empty unless --force")
         command.add_argument("--force", action="store_true",
-                             help="replace the contents of a non-empty --out")
+                             help="replace a non-empty --out, if csmodels wrote it (it holds "
+                             "a .csmodels-output file)")
         command.add_argument("--book", metavar="DIR", help=argparse.SUPPRESS)
+        command.add_argument(
+            "-p", "--parameter", nargs=2, action="append", default=[],
+            metavar=("NAME", "VALUE"),
+            help="set a chapter parameter; VALUE is read as a plain value (text, a number, "
+            "True/False, None, a list or a dict: 0.1, None, {'a': 1}) or else as text, "
+            "never run as code" + ("" if command is rerun else "; NAME applies to every "
+                                  "chapter that has it, CHAPTER.NAME to one chapter"))
         command.set_defaults(run=run)
     template = commands.add_parser(
         "mapping-template", help="write a mapping.yml template for a folder of exports",
@@ -144,63 +223,100 @@ def _add_rerun_commands(commands) -> None:
         "tables and write a mapping.yml to check, complete and save in the data folder.")
     template.add_argument("--data", required=True, metavar="DIR", help="the folder of exports")
     template.add_argument("--out", required=True, metavar="FILE",
-                          help="where to write the template (- for the screen)")
+                          help="where to write the template (- for the screen); never in "
+                          "the data folder")
     template.add_argument("--force", action="store_true", help="overwrite an existing FILE")
     template.set_defaults(run=_run_mapping_template)
 
 
+# What `rerun` and `book` import to run chapters and build pages: the [book] extra.
+BOOK_TOOLS = {"papermill": "papermill", "nbclient": "nbclient", "ipykernel": "ipykernel",
+              "jupyter_client": "jupyter-client",
+              "jupyter_book": "jupyter-book", "myst_nb": "myst-nb",
+              "sphinxcontrib.bibtex": "sphinxcontrib-bibtex",
+              "sphinx_exercise": "sphinx-exercise", "mathjax": "django-static-mathjax"}
+
+
+def require_book_tools() -> None:
+    """Stop with what to install when a tool of the ``[book]`` extra is missing."""
+    from importlib.util import find_spec
+
+    def missing(module: str) -> bool:
+        try:
+            return find_spec(module) is None
+        except (ImportError, ValueError):  # a parent package missing, or set to None
+            return True
+
+    absent = [dist for module, dist in BOOK_TOOLS.items() if missing(module)]
+    if absent:
+        raise CsModelsError("This command runs the book's chapters and builds its pages, "
+                            f"which needs {', '.join(absent)}: not installed. Install the "
+                            'book\'s tools with pip install "csmodels[book]" (in a clone: '
+                            "pip install -r requirements.txt).")
+
+
 def _run_rerun(args: argparse.Namespace) -> int:
-    from .rerun import parse_value, rerun_chapter
+    require_book_tools()
+    from .book import visible
+    from .parameters import parse_value
+    from .rerun import rerun_chapter
 
     parameters = {name: parse_value(value) for name, value in args.parameter}
     out = rerun_chapter(args.chapter, args.data, args.out, args.profile, parameters,
                         args.force, args.book)
-    print(f"{out}/index.html")
+    print(visible(f"{out}/index.html"))  # no raw control characters from a name
     return 0
 
 
 def _run_book(args: argparse.Namespace) -> int:
+    require_book_tools()
+    from .book import visible
+    from .parameters import parse_value
     from .rerun import build_book
 
-    out = build_book(args.data, args.out, args.profile, args.force, args.book)
-    print(f"{out}/index.html")
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+    out = build_book(args.data, args.out, args.profile, args.force, args.book,
+                     parameters=parameters)
+    print(visible(f"{out}/index.html"))  # no raw control characters from a name
     return 0
 
 
 def _run_mapping_template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ._fs import check_file_target, write_file
     from .exceptions import DataError, Problem
     from .io import mapping_template
 
     if not Path(args.data).is_dir():
         raise DataError([Problem(args.data, "The data folder does not exist.",
                                  "Give the folder that holds your exports.")])
+    out = Path(args.out)
+    if args.out != "-":
+        check_file_target(out, Path(args.data), args.force)  # before reading anything
     text = mapping_template(args.data)
     if args.out == "-":
         print(text, end="")
         return 0
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise DataError([Problem(str(out), "The file exists.", "Give another --out, or "
-                                 "--force to overwrite it.")])
-    out.write_text(text, encoding="utf-8")
+    write_file(out, text)
     print(f"Wrote {out}: check it, fill in what it could not find, save it as mapping.yml "
           "in the data folder.")
     return 0
 
 
 def _run_metrics(args: argparse.Namespace) -> int:
-    from .engine import open_data
-    from .engine import summary as engine_summary
-    from .engine.run import health_auc
+    from .engine import is_engine_source
 
-    engine, company = open_data(args.data)
-    summary = engine_summary(engine, args.as_of)
-    if company is not None:
-        summary["health_auc"] = health_auc(company, summary["as_of"])
+    if is_engine_source(args.data):  # a Parquet dataset folder or a DuckDB database file
+        from .engine import open_data
+        from .engine import summary as engine_summary
+
+        engine, _ = open_data(args.data)
+        summary = engine_summary(engine, args.as_of)
+    else:  # exports: loaded and checked in memory; the engine gives the same figures
+        summary = metrics_summary(load_company(args.data), args.as_of)
     if args.json:
-        print(json.dumps(summary, indent=2, allow_nan=False))
+        print(json.dumps(json_ready(summary), indent=2, allow_nan=False))
     else:
         print(format_metrics(summary, args.data))
     return 0
@@ -208,7 +324,7 @@ def _run_metrics(args: argparse.Namespace) -> int:
 
 def format_metrics(summary: dict, data: str) -> str:
     """The readable table of ``csmodels metrics``."""
-    lines = [f"Metrics as of {summary['as_of']} for the data in {data}", ""]
+    lines = [f"Metrics as of {summary['as_of']} for the data in {printable(data)}", ""]
     width = max(len(label) for _, label, _ in _METRIC_ROWS)
     for key, label, kind in _METRIC_ROWS:
         lines.append(f"  {label:<{width}}  {_format(summary.get(key), kind):>12}")
@@ -227,16 +343,38 @@ def _format(value, kind: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``csmodels`` console script."""
+    """Entry point of the ``csmodels`` console script.
+
+    Input the reader can fix, a file-system fault and SIGINT or SIGTERM each end
+    with one line on stderr and no traceback: exit 2 for the first two, 128 plus
+    the signal's number (130, 143) for a signal, after the run has removed its
+    temporary files and kernels.
+    """
+    from ._fs import os_error_message, shown
+    from ._signals import Interrupted, handled_signals
+
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with handled_signals():
+            return args.run(args)
     except CsModelsError as err:
-        print(f"csmodels {args.command}: {err}", file=sys.stderr)
+        lines = str(err).split("\n")  # a message's own line breaks; the rest shown escaped
+        print(f"csmodels {args.command}: " + "\n".join(map(printable, lines)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `csmodels metrics | head`: the reader stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:
+        print(f"csmodels {args.command}: {os_error_message(err, 'a file')}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (Interrupted, KeyboardInterrupt) as err:
+        name, code = ((err.name, err.exit_code) if isinstance(err, Interrupted)
+                      else ("SIGINT", 128 + signal.SIGINT))
+        left = (f"; {shown(args.out)} was left as it was" if getattr(args, "out", "-") != "-"
+                else "")
+        print(f"csmodels {args.command}: stopped by {name}; its temporary files were "
+              f"removed{left}.", file=sys.stderr, flush=True)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

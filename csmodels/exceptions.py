@@ -7,11 +7,30 @@ these into a message and exit code 2; anything else is a bug in ``csmodels``.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
 class CsModelsError(Exception):
-    """Base class of every error a reader can fix by changing their input."""
+    """Base class of every error a reader can fix by changing their input.
+
+    Raised with one or more parts (what is wrong, then what to do), its text is
+    those parts as sentences, never a Python tuple.
+
+    >>> str(CsModelsError("GRR is 1.2.", "Give a value of at most 1"))
+    'GRR is 1.2. Give a value of at most 1.'
+    """
+
+    def __str__(self) -> str:
+        if len(self.args) == 1:
+            return str(self.args[0])
+        parts = [str(arg).strip() for arg in self.args]
+        return " ".join(_sentence(p) for p in parts if p)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with a full stop unless it already ends a sentence (or a list)."""
+    return text if text.endswith((".", "!", "?", ":", ")")) else text + "."
 
 
 @dataclass(frozen=True)
@@ -39,12 +58,41 @@ class Problem:
     rows: tuple[int, ...] = ()
 
     def __str__(self) -> str:
-        where = self.file
+        where = printable(self.file)
         if self.column is not None:
-            where += f", column '{self.column}'"
+            where += f", column '{printable(self.column)}'"
         if self.rows:
             where += f", {_describe_rows(self.rows)}"
-        return f"{where}: {self.message} {self.hint}"
+        return f"{where}: {printable(self.message)} {printable(self.hint)}"
+
+
+# Unicode categories shown escaped: controls (ESC, NUL, newlines), format characters
+# (right-to-left overrides, zero-width marks, BOMs), line and paragraph separators, and
+# lone surrogates (a file name that is not UTF-8, which no terminal can print).
+_ESCAPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every character a terminal would act on (or cannot print) escaped.
+
+    Strings from a reader's data reach messages through this, so an escape sequence in a
+    CSV header cannot recolour, retitle or rewrite the reader's terminal.
+
+    >>> printable("arr\x1b[31m \u202eevil \udcff ok é")
+    'arr\\x1b[31m \\u202eevil \\udcff ok é'
+    """
+    if text.isprintable() and text.isascii():
+        return text
+    return "".join(_escape(ch) if unicodedata.category(ch) in _ESCAPED else ch for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if ch in "\n\r\t":
+        return repr(ch)[1:-1]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _describe_rows(rows: tuple[int, ...], show: int = 5) -> str:

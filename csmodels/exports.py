@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ import pandas as pd
 import yaml
 
 from .exceptions import DataError, Problem
+from .limits import MAX_FILE_BYTES, NotRegular, YamlRefused, load_yaml, open_regular, size_text
 from .schema import TABLES
 
 MAPPING_FILE = "mapping.yml"
@@ -74,21 +76,44 @@ def load_mapping(folder: Path) -> Mapping | None:
     True
     """
     path = Path(folder) / MAPPING_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
+    where = str(path)
+    if path.is_symlink() and not _leads_inside(path, Path(folder)):
+        raise DataError([Problem(where, "The mapping is a link that leads out of the data "
+                                 "folder (or nowhere).", "Put the mapping.yml file itself "
+                                 "in the folder.")])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise DataError([Problem(str(path), f"The mapping is not valid YAML ({_short(err)}).",
+        raw = load_yaml(path) or {}
+    except YamlRefused as err:
+        raise DataError([Problem(where, f"The mapping is refused: {err}.",
+                                 "Write each value out in full (csmodels mapping-template "
+                                 "writes a valid mapping).")]) from None
+    except NotRegular as err:
+        raise DataError([Problem(where, f"The mapping is {err.kind}, not a file.",
+                                 "Put a mapping.yml file here, or remove it.")]) from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError) as err:
+        raise DataError([Problem(where, f"The mapping is not valid YAML ({_short(err)}).",
                                  "Fix it; csmodels mapping-template writes a valid one.")]
                         ) from None
     if not isinstance(raw, dict):
-        raise DataError([Problem(str(path), "The mapping must be 'key: value' lines.",
+        raise DataError([Problem(where, "The mapping must be 'key: value' lines.",
                                  "See data/messy_export/mapping.yml for an example.")])
+    bad_text = _first_bad_text(raw)
+    if bad_text is not None:
+        raise DataError([Problem(where, f"The mapping holds {bad_text}.",
+                                 "Retype that value as plain text.")])
     problems: list[Problem] = []
-    defaults = _table_mapping(raw, TableMapping(), str(path), "", problems, top=True)
+    defaults = _table_mapping(raw, TableMapping(), where, "", problems, top=True)
     tables = {}
-    for name, entry in (raw.get("tables") or {}).items():
+    entries = raw.get("tables") or {}
+    if not isinstance(entries, dict):
+        problems.append(Problem(where, f"'tables' must hold one entry per table, not "
+                                f"{_shown(entries)}.", "Write it as in data/messy_export/"
+                                "mapping.yml: 'tables:', then '  arr_monthly:' indented "
+                                "under it."))
+        entries = {}
+    for name, entry in entries.items():
         if name not in TABLES:
             problems.append(Problem(str(path), f"Unknown table '{name}' under tables.",
                                     f"The tables are: {', '.join(TABLES)}."))
@@ -101,6 +126,13 @@ def load_mapping(folder: Path) -> Mapping | None:
     if problems:
         raise DataError(problems)
     return Mapping(tables=tables, defaults=defaults)
+
+
+def _leads_inside(path: Path, folder: Path) -> bool:
+    try:
+        return folder.resolve() in path.resolve(strict=True).parents
+    except (OSError, RuntimeError):
+        return False
 
 
 def _table_mapping(raw: dict, base: TableMapping, where: str, prefix: str,
@@ -131,12 +163,53 @@ def _table_mapping(raw: dict, base: TableMapping, where: str, prefix: str,
         if name not in known:
             problems.append(Problem(where, f"'{prefix}columns' names '{name}', which {table} "
                                     "does not have.", f"Its columns are: {', '.join(known)}."))
+    for name, theirs in columns.items():
+        if theirs is not None and not isinstance(theirs, str | int | float):
+            problems.append(Problem(where, f"'{prefix}columns.{name}' is {_shown(theirs)}.",
+                                    "Give the name of one of your columns, as text."))
     mrr = raw.get("amounts_are_mrr", False)
     if not isinstance(mrr, bool):
         problems.append(Problem(where, f"'{prefix}amounts_are_mrr' is {mrr!r}.",
                                 "Use true or false."))
-    return replace(out, file=raw.get("file"), sheet=raw.get("sheet"), amounts_are_mrr=mrr is True,
-                   columns={str(k): str(v) for k, v in columns.items() if v is not None})
+    file, sheet = raw.get("file"), raw.get("sheet")
+    if file is not None and not (isinstance(file, str) and file.strip()):
+        problems.append(Problem(where, f"'{prefix}file' is {_shown(file)}.",
+                                "Give the file's name as text, e.g. 'file: Billing.csv'."))
+        file = None
+    if sheet is not None and not ((isinstance(sheet, str) and sheet) or (isinstance(sheet, int)
+                                  and not isinstance(sheet, bool) and 0 <= sheet < 10_000)):
+        problems.append(Problem(where, f"'{prefix}sheet' is {_shown(sheet)}.",
+                                "Give one sheet: its name as text, or its position (0 for "
+                                "the first)."))
+        sheet = None
+    return replace(out, file=file, sheet=sheet, amounts_are_mrr=mrr is True,
+                   columns={str(k): str(v) for k, v in columns.items()
+                            if isinstance(v, str | int | float)})
+
+
+def _shown(value, limit: int = 60) -> str:
+    """A YAML value for a message: its kind and a short repr."""
+    kind = {list: "a list", dict: "a mapping", bool: "true/false"}.get(type(value))
+    text = repr(value)
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{kind} ({text})" if kind else text
+
+
+def _first_bad_text(value) -> str | None:
+    """A description of the first string (key or value) holding a lone surrogate or a
+    control character, or None: such text cannot be a file or column name to show."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += list(item.keys()) + list(item.values())
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str):
+            for ch in item:
+                if 0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 32 and ch != "\t") or ord(ch) == 127:
+                    return f"a character that is not text (U+{ord(ch):04X}) in {_shown(item)}"
+    return None
 
 
 def _short(err: Exception, limit: int = 160) -> str:
@@ -204,9 +277,14 @@ def sniff_delimiter(text: str) -> str:
     return winners[0]
 
 
-def read_text_table(path: Path, options: TableMapping) -> pd.DataFrame:
+def read_text_table(path: Path, options: TableMapping, nrows: int | None = None
+                    ) -> pd.DataFrame:
     """A delimited text file as a frame of strings, encoding and delimiter detected."""
-    data = path.read_bytes()
+    with open_regular(path) as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(f"The file is larger than {size_text(MAX_FILE_BYTES)}.",
+                         "Keep only the rows the book needs.")
     if not data.strip():
         raise Unreadable("The file is empty.", "Export the table again, with its header row.")
     text = decode(data, options.encoding)
@@ -216,7 +294,7 @@ def read_text_table(path: Path, options: TableMapping) -> pd.DataFrame:
     delimiter = DELIMITERS[options.delimiter] or sniff_delimiter(text)
     try:
         return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                           skip_blank_lines=True)
+                           skip_blank_lines=True, nrows=nrows)
     except (pd.errors.ParserError, csv.Error) as err:
         raise Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
                          "Check quoting and the number of fields on that line.") from None

@@ -27,9 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, MAX_COUNT, MAX_HEADER_BYTES
 from .schema import DATE_ORDER, Column, Table
 
-FIRST_YEAR, LAST_YEAR = 1970, 2100
 _STRING = pd.StringDtype(na_value=pd.NA)
 
 
@@ -79,9 +79,12 @@ def read_clean_table(path: Path, table: Table) -> tuple[pd.DataFrame, list[str]]
 def _read(path: Path, table: Table) -> pa.Table | None:
     """The file as a table of strings, or ``None`` if it is not plain canonical CSV."""
     with path.open("rb") as fh:
-        header = fh.readline()
+        header = fh.readline(MAX_HEADER_BYTES + 1)
+    if len(header) > MAX_HEADER_BYTES:
+        return None
     try:
-        names = next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff")]), [])
+        names = next(csv.reader([header.decode("utf-8", "replace").removeprefix("\ufeff")]),
+                     [])
     except csv.Error:
         return None
     known = {c.name for c in table.columns}
@@ -145,18 +148,21 @@ def _parse_month(values: pa.ChunkedArray, column: Column) -> pd.Series | None:
 
 def _parse_amount(values: pa.ChunkedArray, column: Column) -> pd.Series | None:
     numbers = _to_float(values, column)
-    if numbers is None or (numbers < 0).any():
+    if numbers is None or (numbers < 0).any() or (numbers > MAX_AMOUNT).any():
+        return None
+    if column.positive and (numbers[~np.isnan(numbers)] == 0).any():
         return None
     return pd.Series(numbers), None
 
 
 def _parse_count(values: pa.ChunkedArray, column: Column) -> pd.Series | None:
     numbers = _to_float(values, column)
-    top = 10 if column.kind == "score" else 1e12  # as csmodels.io.MAX_COUNT
+    top = 10 if column.kind == "score" else MAX_COUNT
     if numbers is None:
         return None
     present = numbers[~np.isnan(numbers)]
-    if ((present < 0) | (present > top) | (present != np.floor(present))).any():
+    low = 1 if column.positive else 0
+    if ((present < low) | (present > top) | (present != np.floor(present))).any():
         return None
     return pd.Series(numbers).astype("Int64"), None
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import os
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,16 +32,30 @@ import pandas as pd
 
 from . import exports
 from .exceptions import DataError, Problem
+from .exports import Unreadable
 from .fastpath import read_clean_table
+from .limits import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_AMOUNT,
+    MAX_COLUMNS,
+    MAX_COUNT,
+    MAX_FILE_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_INFLATE_RATIO,
+    MAX_PANEL_CELLS,
+    MAX_UNCOMPRESSED_BYTES,
+    NotRegular,
+    open_regular,
+    size_text,
+)
 from .schema import DATE_ORDER, TABLES, Column, Table
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # what a mapping file may name besides these
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
-# Dates outside this window are typing errors, not customers.
-_FIRST_YEAR, _LAST_YEAR = 1970, 2100
-MAX_COUNT = 1e12
+_FIRST_YEAR, _LAST_YEAR = FIRST_YEAR, LAST_YEAR
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,7 @@ def load_company(folder: str | Path) -> Company:
     ['account_id', 'month', 'arr']
     """
     folder = Path(folder)
+    check_utf8_name(folder, "data folder")
     if not folder.is_dir():
         what = "does not exist" if not folder.exists() else "is a file, not a folder"
         raise DataError([Problem(str(folder), f"The data folder {what}.",
@@ -110,12 +127,7 @@ def load_company(folder: str | Path) -> Company:
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     absent: dict[str, tuple[str, ...]] = {}
-    for table in TABLES.values():
-        options = mapping.for_table(table.name) if mapping else None
-        path = (_mapped_file(folder, table, options, problems) if options and options.file
-                else _find_table_file(folder, table, problems))
-        if path is None:
-            continue
+    for table, path, options in _table_files(folder, mapping, problems):
         clean = read_clean_table(path, table) if path.suffix == ".csv" and not mapping else None
         if clean is not None:  # the fast path; anything unusual takes the general one below
             tables[table.name], present = clean
@@ -133,9 +145,102 @@ def load_company(folder: str | Path) -> Company:
             tables[table.name] = parsed
             absent[table.name] = tuple(c.name for c in table.columns if c.name not in raw.columns)
     _check_across_tables(tables, folder, problems)
+    if "arr_monthly" in tables:
+        _check_panel_size(tables["arr_monthly"], _path_of(folder, "arr_monthly"), problems)
     if problems:
         raise DataError(problems)
     return Company(folder=folder, absent_columns=absent, **tables)
+
+
+def _table_files(folder: Path, mapping: exports.Mapping | None, problems: list[Problem]):
+    """(table, file, mapping options) for each table the folder has, every file checked
+    to be a regular, readable file inside the folder and within the size budget."""
+    for table in TABLES.values():
+        options = mapping.for_table(table.name) if mapping else None
+        path = (_mapped_file(folder, table, options, problems) if options and options.file
+                else _find_table_file(folder, table, problems))
+        if path is not None and _check_file(folder, path, table, problems):
+            yield table, path, options
+
+
+def check_utf8_name(path: Path, what: str) -> None:
+    """Refuse a path whose name is not UTF-8 text: it cannot be shown on a page or in a
+    terminal as it is (Python keeps such bytes as lone surrogates)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataError([Problem(str(path), f"The {what}'s name is not UTF-8 text.",
+                                 "Rename it with letters, digits, spaces, dots, dashes or "
+                                 "underscores.")]) from None
+
+
+def _check_file(folder: Path, path: Path, table: Table, problems: list[Problem]) -> bool:
+    """Whether ``path`` is a regular file the run may read: inside the data folder (a
+    link out of it is refused, so a folder cannot make csmodels show another file's
+    contents), not a pipe or device, readable, and at most :data:`MAX_FILE_BYTES`."""
+    def refuse(message: str, hint: str) -> bool:
+        problems.append(Problem(str(path), message, hint))
+        return False
+
+    if path.is_symlink():
+        target = _resolved(path)
+        if target is None:
+            return refuse("This is a link that leads round in a loop.",
+                          f"Put the {table.name} table itself here, as a file.")
+        if folder.resolve() not in target.parents:
+            return refuse("This is a link to a file outside the data folder.",
+                          f"Put the {table.name} table itself in the folder, as a file.")
+        if not target.exists():
+            return refuse("This is a link to a file that does not exist.",
+                          f"Put the {table.name} table itself here, as a file.")
+    try:
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+    except NotRegular as err:
+        what = "a folder" if err.kind == "a folder" else err.kind
+        return refuse(f"This is {what}, not a file.",
+                      f"Put the {table.name} table itself here, as a file.")
+    except PermissionError:
+        return refuse("csmodels may not read this file (permission denied).",
+                      "Give yourself read access to it (chmod u+r), or copy it.")
+    except OSError as err:
+        return refuse(f"The file cannot be opened ({err.strerror}).",
+                      f"Put the {table.name} table itself here, as a file.")
+    if size > MAX_FILE_BYTES:
+        return refuse(f"The file is {size_text(size)}, above the {size_text(MAX_FILE_BYTES)} "
+                      "csmodels reads.", "Keep only the rows the book needs (for example the "
+                      "last few years), or split the company.")
+    return True
+
+
+def _resolved(path: Path) -> Path | None:
+    """Where ``path`` leads once every link is followed; None for a loop of links."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    target = _resolved(path)
+    return target is not None and folder.resolve() in target.parents
+
+
+def _check_panel_size(arr: pd.DataFrame, path: Path, problems: list[Problem]) -> None:
+    """Refuse accounts x months above :data:`MAX_PANEL_CELLS` before the panel is built."""
+    if arr.empty:
+        return
+    ordinals = np.asarray(arr["month"].array.asi8, dtype="int64")
+    months = int(ordinals.max() - ordinals.min()) + 1
+    accounts = int(arr["account_id"].nunique())
+    if accounts * months > MAX_PANEL_CELLS:
+        problems.append(Problem(
+            str(path), f"{accounts:,} accounts over {months:,} months "
+            f"({arr['month'].min()} to {arr['month'].max()}) make {accounts * months:,} "
+            f"account-months, above the budget of {MAX_PANEL_CELLS:,} "
+            f"({size_text(8 * accounts * months)} of memory for the ARR panel alone).",
+            "Check the months (a year typed wrongly stretches the range), or keep fewer "
+            "years.", column="month"))
 
 
 # --------------------------------------------------------------------------- files
@@ -143,7 +248,7 @@ def load_company(folder: str | Path) -> Company:
 
 def _find_table_file(folder: Path, table: Table, problems: list[Problem]) -> Path | None:
     candidates = [folder / f"{table.name}{suffix}" for suffix in SUFFIXES]
-    found = [p for p in candidates if p.exists()]
+    found = [p for p in candidates if os.path.lexists(p)]
     if not found:
         if table.required:
             others = sorted(p.name for p in folder.iterdir() if p.suffix in SUFFIXES)
@@ -162,12 +267,7 @@ def _find_table_file(folder: Path, table: Table, problems: list[Problem]) -> Pat
             "Keep one of them.",
         ))
         return None
-    path = found[0]
-    if not path.is_file():
-        problems.append(Problem(str(path), "This is a folder, not a file.",
-                                f"Put the {table.name} table itself here, as a file."))
-        return None
-    return path
+    return found[0]
 
 
 def _mapped_file(folder: Path, table: Table, options: exports.TableMapping,
@@ -175,13 +275,13 @@ def _mapped_file(folder: Path, table: Table, options: exports.TableMapping,
     """The file mapping.yml names for ``table``: inside the folder, and there."""
     where = str(folder / exports.MAPPING_FILE)
     path = folder / options.file
-    inside = folder.resolve() in path.resolve().parents
+    inside = _inside(folder, path)
     if not inside or path.suffix.lower() not in SUFFIXES + TEXT_SUFFIXES:
         problems.append(Problem(where, f"tables.{table.name}.file is {options.file!r}.",
                                 "Name a .csv, .tsv, .txt, .xlsx or .parquet file in the data "
                                 "folder itself."))
         return None
-    if not path.is_file():
+    if not os.path.lexists(path):
         problems.append(Problem(where, f"tables.{table.name}.file names {options.file!r}, "
                                 "which is not in the data folder.",
                                 "Correct the file name (it is case-sensitive)."))
@@ -192,85 +292,203 @@ def _mapped_file(folder: Path, table: Table, options: exports.TableMapping,
 def _read_raw(path: Path, problems: list[Problem],
               options: exports.TableMapping | None = None) -> pd.DataFrame | None:
     """The file's cells as stripped strings (blank for missing), or None on failure."""
-    suffix = path.suffix.lower()
     try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(path).astype("string").fillna("")
-        elif suffix == ".xlsx":
-            sheet = options.sheet if options and options.sheet is not None else 0
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=sheet)
-        elif options is not None:
-            frame = exports.read_text_table(path, options)
-        else:
-            frame = _read_csv(path)
+        frame = read_any(path, options)
     except exports.Unreadable as err:
         problems.append(Problem(str(path), err.message, err.hint))
-        return None
-    except _Unreadable as err:
-        problems.append(Problem(str(path), err.message, err.hint))
-        return None
-    except ImportError as err:
-        problems.append(Problem(str(path), f"Reading this kind of file needs a package: {err}.",
-                                "Save the table as CSV (UTF-8) instead."))
         return None
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as err:  # corrupt files
         problems.append(Problem(str(path), f"The file cannot be read ({_short(err)}).",
                                 "Export the table again, as CSV (UTF-8)."))
         return None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if duplicated:
-        problems.append(Problem(str(path), f"Column names appear twice: {', '.join(duplicated)}.",
-                                "Give every column a different name."))
+    try:
+        check_column_names(frame.columns)
+    except exports.Unreadable as err:
+        problems.append(Problem(str(path), err.message, err.hint))
         return None
     return frame.apply(lambda s: s.astype("string").str.strip().fillna(""))
 
 
-class _Unreadable(Exception):
-    def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.message, self.hint = message, hint
+def read_any(path: Path, options: exports.TableMapping | None = None,
+             nrows: int | None = None) -> pd.DataFrame:
+    """A table file as a frame of text, by its suffix, within the budgets of
+    :mod:`csmodels.limits`. Raises :class:`~csmodels.exports.Unreadable` with what to do
+    (or ``ValueError``/``OSError`` for a file the CSV reader chokes on)."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".xlsx"):
+        reader = _read_parquet if suffix == ".parquet" else _read_xlsx
+        try:
+            return reader(path, options, nrows)
+        except exports.Unreadable:
+            raise
+        except ImportError as err:
+            raise exports.Unreadable(f"Reading this kind of file needs a package: {err}.",
+                                     "Save the table as CSV (UTF-8) instead.") from None
+        except Exception as err:  # a hostile file may break the parser anywhere
+            raise exports.Unreadable(
+                f"The file cannot be read ({type(err).__name__}: {_short(err)}).",
+                "Export the table again (or save it as CSV UTF-8).") from None
+    if options is not None:
+        return exports.read_text_table(path, options, nrows)
+    return _read_csv(path, nrows)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    if not head.strip():
-        raise _Unreadable("The file is empty.", "Export the table again, with its header row.")
-    if b"\x00" in head:
-        raise _Unreadable("This is not a text file (it holds binary data).",
-                          "Export the table as CSV (UTF-8).")
-    _check_header_names(head)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skip_blank_lines=True)
-    except UnicodeDecodeError as err:
-        raise _Unreadable(f"The file is not UTF-8 text (byte {err.start} cannot be read).",
-                          "Save it as 'CSV UTF-8' (in Excel: Save As, CSV UTF-8), or add a "
-                          "mapping.yml to the folder (csmodels mapping-template).") from None
-    except pd.errors.ParserError as err:
-        raise _Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
-                          "Check quoting and the number of fields on that line.") from None
-    except csv.Error as err:
-        raise _Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
-                          "Export the table again as CSV.") from None
-    if len(frame.columns) == 1:
-        delimiter = _guess_other_delimiter(head)
-        if delimiter:
-            raise _Unreadable(f"The columns are separated by {delimiter}, not by commas.",
-                              "Export the table again with comma separators, or add a "
-                              "mapping.yml to the folder (csmodels mapping-template).")
+def check_column_names(names) -> None:
+    """Refuse too many columns and repeated names, in time linear in the header."""
+    names = list(names)
+    if len(names) > MAX_COLUMNS:
+        raise exports.Unreadable(f"The file has {len(names):,} columns, above the "
+                                 f"{MAX_COLUMNS:,} csmodels reads.",
+                                 "Export only the columns the tables need.")
+    counts = Counter(names)
+    repeated = sorted(n for n, k in counts.items() if k > 1 and n)
+    if repeated:
+        shown = ", ".join(repr(n if len(n) <= 40 else n[:39] + "…") for n in repeated[:10])
+        more = f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""
+        raise exports.Unreadable(f"Column names appear twice: {shown}{more}.",
+                                 "Give every column a different name.")
+
+
+def _read_parquet(path: Path, options, nrows: int | None) -> pd.DataFrame:
+    """Parquet as text, its pandas metadata ignored (a file may name any dtype there)."""
+    import pyarrow.parquet as pq
+
+    with open_regular(path) as fh:
+        parquet = pq.ParquetFile(fh)
+        meta = parquet.metadata
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if meta.num_columns > MAX_COLUMNS:
+            check_column_names(range(meta.num_columns))
+        if unpacked > MAX_UNCOMPRESSED_BYTES:
+            raise exports.Unreadable(
+                f"The file unpacks to {size_text(unpacked)}, above the "
+                f"{size_text(MAX_UNCOMPRESSED_BYTES)} csmodels reads from a Parquet file.",
+                "Keep only the rows and columns the book needs, or save it as CSV.")
+        table = parquet.read()
+    frame = table.to_pandas(ignore_metadata=True, types_mapper=None)
+    frame = frame.drop(columns=[c for c in frame.columns
+                                if re.fullmatch(r"__index_level_\d+__", str(c))])
+    frame = frame.head(nrows) if nrows is not None else frame
+    return frame.astype("string").fillna("")
+
+
+def _read_xlsx(path: Path, options, nrows: int | None) -> pd.DataFrame:
+    sheet = options.sheet if options is not None and options.sheet is not None else 0
+    with open_regular(path) as fh:
+        check_workbook(fh)
+        fh.seek(0)
+        frame = pd.read_excel(fh, dtype=str, keep_default_na=False, sheet_name=sheet,
+                              nrows=nrows, engine="openpyxl")
+    if isinstance(frame, dict):  # a list of sheets slipped through: never merge them
+        raise exports.Unreadable("The mapping names several sheets.", "Name one sheet.")
     return frame
 
 
-def _check_header_names(head: bytes) -> None:
-    """Refuse repeated column names before pandas renames the second 'arr' to 'arr.1'."""
-    line = head.decode("utf-8-sig", "replace").splitlines()[0]
-    names = [n.strip().lower() for n in next(csv.reader([line]), [])]
-    repeated = sorted({n for n in names if names.count(n) > 1 and n})
-    if repeated:
-        raise _Unreadable(f"Column names appear twice: {', '.join(repeated)}.",
-                          "Give every column a different name.")
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def check_workbook(fh) -> None:
+    """Refuse an ``.xlsx`` that would unpack beyond :data:`MAX_UNCOMPRESSED_BYTES`, holds
+    a part packed more than :data:`MAX_INFLATE_RATIO` times, or declares a DOCTYPE or
+    entities (which spreadsheet files never need and XML bombs use)."""
+    with zipfile.ZipFile(fh) as archive:
+        infos = archive.infolist()
+        total = sum(info.file_size for info in infos)
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise exports.Unreadable(
+                f"The workbook unpacks to {size_text(total)}, above the "
+                f"{size_text(MAX_UNCOMPRESSED_BYTES)} csmodels reads.",
+                "Keep only the sheet and rows the book needs, or save it as CSV UTF-8.")
+        for info in infos:
+            if (info.file_size > (1 << 20)
+                    and info.file_size > MAX_INFLATE_RATIO * max(info.compress_size, 1)):
+                raise exports.Unreadable(
+                    f"The workbook part {info.filename!r} unpacks to "
+                    f"{info.file_size // max(info.compress_size, 1):,} times its size, above "
+                    f"the {MAX_INFLATE_RATIO} times a spreadsheet needs (a 'zip bomb'?).",
+                    "Save the table again from the spreadsheet program, or as CSV UTF-8.")
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                _check_prolog(archive, info)
+
+
+def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Read an XML part up to its root element (64 KiB at most) and refuse a DOCTYPE or
+    an entity declared before it."""
+    head = b""
+    with archive.open(info) as part:
+        while len(head) < 65536 and (block := part.read(4096)):
+            head += block
+            if _ROOT.search(_ascii(head)):
+                break
+    text = _ascii(head)
+    root = _ROOT.search(text)
+    if root is None and len(head) >= 65536:
+        raise exports.Unreadable(
+            f"The workbook part {info.filename!r} has no content in its first 64 KiB.",
+            "Save the table again from the spreadsheet program, or as CSV UTF-8.")
+    if _DOCTYPE.search(text, 0, root.start() if root else len(text)):
+        raise exports.Unreadable(
+            f"The workbook part {info.filename!r} declares a DOCTYPE or entities, which "
+            "spreadsheets never need and XML attacks use.",
+            "Save the table again from the spreadsheet program, or as CSV UTF-8.")
+
+
+def _ascii(head: bytes) -> bytes:
+    """An XML head as bytes a regex can search, whether it is UTF-8 or UTF-16."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return head.decode("utf-16", "replace").encode("utf-8", "replace")
+    return head
+
+
+def _read_csv(path: Path, nrows: int | None = None) -> pd.DataFrame:
+    with open_regular(path) as fh:
+        head = fh.read(65536)
+        header = head.split(b"\n", 1)[0] if b"\n" in head else head + fh.readline(
+            MAX_HEADER_BYTES)
+    if not head.strip():
+        raise Unreadable("The file is empty.", "Export the table again, with its header row.")
+    if b"\x00" in head:
+        raise Unreadable("This is not a text file (it holds binary data).",
+                         "Export the table as CSV (UTF-8).")
+    _check_header_names(header)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            skip_blank_lines=True, nrows=nrows)
+    except UnicodeDecodeError as err:
+        raise Unreadable(f"The file is not UTF-8 text (byte {err.start} cannot be read).",
+                         "Save it as 'CSV UTF-8' (in Excel: Save As, CSV UTF-8), or add a "
+                         "mapping.yml to the folder (csmodels mapping-template).") from None
+    except pd.errors.ParserError as err:
+        raise Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
+                         "Check quoting and the number of fields on that line.") from None
+    except csv.Error as err:
+        raise Unreadable(f"The file is not well-formed CSV ({_short(err)}).",
+                         "Export the table again as CSV.") from None
+    if len(frame.columns) == 1:
+        delimiter = _guess_other_delimiter(head)
+        if delimiter:
+            raise Unreadable(f"The columns are separated by {delimiter}, not by commas.",
+                             "Export the table again with comma separators, or add a "
+                             "mapping.yml to the folder (csmodels mapping-template).")
+    return frame
+
+
+def _check_header_names(header: bytes) -> None:
+    """Refuse an over-long header, too many columns and repeated names before pandas
+    renames the second 'arr' to 'arr.1'; ``header`` is the whole first line (or
+    :data:`MAX_HEADER_BYTES` of it, if it is longer)."""
+    if len(header.rstrip(b"\r\n")) > MAX_HEADER_BYTES:
+        raise Unreadable(f"The header row is longer than {size_text(MAX_HEADER_BYTES)}.",
+                         "Check that the file has line breaks and real column names; "
+                         "export it again.")
+    line = header.decode("utf-8-sig", "replace").rstrip("\r\n")
+    try:
+        names = [n.strip().lower() for n in next(csv.reader([line]), [])]
+    except csv.Error:
+        return  # the CSV reader explains it with the line
+    check_column_names(names)
 
 
 def _guess_other_delimiter(head: bytes) -> str | None:
@@ -419,15 +637,20 @@ def _parse_number(text: pd.Series):
 
 def _parse_amount(text: pd.Series, column: Column):
     numbers, bad = _parse_number(text)
-    bad |= numbers < 0
-    return numbers.where(~bad), bad, "finite numbers >= 0 (no currency signs or separators)"
+    bad |= (numbers <= 0) if column.positive else (numbers < 0)
+    bad |= numbers > MAX_AMOUNT  # above it, sums overflow: a typing error, not revenue
+    low = "> 0" if column.positive else ">= 0"
+    return numbers.where(~bad), bad, (f"finite numbers {low}, at most {MAX_AMOUNT:.0e} (no "
+                                      "currency signs or separators)")
 
 
 def _parse_count(text: pd.Series, column: Column, top: float = np.inf):
     numbers, bad = _parse_number(text)
+    low = 1 if column.positive else 0
     # a count above a trillion is a typing error (and would overflow the integer type)
-    bad |= (numbers < 0) | (numbers > min(top, MAX_COUNT)) | (numbers != np.floor(numbers))
-    rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers from 0 to a trillion"
+    bad |= (numbers < low) | (numbers > min(top, MAX_COUNT)) | (numbers != np.floor(numbers))
+    rule = (f"whole numbers from {low} to 10" if top == 10
+            else f"whole numbers from {low} to a trillion")
     return numbers.where(~bad).astype("Int64"), bad, rule
 
 
@@ -503,26 +726,43 @@ def _path_of(folder: Path, table: str) -> Path:
 
 
 def iter_table_files(folder: str | Path) -> Iterator[Path]:
-    """The input-table files present in ``folder``, in schema order."""
+    """The input-table files of ``folder`` the loader would read, in schema order."""
+    yield from (p for p in input_files(folder) if p.suffix.lower() != ".yml")
+
+
+def input_files(folder: str | Path) -> list[Path]:
+    """The files :func:`load_company` reads in ``folder``: ``mapping.yml`` if there is
+    one, each table's file (as the mapping names it, or by its canonical name), and the
+    ``profile.yml`` a run reads by default. Only regular files inside the folder count.
+
+    >>> [p.name for p in input_files("data/sample")][:3]
+    ['accounts.csv', 'arr_monthly.csv', 'nps_responses.csv']
+    """
     folder = Path(folder)
-    for name in TABLES:
-        yield from (p for p in (folder / f"{name}{s}" for s in SUFFIXES) if p.is_file())
-
-
-# ------------------------------------------------------------------ fingerprints, writing
+    mapping = exports.load_mapping(folder)
+    ignored: list[Problem] = []
+    files = [path for _, path, _ in _table_files(folder, mapping, ignored)]
+    for name in (exports.MAPPING_FILE, "profile.yml"):
+        path = folder / name
+        if path.is_file() and not path.is_symlink():
+            files.append(path)
+    return files
 
 
 def folder_fingerprint(folder: str | Path) -> str:
-    """A sha256 over every file's relative path and bytes: the same data, the same print.
+    """A sha256 over the relative path and bytes of each file the run reads
+    (:func:`input_files`): the same data, the same print. Stray files in the folder
+    (a backup, a huge log, a pipe) are neither read nor followed.
 
     >>> len(folder_fingerprint("data/sample"))
     64
     """
     folder = Path(folder)
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        with path.open("rb") as fh:
+    for path in sorted(input_files(folder), key=lambda p: p.name):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8", "backslashreplace")
+                      + b"\0")
+        with open_regular(path) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
@@ -569,13 +809,8 @@ _SYNONYMS = {"customer_id": "account_id", "account": "account_id", "id": "accoun
 
 def _headers(path: Path) -> tuple[list[str], pd.DataFrame]:
     """A file's header names as written, and its first rows as text."""
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame = pd.read_parquet(path).head(200).astype("string")
-    elif suffix == ".xlsx":
-        frame = pd.read_excel(path, dtype=str, nrows=200)
-    else:
-        frame = exports.read_text_table(path, exports.TableMapping())
+    frame = read_any(path, exports.TableMapping(), nrows=200)
+    check_column_names(frame.columns)
     return [str(c) for c in frame.columns], frame
 
 
@@ -604,14 +839,29 @@ def mapping_template(folder: str | Path) -> str:
     True
     """
     folder = Path(folder)
-    files = sorted(p for p in folder.iterdir() if p.is_file()
-                   and p.suffix.lower() in SUFFIXES + TEXT_SUFFIXES)
-    read = {}
+    check_utf8_name(folder, "data folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES + TEXT_SUFFIXES
+                   and _inside(folder, p) and p.is_file())
+    read, problems = {}, []
     for path in files:
+        if not _utf8(path.name):
+            problems.append(Problem(str(path), "The file's name is not UTF-8 text.",
+                                    "Rename it with letters, digits, spaces, dots, dashes or "
+                                    "underscores, or move it out of the folder."))
+            continue
         try:
             read[path] = _headers(path)
-        except (exports.Unreadable, ValueError, OSError, ImportError):
-            continue  # the loader explains unreadable files; the template skips them
+        except exports.Unreadable as err:
+            problems.append(Problem(str(path), err.message, err.hint
+                                    + " Or move the file out of the folder."))
+        except NotRegular as err:
+            problems.append(Problem(str(path), f"This is {err.kind}, not a file.",
+                                    "Move it out of the folder."))
+        except (ValueError, OSError) as err:
+            problems.append(Problem(str(path), f"The file cannot be read ({_short(err)}).",
+                                    "Export it again, or move it out of the folder."))
+    if problems:
+        raise DataError(problems)
     lines = ["# csmodels column mapping: save as mapping.yml in the data folder.",
              "encoding: auto        # auto, utf-8, utf-16, cp1252, latin-1",
              "delimiter: auto       # auto, \",\", \";\", tab, \"|\"",
@@ -622,6 +872,14 @@ def mapping_template(folder: str | Path) -> str:
     for table in TABLES.values():
         lines += _template_entry(table, read, used)
     return "\n".join(lines) + "\n"
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _template_entry(table: Table, read: dict, used: set[Path]) -> list[str]:

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -322,7 +323,7 @@ def _check_cohorts(survivors) -> list[np.ndarray]:
     else:
         rows = [survivors]
     cohorts = [_check_cohort(c, i if len(rows) > 1 else None) for i, c in enumerate(rows)]
-    if max(len(c) for c in cohorts) < 3:
+    if max((len(c) for c in cohorts), default=0) < 3:
         raise ParameterError(
             "The model needs a cohort observed for at least two periods (three counts: the "
             "cohort size and the survivors after periods 1 and 2); with one period, alpha and "
@@ -371,6 +372,28 @@ def _periods(t, least: int) -> np.ndarray:
     if not np.isfinite(t).all() or (t < least).any():
         raise ParameterError(f"Periods must be numbers >= {least}, got {t.tolist()!r}.")
     return t
+
+
+@functools.lru_cache(maxsize=8)
+def refit_spread(alpha: float, beta: float, size: int, periods: int, observed: int,
+                 runs: int, at: int) -> dict[str, tuple[float, ...]]:
+    """Retention in period ``at`` as fitted on ``runs`` simulated cohorts, from their
+    first ``observed`` counts (``"short"``) and from all ``periods`` (``"full"``).
+
+    Seeds 0 to ``runs - 1``, so the result is the same on every call (and cached: it
+    does not depend on a company's data).
+
+    >>> spread = refit_spread(0.704, 1.182, 150, 7, 3, 2, 7)
+    >>> sorted(spread), len(spread["short"])
+    (['full', 'short'], 2)
+    """
+    rates: dict[str, list[float]] = {"short": [], "full": []}
+    for seed in range(runs):
+        simulated = simulate_survivors(alpha, beta, size, periods, seed=seed)
+        rates["short"].append(float(
+            ShiftedBetaGeometric().fit(simulated[:observed]).retention_rate(at)))
+        rates["full"].append(float(ShiftedBetaGeometric().fit(simulated).retention_rate(at)))
+    return {k: tuple(v) for k, v in rates.items()}
 
 
 def simulate_survivors(alpha: float, beta: float, size: int, periods: int,
@@ -517,7 +540,9 @@ def survivor_cohorts(panel: ArrPanel, period_months: int = 12,
                         "accounts": members.size, "periods": window})
     table = pd.DataFrame(rows).astype("Int64") if rows else pd.DataFrame()
     table.index.name, table.columns.name = "cohort", "periods_since_start"
-    return SurvivorCohorts(counts=table, windows=pd.DataFrame(windows).set_index("cohort"),
+    columns = ["cohort", "first_month", "last_month", "accounts", "periods"]
+    return SurvivorCohorts(counts=table, windows=pd.DataFrame(windows, columns=columns)
+                           .astype({"accounts": "int64", "periods": "int64"}).set_index("cohort"),
                            left_out=int((started & (start == 0)).sum()), period_months=p)
 
 

@@ -11,7 +11,19 @@ recommendation cannot drift apart:
   beyond), each with its own reporting line.
 
 :func:`recommend` maps a company to one of source 003's types and reports the other
-two sources' guidance beside it, with every point where they disagree. The rules:
+two sources' guidance beside it, with every point where they disagree. The rules are the
+book's reading: source 003 lists its types side by side and gives no order among them.
+
+The disagreements are read from the same tables: each names, in the columns of
+:data:`DIMENSIONS` (reporting line, leader, renewal owner, expansion owner, pay), the
+values the source accepts for its row and the claim (``claims.csv``) behind each, and
+:func:`conflicts` compares every pair of sources on every dimension both speak to, so
+a new row or column value is compared without new code. What would decide each
+disagreement (``maturity_dimensions.csv``) is the book's reading.
+
+:func:`recommend_segments` gives one recommendation per segment of a company (the
+profile's ``segments`` or :func:`segments_from_data`) and what the segments share and
+where they split.
 
 1. a product-led company is the product-led type, whatever else is true;
 2. otherwise a company selling to technical buyers is the technical-buyer type;
@@ -23,6 +35,7 @@ two sources' guidance beside it, with every point where they disagree. The rules
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -114,9 +127,13 @@ class Conflict:
     topic: str
     positions: dict[str, str]
     decides: str
+    dimension: str = ""
+    claims: dict[str, str] = field(default_factory=dict)  # source -> claim id
 
     def as_dict(self) -> dict:
-        return {"topic": self.topic, "positions": dict(self.positions), "decides": self.decides}
+        return {"topic": self.topic, "dimension": self.dimension,
+                "positions": dict(self.positions), "claims": dict(self.claims),
+                "decides": self.decides}
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,7 @@ class Recommendation:
     conflicts: tuple[Conflict, ...] = field(default=())
 
     def to_dict(self) -> dict:
-        """The JSON of ``csmodels recommend --json`` (DESIGN.md's contract)."""
+        """The JSON of ``csmodels recommend --json`` (keys checked in tests/test_maturity.py)."""
         out = {k: getattr(self, k) for k in ("segment", "cs_leader", "reports_to",
                                              "renewal_owner", "expansion_owner",
                                              "compensation")}
@@ -247,7 +264,7 @@ def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
     >>> r.segment, r.cs_leader, r.reports_to
     ('startup-high-touch', 'head-of-cs', 'ceo')
     >>> [c.topic for c in r.conflicts]
-    ['Series B: startup or scale-up?']
+    ['Who leads CS: source 003 or source 000?']
     """
     line = overrides.pop("acv_line", None)
     facts = CompanyFacts.from_profile(profile or Profile(), **overrides)
@@ -279,46 +296,272 @@ def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
         conflicts=tuple(conflicts(facts, segment, stage)))
 
 
+# The dimensions on which the sources' tables take positions (columns of the same name in
+# each maturity table; cells list the values the source accepts, separated by "|"; an
+# empty cell: the source says nothing), and the column citing the claim behind each.
+DIMENSIONS = ("reports_to", "cs_leader", "renewal_owner", "expansion_owner", "pay")
+VALUE_WORDS = {"head-of-cs": "a head of Customer Success", "cco": "a Chief Customer Officer",
+               "ceo": "the CEO", "president": "a president", "cro": "the CRO",
+               "coo": "the COO", "sales": "Sales", "product": "Product",
+               "cs": "Customer Success", "renewals-team": "a renewals team",
+               "split": "split (CS small, Sales large)",
+               "indicators-only": "leading indicators only (no revenue figure)",
+               "with-retention": "a retention or revenue figure (net or gross retention)"}
+
+
+def dimensions() -> pd.DataFrame:
+    """The dimensions the sources are compared on, with the book's reading of what
+    decides a disagreement on each (``source`` is ``book``)."""
+    return _table("dimensions").set_index("dimension").copy()
+
+
+def positions(facts: CompanyFacts, segment: str, stage: str | None) -> list[dict]:
+    """Each source's row for this company and its positions, read from the tables.
+
+    One entry per source that has a row for the company: ``source``, ``row`` (the
+    row's name in words) and, per dimension the source speaks to, the accepted
+    values (a frozenset) and the claim id behind them.
+    """
+    rows = [("src003", company_types().loc[segment], "company_type")]
+    if stage is not None:
+        rows.append(("src004", arr_stages().loc[stage], "label"))
+    if facts.funding_stage is not None:
+        rows.append(("src000", funding_stages().loc[facts.funding_stage], "funding_stage"))
+    out = []
+    for source, row, name in rows:
+        title = row.name if name == "funding_stage" else row[name]
+        held = {dim: (frozenset(v for v in row[dim].split("|") if v), row[f"{dim}_claim"])
+                for dim in DIMENSIONS if row[dim].strip()}
+        out.append({"source": source, "row": str(title), "positions": held})
+    return out
+
+
 def conflicts(facts: CompanyFacts, segment: str, stage: str | None) -> list[Conflict]:
-    """Every point where the sources point different ways for this company."""
+    """Every point where two sources' positions for this company leave no common answer.
+
+    Every pair of sources is compared on every dimension both speak to; two positions
+    agree when they share at least one value (source 000's "a CCO or a neutral COO"
+    agrees with a CCO under the CEO). Each disagreement gives both positions with the
+    verbatim words of the claim behind them.
+    """
+    from itertools import combinations
+
+    from .claims import register
+
+    spans = register()["span"]
+    labels = dimensions()
     found = []
-    scaling_row = segment.startswith("scaling") or segment in ("technical-buyer", "product-led")
-    if facts.funding_stage == "series-b" and segment.startswith("startup"):
-        found.append(Conflict(
-            "Series B: startup or scale-up?",
-            {"src003": "Series A/B companies are startups: the head of CS reports to the CEO.",
-             "src000": "Series B and beyond is a scale-up: a CCO or a neutral COO gives "
-                       "retention equal weight with acquisition."},
-            "Whether retention and expansion already carry growth: a large installed base "
-            "with net retention near or above 100%, a board asking for net retention, and "
-            "Sales starting to trade long-term relationships for this quarter's deals point "
-            "to source 000's scale-up answer."))
-    if facts.funding_stage in ("seed", "series-a") and segment == "product-led":
-        found.append(Conflict(
-            "An early product-led company: the CEO or one revenue leader?",
-            {"src000": "Seed and Series A companies do best with CS under the CEO.",
-             "src003": "Product-led companies often put Sales and CS under one leader, a "
-                       "president or CRO."},
-            "How blurred the line between selling and succeeding already is: if the same "
-            "people nurture free users into paying teams, one leader fits; if the CEO is "
-            "still learning from every customer, keep CS close to the CEO."))
-    if stage == "mature" and segment.startswith("startup"):
-        found.append(Conflict(
-            "A large ARR for a startup",
-            {"src003": "A startup's Sales team keeps renewals and expansion.",
-             "src004": "At $25M ARR and more CS owns net revenue retention."},
-            "How much of next year's ARR the installed base carries; the larger it is, the "
-            "stronger the case for CS owning renewals."))
-    if stage == "early" and scaling_row and not facts.product_led:
-        found.append(Conflict(
-            "A small ARR for a scaling structure",
-            {"src003": "This company type calls for a CCO over every post-sales team.",
-             "src004": "Below $5M ARR CS is about adoption and fixing issues, with upsells "
-                       "ad hoc."},
-            "Whether there is a post-sales organisation (support, services, training) big "
-            "enough to need an executive; if not, a head of CS under the CEO is enough for "
-            "now."))
+    for a, b in combinations(positions(facts, segment, stage), 2):
+        for dim in DIMENSIONS:
+            if dim not in a["positions"] or dim not in b["positions"]:
+                continue
+            (va, ca), (vb, cb) = a["positions"][dim], b["positions"][dim]
+            if va & vb:
+                continue
+            found.append(Conflict(
+                f"{labels.loc[dim, 'label']}: source {a['source'][3:]} or source "
+                f"{b['source'][3:]}?",
+                {a["source"]: _position_text(a["row"], va, spans.get(ca, "")),
+                 b["source"]: _position_text(b["row"], vb, spans.get(cb, ""))},
+                labels.loc[dim, "decides"], dimension=dim,
+                claims={a["source"]: ca, b["source"]: cb}))
     return found
+
+
+def _position_text(row: str, values: frozenset, span: str) -> str:
+    said = " or ".join(VALUE_WORDS.get(v, v) for v in sorted(values))
+    row = {"seed": "Seed", "series-a": "Series A", "series-b": "Series B",
+           "growth": "Growth", "public": "Public"}.get(row, row)
+    return f"{row}: {said}. “{span}”" if span else f"{row}: {said}."
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a company: its name, ACV, share of the company's ARR and, when
+    known, its number of accounts and its own touch model (``None``: the ACV decides)."""
+
+    name: str
+    acv: float
+    share: float
+    accounts: int | None = None
+    touch: str | None = None
+
+
+def segments_of(profile: Profile) -> list[Segment]:
+    """The profile's ``segments`` (checked by ``load_profile``) with ARR shares: a
+    segment given by accounts weighs accounts x ACV.
+
+    >>> p = Profile(segments=[{"name": "Large", "acv": 100_000, "accounts": 10},
+    ...                       {"name": "Small", "acv": 5_000, "accounts": 200}])
+    >>> [(s.name, s.share) for s in segments_of(p)]
+    [('Large', 0.5), ('Small', 0.5)]
+    """
+    raw = profile.segments or []
+    if all(seg.get("share") is not None for seg in raw):
+        weights = [float(seg["share"]) for seg in raw]
+    else:
+        weights = [float(seg["accounts"]) * float(seg["acv"]) for seg in raw]
+    total = sum(weights) or 1.0
+    return [Segment(name=str(seg["name"]), acv=float(seg["acv"]), share=w / total,
+                    accounts=None if seg.get("accounts") is None else int(seg["accounts"]),
+                    touch=seg.get("touch")) for seg, w in zip(raw, weights, strict=True)]
+
+
+def segments_from_data(accounts: pd.DataFrame | None,
+                       arr_monthly: pd.DataFrame) -> list[Segment]:
+    """Segments read from the data: ``accounts.segment`` of the accounts paying in the
+    last month of ``arr_monthly``, each with its ACV (average ARR per paying account)
+    and share of ARR. Paying accounts with no segment form one segment of their own;
+    no ``accounts`` table or no segment given: an empty list.
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"], "arr": [100.0, 20.0, 30.0],
+    ...                       "month": pd.PeriodIndex(["2025-01"] * 3, freq="M")})
+    >>> accts = pd.DataFrame({"account_id": ["a", "b", "c"], "segment": ["Ent", "SMB", "SMB"]})
+    >>> [(s.name, s.acv, s.accounts) for s in segments_from_data(accts, frame)]
+    [('Ent', 100.0, 1), ('SMB', 25.0, 2)]
+    """
+    if accounts is None or "segment" not in accounts or accounts["segment"].isna().all():
+        return []
+    last = arr_monthly[arr_monthly["month"] == arr_monthly["month"].max()]
+    paying = last[last["arr"] > 0].groupby("account_id", as_index=False)["arr"].sum()
+    names = accounts.drop_duplicates("account_id").set_index("account_id")["segment"]
+    paying["segment"] = paying["account_id"].map(names).fillna("").astype(str).str.strip()
+    paying["segment"] = paying["segment"].replace("", "(no segment given)")
+    total = float(paying["arr"].sum())
+    if paying.empty or total <= 0:
+        return []
+    by = paying.groupby("segment")["arr"].agg(["sum", "count"])
+    by = by.sort_values("sum", ascending=False, kind="stable")
+    return [Segment(name=str(name), acv=float(row["sum"] / row["count"]),
+                    share=float(row["sum"] / total), accounts=int(row["count"]))
+            for name, row in by.iterrows()]
+
+
+# What a company's CS has once, whatever its segments (one leader, one reporting line):
+# the book's reading, as is the rule that the segment with the largest share of ARR
+# decides them when segments point different ways.
+COMPANY_LEVEL = ("cs_leader", "reports_to")
+PER_SEGMENT = ("segment", "renewal_owner", "expansion_owner", "compensation")
+
+
+@dataclass(frozen=True)
+class SegmentedRecommendation:
+    """One recommendation per segment, and what the segments share and where they split.
+
+    ``company`` holds the company-level answers (leader, reporting line): the segments'
+    common answer, or the lead segment's (largest share of ARR) when they differ.
+    ``split`` maps each field on which the segments differ to segment name -> value.
+    """
+
+    segments: tuple[tuple[Segment, Recommendation], ...]
+    lead: str
+    company: dict[str, str]
+    shared: dict[str, str]
+    split: dict[str, dict[str, str]]
+
+    def to_dict(self) -> dict:
+        """The JSON of ``csmodels recommend --json`` for a company with segments."""
+        return {"segments": [{"name": seg.name, "acv": seg.acv, "share": seg.share,
+                              "accounts": seg.accounts, "touch": seg.touch,
+                              "recommendation": rec.to_dict()}
+                             for seg, rec in self.segments],
+                "lead_segment": self.lead, "company": dict(self.company),
+                "shared": dict(self.shared),
+                "split": {k: dict(v) for k, v in self.split.items()}}
+
+
+def recommend_segments(profile: Profile | None = None, segments: list[Segment] | None = None,
+                       **overrides) -> SegmentedRecommendation:
+    """A recommendation per segment of a company, and what they share and where they split.
+
+    Each segment is its own company for the engine, with the company's stage, ARR,
+    buyer and motion and the segment's ACV and touch (its own, else its ACV against
+    the line: the profile's company-wide ``touch`` is not applied to segments).
+
+    Parameters
+    ----------
+    profile : Profile, optional
+        The company profile; its ``segments`` are used when ``segments`` is None.
+    segments : list of Segment, optional
+        The segments (e.g. :func:`segments_from_data`).
+    **overrides
+        As for :func:`recommend`, except ``acv`` and ``touch``, which belong to segments.
+
+    Examples
+    --------
+    >>> r = recommend_segments(funding_stage="growth", segments=[
+    ...     Segment("Enterprise", 150_000, 0.7), Segment("SMB", 8_000, 0.3)])
+    >>> r.company, r.split["segment"]
+    ({'cs_leader': 'cco', 'reports_to': 'ceo'}, {'Enterprise': 'scaling-high-touch', \
+'SMB': 'scaling-low-touch'})
+    """
+    profile = profile or Profile()
+    if segments is None:
+        segments = segments_of(profile)
+    if not segments:
+        raise ParameterError("No segments: give the profile a 'segments' list or data with "
+                             "accounts.segment (see data/README.md).")
+    for key in ("acv", "touch"):
+        if overrides.get(key) is not None:
+            raise ParameterError(f"With segments, each segment has its own {key}: give it "
+                                 "in the profile's 'segments' list, not for the company.")
+        overrides.pop(key, None)
+    base = replace(profile, acv=None, touch=None, segments=None)
+    pairs = tuple((seg, recommend(base, acv=seg.acv, touch=seg.touch, **overrides))
+                  for seg in segments)
+    lead_seg, lead_rec = max(pairs, key=lambda pair: pair[0].share)
+    shared, split = {}, {}
+    for key in COMPANY_LEVEL + PER_SEGMENT:
+        values = {seg.name: getattr(rec, key) for seg, rec in pairs}
+        if len(set(values.values())) == 1:
+            shared[key] = next(iter(values.values()))
+        else:
+            split[key] = values
+    company = {key: getattr(lead_rec, key) for key in COMPANY_LEVEL}
+    return SegmentedRecommendation(segments=pairs, lead=lead_seg.name, company=company,
+                                   shared=shared, split=split)
+
+
+def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
+    """The readable text of ``csmodels recommend`` for a company with segments: one
+    block per segment, then what they share and where they split."""
+    from .claims import register
+    from .exceptions import printable
+
+    lines = [f"{len(r.segments)} segments, each placed on its own (the company's stage, "
+             "ARR, buyer and motion; the segment's ACV and touch).", ""]
+    for seg, rec in r.segments:
+        size = f"{seg.share:.0%} of ARR" + (f", {seg.accounts:,} accounts"
+                                            if seg.accounts is not None else "")
+        lines += [f"=== Segment '{printable(seg.name)}': ACV {currency}{seg.acv:,.0f}, "
+                  f"{size} ===", ""]
+        lines += ["  " + line if line else "" for line in describe(rec).splitlines()]
+        lines.append("")
+    words = {"segment": "company type (source 003)", "cs_leader": "CS led by",
+             "reports_to": "reporting to", "renewal_owner": "renewals",
+             "expansion_owner": "expansion", "compensation": "CSMs paid on"}
+    lines.append("What the segments share:")
+    lines += [f"  {words[k]:<26} {VALUE_WORDS.get(v, v)}" for k, v in r.shared.items()] \
+        or ["  nothing"]
+    lines.append("Where they split:")
+    for key, values in r.split.items():
+        lines.append(f"  {words[key]:<26} " + "; ".join(
+            f"'{printable(n)}': {VALUE_WORDS.get(v, v)}" for n, v in values.items()))
+    if not r.split:
+        lines.append("  nowhere: one structure serves every segment")
+    leader = (f"{VALUE_WORDS[r.company['cs_leader']]} reporting to "
+              f"{VALUE_WORDS[r.company['reports_to']]}")
+    if any(k in r.split for k in COMPANY_LEVEL):
+        one = (f"the segment with the largest share of ARR, '{printable(r.lead)}', decides "
+               f"them: {leader}; the other segments are served as tiers under that leader.")
+    else:
+        one = f"every segment points to {leader}."
+    lines += ["", f"[book's reading] A company has one CS leader and one reporting line: {one}"]
+    if any(k in r.split for k in PER_SEGMENT):
+        span = register().loc["002-tiered-service-models", "span"]
+        lines.append(f"Where the segments split, source 002 (claim 002-tiered-service-models)"
+                     f" advises tiered service: “{span}”")
+    return "\n".join(lines)
 
 
 def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 100e3, 250e3),
@@ -356,7 +599,13 @@ def describe(r: Recommendation) -> str:
               "ceo": "the CEO", "president": "a president", "cro": "the CRO", "coo": "the COO",
               "sales": "Sales", "product": "Product", "cs": "Customer Success",
               "renewals-team": "a renewals team", "split": "split (CS small, Sales large)"}
-    lines = [f"Company type: {r.segment} ({r.reasons['segment']}).", "",
+    # words for the stage codes the rules quote (series-b -> Series B)
+    why = re.sub(r"\bseries-([ab])\b", lambda m: f"Series {m[1].upper()}", r.reasons["segment"])
+    kind = company_types().loc[r.segment, "company_type"]
+    lines = [f"Company type: {kind}.",
+             f"  [book's reading] Why: {why}. Source 003 lists its six types "
+             "side by side; the order in which the engine applies them (product-led, then "
+             "technical buyer, then stage and touch) is the book's rule, not the source's.", "",
              f"  CS led by      {labels[r.cs_leader]}",
              f"  reporting to   {labels[r.reports_to]}",
              f"  renewals       {labels[r.renewal_owner]}",
@@ -365,7 +614,20 @@ def describe(r: Recommendation) -> str:
     lines += [f"{k[0].upper()}{k[1:]}: {v}" for k, v in r.guidance.items()]
     for c in r.conflicts:
         lines += ["", f"Where the sources disagree: {c.topic}"]
-        lines += [f"  Source {SOURCE_FILES[s][:3]}: {text}" for s, text in c.positions.items()]
-        lines.append(f"  What decides: {c.decides}")
-    lines += ["", "Sources: " + ", ".join(r.sources)]
+        lines += [f"  Source {SOURCE_FILES[s][:3]} (claim {c.claims.get(s, 'none')}): {text}"
+                  for s, text in c.positions.items()]
+        lines.append(f"  [book's reading] What decides: {c.decides}")
+    titles = _source_titles()
+    lines += ["", "Sources (see the book's bibliography and claims register):"]
+    lines += [f"  {titles[s]}" for s in r.sources]
+    lines += ["Lines marked [book's reading] are the book's own rules, not a source's claims."]
     return "\n".join(lines)
+
+
+def _source_titles() -> dict[str, str]:
+    """Source file -> 'source 003, Ultimate Customer Success Org Guide (publisher not
+    identified)', for the text of ``csmodels recommend``."""
+    from .claims import sources
+
+    return {row["file"]: f"source {num}, {row['title']} ({row['publisher']})"
+            for num, row in sources().iterrows()}

@@ -5,8 +5,8 @@ which every month from the first to the last is present and an account-month wit
 no row is 0. Every definition is vectorised over accounts, so the cost grows with
 rows, not with a Python loop.
 
-Ratios are fractions (0.97, not 97). Definitions (DESIGN.md), as of month M with
-C the accounts whose ARR at M-12 is above 0:
+Ratios are fractions (0.97, not 97). Definitions (the book's, in
+``csmodels/data/cs_kpis.csv``), as of month M with C the accounts whose ARR at M-12 is above 0:
 
 * NRR = sum over C of ARR(M) / sum over C of ARR(M-12)
 * GRR = sum over C of min(ARR(M), ARR(M-12)) / sum over C of ARR(M-12)
@@ -135,7 +135,7 @@ def retention(panel: ArrPanel, as_of: str | pd.Period | None = None,
     as_of : str or Period, optional
         The month M (``YYYY-MM``); default the last month in the data.
     lookback : int
-        Months between the base and M; 12 gives the annual figures of DESIGN.md.
+        Months between the base and M; 12 gives the annual figures of the metrics chapter.
 
     Examples
     --------

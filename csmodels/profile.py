@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .exceptions import DataError, Problem
+from .limits import MAX_AMOUNT, NotRegular, YamlRefused, load_yaml
 
 STAGES = ("seed", "series-a", "series-b", "growth", "public")
 TOUCH = ("high", "low")
@@ -36,6 +37,9 @@ class Profile:
     # Chapters' own settings; each chapter's module checks the entries it reads.
     reporting_weights: dict | None = None  # reporting chapter: weight per criterion
     self_assessment: dict | None = None  # collaboration chapter: practice -> score
+    # maturity chapter and ``csmodels recommend``: the company's segments, each a mapping
+    # of name, acv, share (of ARR) or accounts, and optionally touch
+    segments: list | None = None
 
 
 _CHOICES = {"funding_stage": STAGES, "touch": TOUCH, "buyer": BUYERS}
@@ -52,22 +56,58 @@ def load_profile(path: str | Path | None) -> Profile:
     path = Path(path)
     where = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        where.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataError([Problem(where, "The profile's file name is not UTF-8 text.",
+                                 "Rename it (profile.yml is a good name).")]) from None
+    try:
+        raw = load_yaml(path)
     except FileNotFoundError:
         raise DataError([Problem(where, "The profile file does not exist.",
                                  "Give the path of a profile.yml, or leave it out.")]) from None
-    except (yaml.YAMLError, UnicodeDecodeError, IsADirectoryError) as err:
+    except YamlRefused as err:
+        raise DataError([Problem(where, f"The profile is refused: {err}.",
+                                 "Write each value out in full; data/sample/profile.yml is an "
+                                 "example.")]) from None
+    except NotRegular as err:
+        raise DataError([Problem(where, f"The profile is {err.kind}, not a file.",
+                                 "Give the path of a profile.yml file.")]) from None
+    except PermissionError:
+        raise DataError([Problem(where, "csmodels may not read the profile (permission "
+                                 "denied).", "Give yourself read access to it (chmod u+r), "
+                                 "or copy it.")]) from None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError) as err:
         msg = " ".join(str(err).split())[:160]
         raise DataError([Problem(where, f"The profile is not valid YAML ({msg}).",
                                  "Fix the file; data/sample/profile.yml is an example.")]) from None
     raw = raw or {}
     if not isinstance(raw, dict):
         raise DataError([Problem(where, "The profile must be a list of 'key: value' lines.",
-                                 "See data/sample/profile.yml for an example.")])
-    problems = [p for key, value in raw.items() for p in _check(where, str(key), value)]
+                                 "Write it like data/sample/profile.yml.")])
+    problems = [p for key, value in raw.items()
+                for p in _check_text(where, key, value) or _check(where, str(key), value)]
     if problems:
         raise DataError(problems)
     return Profile(**{str(k): v for k, v in raw.items()})
+
+
+def _check_text(where: str, key, value) -> list[Problem]:
+    """Refuse a key or text value (at any depth) holding a lone surrogate or a control
+    character: neither is text a page or a terminal can show as it is."""
+    stack = [key, value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str):
+            bad = next((ch for ch in item if 0xD800 <= ord(ch) <= 0xDFFF
+                        or ord(ch) < 32 or 127 <= ord(ch) < 160), None)
+            if bad is not None:
+                return [Problem(where, f"'{key}' holds a character that is not text "
+                                f"(U+{ord(bad):04X}).", "Retype the value as plain text.")]
+    return []
 
 
 def _check(where: str, key: str, value) -> list[Problem]:
@@ -82,17 +122,93 @@ def _check(where: str, key: str, value) -> list[Problem]:
         return [Problem(where, f"'{key}' is {value!r}.",
                         f"Use one of: {', '.join(_CHOICES[key])}.")]
     if key in ("arr", "acv") and (isinstance(value, bool) or not isinstance(value, int | float)
-                                  or not math.isfinite(value) or value < 0):
-        return [Problem(where, f"'{key}' is {value!r}.", "Give a number >= 0, without currency "
-                        "signs or separators (e.g. 12500000).")]
+                                  or not math.isfinite(value) or not 0 <= value <= MAX_AMOUNT):
+        return [Problem(where, f"'{key}' is {value!r}.", "Give a number from 0 to "
+                        f"{MAX_AMOUNT:.0e}, without currency signs or separators (e.g. "
+                        "12500000).")]
     if key == "product_led" and not isinstance(value, bool):
         return [Problem(where, f"'product_led' is {value!r}.", "Use true or false.")]
     if key in ("reporting_weights", "self_assessment") and not isinstance(value, dict):
         return [Problem(where, f"'{key}' must be a list of 'name: value' lines, not {value!r}.",
                         "Indent each entry under the key, e.g. '  incentive_purity: 2'.")]
+    if key == "segments":
+        return _check_segments(where, value)
     if key in ("company", "currency") and not isinstance(value, str):
         return [Problem(where, f"'{key}' is {value!r}.", "Give it as text.")]
     return []
+
+
+SEGMENT_KEYS = ("name", "acv", "share", "accounts", "touch")
+
+
+def _check_segments(where: str, value) -> list[Problem]:
+    """The profile's ``segments``: a list of mappings, each with a unique ``name``, an
+    ``acv``, either a ``share`` of ARR (all shares adding up to 1) or a number of
+    ``accounts`` (the same choice for every segment), and optionally a ``touch``."""
+    example = ("e.g. '  - {name: Enterprise, acv: 120000, share: 0.6, touch: high}' "
+               "(see data/README.md)")
+    if not isinstance(value, list) or not value:
+        return [Problem(where, f"'segments' must be a list of segments, not {value!r}.",
+                        f"Write one '- ' line per segment, {example}.")]
+    problems, names, sizes = [], set(), set()
+    for i, seg in enumerate(value, start=1):
+        at = f"segment {i} of 'segments'"
+        if not isinstance(seg, dict):
+            problems.append(Problem(where, f"The {at} is {seg!r}, not a mapping.",
+                                    f"Give name, acv and share or accounts, {example}."))
+            continue
+        unknown = [str(k) for k in seg if k not in SEGMENT_KEYS]
+        if unknown:
+            problems.append(Problem(where, f"The {at} has unknown key(s): "
+                                    f"{', '.join(map(repr, unknown))}.",
+                                    f"Its keys are: {', '.join(SEGMENT_KEYS)}."))
+        name = seg.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 80:
+            problems.append(Problem(where, f"The {at} has no usable 'name' ({name!r}).",
+                                    "Name it with text of 1 to 80 characters."))
+        elif name in names:
+            problems.append(Problem(where, f"Two segments are named {name!r}.",
+                                    "Give each segment its own name."))
+        else:
+            names.add(name)
+        acv = seg.get("acv")
+        if isinstance(acv, bool) or not isinstance(acv, int | float) \
+                or not math.isfinite(acv) or not 0 <= acv <= MAX_AMOUNT:
+            problems.append(Problem(where, f"The {at} has 'acv' {acv!r}.",
+                                    f"Give its average contract value, a number from 0 to "
+                                    f"{MAX_AMOUNT:.0e}, without currency signs."))
+        given = [k for k in ("share", "accounts") if seg.get(k) is not None]
+        if len(given) != 1:
+            problems.append(Problem(where, f"The {at} gives {' and '.join(given) or 'neither'}"
+                                    " of 'share' and 'accounts'.",
+                                    "Give exactly one: its share of ARR (0 to 1) or its number "
+                                    "of accounts."))
+        else:
+            sizes.add(given[0])
+            size = seg[given[0]]
+            bad = (isinstance(size, bool) or not isinstance(size, int | float)
+                   or not math.isfinite(size))
+            if given[0] == "share" and (bad or not 0 < size <= 1):
+                problems.append(Problem(where, f"The {at} has 'share' {size!r}.",
+                                        "Give its share of the company's ARR, a number "
+                                        "above 0 and at most 1 (0.25 for a quarter)."))
+            if given[0] == "accounts" and (bad or size != int(size) or size < 1):
+                problems.append(Problem(where, f"The {at} has 'accounts' {size!r}.",
+                                        "Give its number of accounts, a whole number >= 1."))
+        if seg.get("touch") is not None and seg["touch"] not in TOUCH:
+            problems.append(Problem(where, f"The {at} has 'touch' {seg['touch']!r}.",
+                                    f"Use one of: {', '.join(TOUCH)}, or leave it out (the "
+                                    "ACV then decides)."))
+    if len(sizes) > 1:
+        problems.append(Problem(where, "Some segments give a 'share' and others 'accounts'.",
+                                "Use the same one for every segment."))
+    elif not problems and sizes == {"share"}:
+        total = sum(seg["share"] for seg in value)
+        if abs(total - 1) > 0.01:
+            problems.append(Problem(where, f"The segments' shares add up to {total:g}, not 1.",
+                                    "Give each segment's share of the company's ARR so that "
+                                    "together they make 1."))
+    return problems
 
 
 def default_profile_path(data_dir: str | Path, profile_path: str | Path | None) -> Path | None:

@@ -30,7 +30,7 @@ from .metrics import (
 class MetricSettings:
     """The definitional choices of the metrics chapter (all assumptions of the book's
     except ``lookback_months``, ``nps_window_months`` and the NPS bands, which
-    follow DESIGN.md)."""
+    follow the KPI definitions of ``csmodels/data/cs_kpis.csv``)."""
 
     lookback_months: int = 12
     nps_window_months: int = 12
@@ -50,21 +50,21 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     settings = settings or MetricSettings()
     panel = ArrPanel.from_frame(company.arr_monthly)
     month = resolve_as_of(panel, as_of)
-    ret = retention(panel, month, settings.lookback_months)
+    ret = _retention_or_none(panel, month, settings.lookback_months, explicit=as_of is not None)
     t = panel.column(month)
     out: dict = {
         "as_of": str(month),
-        "nrr": ret.nrr,
-        "grr": ret.grr,
-        "logo_churn": ret.logo_churn,
-        "gross_revenue_churn": ret.gross_revenue_churn,
-        "net_revenue_churn": ret.net_revenue_churn,
+        "nrr": ret.nrr if ret else None,
+        "grr": ret.grr if ret else None,
+        "logo_churn": ret.logo_churn if ret else None,
+        "gross_revenue_churn": ret.gross_revenue_churn if ret else None,
+        "net_revenue_churn": ret.net_revenue_churn if ret else None,
         "nps": None,
         "nps_responses": 0,
         "arr": float(panel.values[:, t].sum()),
         "paying_accounts": int((panel.values[:, t] > 0).sum()),
-        "retention_base_accounts": ret.base_accounts,
-        "retention_base_arr": ret.base_arr,
+        "retention_base_accounts": ret.base_accounts if ret else 0,
+        "retention_base_arr": ret.base_arr if ret else 0.0,
     }
     window = arr_bridge(panel).loc[month - settings.lookback_months + 1:month]
     for movement in ("new", "reactivation", "expansion", "contraction", "churn"):
@@ -87,6 +87,16 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     out["health_auc"] = _health_auc(company, month, settings, health, panel)
     out["missing_tables"] = list(company.missing_tables)
     return {k: _clean(v) for k, v in out.items()}
+
+
+def _retention_or_none(panel, month, lookback: int, explicit: bool):
+    """Retention as of ``month``; on the default month, None where the history is too
+    short or nobody paid in the base month (an as-of month the reader chose is refused
+    with the reason instead)."""
+    if explicit or (panel.column(month) >= lookback
+                    and panel.values[:, panel.column(month) - lookback].sum() > 0):
+        return retention(panel, month, lookback)
+    return None
 
 
 def _seats(company: Company) -> pd.Series | None:

@@ -328,6 +328,68 @@ class IncentivePressure:
                    expansion_gain=shape.expansion_gain, loss_gain=shape.loss_gain,
                    curvature=shape.curvature)
 
+    @classmethod
+    def calibrated_within(cls, nrr: float, grr: float, current_pressure: float = 0.3,
+                          **gains: float) -> tuple[IncentivePressure, str | None]:
+        """:meth:`calibrated`, lowering a gain the company's figures cannot carry.
+
+        A gain larger than the company's whole loss (``1 - GRR``) or expansion
+        (``NRR - GRR``) at today's pressure would need a negative base rate. Such a
+        gain is lowered to the largest the figures allow (its base rate is then 0).
+        Returns the model and a sentence saying what was lowered (None if nothing).
+
+        >>> m, note = IncentivePressure.calibrated_within(1.117, 0.964, current_pressure=0.5)
+        >>> round(m.nrr(0.5), 6), round(m.grr(0.5), 6), round(m.loss_gain, 3)
+        (1.117, 0.964, 0.144)
+        >>> note.startswith("The loss gain is lowered from 20% to 14.4%")
+        True
+        """
+        shape, p = cls(**gains), current_pressure
+        changed, lowered = {}, []
+        if p > 0 and 0 < grr <= 1 and nrr >= grr:
+            most_loss = (1 - grr) / p ** shape.curvature
+            most_expansion = (nrr - grr) / p
+            if shape.loss_gain > most_loss:
+                changed["loss_gain"] = most_loss
+                lowered.append(f"the loss gain is lowered from {shape.loss_gain:.0%} to "
+                               f"{most_loss:.1%}")
+            if shape.expansion_gain > most_expansion:
+                changed["expansion_gain"] = most_expansion
+                lowered.append(f"the expansion gain is lowered from {shape.expansion_gain:.0%}"
+                               f" to {most_expansion:.1%}")
+        model = cls.calibrated(nrr, grr, current_pressure=p, **{**gains, **changed})
+        if not lowered:
+            return model, None
+        text = " and ".join(lowered)
+        return model, (f"{text[0].upper()}{text[1:]}, the most this company's NRR "
+                       f"{nrr:.1%} and GRR {grr:.1%} allow at pressure {p:g} (with larger "
+                       "gains the model would need a negative base rate).")
+
+    @classmethod
+    def for_company(cls, nrr: float | None, grr: float | None, current_pressure: float = 0.3,
+                    **gains: float) -> tuple[IncentivePressure, str]:
+        """The model a chapter shows, and how it was set, as a phrase for the page.
+
+        Calibrated on the company's NRR and GRR when there are any
+        (:meth:`calibrated_within`, which lowers a gain they cannot carry), else on the
+        model's default base rates.
+
+        >>> model, how = IncentivePressure.for_company(None, None)
+        >>> how
+        'on its default base rates, as the data give no NRR and GRR'
+        >>> IncentivePressure.for_company(1.117, 0.964, 0.5)[1][:70]
+        "calibrated so that, at today's pressure, it gives the company's own NR"
+        """
+        if nrr is None or grr is None:
+            return cls(**gains), "on its default base rates, as the data give no NRR and GRR"
+        try:
+            model, lowered = cls.calibrated_within(nrr, grr, current_pressure, **gains)
+        except ParameterError:  # e.g. GRR 0: nothing to calibrate on
+            return cls(**gains), ("on its default base rates, as this company's NRR and GRR "
+                                  "cannot set them")
+        how = "calibrated so that, at today's pressure, it gives the company's own NRR and GRR"
+        return model, how + (f"; {lowered[0].lower()}{lowered[1:-1]}" if lowered else "")
+
     def expansion(self, p):
         """Expansion as a share of last year's ARR at pressure ``p`` (a number or an array)."""
         return _same_shape(self.base_expansion + self.expansion_gain * np.asarray(p, float))

@@ -6,22 +6,31 @@ and builds the whole site. Both
 
 * check the data (and profile) first, so bad input stops with the loader's
   message before any notebook runs;
-* take ``-p NAME VALUE`` values as Python literals (:func:`parse_value`), never
-  as code, and refuse a name the chapter does not have;
+* take ``-p NAME VALUE`` values as plain values checked against the chapter's
+  declared types and set them as data (:mod:`csmodels.parameters`), never as code,
+  refusing a name the chapter does not have (for ``book``: ``NAME`` for every chapter
+  that has it, ``CHAPTER.NAME`` for one);
+* show every outside string (folder and file names, data, profile, parameters) as
+  text: the provenance block is a code cell's HTML output, escaped, never Markdown;
 * put a provenance block on every page (data folder and its fingerprint,
   profile, parameters, missing tables, csmodels version, run date);
-* never write into the data folder, refuse a non-empty ``--out`` unless
-  ``--force``, and build in a temporary folder next to ``--out`` that replaces it
-  only at the end, so a failed run leaves nothing half-written;
+* never write into the data folder or over the book's sources, the profile's or
+  mapping's folder; replace a non-empty ``--out`` only with ``--force`` and only
+  if csmodels wrote it; one run at a time per ``--out``; build in a staging
+  folder next to ``--out`` that replaces it only at the end, so a failed or
+  stopped run leaves nothing half-written (:mod:`csmodels._fs`);
+* run each chapter's kernel on Unix sockets in the run's temporary folder, never
+  on a network port (:mod:`csmodels._kernel`);
 * report progress on stderr.
 """
 
 from __future__ import annotations
 
-import ast
 import html
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,11 +45,15 @@ import nbformat
 import yaml
 
 from . import __version__
+from ._fs import MARKER, check_output, copy_tree, os_errors, staged
+from ._kernel import in_worker, kernel_manager_in
+from ._signals import deferred_signals
+from .book import visible
 from .exceptions import CsModelsError, ParameterError
 from .io import folder_fingerprint, load_company
+from .parameters import book_parameters, check_parameters, inject_parameters
 from .profile import default_profile_path, load_profile
 
-RESERVED = ("data_dir", "profile_path")  # set by --data and --profile
 # What a book build never needs from the sources.
 _SKIP = ("_build", ".jupyter_cache", ".git", "tests", "*.egg-info",
          ".hypothesis", ".pytest_cache", "__pycache__", ".ci", ".ruff_cache",
@@ -52,16 +65,28 @@ class RunError(CsModelsError):
 
 
 def book_root(source: str | Path | None = None) -> Path:
-    """The folder holding the book's sources (``_toc.yml``, ``chapters/``).
+    """The folder holding the book's sources (``_toc.yml``, ``chapters/``): ``source``
+    if given, else the clone around this package, else the copy an installed wheel
+    carries in ``csmodels/_book`` (put there by the build hook in ``setup.py``).
 
     >>> (book_root() / "_toc.yml").is_file()
     True
     """
-    root = Path(source) if source else Path(__file__).resolve().parents[1]
-    if not (root / "_toc.yml").is_file() or not (root / "chapters").is_dir():
+    if source:
+        root = Path(source)
+    else:
+        here = Path(__file__).resolve().parent
+        clone, installed = here.parent, here / "_book"
+        root = installed if not _has_book(clone) and _has_book(installed) else clone
+    if not _has_book(root):
         raise RunError(f"The book's sources are not in {root} (no _toc.yml and chapters/). "
-                       "Run csmodels from a clone of the book's repository, or give --book.")
+                       "Install csmodels from a wheel or a clone of the book's repository, "
+                       "or give --book.")
     return root
+
+
+def _has_book(root: Path) -> bool:
+    return (root / "_toc.yml").is_file() and (root / "chapters").is_dir()
 
 
 def list_chapters(root: Path) -> list[str]:
@@ -76,78 +101,6 @@ def list_chapters(root: Path) -> list[str]:
     return [n for n in dict.fromkeys(names) if (root / "chapters" / f"{n}.ipynb").is_file()]
 
 
-def parse_value(text: str):
-    """A ``-p`` value as a Python literal, else as the string itself. Never evaluated.
-
-    Arithmetic is text too: ``literal_eval`` would read the month 2024-10 as 2014.
-
-    >>> parse_value("0.1"), parse_value("None"), parse_value("2024-10"), parse_value("{'a': 1}")
-    (0.1, None, '2024-10', {'a': 1})
-    >>> parse_value("__import__('os').remove('x')"), parse_value("-5")
-    ("__import__('os').remove('x')", -5)
-    """
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-        if any(isinstance(node, ast.BinOp) for node in ast.walk(tree)):
-            return text
-        return ast.literal_eval(tree)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return text
-
-
-def check_parameters(notebook: Path, parameters: dict) -> None:
-    """Refuse parameter names the chapter does not have (or that --data/--profile set)."""
-    import papermill as pm
-
-    known = pm.inspect_notebook(str(notebook))
-    for name in parameters:
-        if name in RESERVED:
-            raise ParameterError(f"-p {name} is set by --data/--profile; use those options.")
-        if name not in known:
-            listed = ", ".join(f"{k} ({v['inferred_type_name']})" for k, v in known.items()
-                               if k not in RESERVED)
-            raise ParameterError(f"The chapter {notebook.stem} has no parameter '{name}'. "
-                                 f"Its parameters are: {listed}.")
-
-
-# ----------------------------------------------------------------------------- safety
-
-
-def check_output(out: Path, data: Path, force: bool) -> None:
-    """Refuse an ``--out`` that would overwrite work or touch the data folder."""
-    out, data = out.resolve(), data.resolve()
-    if out == data or data in out.parents:
-        raise RunError(f"--out {out} is inside the data folder {data}; the data folder is "
-                       "never written to. Choose an output folder elsewhere.")
-    if out in data.parents:
-        raise RunError(f"--out {out} holds the data folder {data}; replacing it would delete "
-                       "your data. Choose an output folder elsewhere.")
-    book = Path(__file__).resolve().parents[1]
-    if out == book or out in book.parents:
-        raise RunError(f"--out {out} holds the book's sources; replacing it would delete them. "
-                       "Choose an output folder elsewhere.")
-    if out.exists() and not out.is_dir():
-        raise RunError(f"--out {out} is a file. Give a folder.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise RunError(f"--out {out} is not empty. Give an empty or new folder, or --force to "
-                       "replace its contents.")
-
-
-@contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A temporary folder next to ``out`` that becomes ``out`` only if the block succeeds."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        yield tmp / "out"
-        old = out.with_name(f".{out.name}.old-{tmp.name[-8:]}")
-        if out.exists():
-            out.rename(old)
-        (tmp / "out").rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------- provenance
@@ -163,7 +116,8 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         elapsed = time.monotonic() - self.start
-        print(f"csmodels {self.command}: {message} ({elapsed:.1f} s elapsed)",
+        # visible(): a folder's name may hold line breaks or terminal escape sequences
+        print(f"csmodels {self.command}: {visible(message)} ({elapsed:.1f} s elapsed)",
               file=self.stream or sys.stderr, flush=True)
 
 
@@ -184,23 +138,19 @@ def provenance(data: Path, profile: Path | None, parameters: dict) -> dict:
 
 
 def provenance_html(prov: dict) -> str:
-    """The provenance block as one HTML block (every value escaped).
+    r"""The provenance block as HTML: every value shown as text (:func:`csmodels.book.visible`
+    writes line breaks and control characters as escapes, then :func:`html.escape`).
 
-    >>> "&lt;b&gt;" in provenance_html({"data_folder": "<b>", "fingerprint": "f",
+    >>> out = provenance_html({"data_folder": "<b>\n\n{{7*7}}", "fingerprint": "f",
     ...     "profile": None, "parameters": {}, "missing_tables": [],
     ...     "csmodels_version": "0", "run_date": "d"})
-    True
+    >>> r"&lt;b&gt;\n\n{{7*7}}" in out, chr(10) in out
+    (True, False)
     """
-    params = ", ".join(f"{k} = {v}" for k, v in prov["parameters"].items()) or "the defaults"
-    missing = ", ".join(prov["missing_tables"]) or "none"
-    rows = [("Data folder", prov["data_folder"]),
-            ("Fingerprint (SHA-256 of its files)", prov["fingerprint"]),
-            ("Profile", prov["profile"] or "none: the defaults"), ("Parameters", params),
-            ("Optional tables missing", missing), ("csmodels", prov["csmodels_version"]),
-            ("Run on", prov["run_date"])]
+    rows = _provenance_rows(prov)
     cells = "".join(f'<tr><th style="white-space:nowrap;padding-right:1em">{html.escape(k)}'
-                    f'</th><td><code style="word-break:break-all">{html.escape(str(v))}</code>'
-                    "</td></tr>" for k, v in rows)
+                    f'</th><td><code style="word-break:break-all">'
+                    f"{html.escape(visible(v))}</code></td></tr>" for k, v in rows)
     return ('<div class="csmodels-provenance" style="border:1px solid #bbb;border-radius:4px;'
             'padding:0.5em 1em;margin:1em 0;font-size:0.9em"><p><strong>Rerun on your '
             "company.</strong> This page was computed from the data below, not from the "
@@ -208,26 +158,54 @@ def provenance_html(prov: dict) -> str:
             f"<table>{cells}</table></div>")
 
 
+def provenance_text(prov: dict) -> str:
+    """The provenance block as plain text (the output's text/plain, for other readers)."""
+    return "\n".join(f"{k}: {visible(v)}" for k, v in _provenance_rows(prov))
+
+
+def _provenance_rows(prov: dict) -> list[tuple[str, str]]:
+    params = ", ".join(f"{k} = {v}" for k, v in prov["parameters"].items()) or "the defaults"
+    missing = ", ".join(prov["missing_tables"]) or "none"
+    return [("Data folder", prov["data_folder"]),
+            ("Fingerprint (SHA-256 of the files read)", prov["fingerprint"]),
+            ("Profile", prov["profile"] or "none: the defaults"), ("Parameters", params),
+            ("Optional tables missing", missing), ("csmodels", prov["csmodels_version"]),
+            ("Run on", prov["run_date"])]
+
+
+def provenance_cell(prov: dict) -> nbformat.NotebookNode:
+    """The provenance block as a code cell's output (its input hidden): the page inserts
+    an output's HTML as it is, where a Markdown cell would be parsed as MyST (whose
+    substitutions are Jinja templates) and a blank line in a name would end the HTML."""
+    cell = nbformat.v4.new_code_cell("# What this page was computed from (added by csmodels)")
+    cell.metadata["tags"] = ["csmodels-provenance", "remove-input"]
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/html": provenance_html(prov),
+                              "text/plain": provenance_text(prov)})]
+    return cell
+
+
 # -------------------------------------------------------------------------- execution
 
 
 def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None,
                     parameters: dict, prov: dict, workdir: Path) -> None:
-    """Execute one chapter with papermill into ``target``, provenance block added."""
+    """Execute one chapter with papermill into ``target``, with the run's parameters set
+    by :func:`csmodels.parameters.inject_parameters` (never papermill's translators) and
+    the provenance block added after the run. ``parameters`` must have passed
+    :func:`check_parameters`."""
     import papermill as pm
 
     nb = nbformat.read(source, as_version=4)
-    cell = nbformat.v4.new_markdown_cell(provenance_html(prov))
-    cell.metadata["tags"] = ["csmodels-provenance"]
-    nb.cells.insert(1, cell)
-    nb.metadata["csmodels_provenance"] = prov
-    staged_input = workdir / f"{source.stem}.input.ipynb"
-    nbformat.write(nb, staged_input)
     values = {"data_dir": str(data.resolve()),
               "profile_path": str(profile.resolve()) if profile else None, **parameters}
+    inject_parameters(nb, values)
+    staged_input = workdir / f"{source.stem}.input.ipynb"
+    nbformat.write(nb, staged_input)
     try:
-        pm.execute_notebook(str(staged_input), str(target), parameters=values, cwd=str(workdir),
-                            progress_bar=False, log_output=False, kernel_name="python3")
+        pm.execute_notebook(str(staged_input), str(target), cwd=str(workdir),
+                            progress_bar=False, log_output=False, kernel_name="python3",
+                            kernel_manager_class=kernel_manager_in(workdir))
     except pm.PapermillExecutionError as err:
         raise RunError(f"The chapter {source.stem} failed on this data: {err.ename}: "
                        f"{err.evalue}") from None
@@ -238,21 +216,104 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
                        "close other programs first).") from None
     finally:
         staged_input.unlink(missing_ok=True)
-    _hide_default_parameters(target)
+    _finish_page(target, prov)
+    _drop_skipped_prose(target)
 
 
-def _hide_default_parameters(path: Path) -> None:
-    """The page shows the values used (papermill's injected cell), not the defaults."""
+def _finish_page(path: Path, prov: dict) -> None:
+    """The page shows the values used (the injected cell), not the defaults, and the
+    provenance block under the chapter's title."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if "parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
+    nb.cells.insert(1, provenance_cell(prov))
+    nb.metadata["csmodels_provenance"] = _storable(prov)
     nbformat.write(nb, path)
 
 
+def _storable(node):
+    """``node`` with lone surrogates (from file names that are not UTF-8) written as
+    escapes, so the notebook, which is UTF-8 JSON, can hold it."""
+    if isinstance(node, str):
+        return node.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(node, dict):
+        return {_storable(k): _storable(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_storable(v) for v in node]
+    return node
+
+
+def _drop_skipped_prose(path: Path) -> None:
+    """The prose of the sections the data could not support goes (see csmodels.needs)."""
+    from .needs import prune_notebook
+
+    nbformat.write(prune_notebook(nbformat.read(path, as_version=4)), path)
+
+
+def _name_the_company(site: Path, data: Path, profile: Path | None) -> None:
+    """The introduction says whose data the book shows (as escaped HTML, never Markdown)."""
+    from .book import company_name
+
+    # visible(): line breaks and control characters in a name are written as escapes, so
+    # the note stays one line of HTML that no Markdown, MyST or template parser reads into
+    name = visible(company_name(load_profile(profile), data))
+    intro = site / "intro.md"
+    text = intro.read_text(encoding="utf-8")
+    block = re.compile(r"^% csmodels:whose-data start.*?^% csmodels:whose-data end$", re.S | re.M)
+    note = ('<p class="csmodels-whose-data"><strong>Whose data.</strong> Every figure in the '
+            f"chapters of this book is computed on the data of <strong>{html.escape(name)}"
+            f"</strong> (the folder <code>{html.escape(visible(data.resolve()))}"
+            "</code>), not on the book's sample company.</p>")
+    intro.write_text(block.sub(lambda _: note, text), encoding="utf-8")
+
+
 def _copy_sources(root: Path, target: Path) -> None:
-    shutil.copytree(root, target, ignore=shutil.ignore_patterns(*_SKIP), symlinks=False)
+    skip = shutil.ignore_patterns(*_SKIP)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:  # and earlier outputs in the clone
+        return set(skip(folder, names)) | {n for n in names
+                                            if (Path(folder) / n / MARKER).is_file()}
+
+    copy_tree(root, target, ignore=ignore)
+
+
+@contextmanager
+def _workdir(prefix: str) -> Iterator[Path]:
+    """A private temporary folder, removed whatever happens (a signal waits for it)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        with deferred_signals():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_group(command: list[str], env: dict) -> subprocess.CompletedProcess:
+    """Run ``command`` in its own process group, and end the whole group if csmodels
+    is stopped meanwhile (its kernels included: they live in the same temporary folder)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, env=env,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        _end_group(proc)
+        raise
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _write_config(site: Path, data: Path, execute_rest: bool) -> None:
@@ -262,17 +323,31 @@ def _write_config(site: Path, data: Path, execute_rest: bool) -> None:
     execute = config.setdefault("execute", {})
     execute["execute_notebooks"] = "force" if execute_rest else "off"
     execute["exclude_patterns"] = ["chapters/*"]
+    # The footer is inserted into every page as HTML: the folder's name as escaped text.
     config.setdefault("html", {})["extra_footer"] = (
-        f"Computed on the data in {html.escape(str(data.resolve()))} by csmodels {__version__}.")
+        f"Computed on the data in <code>{html.escape(visible(data.resolve()))}</code> "
+        f"by csmodels {html.escape(__version__)}.")
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def build_site(site: Path, progress: Progress) -> Path:
     """Build the book in ``site`` with jupyter-book; the HTML folder."""
     progress("building the site with jupyter-book")
-    command = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-    done = subprocess.run([command, "build", str(site), "--builder", "html"],
-                          capture_output=True, text=True, check=False)
+    # jupyter-book run by this interpreter, so the site is built with this csmodels's
+    # Sphinx extensions whatever ``jupyter-book`` comes first on PATH.
+    command = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; "
+               "sys.argv[0] = 'jupyter-book'; sys.exit(main())"]
+    # The pages' kernels (and their connection files) and every temporary file of the
+    # build stay in the run's own temporary folder, removed whatever happens.
+    tmp = site.parent / "build-tmp"
+    tmp.mkdir(exist_ok=True)
+    try:
+        done = _run_group([*command, "build", str(site), "--builder", "html"],
+                          {**os.environ, "TMPDIR": str(tmp),
+                           "JUPYTER_RUNTIME_DIR": str(site.parent / "jupyter-runtime")})
+    except FileNotFoundError:
+        raise RunError(f"jupyter-book is not installed ({sys.executable} not found). Install "
+                       "the book's requirements (pip install -r requirements.txt).") from None
     html_dir = site / "_build" / "html"
     if done.returncode != 0 or not (html_dir / "index.html").is_file():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
@@ -296,25 +371,27 @@ def rerun_chapter(chapter: str, data: str | Path, out: str | Path, profile=None,
         raise ParameterError(f"There is no chapter '{chapter}'. The chapters are: "
                              f"{', '.join(chapters)}.")
     notebook = root / "chapters" / f"{chapter}.ipynb"
-    check_parameters(notebook, parameters)
+    parameters = check_parameters(notebook, parameters)
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, profile, root)
     progress = Progress("rerun")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, parameters)
-    with staged(out) as target, tempfile.TemporaryDirectory(prefix="csmodels-rerun-") as work:
-        site = Path(work) / "book"
+    with (os_errors("the output or its temporary files"),
+          staged(out, force, f"rerun {chapter}") as target,
+          _workdir("csmodels-rerun-") as work):
+        site = work / "book"
         _copy_sources(root, site)
         progress(f"[1/1] executing chapter {chapter}")
-        execute_chapter(notebook, site / "chapters" / f"{chapter}.ipynb", data, profile,
-                        parameters, prov, Path(work))
+        in_worker(execute_chapter, notebook, site / "chapters" / f"{chapter}.ipynb", data,
+                  profile, parameters, prov, work)
         _write_single_toc(site, chapter)
         _write_config(site, data, execute_rest=False)
         html_dir = build_site(site, progress)
         target.mkdir()
         shutil.copy2(site / "chapters" / f"{chapter}.ipynb", target / f"{chapter}.ipynb")
-        shutil.copytree(html_dir, target / "html")
+        copy_tree(html_dir, target / "html")
         _write_redirect(target / "index.html", f"html/chapters/{chapter}.html")
     progress(f"done: {out}")
     return out
@@ -335,26 +412,36 @@ def _write_redirect(path: Path, target: str) -> None:
 
 
 def build_book(data: str | Path, out: str | Path, profile=None, force: bool = False,
-               source: str | Path | None = None, chapters: Sequence[str] | None = None) -> Path:
-    """Execute every chapter on ``data`` and build the whole site into ``out``."""
+               source: str | Path | None = None, chapters: Sequence[str] | None = None,
+               parameters: dict | None = None) -> Path:
+    """Execute every chapter on ``data`` and build the whole site into ``out``.
+
+    ``parameters`` maps ``NAME`` (every chapter that has that parameter) or
+    ``CHAPTER.NAME`` (that chapter only) to a value (:func:`csmodels.parameters.book_parameters`).
+    """
     root = book_root(source)
     names = list(chapters or list_chapters(root))
+    per_chapter = book_parameters({n: root / "chapters" / f"{n}.ipynb" for n in names},
+                                  dict(parameters or {}))
     data, profile = _resolve(data, profile)
     out = Path(out)
-    check_output(out, data, force)
+    check_output(out, data, force, profile, root)
     progress = Progress("book")
     progress(f"checking the data in {data}")
     prov = provenance(data, profile, {})
-    with staged(out) as target, tempfile.TemporaryDirectory(prefix="csmodels-book-") as work:
-        site = Path(work) / "book"
+    with (os_errors("the output or its temporary files"), staged(out, force, "book") as target,
+          _workdir("csmodels-book-") as work):
+        site = work / "book"
         _copy_sources(root, site)
+        _name_the_company(site, data, profile)
         for i, name in enumerate(names, 1):
             progress(f"[{i}/{len(names)}] executing chapter {name}")
-            execute_chapter(root / "chapters" / f"{name}.ipynb",
-                            site / "chapters" / f"{name}.ipynb", data, profile, {}, prov,
-                            Path(work))
+            values = per_chapter[name]
+            in_worker(execute_chapter, root / "chapters" / f"{name}.ipynb",
+                      site / "chapters" / f"{name}.ipynb", data, profile, values,
+                      {**prov, "parameters": {k: repr(v) for k, v in values.items()}}, work)
         _write_config(site, data, execute_rest=True)
-        shutil.copytree(build_site(site, progress), target)
+        copy_tree(build_site(site, progress), target)
     progress(f"done: {out} (open {out / 'index.html'})")
     return out
 

@@ -198,11 +198,15 @@ def revenue_base_from_data(company: Company, as_of: str | pd.Period | None = Non
     """
     panel = ArrPanel.from_frame(company.arr_monthly)
     month = resolve_as_of(panel, as_of)
-    ret = retention(panel, month)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    # retention from the data only where the overrides leave it out (a short history
+    # cannot give it, but a reader's own NRR and GRR still drive the model)
+    ret = retention(panel, month) if not {"nrr", "grr"} <= set(given) else None
     window = arr_bridge(panel).loc[month - 11:month]
     params = RevenueBase(starting_arr=float(panel.values[:, panel.column(month)].sum()),
-                         new_bookings=float(window["new"].sum()), nrr=ret.nrr, grr=ret.grr)
-    return replace(params, **{k: v for k, v in overrides.items() if v is not None})
+                         new_bookings=float(window["new"].sum()),
+                         nrr=ret.nrr if ret else given["nrr"], grr=ret.grr if ret else given["grr"])
+    return replace(params, **given)
 
 
 def sales_vs_cs() -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """The canonical input tables, as data.
 
-One :class:`Table` per file a practitioner brings (DESIGN.md, "Data a practitioner
-brings"). The loader in :mod:`csmodels.io` checks every file against these specs,
-so the rules a reader's data must follow live in one readable place.
+One :class:`Table` per file a practitioner brings (the data dictionary,
+``data/README.md``, describes them for readers). The loader in :mod:`csmodels.io`
+checks every file against these specs, so the rules a reader's data must follow live
+in one readable place.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ class Column:
     ``kind`` says how its text is parsed: ``id``/``text`` stay strings, ``month`` is
     ``YYYY-MM``, ``date`` is ``YYYY-MM-DD``, ``amount`` is a finite number >= 0,
     ``count`` an integer >= 0, ``score`` an integer from 0 to 10, ``bool`` is
-    true/false (also yes/no, 1/0), ``choice`` one of ``choices``.
+    true/false (also yes/no, 1/0), ``choice`` one of ``choices``. A ``positive``
+    amount or count must be above 0 (seats, an opportunity's amount). Amounts and
+    counts have ceilings too (:data:`csmodels.limits.MAX_AMOUNT`, ``MAX_COUNT``).
     """
 
     name: str
@@ -29,6 +32,7 @@ class Column:
     blank_ok: bool = False
     choices: tuple[str, ...] = ()
     meaning: str = ""
+    positive: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ TABLES: dict[str, Table] = {
                 _opt("segment", "text", "a customer segment such as Enterprise or SMB"),
                 _opt("csm", "text", "the Customer Success Manager who owns the account"),
                 _opt("contract_start", "date", "the first contract's start date"),
-                _opt("licensed_seats", "count", "seats the account pays for"),
+                _opt("licensed_seats", "count", "seats the account pays for (at least 1)",
+                     positive=True),
             ),
             key=("account_id",),
             feeds="everything",
@@ -101,7 +106,8 @@ TABLES: dict[str, Table] = {
                 _c("account_id", "id", "the account"),
                 _c("month", "month", "the month, YYYY-MM"),
                 _c("active_users", "count", "users active in the month"),
-                _opt("licensed_seats", "count", "seats licensed in the month"),
+                _opt("licensed_seats", "count", "seats licensed in the month (at least 1)",
+                     positive=True),
             ),
             key=("account_id", "month"),
             feeds="adoption, health score",
@@ -135,7 +141,7 @@ TABLES: dict[str, Table] = {
                 _c("account_id", "id", "the account"),
                 _c("type", "choice", "new, renewal or expansion",
                    choices=("new", "renewal", "expansion")),
-                _c("amount", "amount", "ARR at stake (>= 0)"),
+                _c("amount", "amount", "ARR at stake (> 0)", positive=True),
                 _c("created_date", "date", "when the opportunity was opened"),
                 _c("close_date", "date", "when it closed (or is expected to)"),
                 _c("status", "choice", "open, won or lost", choices=("open", "won", "lost")),

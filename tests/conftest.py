@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +17,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# the console script installed beside this interpreter (jupyter_book has no __main__)
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +56,10 @@ def folder_digest(folder: Path) -> str:
     """A digest of every file's path and bytes, to prove a folder was not touched."""
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
+        digest.update(os.fsencode(path.relative_to(folder)))
+        if path.is_symlink():  # a link (maybe to /proc/self/mem): its target, not its bytes
+            digest.update(b"-> " + os.fsencode(os.readlink(path)))
+        elif path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -66,6 +80,64 @@ def second_company(tmp_path_factory) -> Path:
                                    "funding_stage": "series-a", "touch": "low",
                                    "buyer": "technical", "product_led": True})
     return folder
+
+
+# ---------------------------------------------------------------- the built book (browser tests)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """A fresh build (empty execution cache, so every chapter runs) with -W -n."""
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [JUPYTER_BOOK, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=1200)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    # Sphinx warnings read "WARNING: ..."; the kernel's own "[IPKernelApp] WARNING | ..." log
+    # line about its local TCP transport is not a build warning.
+    assert "WARNING:" not in log, log[-6000:]
+    return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def no_running_loop() -> None:
+    """Clear a stale "running" asyncio loop on this thread before Playwright starts.
+
+    An earlier in-process notebook run (nbclient, with nest_asyncio) can leave the main
+    thread marked as running a loop although none runs; Playwright's sync API then
+    refuses to start ("using Playwright Sync API inside the asyncio loop")."""
+    import asyncio
+
+    asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    no_running_loop()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 # Hypothesis: the same examples on every run (a red CI run can be replayed); set

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import csmodels as cs
+from csmodels.cli import json_ready
 
 CONTRACT_KEYS = {"as_of", "nrr", "grr", "logo_churn", "gross_revenue_churn",
                  "net_revenue_churn", "nps"}
@@ -25,7 +26,7 @@ def test_json_matches_the_library(sample_dir):
     out = json.loads(result.stdout)
     assert CONTRACT_KEYS <= set(out)
     expected = cs.metrics_summary(cs.load_company(sample_dir))
-    assert out == json.loads(json.dumps(expected))
+    assert out == json.loads(json.dumps(json_ready(expected)))  # rounded as --help says
     assert out["as_of"] == str(cs.load_company(sample_dir).arr_monthly["month"].max())
     for key in ("nrr", "grr", "logo_churn"):
         assert isinstance(out[key], float) and 0 < out[key] < 2  # fractions, not percent
@@ -83,3 +84,16 @@ def test_a_closed_pipe_is_not_an_error(sample_dir):
     with proc.stderr:
         err = proc.stderr.read().decode()
     assert proc.wait() == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.parametrize("flag", ["--arr", "--acv"])
+def test_recommend_refuses_an_amount_above_the_loaders_ceiling(flag, capsys):
+    from csmodels.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["recommend", flag, "1e308"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "above 1e+15" in err and "Traceback" not in err
+    # the ceiling itself is taken
+    assert main(["recommend", "--arr", "1e15", "--acv", "1e15", "--json"]) == 0

@@ -69,3 +69,51 @@ def test_generated_tables(tmp_path, sample_dir, table, rows):
     frame = pd.DataFrame([(r + [""] * len(names))[:len(names)] for r in rows], columns=names)
     frame.to_csv(folder / f"{table}.csv", index=False)
     run(folder)
+
+
+# Any YAML value where a mapping or a profile expects one: only the package's own error.
+YAML_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+              st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+              st.sampled_from(["arr_monthly.csv", "arr_monthly", "0", "-1", "Sheet1", "..",
+                               "/etc/passwd.csv", "\udc80", "\x1b[2J"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=6) | st.sampled_from(
+                                ["file", "sheet", "columns", "arr", "tables"]), inner,
+                                max_size=3)),
+    max_leaves=8)
+MAPPING_KEY = st.sampled_from(["tables", "encoding", "delimiter", "decimal", "date_order",
+                               "file", "sheet", "columns", "amounts_are_mrr"])
+
+
+def _yaml(value) -> str:
+    import yaml
+
+    return yaml.safe_dump(value, allow_unicode=False)
+
+
+@FUZZ
+@given(st.dictionaries(MAPPING_KEY, YAML_VALUE, max_size=4),
+       st.dictionaries(MAPPING_KEY, YAML_VALUE, max_size=4))
+def test_mapping_fields_of_any_type(tmp_path, sample_dir, top, entry):
+    folder = fresh(tmp_path)
+    shutil.copy(sample_dir / "arr_monthly.csv", folder)
+    top.setdefault("tables", {"arr_monthly": entry})  # or any value at all
+    (folder / "mapping.yml").write_text(_yaml(top), encoding="utf-8")
+    run(folder)
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["company", "currency", "funding_stage", "arr", "acv",
+                                        "touch", "buyer", "product_led", "reporting_weights",
+                                        "self_assessment"]), YAML_VALUE, max_size=4))
+def test_profile_fields_of_any_type(tmp_path, profile):
+    from csmodels.maturity import recommend
+    from csmodels.profile import load_profile
+
+    path = tmp_path / "profile.yml"
+    path.write_text(_yaml(profile), encoding="utf-8")
+    try:
+        recommend(load_profile(path))
+    except CsModelsError:
+        pass

@@ -82,17 +82,18 @@ def test_each_row_maps_to_its_owners():
 
 def test_series_b_shows_both_sources():
     r = recommend(funding_stage="series-b", acv=20_000)
-    [conflict] = [c for c in r.conflicts if c.topic.startswith("Series B")]
+    [conflict] = [c for c in r.conflicts if c.dimension == "cs_leader"]
     assert set(conflict.positions) == {"src000", "src003"} and conflict.decides
-    assert not any(c.topic.startswith("Series B")
-                   for c in recommend(funding_stage="series-a", acv=20_000).conflicts)
+    assert conflict.claims == {"src003": "003-startup-ceo", "src000": "000-scaleup-cco"}
+    assert not recommend(funding_stage="series-a", acv=20_000).conflicts
 
 
 def test_arr_stages_and_their_conflicts():
     assert [arr_stage_of(x) for x in (0, 4_999_999, 5e6, 24_999_999, 25e6)] == [
         "early", "early", "growth", "growth", "mature"]
     r = recommend(funding_stage="seed", acv=5_000, arr=40e6)
-    assert "A large ARR for a startup" in [c.topic for c in r.conflicts]
+    assert {("renewal_owner", "src003", "src004"), ("expansion_owner", "src003", "src004"),
+            ("pay", "src003", "src004")} == {(c.dimension, *c.positions) for c in r.conflicts}
     assert "004_b8619fbcaa12e132.txt" in r.sources
 
 
@@ -136,14 +137,19 @@ def test_cli_json_follows_the_contract(capsys):
     for key, allowed in CONTRACT.items():
         assert out[key] in allowed
     assert out["sources"] == ["000_a87cb94a3071c21f.txt", "003_c88a717ebc556350.txt"]
-    assert out["conflicts"][0]["topic"] == "Series B: startup or scale-up?"
+    assert out["conflicts"][0]["topic"] == "Who leads CS: source 003 or source 000?"
+    assert out["conflicts"][0]["claims"] == {"src003": "003-startup-ceo",
+                                             "src000": "000-scaleup-cco"}
 
 
 def test_cli_reads_a_profile_and_prints_text(capsys, sample_dir):
     assert main(["recommend", "--profile", str(sample_dir / "profile.yml"),
                  "--no-product-led"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Company type: startup-high-touch") and "What decides" in out
+    assert out.startswith("Company type: Startup with a high-touch business.")
+    # the book's own rules are marked as such, apart from what the sources say
+    assert "[book's reading] Why: " in out and "[book's reading] What decides: " in out
+    assert "source 003, Ultimate Customer Success Org Guide" in out and "_" not in out
 
 
 @pytest.mark.parametrize(("args", "fragment"), [

@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import folder_digest
 
 import csmodels as cs
+from csmodels._fs import MARKER, write_marker
 from csmodels.book import fmt
 from csmodels.cli import main
 from csmodels.io import folder_fingerprint
-from csmodels.rerun import book_root, list_chapters, parse_value, staged
+from csmodels.parameters import parse_value
+from csmodels.rerun import book_root, list_chapters, staged
 
 CHAPTERS = list_chapters(book_root())
 
@@ -113,12 +116,13 @@ def test_a_failure_inside_staging_leaves_nothing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.html").write_text("old")
+    write_marker(out, "rerun")  # an earlier output, which --force may replace
     with pytest.raises(RuntimeError), staged(out) as target:
         target.mkdir()
         (target / "half.html").write_text("half")
         raise RuntimeError("boom")
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert [p.name for p in out.iterdir()] == ["old.html"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "old.html"]
 
 
 @pytest.mark.slow
@@ -175,6 +179,7 @@ def test_the_book_command_builds_an_offline_site_on_the_company(tmp_path, messy,
     out = tmp_path / "site"
     out.mkdir()
     (out / "stale.html").write_text("old")
+    write_marker(out, "book")  # an earlier output, which --force replaces
     assert main(["book", "--data", str(messy), "--out", str(out), "--force"]) == 0
     err = capsys.readouterr().err
     assert f"[{len(CHAPTERS)}/{len(CHAPTERS)}]" in err and "building the site" in err
@@ -184,3 +189,34 @@ def test_the_book_command_builds_an_offline_site_on_the_company(tmp_path, messy,
         page = (out / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
         assert "csmodels-provenance" in page and "Fjällbacka Software" in page, chapter
     assert sorted(p.name for p in tmp_path.iterdir()) == ["messy data", "site"]
+
+
+@pytest.mark.slow
+def test_a_folder_name_with_a_terminal_escape_shows_as_escapes(tmp_path, sample_dir, capsys):
+    from csmodels.book import visible
+
+    data = tmp_path / "data\x1b[31m\nred"
+    shutil.copytree(sample_dir, data)
+    out = tmp_path / "out"
+    assert main(["rerun", "metrics", "--data", str(data), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "\x1b" not in printed.err + printed.out and "\\x1b[31m\\nred" in printed.err
+    shown = visible(data.resolve())
+    assert shown.endswith("/data\\x1b[31m\\nred")
+    page = (out / "html" / "chapters" / "metrics.html").read_text(encoding="utf-8")
+    assert f"<code style=\"word-break:break-all\">{shown}</code>" in page  # provenance
+    assert f"Computed on the data in <code>{shown}</code>" in page  # the footer
+    prov = nbformat.read(out / "metrics.ipynb", as_version=4).metadata.csmodels_provenance
+    assert prov["data_folder"].endswith("/data\x1b[31m\nred")
+
+
+def test_a_folder_name_that_is_not_utf8_is_refused_in_words(tmp_path, sample_dir, capsys):
+    import os
+
+    data = Path(os.fsdecode(bytes(tmp_path) + b"/data\xff\x1b[31m\nred"))
+    shutil.copytree(sample_dir, data)
+    out = tmp_path / "out"
+    assert main(["rerun", "metrics", "--data", str(data), "--out", str(out)]) == 2
+    printed = capsys.readouterr()
+    assert "\x1b" not in printed.err + printed.out and "\\x1b[31m\\nred" in printed.err
+    assert "not UTF-8" in printed.err and not out.exists()

@@ -7,14 +7,8 @@ a tooltip must appear on hover. Set CSMODELS_SCREENSHOTS=DIR to keep screenshots
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-import shutil
-import subprocess
-import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -22,55 +16,10 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# the console script installed beside this interpreter (jupyter_book has no __main__)
-JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """A fresh build (empty execution cache, so every chapter runs) with -W -n."""
-    out = tmp_path_factory.mktemp("book")
-    result = subprocess.run(
-        [JUPYTER_BOOK, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=1200)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
-    # Sphinx warnings read "WARNING: ..."; the kernel's own "[IPKernelApp] WARNING | ..." log
-    # line about its local TCP transport is not a build warning.
-    assert "WARNING:" not in log, log[-6000:]
-    return out / "_build" / "html"
-
-
-@pytest.fixture(scope="session")
-def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# the built site, its local server and the browser are session fixtures in conftest.py,
+# shared with test_layout.py so the book is built once per run; re-exported for the tests
+# that launch their own browser
+from conftest import CHROMIUM, CHROMIUM_ARGS, _QuietHandler  # noqa: E402, F401
 
 
 class Offline:

@@ -22,10 +22,18 @@ import pytest
 import yaml
 from test_site import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
 
+from csmodels.book import visible
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 PWN = "window.__pwned = (window.__pwned || 0) + 1"
 COMPANY = f'Evil "Co" <img src=x onerror="{PWN}"> \u202eredacted\u202c 🚀'
+# A real folder (Linux allows any character but "/"): a blank line, a substitution, a
+# raw-HTML directive. The currency reaches chart titles and the prose (profile fields are
+# one line: the loader refuses line breaks there).
+FOLDER = (f"co\n\n{{{{ 7*191 }}}}\n\n```{{raw}} html\n<svg onload=\"{PWN}\">\n```\n"
+          "<i>data")
+CURRENCY = "EUR {{ 7*191 }} <b>"
 NAMES = [
     f"<script>{PWN}</script>",
     f"</script><script>{PWN}</script>",
@@ -54,11 +62,13 @@ def evil_site(tmp_path_factory) -> Path:
     accounts["csm"] = [NAMES[(i + 3) % len(NAMES)] for i in range(len(accounts))]
     accounts["segment"] = [NAMES[(i + 5) % 3] for i in range(len(accounts))]
     root = tmp_path_factory.mktemp("evil")
-    data = root / "co <i>data</i>"
-    write_company(tables, data, {"company": COMPANY, "currency": "USD"})
+    data = root / FOLDER
+    write_company(tables, data, {"company": COMPANY, "currency": CURRENCY})
     out = root / "site"
     done = subprocess.run([sys.executable, "-m", "csmodels", "book", "--data", str(data),
-                           "--out", str(out)], capture_output=True, text=True, timeout=1500)
+                           "--out", str(out), "-p", "lookback_months", "6",
+                           "-p", "collaboration.split", "0.4"],
+                          capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, done.stderr[-4000:]
     assert yaml.safe_load((data / "profile.yml").read_text())["company"] == COMPANY
     return next(p.parent for p in out.rglob("intro.html"))
@@ -91,6 +101,14 @@ def test_nothing_runs_and_names_show_as_text(evil_site):
                 assert page.evaluate("window.__pwned") is None, name
                 assert page.locator("img[src='x']").count() == 0, name
                 assert page.locator("b[onmouseover]").count() == 0, name
+                assert page.locator("svg[onload]").count() == 0, name
+                page.wait_for_function(
+                    "[...document.querySelectorAll('div.csmodels-chart')].every(d => "
+                    "['done', 'failed'].includes(d.getAttribute('data-embedded')))",
+                    timeout=20000)
+                failed = page.evaluate("[...document.querySelectorAll('.csmodels-chart-error')]"
+                                       ".map(e => e.innerText)")
+                assert failed == [], name  # every chart drew
                 shown[name] = page.evaluate("document.body.innerText")
             browser.close()
 
@@ -105,6 +123,13 @@ def test_nothing_runs_and_names_show_as_text(evil_site):
     assert dialogs == [] and blocked == []
     metrics = next(text for name, text in shown.items() if name.endswith("metrics.html"))
     assert plain(COMPANY) in plain(metrics)
+    assert "1337" not in "\n".join(shown.values())  # no {{ }} was evaluated
+    folder = visible((evil_site.parent / FOLDER).resolve())
+    for name, text in shown.items():  # the footer (and any provenance box) shows the name
+        assert name.startswith("_static/") or folder in text, name
+    assert "lookback_months = 6" in metrics and "split = 0.4" not in metrics
+    collaboration = next(t for n, t in shown.items() if n.endswith("collaboration.html"))
+    assert "split = 0.4" in collaboration and "lookback_months = 6" not in collaboration
     everywhere = "\n".join(shown.values())
     # every name that a page shows is shown as the literal text
     raw = "\n".join((evil_site / n).read_text(encoding="utf-8") for n in pages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import folder_digest, write_tables
@@ -193,3 +194,54 @@ def test_cli_exits_2_without_traceback_and_touches_nothing(tmp_path, files):
     assert "csmodels metrics:" in result.stderr and str(folder) in result.stderr
     assert folder_digest(folder) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+# ------------------------------------------------- the data dictionary agrees with the code
+
+DICTIONARY = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
+
+
+def dictionary_rows(table: str) -> dict[str, list[str]]:
+    """The cells of one table of the data dictionary, by column name."""
+    section = DICTIONARY.split(f"### {table} —", 1)[1].split("\n### ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| column")]
+    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
+
+
+def test_positive_columns_are_the_ones_the_dictionary_says_are_positive():
+    from csmodels.schema import TABLES
+
+    checked = 0
+    for table in TABLES.values():
+        rows = dictionary_rows(table.name)
+        for column in table.columns:
+            if column.kind not in ("amount", "count"):
+                continue
+            kind = rows[column.name][1]
+            says_positive = "≥ 1" in kind or "> 0" in kind
+            assert says_positive or "≥ 0" in kind, (table.name, column.name, kind)
+            assert column.positive == says_positive, (table.name, column.name, kind)
+            checked += 1
+    assert checked == 5  # seats twice, ARR, active users, opportunity amount
+
+
+def test_every_budget_is_in_the_dictionary_with_its_value():
+    from csmodels.limits import BUDGETS, size_text
+
+    section = DICTIONARY.split("### Budgets", 1)[1].split("\n## ", 1)[0]
+    rows = {cells[1].strip(): cells[2].strip() for cells in
+            (line.split("|") for line in section.splitlines() if line.startswith("| `"))}
+    shown = {name.strip("`"): value for name, value in rows.items()}
+    shown["FIRST_YEAR"], shown["LAST_YEAR"] = shown.pop("FIRST_YEAR`, `LAST_YEAR").split(", ")
+
+    def written(name: str, value) -> str:
+        if name.endswith("_BYTES"):
+            return size_text(value)
+        if isinstance(value, float):
+            return f"{value:.0e}".replace("e+", "e")
+        return str(value) if name.endswith("_YEAR") or value < 1000 else f"{value:,}"
+
+    assert set(shown) == set(BUDGETS)
+    for name, value in BUDGETS.items():
+        assert shown[name] == written(name, value), name

@@ -1,7 +1,9 @@
 """The book's charts (Altair), one module per chapter, and the offline renderer.
 
 Every chart aggregates before it draws, so a page's weight does not grow with
-the reader's data, and is at most :data:`WIDTH` pixels wide.
+the reader's data. Its look (font sizes, labels never shortened, a width that follows the
+text column) comes from :mod:`csmodels.style`, which :func:`chart_html` applies; the
+labels it shows are words (:func:`csmodels.style.words`), not the package's codes.
 """
 
 from ._render import EMBED_OPTIONS, WIDTH, chart_html, enable_renderer

@@ -7,6 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..style import words, wrapped_labels
 from ._render import WIDTH
 
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#E69F00", "#009E73", "#999999"
@@ -35,25 +36,31 @@ def handoff_days_chart(report: pd.DataFrame, within_days: int) -> alt.LayerChart
 
 def pay_by_model_chart(pay: pd.DataFrame, currency: str = "USD") -> alt.Chart:
     """Variable pay per team under each ownership model (``model``, ``team``, ``pay``)."""
+    pay = pay.assign(model=words(pay["model"]), team=words(pay["team"]))
     return alt.Chart(pay).mark_bar().encode(
-        y=alt.Y("model:N", title=None, sort=list(dict.fromkeys(pay["model"]))),
-        x=alt.X("pay:Q", title=f"Variable pay a year ({currency})", stack="zero"),
+        y=alt.Y("model:N", title=None, sort=list(dict.fromkeys(pay["model"])),
+                axis=alt.Axis(labelExpr=wrapped_labels(pay["model"].unique()))),
+        x=alt.X("pay:Q", title=f"Variable pay a year ({currency})", stack="zero",
+                axis=alt.Axis(format="~s")),
         color=alt.Color("team:N", legend=alt.Legend(orient="bottom", title=None),
                         scale=alt.Scale(range=[BLUE, ORANGE, GREEN, GREY])),
         tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("team:N", title="Team"),
-                 alt.Tooltip("pay:Q", title="Pay", format=",.0f")],
-    ).properties(width=WIDTH - 260, height=180)
+                 alt.Tooltip("pay:Q", title=f"Pay ({currency})", format=",.0f")],
+    ).properties(width=WIDTH - 260, height=alt.Step(48))
 
 
 def self_assessment_chart(frame: pd.DataFrame) -> alt.Chart:
     """The leader's self-assessment: one bar per practice, 0 to 2."""
     data = frame[["practice_id", "group", "score"]].copy()
+    data["practice_id"] = words(data["practice_id"])
+    data["group"] = data["group"].str.capitalize()
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("practice_id:N", title=None, sort=list(data["practice_id"])),
+        y=alt.Y("practice_id:N", title=None, sort=list(data["practice_id"]),
+                axis=alt.Axis(labelExpr=wrapped_labels(data["practice_id"]))),
         x=alt.X("score:Q", scale=alt.Scale(domain=[0, 2]), axis=alt.Axis(tickCount=3),
                 title="0 not in place, 1 partly, 2 in place"),
         color=alt.Color("group:N", scale=alt.Scale(range=[BLUE, GREEN]),
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=[alt.Tooltip("practice_id:N", title="Practice"),
                  alt.Tooltip("score:Q", title="Score")],
-    ).properties(width=WIDTH - 260, height=240)
+    ).properties(width=WIDTH - 260, height=alt.Step(38))

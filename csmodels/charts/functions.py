@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..lifetime import ShiftedBetaGeometric
 from ..revenue import RevenueBase
+from ..style import SMALL_PX
 from ._render import WIDTH
 
 COMPONENTS = {"installed_kept": "Installed base kept", "expansion": "Expansion of the base",
@@ -49,7 +50,9 @@ def _stacked_bars(base: alt.Chart, currency: str) -> alt.LayerChart:
         y=alt.Y("amount:Q", stack="zero", title=f"ARR ({currency})", axis=alt.Axis(format="~s")),
         color=_colour("component"), order=alt.Order("order:Q"),
         tooltip=_stack_tooltip(currency))
-    labels = base.transform_filter("datum.order == 2").mark_text(dy=-6, fontSize=11).encode(
+    # the labels repeat the bars' share; screen readers get it from the bars' own labels
+    labels = base.transform_filter("datum.order == 2").mark_text(
+        dy=-6, fontSize=SMALL_PX, aria=False).encode(
         x="year:O", y=alt.Y("arr:Q"), text=alt.Text("installed_share:Q", format=".0%"),
         tooltip=_stack_tooltip(currency))
     return alt.layer(bars, labels)
@@ -97,45 +100,90 @@ def _slider(name: str, value: float, low: float, high: float, step: float,
         min=low, max=high, step=step, name=label))
 
 
+def _bookings_unit(top: float) -> tuple[float, str]:
+    """The unit the bookings slider counts in, so it shows 3.89 (millions), never 3890000."""
+    for unit, name in ((1e9, "billions"), (1e6, "millions"), (1e3, "thousands")):
+        if top >= unit:
+            return unit, name
+    return 1.0, ""
+
+
+# What the last year shown does, as three lines of text under the explorer. Every figure is
+# computed from the sliders, so the words are true for every setting. The currency comes
+# from the data (``datum.currency``), never spliced into the expression.
+_EXPLAIN = {
+    "line1": ("'NRR ' + format(nrr, '.1%') + ' = GRR ' + format(grr, '.1%')"
+              " + ' + expansion ' + format(nrr - grr, '.1%') + '.'"),
+    "line2": ("'Year ' + datum.year + ': the installed base '"
+              " + (datum.base_change > 0.5 ? 'grows by ' + datum.currency + ' '"
+              " + format(datum.base_change, ',.0f') : datum.base_change < -0.5 ? 'loses '"
+              " + datum.currency + ' ' + format(-datum.base_change, ',.0f') : 'stays level')"
+              " + ';'"),
+    "line3": ("'new business adds ' + datum.currency + ' ' + format(datum.new_business, ',.0f')"
+              " + ', so ARR ' + (datum.arr - datum.prev > 0.5 ? 'grows' : datum.arr - datum.prev"
+              " < -0.5 ? 'falls' : 'stays level') + ' to ' + datum.currency + ' '"
+              " + format(datum.arr, ',.0f') + '.'"),
+}
+
+
 def revenue_base_explorer(params: RevenueBase, currency: str = "USD",
-                          max_years: int = 15) -> alt.LayerChart:
-    """The revenue-base projection with sliders for NRR, GRR, bookings, their growth
-    and the years shown, computed in the browser from ``params`` as the start
-    (retention rounded to 0.001 and bookings to the slider's step).
+                          max_years: int = 15) -> alt.VConcatChart:
+    """The revenue-base projection with sliders for GRR, the expansion of the base
+    (NRR is GRR plus expansion, so GRR can never exceed NRR), bookings, their growth and
+    the years shown, computed in the browser from ``params`` as the start (retention
+    rounded to 0.1 point, bookings to the slider's step), with three lines of text that
+    say, with the figures, what the base and new business do in the last year shown.
 
     The transforms use the closed form ARR_n = ARR_0 r^n + B_1 (r^n - q^n) / (r - q)
-    (q = 1 + growth) and GRR is taken as at most NRR, so any slider setting is valid.
+    (q = 1 + growth). Percentages are sliders in percent and bookings count in
+    thousands, millions or billions, so the figures beside the sliders read as numbers.
     """
     top = max(params.new_bookings * 3, params.starting_arr * 0.3, 1.0)
+    unit, unit_name = _bookings_unit(top)
     step = float(10 ** np.floor(np.log10(top / 200)))
+    in_units = f"{currency} {unit_name}".strip()
+    grr_pct = round(params.grr * 100, 1)
+    expansion_pct = max(round(params.nrr * 100 - grr_pct, 1), 0.0)
     sliders = [
-        _slider("nrr", round(params.nrr, 3), 0.6, 1.5, 0.001, "NRR (1 is 100%) "),
-        _slider("grr", round(params.grr, 3), 0.5, 1.0, 0.001, "GRR (at most NRR) "),
-        _slider("b1", float(round(params.new_bookings / step) * step), 0.0,
-                float(np.ceil(top / step) * step), step,
-                f"New bookings in year 1 ({currency}) "),
-        _slider("growth", round(params.bookings_growth, 2), -0.5, 0.5, 0.01,
-                "Bookings growth a year (0.1 is 10%) "),
-        _slider("horizon", min(params.years, max_years), 1, max_years, 1, "Years "),
+        _slider("grr_pct", grr_pct, min(50.0, float(np.floor(grr_pct))), 100.0, 0.1,
+                "GRR, % of the base kept a year "),
+        _slider("expansion_pct", expansion_pct, 0.0, max(60.0, expansion_pct), 0.1,
+                "Expansion, % of the base added a year "),
+        _slider("b1_units", float(round(params.new_bookings / step) * step / unit), 0.0,
+                float(np.ceil(top / step) * step / unit), step / unit,
+                f"New bookings in year 1 ({in_units}) "),
+        _slider("growth_pct", round(params.bookings_growth * 100), -50, 50, 1,
+                "Bookings growth, % a year "),
+        _slider("horizon", min(params.years, max_years), 1, max_years, 1, "Years shown "),
+        alt.param(name="grr", expr="grr_pct / 100"),
+        alt.param(name="nrr", expr="(grr_pct + expansion_pct) / 100"),
+        alt.param(name="b1", expr=f"b1_units * {unit!r}"),
+        alt.param(name="growth", expr="growth_pct / 100"),
     ]
-    years = pd.DataFrame({"year": range(1, max_years + 1)})
+    years = pd.DataFrame({"year": range(1, max_years + 1), "currency": currency})
     a0 = repr(float(params.starting_arr))
-    base = alt.Chart(years).transform_filter("datum.year <= horizon").transform_calculate(
+    projected = alt.Chart(years).transform_filter("datum.year <= horizon").transform_calculate(
         arr=_ARR_N.format(a0=a0, n="datum.year"), prev=_ARR_N.format(a0=a0, n="datum.year - 1"),
-        g="min(grr, nrr)",
-    ).transform_calculate(
-        installed_kept="datum.g * datum.prev", expansion="(nrr - datum.g) * datum.prev",
         new_business="b1 * pow(1 + growth, datum.year - 1)",
+    )
+    base = projected.transform_calculate(
+        installed_kept="grr * datum.prev", expansion="(nrr - grr) * datum.prev",
     ).transform_calculate(
         installed_share="datum.arr > 0 ? (datum.arr - datum.new_business) / datum.arr : null",
     ).transform_fold(list(COMPONENTS), as_=["key", "amount"]).transform_calculate(
         order="datum.key == 'installed_kept' ? 0 : datum.key == 'expansion' ? 1 : 2",
     ).transform_calculate(
         component=f"[{', '.join(repr(v) for v in COMPONENTS.values())}][datum.order]")
-    chart = _stacked_bars(base, currency).add_params(*sliders)
-    return chart.properties(width=WIDTH, height=280,
-                            description="Revenue-base explorer with sliders",
-                            title="Try it: move the sliders below the chart")
+    bars = _stacked_bars(base, currency).properties(
+        width=WIDTH, height=280, title="Try it: move the sliders below the chart")
+    explained = projected.transform_filter("datum.year == horizon").transform_calculate(
+        base_change="(nrr - 1) * datum.prev").transform_calculate(**_EXPLAIN)
+    lines = alt.layer(*(explained.mark_text(align="left", baseline="top", fontSize=12).encode(
+        x=alt.value(0), y=alt.value(18 * i), text=f"{field}:N")
+        for i, field in enumerate(_EXPLAIN))).properties(
+            width=WIDTH, height=18 * len(_EXPLAIN), view=alt.ViewBackground(stroke=None))
+    return alt.vconcat(bars, lines, spacing=8).add_params(*sliders).properties(
+        description="Revenue-base explorer with sliders")
 
 
 def ltv_horizon_chart(frame: pd.DataFrame, cap_years: int, currency: str = "USD") -> alt.LayerChart:
@@ -166,7 +214,8 @@ def ltv_horizon_chart(frame: pd.DataFrame, cap_years: int, currency: str = "USD"
     cap = alt.Chart(pd.DataFrame({"years": [cap_years], "label": [f"cap: {cap_years} years"]})
                     ).mark_rule(color="#555555").encode(
         x="years:Q", tooltip=[alt.Tooltip("label:N", title="Chapter's cap")])
-    return alt.layer(lines, rules, cap).properties(
+    layers = (lines, rules, cap) if len(finite) else (lines, cap)  # no empty layer
+    return alt.layer(*layers).properties(
         width=WIDTH, height=260, description="Lifetime value by horizon",
         title="Lifetime value counted over more and more years")
 

@@ -13,14 +13,13 @@ import altair as alt
 import pandas as pd
 
 from ..profile import STAGES
+from ..style import SMALL_PX, words
 from ._render import WIDTH
 
 SEGMENTS = ("startup-high-touch", "startup-low-touch", "scaling-high-touch",
             "scaling-low-touch", "technical-buyer", "product-led")
+SHORT = {"cco": "CCO"}  # a cell of the map holds a short name; the tooltip gives it in full
 COLOURS = ["#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#009E73", "#CC79A7"]
-LABELS = {"head-of-cs": "Head of CS", "cco": "CCO", "ceo": "CEO", "cro": "CRO",
-          "president": "President", "coo": "COO", "sales": "Sales", "cs": "CS",
-          "renewals-team": "Renewals team", "split": "Split", "product": "Product"}
 
 
 def recommendation_map_chart(grid: pd.DataFrame, company: dict | None = None) -> alt.LayerChart:
@@ -29,14 +28,17 @@ def recommendation_map_chart(grid: pd.DataFrame, company: dict | None = None) ->
     ``variant``) marks the reader's company."""
     frame = grid.assign(
         acv_label=grid["acv"].map(lambda v: f"${v / 1000:,.0f}K"),
-        leader=grid["cs_leader"].map(LABELS), to=grid["reports_to"].map(LABELS),
-        renewals=grid["renewal_owner"].map(LABELS), expansion=grid["expansion_owner"].map(LABELS))
+        leader=words(grid["cs_leader"]), short=grid["cs_leader"].map(SHORT).fillna(
+            words(grid["cs_leader"])), to=words(grid["reports_to"]),
+        renewals=words(grid["renewal_owner"]), expansion=words(grid["expansion_owner"]),
+        segment=words(grid["segment"]), funding_stage=words(grid["funding_stage"]))
     order = list(dict.fromkeys(frame.sort_values("acv")["acv_label"]))
+    stages = words(list(STAGES))
     variant = alt.param(name="variant", value="standard", bind=alt.binding_radio(
         options=["standard", "technical buyer", "product-led"], name="Company: "))
     x = alt.X("acv_label:O", sort=order, title="Average contract value (ACV)",
               axis=alt.Axis(labelAngle=0))
-    y = alt.Y("funding_stage:O", sort=list(STAGES), title="Funding stage")
+    y = alt.Y("funding_stage:O", sort=stages, title="Funding stage")
     tooltip = [alt.Tooltip("funding_stage:N", title="Funding stage"),
                alt.Tooltip("acv_label:N", title="ACV"),
                alt.Tooltip("segment:N", title="Company type (source 003)"),
@@ -48,21 +50,23 @@ def recommendation_map_chart(grid: pd.DataFrame, company: dict | None = None) ->
     base = alt.Chart(frame).transform_filter(alt.datum.variant == variant)
     cells = base.mark_rect(stroke="white").encode(
         x=x, y=y, tooltip=tooltip,
-        color=alt.Color("segment:N", scale=alt.Scale(domain=list(SEGMENTS), range=COLOURS),
-                        legend=alt.Legend(orient="bottom", columns=3, title=None)))
-    text = base.mark_text(fontSize=10, color="black").encode(
-        x=x, y=y, text="leader:N", tooltip=tooltip)
+        color=alt.Color("segment:N", scale=alt.Scale(domain=words(list(SEGMENTS)), range=COLOURS),
+                        legend=alt.Legend(orient="bottom", title=None)))
+    text = base.mark_text(fontSize=SMALL_PX, color="black").encode(
+        x=x, y=y, text="short:N", tooltip=tooltip)
     flags = base.transform_filter("datum.conflicts > 0").mark_text(
         dx=22, dy=-10, fontSize=12, fontWeight="bold", color="black").encode(
         x=x, y=y, text=alt.value("!"), tooltip=tooltip)
     layers = [cells, text, flags]
     if company is not None:
         marker = pd.DataFrame([company])
+        marker["funding_stage"] = words(marker["funding_stage"])
         layers.append(alt.Chart(marker).transform_filter(
             alt.datum.variant == variant).mark_point(
             shape="diamond", size=260, filled=False, strokeWidth=3, color="black").encode(
-            x=alt.X("acv_label:O", sort=order), y=alt.Y("funding_stage:O", sort=list(STAGES)),
+            x=alt.X("acv_label:O", sort=order), y=alt.Y("funding_stage:O", sort=stages),
             tooltip=[alt.Tooltip("label:N", title="Your company")]))
     return alt.layer(*layers).add_params(variant).properties(
-        width=WIDTH - 80, height=230, description="Recommendation map with a variant selector",
+        width=WIDTH - 100, height=230, usermeta={"fixed_width": True},
+        description="Recommendation map with a variant selector",
         title="Who leads CS, by funding stage and contract size (! = sources disagree)")

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from ..metrics import MOVEMENTS
+from ..style import words
 from ._render import WIDTH
 
 PALETTE = {"new": "#2b8cbe", "reactivation": "#7bccc4", "expansion": "#41ab5d",
@@ -29,17 +30,20 @@ def arr_bridge_chart(bridge: pd.DataFrame, currency: str = "USD") -> alt.Chart:
     long[["contraction", "churn"]] *= -1
     long = _months(long.rename_axis("month").reset_index().melt(
         id_vars="month", var_name="movement", value_name="change"))
+    long["movement"] = words(long["movement"])
+    movements = words(list(MOVEMENTS))
     return alt.Chart(long, description="ARR bridge").mark_bar().encode(
         x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-90, labelOverlap=True)),
         y=alt.Y("sum(change):Q", title=f"ARR change ({currency})", axis=alt.Axis(format="~s")),
-        color=alt.Color("movement:N", sort=list(MOVEMENTS),
-                        scale=alt.Scale(domain=list(PALETTE), range=list(PALETTE.values())),
+        color=alt.Color("movement:N", sort=movements,
+                        scale=alt.Scale(domain=words(list(PALETTE)),
+                                        range=list(PALETTE.values())),
                         legend=alt.Legend(orient="bottom", title=None)),
         order=alt.Order("movement_order:Q"),
         tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("movement:N", title="Movement"),
                  alt.Tooltip("sum(change):Q", title=f"Change ({currency})", format=",.0f")],
     ).transform_calculate(
-        movement_order=f"indexof({json.dumps(list(MOVEMENTS))}, datum.movement)"
+        movement_order=f"indexof({json.dumps(movements)}, datum.movement)"
     ).properties(width=WIDTH, height=260, title="Where ARR came from and went, month by month")
 
 

@@ -38,10 +38,11 @@ def weights_explorer(matrix: pd.DataFrame, weights: pd.Series) -> alt.LayerChart
         rank="rank()", sort=[alt.SortField("value", order="descending")],
     ).transform_calculate(
         place="datum.rank == 1 ? 'ranked first' : 'the others'",
-        shown="format(datum.value, '.2f') + '  (#' + datum.rank + ')'",
+        # the score and rank go in the row's label: text after the bar could run off a phone
+        shown="datum.label + ': ' + format(datum.value, '.2f') + ' (#' + datum.rank + ')'",
     )
     by_value = alt.EncodingSortField("value", op="max", order="descending")
-    y = alt.Y("label:N", sort=by_value, title=None)
+    y = alt.Y("shown:N", sort=by_value, title=None)
     bars = base.mark_bar().encode(
         y=y, x=alt.X("value:Q", scale=alt.Scale(domain=[0, 5]),
                      title="Weighted mean score (1 weak, 5 strong)"),
@@ -52,8 +53,7 @@ def weights_explorer(matrix: pd.DataFrame, weights: pd.Series) -> alt.LayerChart
                  alt.Tooltip("value:Q", title="Weighted score", format=".2f"),
                  alt.Tooltip("rank:O", title="Rank")],
     )
-    text = base.mark_text(align="left", dx=4).encode(y=y, x="value:Q", text="shown:N")
-    return (bars + text).add_params(*sliders).properties(
+    return bars.add_params(*sliders).properties(
         width=WIDTH - 200, height=200, description="Reporting options explorer with sliders",
         title="Try it: move the weights below the chart")
 

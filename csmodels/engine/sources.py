@@ -38,6 +38,15 @@ _SQL_TYPES = {"string": "VARCHAR", "float64": "DOUBLE", "int64": "BIGINT", "bool
 _SPARK_TYPES = {**_SQL_TYPES, "string": "STRING"}
 
 
+def is_engine_source(path: str | Path) -> bool:
+    """Whether ``path`` is a DuckDB database file or a Parquet dataset folder (one
+    sub-folder per table), which only the engine reads; anything else is a folder of
+    exports for :func:`csmodels.io.load_company`."""
+    path = Path(path)
+    return ((path.is_file() and path.suffix.lower() in (".duckdb", ".db"))
+            or (path.is_dir() and (path / "arr_monthly").is_dir()))
+
+
 def open_data(path: str | Path) -> tuple[Engine, Company | None]:
     """An engine over the data at ``path``, and the loaded company for exports.
 
@@ -47,9 +56,9 @@ def open_data(path: str | Path) -> tuple[Engine, Company | None]:
         As :func:`csmodels.io.load_company` does, for every kind of source.
     """
     path = Path(path)
-    if path.is_file() and path.suffix.lower() in (".duckdb", ".db"):
-        return _from_duckdb_file(path), None
-    if path.is_dir() and (path / "arr_monthly").is_dir():
+    if is_engine_source(path):
+        if path.is_file():
+            return _from_duckdb_file(path), None
         return _from_parquet_folder(path), None
     company = load_company(path)
     return from_company(company), company

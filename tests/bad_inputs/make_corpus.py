@@ -3,14 +3,20 @@ unusual but acceptable), with an ``expect.yml`` saying what ``csmodels`` must an
 
 Every case starts from the same small valid company (all eight tables) and changes
 one thing. ``expect.yml`` holds the exit code and, for a refusal, the file and the
-column the message must name. Deterministic: running it twice writes the same bytes.
+column the message must name, and what else it must say (``says``). ``run`` says which
+command answers the case: ``metrics`` (the default), ``recommend`` (on the folder's
+``profile.yml``) or ``mapping-template``. Deterministic: running it twice writes the
+same bytes (workbooks are written by hand, with fixed dates). Cases that need large
+files, links, pipes or odd file names are made at test time (tests/test_bad_inputs.py).
 
     python tests/bad_inputs/make_corpus.py        # rewrites tests/bad_inputs/<case>/
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -131,9 +137,115 @@ def also_parquet(table: str) -> Callable[[Path], None]:
     return apply
 
 
+# ------------------------------------------------------------------ hand-made workbooks
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def _cell(ref: str, value: str) -> str:
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def sheet_xml(rows: list[list[str]]) -> bytes:
+    """A worksheet of inline strings (no shared-strings part needed)."""
+    body = "".join(
+        f'<row r="{i}">' + "".join(_cell(f"{chr(65 + j)}{i}", v) for j, v in enumerate(row))
+        + "</row>" for i, row in enumerate(rows, 1))
+    return f'<worksheet xmlns="{_MAIN}"><sheetData>{body}</sheetData></worksheet>'.encode()
+
+
+def xlsx_bytes(sheets: list[tuple[str, bytes]]) -> bytes:
+    """A minimal .xlsx holding ``(sheet name, worksheet XML)`` pairs, byte-reproducible."""
+    import io
+
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}'
+                        f'.worksheet+xml"/>' for i in range(1, len(sheets) + 1))
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+        'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+        f'{overrides}</Types>',
+        "_rels/.rels": f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_REL}/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>' + "".join(
+            f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, (name, _) in enumerate(sheets, 1)) + "</sheets></workbook>",
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_PKG}">' + "".join(
+            f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" '
+            f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1))
+        + "</Relationships>",
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)), text)
+        for i, (_, xml) in enumerate(sheets, 1):
+            info = zipfile.ZipInfo(f"xl/worksheets/sheet{i}.xml", (2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, xml)
+    return buffer.getvalue()
+
+
+def workbook(table: str, sheets: list[tuple[str, bytes]] | None = None
+             ) -> Callable[[Path], None]:
+    """Replace ``table``'s CSV by a workbook (by default its rows on one sheet)."""
+    def apply(folder: Path) -> None:
+        (folder / f"{table}.csv").unlink()
+        content = sheets or [("Data", sheet_xml(BASE[table]))]
+        (folder / f"{table}.xlsx").write_bytes(xlsx_bytes(content))
+    return apply
+
+
+def mapping(text: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / "mapping.yml").write_text(text, encoding="utf-8")
+
+
+def profile(text: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / "profile.yml").write_text(text, encoding="utf-8")
+
+
+def raw_bytes(table: str, content: bytes) -> Callable[[Path], None]:
+    return lambda folder: (folder / f"{table}.csv").write_bytes(content)
+
+
+def both(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        for change in changes:
+            change(folder)
+    return apply
+
+
+def parquet_with_unknown_dtype(folder: Path) -> None:
+    """arr_monthly as Parquet whose pandas metadata names a dtype no pandas knows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = BASE["arr_monthly"]
+    table = pa.table({name: [r[i] for r in rows[1:]] for i, name in enumerate(rows[0])})
+    columns = [{"name": n, "field_name": n, "pandas_type": "unicode", "numpy_type": "object",
+                "metadata": None} for n in rows[0]]
+    columns[2].update(pandas_type="evil", numpy_type="evil_dtype[zz]")
+    meta = {"index_columns": [], "column_indexes": [], "columns": columns,
+            "creator": {"library": "pyarrow"}, "pandas_version": "2.0.0"}
+    table = table.replace_schema_metadata({b"pandas": json.dumps(meta).encode()})
+    (folder / "arr_monthly.csv").unlink()
+    pq.write_table(table, folder / "arr_monthly.parquet")
+
+
+# 396 bytes of nested YAML aliases: nine to the ninth power of "lol" if expanded.
+ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join(['*' + a] * 9)}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+
 ARR_HEADER = "account_id,month,arr\n"
-# name: (change, exit code, file the message names, column it names)
-CASES: dict[str, tuple[Callable[[Path], None], int, str | None, str | None]] = {
+# name: (change, exit code, file the message names, column it names[, what else it must
+# say[, the command that answers it]])
+CASES: dict[str, tuple] = {
     # arr_monthly, the one required table
     "arr_missing_file": (remove("arr_monthly"), 2, "arr_monthly.csv", None),
     "arr_misspelt_file": (lambda f: (f / "arr_monthly.csv").rename(f / "arr_montly.csv"),
@@ -254,6 +366,156 @@ CASES: dict[str, tuple[Callable[[Path], None], int, str | None, str | None]] = {
                     0, None, None),
     "ok_padded_values": (edit("arr_monthly", 2, "arr", "  12000 "), 0, None, None),
     "ok_quoted_names": (edit("accounts", 1, "name", '"Acme, Inc."'), 0, None, None),
+    # --- issue 14: bounded work and clear messages for hostile or odd files
+    "mapping_alias_bomb": (mapping(ALIAS_BOMB), 2, "mapping.yml", None, ["anchor or alias"]),
+    "mapping_tables_list": (mapping("tables: [arr_monthly, accounts]\n"), 2, "mapping.yml",
+                            None, ["'tables' must hold one entry per table", "a list"]),
+    "mapping_tables_int": (mapping("tables: 7\n"), 2, "mapping.yml", None,
+                           ["'tables' must hold one entry per table"]),
+    "mapping_file_int": (mapping("tables:\n  arr_monthly:\n    file: 123\n"), 2,
+                         "mapping.yml", None, ["'tables.arr_monthly.file' is 123"]),
+    "mapping_sheet_list": (mapping("tables:\n  arr_monthly:\n    file: arr_monthly.csv\n"
+                                   "    sheet: [0, 1]\n"), 2, "mapping.yml", None,
+                           ["'tables.arr_monthly.sheet' is a list"]),
+    "mapping_sheet_negative": (mapping("tables:\n  arr_monthly:\n    file: arr_monthly.csv\n"
+                                       "    sheet: -1\n"), 2, "mapping.yml", None,
+                               ["'tables.arr_monthly.sheet' is -1"]),
+    "mapping_sheet_mapping": (mapping("tables:\n  arr_monthly:\n    file: arr_monthly.csv\n"
+                                      "    sheet: {a: 1}\n"), 2, "mapping.yml", None,
+                              ["'tables.arr_monthly.sheet' is a mapping"]),
+    "mapping_sheet_missing": (both(workbook("arr_monthly"), mapping(
+        "tables:\n  arr_monthly:\n    file: arr_monthly.xlsx\n    sheet: Nope\n")), 2,
+        "arr_monthly.xlsx", None, ["cannot be read", "Nope"]),
+    "mapping_columns_list": (mapping("tables:\n  arr_monthly:\n    columns: [a, b]\n"), 2,
+                             "mapping.yml", None, ["must map canonical names"]),
+    "mapping_column_is_list": (mapping("tables:\n  arr_monthly:\n    columns:\n"
+                                       "      arr: [a, b]\n"), 2, "mapping.yml", None,
+                               ["'tables.arr_monthly.columns.arr' is a list"]),
+    "mapping_file_outside": (mapping("tables:\n  accounts:\n    file: ../accounts.csv\n"), 2,
+                             "mapping.yml", None, ["in the data folder itself"]),
+    "mapping_file_absolute": (mapping("tables:\n  accounts:\n    file: /etc/passwd.csv\n"),
+                              2, "mapping.yml", None, ["in the data folder itself"]),
+    "mapping_python_tag": (mapping("tables: !!python/object/apply:os.system [echo pwned]\n"),
+                           2, "mapping.yml", None, ["not valid YAML"]),
+    "mapping_control_character": (mapping('tables:\n  arr_monthly:\n    file: "a\\e[2J.csv"\n'),
+                                  2, "mapping.yml", None, ["U+001B"]),
+    "mapping_surrogate": (mapping('tables:\n  arr_monthly:\n    file: "a\\udc80.csv"\n'), 2,
+                          "mapping.yml", None, ["U+DC80"]),
+    "mapping_unknown_encoding": (mapping("encoding: ebcdic\n"), 2, "mapping.yml", None,
+                                 ["'encoding' is 'ebcdic'"]),
+    "mapping_mrr_as_text": (mapping("tables:\n  arr_monthly:\n    amounts_are_mrr: maybe\n"),
+                            2, "mapping.yml", None, ["amounts_are_mrr"]),
+    "mapping_is_a_folder": (lambda f: (f / "mapping.yml").mkdir(), 2, "mapping.yml", None,
+                            ["a folder, not a file"]),
+    "mapping_tabs_not_yaml": (mapping("tables:\n\tarr_monthly: x\n"), 2, "mapping.yml", None,
+                              ["not valid YAML"]),
+    "xlsx_cut_sheet": (workbook("arr_monthly", [("Data", sheet_xml(BASE["arr_monthly"])[
+        :400])]), 2, "arr_monthly.xlsx", None, ["cannot be read"]),
+    "xlsx_doctype": (workbook("arr_monthly", [("Data", b'<?xml version="1.0"?><!DOCTYPE w ['
+                                               b'<!ENTITY a "12000">]>'
+                                               + sheet_xml(BASE["arr_monthly"]))]),
+                     2, "arr_monthly.xlsx", None, ["DOCTYPE"]),
+    "xlsx_doctype_after_padding": (workbook("arr_monthly", [("Data", b'<?xml version="1.0"?>'
+                                                             b"<!--" + b"x" * 70_000 + b"-->"
+                                                             b'<!DOCTYPE w [<!ENTITY a "1">]>'
+                                                             + sheet_xml(BASE["arr_monthly"]))]),
+                                   2, "arr_monthly.xlsx", None, ["first 64 KiB"]),
+    "xlsx_zip_bomb": (workbook("arr_monthly", [("Data", sheet_xml(BASE["arr_monthly"])
+                                                .replace(b"</sheetData>", b"<!--" + b"0" * (
+                                                    3 << 20) + b"--></sheetData>"))]),
+                      2, "arr_monthly.xlsx", None, ["times its size"]),
+    "xlsx_empty_sheet": (workbook("arr_monthly", [("Data", sheet_xml([]))]), 2,
+                         "arr_monthly.xlsx", "account_id", ["required column is missing"]),
+    "xlsx_formula_cells": (workbook("arr_monthly", [("Data", sheet_xml(
+        [["account_id", "month", "arr"], ["=cmd|' /C calc'!A0", "2024-01", "=1+1"]]))]), 2,
+        "arr_monthly.xlsx", "arr", ["'=1+1'"]),
+    "ok_xlsx_two_sheets": (workbook("arr_monthly", [("Data", sheet_xml(BASE["arr_monthly"])),
+                                                    ("Data 2", sheet_xml([["junk"]]))]),
+                           0, None, None),
+    "ok_parquet_unknown_dtype": (parquet_with_unknown_dtype, 0, None, None),
+    "arr_huge_amounts": (text("arr_monthly", ARR_HEADER + "".join(
+        f"{a},{m},1e308\n" for a in ("A1", "A2") for m in MONTHS)), 2, "arr_monthly.csv",
+        "arr", ["at most 1e+15"]),
+    "arr_amount_1e400": (edit("arr_monthly", 3, "arr", "1e400"), 2, "arr_monthly.csv", "arr"),
+    "arr_amount_hex": (edit("arr_monthly", 3, "arr", "0x10"), 2, "arr_monthly.csv", "arr"),
+    "arr_amount_underscore": (edit("arr_monthly", 3, "arr", "12_000"), 2, "arr_monthly.csv",
+                              "arr"),
+    "arr_amount_formula": (edit("arr_monthly", 3, "arr", "=1+1"), 2, "arr_monthly.csv", "arr",
+                           ["'=1+1'"]),
+    "ok_negative_zero": (edit("arr_monthly", 3, "arr", "-0"), 0, None, None),
+    "ok_amount_exponent": (edit("arr_monthly", 3, "arr", "1.2e4"), 0, None, None),
+    "accounts_zero_seats": (edit("accounts", 1, "licensed_seats", "0"), 2, "accounts.csv",
+                            "licensed_seats", ["whole numbers from 1"]),
+    "usage_zero_seats": (edit("usage_monthly", 1, "licensed_seats", "0"), 2,
+                         "usage_monthly.csv", "licensed_seats", ["whole numbers from 1"]),
+    "opps_zero_amount": (edit("opportunities", 1, "amount", "0"), 2, "opportunities.csv",
+                         "amount", ["> 0"]),
+    "opps_amount_above_ceiling": (edit("opportunities", 1, "amount", "2e15"), 2,
+                                  "opportunities.csv", "amount"),
+    "usage_users_above_a_trillion": (edit("usage_monthly", 1, "active_users", "1e13"), 2,
+                                     "usage_monthly.csv", "active_users"),
+    "arr_month_0000_00": (edit("arr_monthly", 2, "month", "0000-00"), 2, "arr_monthly.csv",
+                          "month"),
+    "arr_month_9999_12": (edit("arr_monthly", 2, "month", "9999-12"), 2, "arr_monthly.csv",
+                          "month", ["between 1970 and 2100"]),
+    "arr_month_excel_serial": (edit("arr_monthly", 2, "month", "45323"), 2, "arr_monthly.csv",
+                               "month"),
+    "arr_month_with_time": (edit("arr_monthly", 2, "month", "2024-02-01T00:00"), 2,
+                            "arr_monthly.csv", "month"),
+    "handoffs_date_0000": (edit("handoffs", 1, "handoff_date", "0000-00-00"), 2,
+                           "handoffs.csv", "handoff_date"),
+    "qbrs_date_9999": (edit("qbrs", 1, "date", "9999-12-31"), 2, "qbrs.csv", "date"),
+    "nps_score_bool": (edit("nps_responses", 1, "score", "true"), 2, "nps_responses.csv",
+                       "score"),
+    "ok_two_boms": (raw_bytes("arr_monthly", b"\xef\xbb\xbf\xef\xbb\xbf"
+                              + csv_text(BASE["arr_monthly"]).encode()), 0, None, None),
+    "arr_bom_inside_header": (text("arr_monthly", "account_id,\ufeffmonth,arr\nA1,2024-01,1\n"),
+                              2, "arr_monthly.csv", "month", ["\\ufeffmonth"]),
+    "arr_nul_byte": (raw_bytes("arr_monthly", csv_text(BASE["arr_monthly"]).replace(
+        "12000", "12\x0000", 1).encode()), 2, "arr_monthly.csv", None, ["binary data"]),
+    "ok_crlf_mixed": (raw_bytes("arr_monthly", "".join(
+        ",".join(r) + ("\r\n" if i % 2 else "\n")
+        for i, r in enumerate(BASE["arr_monthly"])).encode()), 0, None, None),
+    "arr_escape_in_header": (text("arr_monthly", "account_id,month,arr,\x1b]0;pwned\x07\x1b[2J,"
+                                  "\x1b]0;pwned\x07\x1b[2J\nA1,2024-01,1,x,y\n"), 2,
+                             "arr_monthly.csv", None, ["\\x1b]0;pwned\\x07"]),
+    "arr_escape_in_cell": (edit("arr_monthly", 3, "arr", "1\x1b[31m"), 2, "arr_monthly.csv",
+                           "arr", ["\\x1b[31m"]),
+    "arr_rtl_override_id": (edit("arr_monthly", 3, "account_id", "A1\u202e9ZZ"), 2,
+                            "arr_monthly.csv", "account_id", ["\\u202e"]),
+    "arr_newline_in_id": (edit("arr_monthly", 3, "account_id", '"A\n1"'), 2,
+                          "arr_monthly.csv", "account_id", ["\\n"]),
+    "ok_formula_name": (edit("accounts", 1, "name", "\"=cmd|' /C calc'!A0\""), 0, None, None),
+    "ok_rtl_name": (edit("accounts", 1, "name", "Acme \u202eevil"), 0, None, None),
+    "arr_unclosed_quote": (text("arr_monthly", ARR_HEADER + 'A1,2024-01,"12000\nA1,2024-02,1\n'),
+                           2, "arr_monthly.csv", None),
+    "arr_tabs": (encoded("arr_monthly", "utf-8", "\t"), 2, "arr_monthly.csv", None, ["tabs"]),
+    "arr_shift_jis": (lambda f: (f / "arr_monthly.csv").write_bytes(
+        (ARR_HEADER + "A1,2024-01,12000\nＡ１,2024-02,1\n").encode("shift_jis")), 2,
+        "arr_monthly.csv", None, ["not UTF-8"]),
+    "arr_overlong_utf8": (raw_bytes("arr_monthly", ARR_HEADER.encode()
+                                    + b"A1,2024-01,12000\n\xc0\xaf,2024-02,1\n"), 2,
+                          "arr_monthly.csv", None, ["not UTF-8"]),
+    "arr_duplicate_header_case": (text("arr_monthly", "account_id,month,arr,ARR \nA1,2024-01,"
+                                       "1,2\n"), 2, "arr_monthly.csv", None, ["appear twice"]),
+    "profile_alias_bomb": (profile(ALIAS_BOMB), 2, "profile.yml", None, ["anchor or alias"],
+                           "recommend"),
+    "profile_surrogate": (profile('company: "Acme \\udc80"\n'), 2, "profile.yml", None,
+                          ["U+DC80"], "recommend"),
+    "profile_escape_sequence": (profile('company: "Acme \\e]0;pwned\\a"\n'), 2, "profile.yml",
+                                None, ["U+001B"], "recommend"),
+    "profile_arr_1e308": (profile("arr: 1.0e+308\n"), 2, "profile.yml", None, ["'arr'"],
+                          "recommend"),
+    "profile_python_tag": (profile("company: !!python/object/apply:os.system [echo x]\n"), 2,
+                           "profile.yml", None, ["not valid YAML"], "recommend"),
+    "profile_a_list": (profile("- company\n- Acme\n"), 2, "profile.yml", None,
+                       ["'key: value' lines"], "recommend"),
+    "template_cut_xlsx": (lambda f: (f / "Billing.xlsx").write_bytes(
+        xlsx_bytes([("Data", sheet_xml(BASE["arr_monthly"]))])[:300]), 2, "Billing.xlsx", None,
+        ["cannot be read"], "mapping-template"),
+    "template_doctype_xlsx": (lambda f: (f / "Billing.xlsx").write_bytes(xlsx_bytes([(
+        "Data", b'<!DOCTYPE w [<!ENTITY a "b">]>' + sheet_xml(BASE["arr_monthly"]))])), 2,
+        "Billing.xlsx", None, ["DOCTYPE"], "mapping-template"),
 }
 
 
@@ -261,11 +523,13 @@ def main() -> None:
     for old in HERE.iterdir():
         if old.is_dir() and (old / "expect.yml").exists():
             shutil.rmtree(old)
-    for name, (change, code, file, column) in CASES.items():
+    for name, (change, code, file, column, *more) in CASES.items():
+        says = more[0] if more else []
+        run = more[1] if len(more) > 1 else "metrics"
         folder = HERE / name
         write_base(folder)
         change(folder)
-        expect = {"exit": code, "file": file, "column": column}
+        expect = {"exit": code, "file": file, "column": column, "says": says, "run": run}
         (folder / "expect.yml").write_text(yaml.safe_dump(expect, sort_keys=True))
     print(f"wrote {len(CASES)} cases to {HERE}")
 

@@ -1,0 +1,206 @@
+"""The claims register: every citation of a source, with the words it rests on.
+
+Each row of ``csmodels/data/claims.csv`` is one claim the book makes in a source's
+name: the source (``000`` to ``004``, see ``csmodels/data/sources.csv``), a short
+span copied verbatim from that source's text, and where the book uses it (pages
+and data tables). Pages cite a claim with the ``{claim}`` role and tables with a
+``claim`` column, so a citation is only ever as good as the words behind it; the
+Sphinx side is :mod:`csmodels.sphinx_claims`.
+
+The span check (:func:`check_spans`) compares each span with the source text
+after three normalisations that do not change the words: runs of white space
+become one space, and the escaped dollar (``\\$``) and bold tags (``<b>``) of the
+text export of source 003 are read as a dollar and as nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ._tables import package_table
+
+CLAIM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ROLE = re.compile(r"\{claim\}`([^`]*)`")
+
+
+def sources() -> pd.DataFrame:
+    """The five sources, indexed by their number (``"000"`` ...), with bibliography
+    details.
+
+    >>> sources().loc["002", "label"]
+    'Robertson 2025'
+    """
+    return package_table("sources", text=True).set_index("source").copy()
+
+
+def register() -> pd.DataFrame:
+    """The claims register, indexed by ``claim_id``; ``used_in`` is split into a list.
+
+    Raises ``ValueError`` for a malformed register (a bad or repeated id, an unknown
+    source, an empty span): the book cannot be built on one.
+
+    >>> register().loc["000-no-universal-answer", "source"]
+    '000'
+    """
+    table = package_table("claims", text=True).copy()
+    problems = []
+    bad = table.loc[~table["claim_id"].str.match(CLAIM_ID), "claim_id"]
+    problems += [f"claim id {c!r} is not lower-case words joined by hyphens" for c in bad]
+    dup = table.loc[table["claim_id"].duplicated(), "claim_id"]
+    problems += [f"claim id {c!r} appears twice" for c in dup]
+    unknown = table.loc[~table["source"].isin(sources().index), "claim_id"]
+    problems += [f"claim {c!r} names an unknown source" for c in unknown]
+    empty = table.loc[table["span"].str.strip() == "", "claim_id"]
+    problems += [f"claim {c!r} has no span" for c in empty]
+    if problems:
+        raise ValueError("csmodels/data/claims.csv: " + "; ".join(problems))
+    table["used_in"] = table["used_in"].map(
+        lambda s: [u.strip() for u in s.split(";") if u.strip()])
+    return table.set_index("claim_id")
+
+
+def normalise(text: str) -> str:
+    r"""Text as the span check compares it.
+
+    >>> normalise("a  <b>b</b>\n \\$75K")
+    'a b $75K'
+    """
+    text = text.replace("\\$", "$").replace("<b>", "").replace("</b>", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def check_spans(folder: Path) -> list[str]:
+    """Every claim whose span is not, word for word, in its source's text in ``folder``.
+
+    Returns one message per problem (empty when every span is found).
+    """
+    texts = {num: normalise((Path(folder) / row["file"]).read_text(encoding="utf-8"))
+             for num, row in sources().iterrows()}
+    return [f"claim {cid!r}: span not found verbatim in source {row['source']}: {row['span']!r}"
+            for cid, row in register().iterrows()
+            if normalise(row["span"]) not in texts[row["source"]]]
+
+
+def uses_in_text(text: str) -> list[str]:
+    """The claim ids a page's text cites with the ``{claim}`` role.
+
+    >>> uses_in_text("as {claim}`a-b` and {claim}`c, d` say")
+    ['a-b', 'c', 'd']
+    """
+    return [c.strip() for group in ROLE.findall(text) for c in group.split(",") if c.strip()]
+
+
+# The package's tables that cite sources, and the column(s) that name a row.
+TABLE_KEYS = {
+    "functions_sales_vs_cs": ("aspect", "function"),
+    "maturity_arr_stages": ("arr_stage",),
+    "maturity_company_types": ("segment",),
+    "maturity_funding_stages": ("funding_stage",),
+    "reporting_arguments": ("argument_id",),
+    "reporting_cro_coo": ("item",),
+    "reporting_facts": ("fact_id",),
+    "collaboration_practices": ("practice_id",),
+    "collaboration_ownership_models": ("model_id",),
+    "cs_kpis": ("kpi",),
+}
+# Where each of those tables shows, what it is called there, and the column that names
+# a row in words.
+TABLE_PAGES = {
+    "functions_sales_vs_cs": ("chapters/functions", "the table of the two functions", "aspect"),
+    "maturity_arr_stages": ("chapters/maturity", "the ARR stages", "label"),
+    "maturity_company_types": ("chapters/maturity", "the company types", "company_type"),
+    "maturity_funding_stages": ("chapters/maturity", "the funding stages", "funding_stage"),
+    "reporting_arguments": ("chapters/reporting", "the arguments and scores", "text"),
+    "reporting_cro_coo": ("chapters/reporting", "the CRO and COO tables", "item"),
+    "reporting_facts": ("chapters/reporting", "the figures", "text"),
+    "collaboration_practices": ("chapters/collaboration", "the self-assessment", "practice"),
+    "collaboration_ownership_models": ("chapters/collaboration", "the ownership models",
+                                       "name"),
+    "cs_kpis": ("chapters/metrics", "the KPI table", "kpi"),
+}
+PAGES = ("intro.md", "glossary.md", "bibliography.md", "rerun.md", "chapters/*.ipynb",
+         "cases/*.ipynb", "teaching/*.md", "appendix/*.md", "appendix/*.ipynb", "data/README.md")
+
+
+def _source_number(cell: str) -> str | None:
+    """``src004`` or ``004_b8619fbcaa12e132.txt`` -> ``004``; anything else (an outside
+    reference, the book's own assumption) -> ``None``."""
+    match = re.fullmatch(r"src(\d{3})|(\d{3})_[0-9a-f]+\.txt", cell.strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def table_row_ref(table: str, key: str) -> str:
+    """How ``used_in`` names a table row: ``cs_kpis.csv#QBR Coverage %``."""
+    return f"{table}.csv#{key}"
+
+
+def table_use(ref: str) -> tuple[str, str]:
+    """The page a table row shows on and the row in words, for the register page.
+
+    >>> table_use("cs_kpis.csv#QBR Coverage %")
+    ('chapters/metrics', 'the KPI table: “QBR Coverage %”')
+    """
+    name, key = ref.split("#", 1)
+    table = name.removesuffix(".csv")
+    page, what, column = TABLE_PAGES[table]
+    keys = TABLE_KEYS[table]
+    frame = package_table(table, text=True)
+    rows = frame[frame[list(keys)].agg("/".join, axis=1) == key]
+    words = rows[column].iloc[0] if len(rows) else key
+    if table == "functions_sales_vs_cs":
+        words = f"{words}, {rows['function'].iloc[0].replace('_', ' ')}"
+    words = words if len(words) <= 90 else words[:89].rstrip() + "…"
+    return page, f"{what}: “{words}”"
+
+
+def table_citations() -> dict[str, str]:
+    """Every row of the package's tables that cites a source: row reference -> source."""
+    out = {}
+    for table, keys in TABLE_KEYS.items():
+        frame = package_table(table, text=True)
+        for _, row in frame.iterrows():
+            num = _source_number(row["source"])
+            if num is not None:
+                out[table_row_ref(table, "/".join(row[k] for k in keys))] = num
+    return out
+
+
+def check_tables() -> list[str]:
+    """Table rows that cite a source with no claim of that source behind them, and
+    claims that name a table row that does not exist (or cites another source)."""
+    cited, problems = table_citations(), []
+    covered: dict[str, set[str]] = {}
+    for cid, row in register().iterrows():
+        for use in row["used_in"]:
+            if "#" not in use:
+                continue
+            if use not in cited:
+                problems.append(f"claim {cid!r} names {use!r}, which is not a table row "
+                                "citing a source")
+            covered.setdefault(use, set()).add(row["source"])
+    for ref, num in cited.items():
+        if num not in covered.get(ref, set()):
+            problems.append(f"{ref} cites source {num} but no claim of source {num} in the "
+                            "register names this row")
+    return problems
+
+
+def uses_in_book(root: Path) -> dict[str, set[str]]:
+    """Claim id -> the pages (docnames) whose text cites it with ``{claim}``. In notebooks
+    only Markdown cells count."""
+    import json
+
+    found: dict[str, set[str]] = {}
+    for pattern in PAGES:
+        for path in sorted(Path(root).glob(pattern)):
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".ipynb":
+                text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"]
+                                 if c["cell_type"] == "markdown")
+            doc = path.relative_to(root).with_suffix("").as_posix()
+            for cid in uses_in_text(text):
+                found.setdefault(cid, set()).add(doc)
+    return found
