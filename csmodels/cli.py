@@ -86,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute the metrics chapter's figures (NRR, GRR, logo and revenue churn, "
         "NPS, adoption, time to value, QBR coverage, expansion pipeline influenced, health-score "
         "AUC) for the company in a data folder.")
-    metrics.add_argument("--data", required=True, metavar="DIR",
-                         help="folder with arr_monthly.csv and any optional tables")
+    metrics.add_argument("--data", required=True, metavar="PATH",
+                         help="folder with arr_monthly.csv and any optional tables, a Parquet "
+                         "dataset folder (one sub-folder per table) or a DuckDB database file")
     metrics.add_argument("--as-of", type=_month, metavar="YYYY-MM",
                          help="the month to report on (default: the last month in the data)")
     metrics.add_argument("--json", action="store_true",
@@ -304,7 +305,16 @@ def _run_mapping_template(args: argparse.Namespace) -> int:
 
 
 def _run_metrics(args: argparse.Namespace) -> int:
-    summary = metrics_summary(load_company(args.data), args.as_of)
+    from .engine import is_engine_source
+
+    if is_engine_source(args.data):  # a Parquet dataset folder or a DuckDB database file
+        from .engine import open_data
+        from .engine import summary as engine_summary
+
+        engine, _ = open_data(args.data)
+        summary = engine_summary(engine, args.as_of)
+    else:  # exports: loaded and checked in memory; the engine gives the same figures
+        summary = metrics_summary(load_company(args.data), args.as_of)
     if args.json:
         print(json.dumps(json_ready(summary), indent=2, allow_nan=False))
     else:

@@ -1,0 +1,249 @@
+"""Benchmark ``csmodels metrics`` on a full company stored as a Parquet dataset folder.
+
+For each size the script writes a company (seeded) with all eight tables at the
+proportions of a B2B subscription business (ARR with cents, names and segments,
+one usage row per paying account-month, NPS answers, QBRs, onboarding, handoffs
+and opportunities), then runs, as whole processes and alternately ``--repeat``
+times, ``csmodels metrics --data DIR --json`` and an independent hand-written
+DuckDB query over the same files (:data:`SQL`, sharing no code with csmodels).
+It prints the median wall time, the peak resident memory of each process and
+their ratio, and stops if the two disagree on any figure they both compute (money
+to the cent). Figures, not a test: run it with ``nice -n 19`` on a shared machine.
+
+    python benchmarks/engine.py --sizes 10000 100000 1000000
+    python benchmarks/engine.py --arr-rows 100000000   # ARR alone, out of core
+
+Each result is one JSON line; ``--save`` also writes them, with the machine, to
+``benchmarks/results/engine.csv``, which the book's scale page reads.
+
+``--arr-rows`` writes only ``arr_monthly`` with that many rows (about 2.8M
+accounts over 36 months) and times csmodels and DuckDB on it the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "engine.csv"
+sys.path.insert(0, str(HERE))
+
+from generate import MONTHS, arr_histories  # noqa: E402
+from run import machine, run_once  # noqa: E402
+
+FIRST = 2023 * 12  # the first month, as year * 12 + month - 1
+SEGMENTS = np.array(["SMB", "Mid-Market", "Enterprise"])
+
+
+def _ids(index: np.ndarray) -> np.ndarray:
+    return np.char.add("A", np.char.zfill(index.astype(str), 8))
+
+
+def _months(m: np.ndarray) -> np.ndarray:
+    labels = np.array([f"{(FIRST + k) // 12}-{(FIRST + k) % 12 + 1:02d}" for k in range(MONTHS)])
+    return labels[m]
+
+
+def _dates(m: np.ndarray, rng) -> np.ndarray:
+    """A day in each month ``m`` (0 = the data's first month), as dates."""
+    first = np.datetime64("2023-01", "M") + m.astype("timedelta64[M]")
+    return first.astype("datetime64[D]") + rng.integers(0, 28, len(m)).astype("timedelta64[D]")
+
+
+def _write(folder: Path, name: str, table: pa.Table, parts: int = 4) -> None:
+    out = folder / name
+    out.mkdir(parents=True, exist_ok=True)
+    step = -(-table.num_rows // parts)
+    for i in range(parts):
+        pq.write_table(table.slice(i * step, step), out / f"part-{i}.parquet")
+
+
+def write_company(n: int, folder: Path, seed: int = 0) -> int:
+    """Write the eight tables of an ``n``-account company; the ARR rows."""
+    rng = np.random.default_rng(seed)
+    account, month, arr = arr_histories(n, seed)
+    arr = arr + rng.integers(0, 100, len(arr)) / 100  # cents
+    ids, start = _ids(np.arange(n)), np.full(n, MONTHS)
+    np.minimum.at(start, account, month)
+    _write(folder, "arr_monthly", pa.table({"account_id": _ids(account),
+                                            "month": _months(month), "arr": arr}))
+    seats = rng.integers(5, 500, n)
+    _write(folder, "accounts", pa.table({
+        "account_id": ids, "name": np.char.add("Company ", np.arange(n).astype(str)),
+        "segment": SEGMENTS[rng.integers(0, 3, n)], "licensed_seats": seats}))
+    _write(folder, "usage_monthly", pa.table({
+        "account_id": _ids(account), "month": _months(month),
+        "active_users": (seats[account] * rng.uniform(0.1, 1.1, len(account))).astype(int)}))
+    k = int(n * 1.5)  # NPS answers: about one a year per account
+    who = rng.integers(0, n, k)
+    _write(folder, "nps_responses", pa.table({
+        "date": _dates(rng.integers(0, MONTHS, k), rng), "score": rng.integers(0, 11, k),
+        "account_id": _ids(who)}))
+    q = n * 2  # QBRs
+    _write(folder, "qbrs", pa.table({"account_id": _ids(rng.integers(0, n, q)),
+                                     "date": _dates(rng.integers(0, MONTHS, q), rng)}))
+    new = np.flatnonzero((start > 0) & (start < MONTHS))
+    signed = _dates(start[new] - 1, rng)
+    reached = rng.random(len(new)) < 0.85
+    value = signed + rng.integers(5, 120, len(new)).astype("timedelta64[D]")
+    _write(folder, "onboarding", pa.table({
+        "account_id": _ids(new), "contract_date": signed,
+        "first_value_date": pa.array(value, mask=~reached)}))
+    _write(folder, "handoffs", pa.table({
+        "account_id": _ids(new), "closed_won_date": signed,
+        "handoff_date": signed + rng.integers(0, 20, len(new)).astype("timedelta64[D]")}))
+    o = n  # opportunities
+    created = rng.integers(0, MONTHS, o)
+    _write(folder, "opportunities", pa.table({
+        "opportunity_id": np.char.add("O", np.arange(o).astype(str)),
+        "account_id": _ids(rng.integers(0, n, o)),
+        "type": np.array(["new", "renewal", "expansion"])[rng.integers(0, 3, o)],
+        "amount": np.round(rng.lognormal(9, 1, o), 2),
+        "created_date": _dates(created, rng),
+        "close_date": _dates(np.minimum(created + 2, MONTHS - 1), rng) + np.timedelta64(28, "D"),
+        "status": np.array(["open", "won", "lost"])[rng.integers(0, 3, o)],
+        "cs_sourced": rng.random(o) < 0.2, "cs_influenced": rng.random(o) < 0.3}))
+    return len(arr)
+
+
+def write_arr_only(rows: int, folder: Path, seed: int = 0, chunk: int = 5_000_000) -> int:
+    """``arr_monthly`` alone with ``rows`` rows (accounts paying every month), in parts."""
+    out = folder / "arr_monthly"
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for i, lo in enumerate(range(0, rows, chunk)):
+        r = np.arange(lo, min(rows, lo + chunk))
+        account, month = r // MONTHS, r % MONTHS
+        arr = np.round(rng.lognormal(np.log(20_000), 1.0, len(r)), 2)
+        arr[rng.random(len(r)) < 0.01] = 0.0  # some months unpaid
+        pq.write_table(pa.table({"account_id": _ids(account), "month": _months(month),
+                                 "arr": arr}), out / f"part-{i:04d}.parquet")
+    return rows
+
+
+# The independent computation: hand-written SQL over the same Parquet files.
+SQL = """
+WITH arr AS (
+    SELECT account_id, CAST(substr(month, 1, 4) AS INT) * 12 + CAST(substr(month, 6, 2) AS INT) - 1
+           AS m, arr FROM read_parquet('{dir}/arr_monthly/*.parquet')),
+bounds AS (SELECT max(m) AS t, min(m) AS f FROM arr),
+base AS (SELECT account_id, arr AS b FROM arr, bounds WHERE m = t - 12 AND arr > 0),
+now AS (SELECT account_id, arr AS n FROM arr, bounds WHERE m = t),
+ret AS (SELECT sum(coalesce(n, 0)) / sum(b) AS nrr, sum(least(coalesce(n, 0), b)) / sum(b) AS grr,
+               avg(CASE WHEN coalesce(n, 0) = 0 THEN 1.0 ELSE 0.0 END) AS logo_churn,
+               sum(b) AS retention_base_arr
+        FROM base LEFT JOIN now USING (account_id)),
+tot AS (SELECT sum(n) AS arr, count(*) FILTER (WHERE n > 0) AS paying_accounts FROM now),
+firsts AS (SELECT account_id, min(m) AS fp FROM arr WHERE arr > 0 GROUP BY account_id),
+grid AS (SELECT coalesce(c.account_id, p.account_id) AS account_id,
+                coalesce(c.m, p.m + 1) AS m, coalesce(c.arr, 0) AS cur, coalesce(p.arr, 0) AS prev
+         FROM (SELECT a.* FROM arr a, bounds WHERE a.m > t - 12 AND a.m > f) c
+         FULL JOIN (SELECT a.* FROM arr a, bounds WHERE a.m >= t - 12 AND a.m >= f AND a.m < t) p
+         ON c.account_id = p.account_id AND c.m = p.m + 1),
+mv AS (SELECT
+         sum(CASE WHEN prev = 0 AND cur > 0 AND fp = grid.m THEN cur ELSE 0 END) AS new_arr_12m,
+         sum(CASE WHEN prev = 0 AND cur > 0 AND fp < grid.m THEN cur ELSE 0 END)
+           AS reactivation_arr_12m,
+         sum(CASE WHEN prev > 0 AND cur = 0 THEN prev ELSE 0 END) AS churn_arr_12m,
+         sum(CASE WHEN prev > 0 AND cur > prev THEN cur - prev ELSE 0 END) AS expansion_arr_12m,
+         sum(CASE WHEN cur > 0 AND cur < prev THEN prev - cur ELSE 0 END) AS contraction_arr_12m
+       FROM grid JOIN firsts USING (account_id))
+SELECT * FROM ret, tot, mv
+"""
+COMPARED = ("nrr", "grr", "logo_churn", "retention_base_arr", "arr", "paying_accounts",
+            "new_arr_12m", "reactivation_arr_12m", "churn_arr_12m", "expansion_arr_12m",
+            "contraction_arr_12m")
+
+
+def duckdb_process(folder: str) -> None:
+    """The independent computation, printed as JSON (run by this script in a child)."""
+    import duckdb
+
+    cur = duckdb.connect().execute(SQL.format(dir=folder))
+    row = cur.fetchone()
+    print(json.dumps({d[0]: float(v) for d, v in zip(cur.description, row, strict=True)}))
+
+
+def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
+    ours = [sys.executable, "-m", "csmodels", "metrics", "--data", str(folder), "--json"]
+    theirs = [sys.executable, __file__, "--duckdb-process", str(folder)]
+    times: dict[str, list[float]] = {"csmodels": [], "duckdb": []}
+    peak: dict[str, float] = {"csmodels": 0.0, "duckdb": 0.0}
+    out: dict[str, dict] = {}
+    for _ in range(repeat):
+        for name, command in (("csmodels", ours), ("duckdb", theirs)):
+            seconds, mb, text = run_once(command)
+            times[name].append(seconds)
+            peak[name] = max(peak[name], mb)
+            out[name] = json.loads(text)
+    for key in COMPARED:
+        a, b = out["csmodels"][key], out["duckdb"][key]
+        # money to the cent, or to 1e-13 of the total where float64 sums of 100M rows
+        # cannot hold cents (their last digits depend on the order of the additions)
+        same = (round(a, 2) == round(b, 2) or abs(a - b) <= 1e-13 * abs(b) if "arr" in key
+                else abs(a - b) <= 1e-9 * max(1, abs(b)))
+        if not same:
+            raise SystemExit(f"{key} differs at {label}: csmodels {a}, duckdb {b}")
+    med = {k: statistics.median(v) for k, v in times.items()}
+    size = sum(f.stat().st_size for f in folder.rglob("*.parquet")) / 1e6
+    return {"data": label, "arr_rows": rows, "parquet_mb": round(size, 1), "repeat": repeat,
+            "csmodels_s": round(med["csmodels"], 2), "duckdb_s": round(med["duckdb"], 2),
+            "ratio": round(med["csmodels"] / med["duckdb"], 2),
+            "csmodels_peak_mb": round(peak["csmodels"]), "duckdb_peak_mb": round(peak["duckdb"])}
+
+
+def save(results: list[dict], path: Path = RESULTS) -> None:
+    """The results, with the machine they were measured on, as CSV."""
+    import csv
+
+    rows = [{**r, **machine()} for r in results]
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--duckdb-process"]:
+        duckdb_process(sys.argv[2])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--arr-rows", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=Path("/tmp/csmodels-engine-bench"))
+    parser.add_argument("--save", action="store_true", help=f"write the results to {RESULTS}")
+    args = parser.parse_args()
+    results = []
+    print(json.dumps(machine()))
+    for n in args.sizes:
+        folder = args.root / f"company-{n}"
+        marker = folder / "rows.txt"
+        if not marker.exists():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(write_company(n, folder)))
+        results.append(bench(f"{n} accounts", folder, int(marker.read_text()), args.repeat))
+        print(json.dumps(results[-1]), flush=True)
+        if args.save:  # after each size, so a long run stopped half-way keeps what it measured
+            save(results)
+    if args.arr_rows:
+        folder = args.root / f"arr-{args.arr_rows}"
+        if not (folder / "rows.txt").exists():
+            write_arr_only(args.arr_rows, folder)
+            (folder / "rows.txt").write_text(str(args.arr_rows))
+        results.append(bench(f"{args.arr_rows} ARR rows", folder, args.arr_rows, 1))
+        print(json.dumps(results[-1]), flush=True)
+        if args.save:
+            save(results)
+
+
+if __name__ == "__main__":
+    main()

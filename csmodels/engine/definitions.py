@@ -1,0 +1,211 @@
+"""The metrics of ``csmodels metrics``, written once as Ibis expressions.
+
+Each function takes unbound Ibis tables (:func:`input_tables`) and returns an
+expression; :mod:`csmodels.engine.run` compiles it to the SQL of the engine at
+hand (DuckDB embedded, or a Spark session) and runs it there, so the data stay
+where they are and only one row of figures comes back. The definitions are the
+metrics chapter's (:mod:`csmodels.metrics`): an account-month without a row is
+ARR 0, months are counted as ``year * 12 + month - 1``, ratios are fractions.
+
+The inputs are typed as :func:`input_tables` says: the source layer
+(:mod:`csmodels.engine.sources`) validates and casts every table to that shape.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+
+# The engine's input tables: the columns the metrics read, with their types.
+INPUT_SCHEMAS: dict[str, dict[str, str]] = {
+    "arr_monthly": {"account_id": "string", "month": "date", "arr": "float64"},
+    "accounts": {"account_id": "string", "licensed_seats": "int64"},
+    "nps_responses": {"date": "date", "score": "int64"},
+    "usage_monthly": {"account_id": "string", "month": "date", "active_users": "int64",
+                      "licensed_seats": "int64"},
+    "onboarding": {"account_id": "string", "contract_date": "date",
+                   "first_value_date": "date"},
+    "qbrs": {"account_id": "string", "date": "date"},
+    "opportunities": {"type": "string", "amount": "float64", "created_date": "date",
+                      "cs_sourced": "boolean", "cs_influenced": "boolean"},
+}
+
+
+def input_tables(present: set[str] | None = None) -> dict[str, ir.Table]:
+    """Unbound tables named as the input tables, for the tables ``present`` (default all)."""
+    return {name: ibis.table(schema, name=name) for name, schema in INPUT_SCHEMAS.items()
+            if present is None or name in present}
+
+
+def month_index(value: ir.DateValue) -> ir.IntegerValue:
+    """A date's month as one integer: ``year * 12 + month - 1``."""
+    return value.year().cast("int64") * 12 + value.month().cast("int64") - 1
+
+
+def _in_window(value: ir.DateValue, as_of: int, months: int) -> ir.BooleanValue:
+    """Whether a date falls in the ``months`` months ending with month ``as_of``."""
+    m = month_index(value)
+    return (m > as_of - months) & (m <= as_of)
+
+
+# ----------------------------------------------------------------------- the ARR panel
+def month_range(arr: ir.Table) -> ir.Table:
+    """The first and last month of the data (one row: ``first``, ``last``)."""
+    m = month_index(arr.month)
+    return arr.aggregate(first=m.min(), last=m.max())
+
+
+def arr_at(arr: ir.Table, as_of: int) -> ir.Table:
+    """Total ARR and paying accounts in month ``as_of`` (one row)."""
+    now = arr.filter(month_index(arr.month) == as_of)
+    return now.aggregate(arr=now.arr.sum().fill_null(0.0),
+                         paying_accounts=(now.arr > 0).sum().fill_null(0).cast("int64"))
+
+
+def retention(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
+    """NRR, GRR, logo churn and the base of the accounts paying ``lookback`` months
+    before ``as_of`` (one row; ratios null when the base has no ARR).
+
+    C = accounts with ARR above 0 at M - lookback; NRR = sum_C ARR(M) / sum_C ARR(M - lookback);
+    GRR caps each account at its base ARR; logo churn is the share of C at 0 in M.
+    """
+    m = month_index(arr.month)
+    base = arr.filter((m == as_of - lookback) & (arr.arr > 0)).select(
+        "account_id", base=arr.arr)
+    now = arr.filter(m == as_of).select(now_id=arr.account_id, now=arr.arr)
+    joined = base.left_join(now, base.account_id == now.now_id)
+    now_arr = joined.now.fill_null(0.0)
+    kept = ibis.least(now_arr, joined.base)
+    agg = joined.aggregate(base_arr=joined.base.sum(), now_arr=now_arr.sum(),
+                           kept_arr=kept.sum(), base_accounts=joined.count(),
+                           lost=(now_arr == 0).sum())
+    nrr = agg.now_arr / agg.base_arr
+    grr = agg.kept_arr / agg.base_arr
+    return agg.select(
+        nrr=nrr, grr=grr,
+        logo_churn=agg.lost.cast("float64") / agg.base_accounts.cast("float64"),
+        gross_revenue_churn=1 - grr, net_revenue_churn=1 - nrr,
+        base_accounts=agg.base_accounts.cast("int64"), base_arr=agg.base_arr.fill_null(0.0))
+
+
+def movements(arr: ir.Table, as_of: int, lookback: int, first: int) -> ir.Table:
+    """The ARR movements of the ``lookback`` months ending at ``as_of`` (one row:
+    ``new``, ``reactivation``, ``expansion``, ``contraction``, ``churn``; the last two
+    as positive amounts lost).
+
+    Each account's change from one month to the next: from 0 to above 0 is *new*
+    the first time the account pays and *reactivation* after that; from above 0
+    to 0 is *churn*; otherwise up is *expansion*, down is *contraction*. The data's
+    first month has no previous month. Months without a row are 0, so every row
+    stands for its own month (as ``cur``) and for the next one (as ``prev``).
+    """
+    m = month_index(arr.month)
+    start = max(as_of - lookback + 1, first + 1)
+    started = (arr.filter(arr.arr > 0).group_by("account_id")
+               .aggregate(first_paid=month_index(arr.month).min())
+               .rename(started_id="account_id"))
+    rows = arr.select("account_id", m=m, arr=arr.arr)
+    cur = rows.filter((rows.m >= start) & (rows.m <= as_of)).select(
+        "account_id", "m", cur=rows.arr, prev=ibis.literal(0.0))
+    prev = rows.filter((rows.m >= start - 1) & (rows.m < as_of)).select(
+        "account_id", m=rows.m + 1, cur=ibis.literal(0.0), prev=rows.arr)
+    pairs = (cur.union(prev).group_by(["account_id", "m"])
+             .aggregate(cur=lambda t: t.cur.sum(), prev=lambda t: t.prev.sum()))
+    pairs = pairs.left_join(started, pairs.account_id == started.started_id)
+    change = pairs.cur - pairs.prev
+    rises = (pairs.prev == 0) & (pairs.cur > 0)
+    falls = (pairs.prev > 0) & (pairs.cur == 0)
+    zero = ibis.literal(0.0)
+    kinds = {
+        "new": rises & (pairs.first_paid == pairs.m),
+        "reactivation": rises & (pairs.first_paid < pairs.m),
+        "churn": falls,
+        "expansion": ~rises & ~falls & (pairs.cur > pairs.prev),
+        "contraction": ~rises & ~falls & (pairs.cur < pairs.prev),
+    }
+    sign = {"contraction": -1, "churn": -1}
+    return pairs.aggregate(**{
+        name: (ibis.ifelse(kinds[name], change * sign.get(name, 1), zero)).sum().fill_null(0.0)
+        for name in MOVEMENTS})
+
+
+# -------------------------------------------------------------------- the other KPIs
+def nps(responses: ir.Table, as_of: int, window: int) -> ir.Table:
+    """NPS = 100 x (share of 9-10 - share of 0-6) over the responses in the window
+    (one row: ``nps`` null without responses, ``nps_responses``)."""
+    inside = responses.filter(_in_window(responses.date, as_of, window))
+    n = inside.count()
+    promoters = (inside.score >= 9).sum().cast("float64")
+    detractors = (inside.score <= 6).sum().cast("float64")
+    agg = inside.aggregate(n=n, promoters=promoters, detractors=detractors)
+    score = ibis.ifelse(agg.n > 0, 100 * (agg.promoters / agg.n.cast("float64")
+                                          - agg.detractors / agg.n.cast("float64")),
+                        ibis.null("float64"))
+    return agg.select(nps=score, nps_responses=agg.n.cast("int64"))
+
+
+def adoption(usage: ir.Table, as_of: int, accounts: ir.Table | None) -> ir.Table:
+    """Product adoption: the median account's active users over licensed seats in
+    ``as_of``, capped at 1 (seats from usage, else from accounts; one row)."""
+    rows = usage.filter(month_index(usage.month) == as_of)
+    seats = rows.licensed_seats
+    if accounts is not None:
+        acc = accounts.select(seat_id=accounts.account_id, acc_seats=accounts.licensed_seats)
+        rows = rows.left_join(acc, rows.account_id == acc.seat_id)
+        seats = rows.licensed_seats.coalesce(rows.acc_seats)
+    seats = ibis.ifelse(seats > 0, seats.cast("float64"), ibis.null("float64"))
+    ratio = ibis.least(rows.active_users.cast("float64") / seats, ibis.literal(1.0))
+    usable = rows.select(ratio=ratio).filter(lambda t: t.ratio.notnull())
+    return usable.aggregate(adoption=usable.ratio.median())
+
+
+def time_to_value(onboarding: ir.Table, as_of: int, window: int, target_days: int) -> ir.Table:
+    """Median days from contract to first value of the contracts signed in the
+    window, and the share that reached value within ``target_days`` among those
+    decided by the end of ``as_of`` (one row)."""
+    end = ibis.date(as_of // 12, as_of % 12 + 1, 1) + ibis.interval(months=1) \
+        - ibis.interval(days=1)
+    rows = onboarding.filter(_in_window(onboarding.contract_date, as_of, window))
+    reached = rows.first_value_date.notnull() & (rows.first_value_date <= end)
+    days = rows.first_value_date.delta(rows.contract_date, unit="day")
+    elapsed = end.delta(rows.contract_date, unit="day")
+    decided = reached | (elapsed >= target_days)
+    hit = reached & (days <= target_days)
+    out = rows.select(days=ibis.ifelse(reached, days, ibis.null("int64")).cast("float64"),
+                      decided=decided, hit=hit)
+    return out.aggregate(
+        time_to_value_median_days=out.days.median(),
+        time_to_value_within_target=(
+            (out.decided & out.hit).cast("int64").sum().cast("float64")
+            / out.decided.cast("int64").sum().cast("float64").nullif(0.0)))
+
+
+def qbr_coverage(arr: ir.Table, qbrs: ir.Table, as_of: int, window: int,
+                 min_arr: float) -> ir.Table:
+    """Share of the accounts paying in ``as_of`` (ARR above 0 and at least
+    ``min_arr``) that held a QBR in the window ending then (one row)."""
+    eligible = arr.filter((month_index(arr.month) == as_of) & (arr.arr > 0)
+                          & (arr.arr >= min_arr)).select("account_id")
+    held = (qbrs.filter(_in_window(qbrs.date, as_of, window)).select(held_id=qbrs.account_id)
+            .distinct())
+    joined = eligible.left_join(held, eligible.account_id == held.held_id)
+    agg = joined.aggregate(n=joined.count(), covered=joined.held_id.notnull().sum())
+    return agg.select(qbr_coverage=agg.covered.cast("float64")
+                      / agg.n.cast("float64").nullif(0.0))
+
+
+def pipeline_influenced(opportunities: ir.Table, as_of: int, window: int) -> ir.Table:
+    """Share of the amount of the expansion opportunities created in the window
+    that CS sourced or influenced (one row; null without such opportunities, without
+    any CS flag or without amount)."""
+    pipe = opportunities.filter((opportunities.type == "expansion")
+                                & _in_window(opportunities.created_date, as_of, window))
+    by_cs = pipe.cs_sourced.fill_null(False) | pipe.cs_influenced.fill_null(False)
+    flagged = pipe.cs_sourced.notnull() | pipe.cs_influenced.notnull()
+    agg = pipe.aggregate(total=pipe.amount.sum(), cs=ibis.ifelse(by_cs, pipe.amount, 0.0).sum(),
+                         flagged=flagged.sum())
+    usable = (agg.total.notnull() & (agg.total != 0) & (agg.flagged > 0))
+    return agg.select(expansion_pipeline_influenced=ibis.ifelse(
+        usable, agg.cs / agg.total, ibis.null("float64")))

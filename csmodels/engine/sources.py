@@ -1,0 +1,355 @@
+"""Where ``csmodels metrics`` reads its data: exports, a Parquet dataset folder or
+a DuckDB database file, each checked before any figure is computed.
+
+* A folder of exports (CSV, Parquet or Excel files, or a ``mapping.yml``) goes
+  through :func:`csmodels.io.load_company` and its checks, then into DuckDB.
+* A *Parquet dataset folder* holds one sub-folder per table, named as the table
+  (``arr_monthly/``, ``accounts/``, ...), of ``.parquet`` files with the columns
+  of ``data/README.md``. DuckDB reads them where they are, out of core.
+* A *DuckDB database file* (``.duckdb``) holds tables named as the input tables.
+
+For the last two, the loader's checks run as queries (required columns, types,
+impossible values, duplicate keys, unknown accounts, dates out of order) and a
+problem is reported as the loader reports it: file, column, rows, what to do.
+Rows are counted as the loader counts them (the first data row is row 2), in
+the order DuckDB reads the table. Nothing is written to the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..exceptions import DataError, Problem
+from ..io import Company, load_company
+from ..schema import DATE_ORDER, TABLES, Column
+from .definitions import INPUT_SCHEMAS
+from .run import Engine
+
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+_TRUE = ("true", "yes", "y", "1", "t")
+_FALSE = ("false", "no", "n", "0", "f")
+_TEXT_TYPES = ("varchar", "string", "text")
+_SQL_TYPES = {"string": "VARCHAR", "float64": "DOUBLE", "int64": "BIGINT", "boolean": "BOOLEAN",
+              "date": "DATE"}
+_SPARK_TYPES = {**_SQL_TYPES, "string": "STRING"}
+
+
+def is_engine_source(path: str | Path) -> bool:
+    """Whether ``path`` is a DuckDB database file or a Parquet dataset folder (one
+    sub-folder per table), which only the engine reads; anything else is a folder of
+    exports for :func:`csmodels.io.load_company`."""
+    path = Path(path)
+    return ((path.is_file() and path.suffix.lower() in (".duckdb", ".db"))
+            or (path.is_dir() and (path / "arr_monthly").is_dir()))
+
+
+def open_data(path: str | Path) -> tuple[Engine, Company | None]:
+    """An engine over the data at ``path``, and the loaded company for exports.
+
+    Raises
+    ------
+    DataError
+        As :func:`csmodels.io.load_company` does, for every kind of source.
+    """
+    path = Path(path)
+    if is_engine_source(path):
+        if path.is_file():
+            return _from_duckdb_file(path), None
+        return _from_parquet_folder(path), None
+    company = load_company(path)
+    return from_company(company), company
+
+
+def from_company(company: Company) -> Engine:
+    """An embedded DuckDB engine over a loaded company's tables (kept in memory)."""
+    con = _connect()
+    sources, columns = {}, {}
+    for name in INPUT_SCHEMAS:
+        frame = getattr(company, name)
+        if frame is None:
+            continue
+        arrow = _to_arrow(frame)
+        con.register(f"_company_{name}", arrow)
+        sources[name] = f"_company_{name}"
+        columns[name] = {f.name: str(f.type) for f in arrow.schema}
+    present = [name for name in TABLES if getattr(company, name) is not None]
+    return Engine(con, typed_views(sources, columns, spark=False), present)
+
+
+def _to_arrow(frame) -> pa.Table:
+    """A loaded table as Arrow, months (pandas periods) as the first day of the month."""
+    columns = {}
+    for name in frame.columns:
+        series = frame[name]
+        if str(series.dtype) == "period[M]":
+            days = np.asarray(series.array.asi8, dtype="datetime64[M]").astype("datetime64[D]")
+            columns[name] = pa.array(days, type=pa.date32())
+        elif str(series.dtype).startswith("datetime64"):
+            columns[name] = pa.array(series.to_numpy(dtype="datetime64[us]"),
+                                     mask=series.isna().to_numpy()).cast(pa.date32())
+        else:
+            columns[name] = pa.array(series, from_pandas=True)
+    return pa.table(columns)
+
+
+def _from_parquet_folder(folder: Path) -> Engine:
+    con = _connect()
+    sources, labels = {}, {}
+    for name in TABLES:
+        sub = folder / name
+        if not sub.is_dir():
+            continue
+        files = sorted(sub.rglob("*.parquet"))
+        if not files:
+            raise DataError([Problem(str(sub), "The folder holds no .parquet file.",
+                                     "Put the table's Parquet files in it, or remove it.")])
+        listing = ", ".join(_literal(str(f)) for f in files)
+        sources[name] = f"read_parquet([{listing}])"
+        labels[name] = str(sub)
+    return _checked(con, sources, labels)
+
+
+def _from_duckdb_file(path: Path) -> Engine:
+    con = _connect()
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS src (READ_ONLY)")
+    except duckdb.Error as err:
+        raise DataError([Problem(str(path), f"The file is not a DuckDB database ({err}).",
+                                 "Give a database written by DuckDB, or a folder of exports.")
+                         ]) from None
+    found = {row[0].lower(): row[0] for row in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'src'"
+    ).fetchall()}
+    sources = {name: f'src."{found[name]}"' for name in TABLES if name in found}
+    labels = {name: f"{path} (table {name})" for name in sources}
+    if "arr_monthly" not in sources:
+        raise DataError([Problem(str(path), "The database has no table arr_monthly.",
+                                 "Add a table arr_monthly (account_id, month, arr).")])
+    return _checked(con, sources, labels)
+
+
+def _connect():
+    """An in-memory DuckDB connection that draws no progress bar on the terminal."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# ------------------------------------------------------------------------ the checks
+def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
+    """The engine over ``sources`` once every check passed; a DataError otherwise."""
+    if "arr_monthly" not in sources:
+        raise DataError([Problem(next(iter(labels.values()), "the data"),
+                                 "There is no arr_monthly table.",
+                                 "Add arr_monthly (account_id, month, arr).")])
+    columns = {name: {row[0].lower(): row[1].lower() for row in con.execute(
+        f"DESCRIBE SELECT * FROM {source}").fetchall()} for name, source in sources.items()}
+    problems: list[Problem] = []
+    usable = {}
+    for name, source in sources.items():
+        if _check_table(con, TABLES[name], source, columns[name], labels[name], problems):
+            usable[name] = source
+    _check_accounts(con, usable, columns, labels, problems)
+    if problems:
+        raise DataError(problems)
+    return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
+                                   columns, spark=False), sources)
+
+
+def _check_table(con, table, source: str, columns: dict[str, str], label: str,
+                 problems: list[Problem]) -> bool:
+    """Append the table's problems; whether its columns allow the other checks."""
+    before = len(problems)
+    for name in table.required_columns:
+        if name not in columns:
+            problems.append(Problem(label, "A required column is missing.",
+                                    f"Add a column '{name}' ({table.column(name).meaning}).",
+                                    column=name))
+    if len(problems) > before:
+        return False
+    names = {c.lower(): c for c in _original_names(con, source)}
+    tests: list[tuple[str, str, str, str]] = []  # (sql, column, message, hint)
+    for column in table.columns:
+        if column.name not in columns:
+            continue
+        ref = _ident(names[column.name])
+        text = columns[column.name] in _TEXT_TYPES
+        blank = f"({ref} IS NULL" + (f" OR trim({ref}) = '')" if text else ")")
+        if not column.blank_ok:
+            tests.append((blank, column.name, "Some values are blank.",
+                          f"Fill them in ({column.meaning}) or remove those rows."))
+        bad, rule = _bad_value(ref, column, columns[column.name])
+        if bad and column.kind in _FEW_VALUES and _no_bad_distinct(con, source, ref, blank, bad):
+            continue  # checked once per distinct value: a panel has few months, many rows
+        if bad:
+            tests.append((f"(NOT {blank} AND ({bad}))", column.name,
+                          f"Some values are not {rule}.", "Correct them or remove those rows."))
+    for tname, earlier, later in DATE_ORDER:
+        if tname == table.name and earlier in columns and later in columns:
+            tests.append((f"({_as_date(names, earlier, columns)} > "
+                          f"{_as_date(names, later, columns)})", later,
+                          f"Some dates are before their {earlier}.",
+                          "Correct the dates or remove those rows."))
+    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})"
+                                               for sql, *_ in tests) + f" FROM {source}"
+                         ).fetchone() if tests else ()
+    for (sql, column, message, hint), count in zip(tests, counts, strict=True):
+        if count:
+            problems.append(Problem(label, message, hint, column=column,
+                                    rows=_rows(con, source, sql)))
+    if not table.key or len(problems) > before:
+        return len(problems) == before
+    key = ", ".join(_ident(names[k]) for k in table.key)
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} GROUP BY {key} "
+                   "HAVING count(*) > 1)").fetchone()[0]:
+        joined = " + ".join(table.key)
+        problems.append(Problem(
+            label, f"The same {joined} appears on more than one row.",
+            f"Keep one row per {joined} (add the amounts up if they are parts of one).",
+            column=table.key[-1],
+            rows=_rows(con, source, f"count(*) OVER (PARTITION BY {key}) > 1", window=True)))
+    return len(problems) == before
+
+
+_FEW_VALUES = ("month", "date", "bool", "choice")
+
+
+def _no_bad_distinct(con, source: str, ref: str, blank: str, bad: str) -> bool:
+    """Whether no distinct value of a column breaks its rule (one small aggregate)."""
+    return not con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {ref} FROM {source}) "
+        f"WHERE NOT {blank} AND ({bad})").fetchone()[0]
+
+
+def _original_names(con, source: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+
+
+def _as_date(names, column: str, columns) -> str:
+    ref = _ident(names[column])
+    if columns[column] in _TEXT_TYPES:
+        return f"try_strptime(nullif(trim({ref}), ''), '%Y-%m-%d')"
+    return f"CAST({ref} AS DATE)"
+
+
+def _bad_value(ref: str, column: Column, sql_type: str) -> tuple[str, str]:
+    """SQL true for a present value the column cannot take, and the rule it breaks."""
+    text = sql_type in _TEXT_TYPES
+    years = f"BETWEEN {FIRST_YEAR} AND {LAST_YEAR}"
+    if column.kind == "month":
+        rule = f"months written YYYY-MM between {FIRST_YEAR} and {LAST_YEAR}"
+        if text:
+            return (f"NOT regexp_full_match(trim({ref}), '\\d{{4}}-(0[1-9]|1[0-2])') OR "
+                    f"NOT CAST(substr(trim({ref}), 1, 4) AS INTEGER) {years}"), rule
+        return f"NOT year(CAST({ref} AS DATE)) {years}", rule
+    if column.kind == "date":
+        rule = f"dates written YYYY-MM-DD between {FIRST_YEAR} and {LAST_YEAR}"
+        value = f"try_strptime(trim({ref}), '%Y-%m-%d')" if text else f"CAST({ref} AS DATE)"
+        return f"{value} IS NULL OR NOT year({value}) {years}", rule
+    number = f"try_cast({'trim(' + ref + ')' if text else ref} AS DOUBLE)"
+    if column.kind == "amount":
+        return (f"{number} IS NULL OR NOT isfinite({number}) OR {number} < 0",
+                "finite numbers >= 0 (no currency signs or separators)")
+    if column.kind in ("count", "score"):
+        top = 10 if column.kind == "score" else 1e12
+        rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers from 0 to a trillion"
+        return (f"{number} IS NULL OR NOT isfinite({number}) OR {number} < 0 OR {number} > {top}"
+                f" OR {number} <> floor({number})"), rule
+    if column.kind == "bool":
+        allowed = ", ".join(_literal(v) for v in _TRUE + _FALSE)
+        return f"lower(trim(CAST({ref} AS VARCHAR))) NOT IN ({allowed})", "true or false"
+    if column.kind == "choice":
+        allowed = ", ".join(_literal(v) for v in column.choices)
+        return (f"lower(trim(CAST({ref} AS VARCHAR))) NOT IN ({allowed})",
+                "one of " + ", ".join(column.choices))
+    return "", ""
+
+
+def _rows(con, source: str, condition: str, window: bool = False, limit: int = 100_000):
+    """The rows (header = row 1) where ``condition`` holds, the first ``limit`` of them."""
+    numbered = f"SELECT *, row_number() OVER () + 1 AS _csm_row FROM {source}"
+    if window:
+        numbered = f"SELECT *, {condition} AS _csm_hit FROM ({numbered})"
+        condition = "_csm_hit"
+    return tuple(r[0] for r in con.execute(
+        f"SELECT _csm_row FROM ({numbered}) WHERE {condition} ORDER BY _csm_row LIMIT {limit}"
+    ).fetchall())
+
+
+def _check_accounts(con, sources, columns, labels, problems: list[Problem]) -> None:
+    """Every account_id used anywhere must be in accounts, when accounts is given."""
+    if "accounts" not in sources:
+        return
+    known = f"SELECT DISTINCT CAST(account_id AS VARCHAR) AS id FROM {sources['accounts']}"
+    for name, source in sources.items():
+        if name == "accounts" or "account_id" not in columns[name]:
+            continue
+        unknown = (f"account_id IS NOT NULL AND CAST(account_id AS VARCHAR) NOT IN "
+                   f"(SELECT id FROM ({known}))")
+        if con.execute(f"SELECT count(*) FROM {source} WHERE {unknown}").fetchone()[0]:
+            problems.append(Problem(
+                labels[name], "Some account ids are not in accounts.",
+                "Add those accounts to accounts, or correct the ids.",
+                column="account_id", rows=_rows(con, source, unknown)))
+
+
+# ---------------------------------------------------------------- the typed views
+def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
+                spark: bool) -> dict[str, str]:
+    """The SELECT that reads each input table typed as the definitions expect.
+
+    Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; a missing
+    optional column reads as nulls. Raises a DataError naming a missing required
+    column (the full checks run before, in :func:`open_data`).
+    """
+    types = _SPARK_TYPES if spark else _SQL_TYPES
+    q = (lambda n: f"`{n}`") if spark else _ident
+    views, problems = {}, []
+    for name, source in sources.items():
+        if name not in INPUT_SCHEMAS:
+            continue
+        table, present = TABLES[name], columns[name]
+        parts = []
+        for column, kind in INPUT_SCHEMAS[name].items():
+            if column not in present:
+                if table.column(column).required:
+                    problems.append(Problem(f"{source} ({name})", "A required column is missing.",
+                                            f"Add a column '{column}'.", column=column))
+                parts.append(f"CAST(NULL AS {types[kind]}) AS {q(column)}")
+                continue
+            ref, text = q(column), present[column] in _TEXT_TYPES
+            if kind == "date" and text:
+                fmt = "yyyy-MM-dd" if spark else "%Y-%m-%d"
+                value = f"nullif(trim({ref}), '')"
+                if table.column(column).kind == "month" and not spark:  # checked YYYY-MM
+                    value = (f"make_date(CAST(substr({value}, 1, 4) AS INTEGER), "
+                             f"CAST(substr({value}, 6, 2) AS INTEGER), 1)")
+                elif table.column(column).kind == "month":
+                    value = f"to_date(concat({value}, '-01'), '{fmt}')"
+                else:
+                    value = (f"to_date({value}, '{fmt}')" if spark
+                             else f"CAST(strptime({value}, '{fmt}') AS DATE)")
+            elif kind == "boolean" and text:
+                value = f"lower(trim({ref})) IN ({', '.join(_literal(v) for v in _TRUE)})"
+                value = f"CASE WHEN nullif(trim({ref}), '') IS NULL THEN NULL ELSE {value} END"
+            elif kind in ("float64", "int64") and text:
+                value = f"CAST(CAST(nullif(trim({ref}), '') AS DOUBLE) AS {types[kind]})"
+            else:
+                value = f"CAST({ref} AS {types[kind]})"
+            parts.append(f"{value} AS {q(column)}")
+        views[name] = f"SELECT {', '.join(parts)} FROM {source}"
+    if problems:
+        raise DataError(problems)
+    return views

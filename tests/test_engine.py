@@ -1,0 +1,183 @@
+"""The Ibis metric engine (csmodels.engine): the same figures as the pandas
+definitions, on exports, a Parquet dataset folder and a DuckDB file, and the
+loader's kind of messages on bad tables in the last two."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from csmodels.cli import json_ready, main
+from csmodels.engine import metrics_on, open_data, summary
+from csmodels.io import load_company
+from csmodels.report import metrics_summary
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+FOLDERS = [DATA / "sample", *sorted(p for p in (DATA / "cases").iterdir() if p.is_dir())]
+MONEY = ("arr", "retention_base_arr", "new_arr_12m", "reactivation_arr_12m",
+         "expansion_arr_12m", "contraction_arr_12m", "churn_arr_12m")
+
+
+def _cli_json(capsys, *args) -> tuple[int, dict | None, str]:
+    code = main(["metrics", *args, "--json"])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if code == 0 else None), err
+
+
+def assert_same_figures(got: dict, want: dict, skip: tuple[str, ...] = ()) -> None:
+    """Money to the cent, counts and texts exactly, ratios to 1e-12."""
+    assert set(got) == set(want)
+    for key, value in want.items():
+        if key in skip:
+            continue
+        if key in MONEY:
+            assert round(got[key], 2) == round(value, 2), key
+        elif isinstance(value, float):
+            assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+        else:
+            assert got[key] == value, key
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_the_engine_gives_the_pandas_figures(folder):
+    engine, company = open_data(folder)
+    assert_same_figures(summary(engine), metrics_summary(company), skip=("health_auc",))
+
+
+def test_an_earlier_month_too():
+    engine, company = open_data(DATA / "sample")
+    got = summary(engine, "2025-03")
+    assert got["as_of"] == "2025-03"
+    assert_same_figures(got, metrics_summary(company, "2025-03"), skip=("health_auc",))
+
+
+def _write_sources(source: Path, tmp: Path) -> tuple[Path, Path]:
+    """The CSV exports of ``source`` as a Parquet dataset folder and a DuckDB file."""
+    parquet, database = tmp / "parquet", tmp / "company.duckdb"
+    con = duckdb.connect(str(database))
+    for f in sorted(source.glob("*.csv")):
+        (parquet / f.stem).mkdir(parents=True)
+        con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv('{f}')")
+        con.execute(f"COPY {f.stem} TO '{parquet / f.stem / 'part-0.parquet'}'")
+    con.close()
+    return parquet, database
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    return _write_sources(DATA / "sample", tmp_path_factory.mktemp("sources"))
+
+
+def test_parquet_folder_and_duckdb_file_give_the_export_figures(sources, capsys):
+    want = metrics_summary(load_company(DATA / "sample"))
+    for path in sources:
+        code, got, _ = _cli_json(capsys, "--data", str(path))
+        assert code == 0
+        assert got["health_auc"] is None  # fitted in pandas, on exports only
+        # --json's rounding (to the cent, ratios to 6 decimals) of the same figures
+        rounded = json_ready(want)
+        assert {k: v for k, v in got.items() if k != "health_auc"} == {
+            k: v for k, v in rounded.items() if k != "health_auc"}
+
+
+def test_metrics_on_a_connection_by_hand():
+    """a 100 -> 120, b 100 -> 50, c 100 -> 0, d new at 70: NRR 170/300, GRR 150/300.
+
+    Months without a row are 0, so a, b and c churn in 2023-02 and a and b come
+    back in 2024-01 (reactivation), inside the 12 months ending 2024-01."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE arr AS SELECT * FROM (VALUES ('a', '2023-01', 100.0), "
+                "('b', '2023-01', 100.0), ('c', '2023-01', 100.0), ('a', '2024-01', 120.0), "
+                "('b', '2024-01', 50.0), ('d', '2024-01', 70.0)) v(account_id, month, arr)")
+    got = metrics_on(con, {"arr_monthly": "arr"})
+    assert got["nrr"] == pytest.approx(170 / 300) and got["grr"] == pytest.approx(150 / 300)
+    assert got["logo_churn"] == pytest.approx(1 / 3)
+    assert (got["arr"], got["paying_accounts"]) == (240.0, 3)
+    assert (got["new_arr_12m"], got["reactivation_arr_12m"]) == (70.0, 170.0)
+    assert (got["churn_arr_12m"], got["expansion_arr_12m"], got["contraction_arr_12m"]) == (
+        300.0, 0.0, 0.0)
+    assert got["missing_tables"][0] == "accounts"
+
+
+def test_reactivation_is_not_new():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE arr AS SELECT * FROM (VALUES ('a', DATE '2023-01-01', 10.0), "
+                "('a', DATE '2023-06-01', 30.0), ('b', DATE '2023-06-01', 5.0), "
+                "('a', DATE '2024-01-01', 40.0)) v(account_id, month, arr)")
+    got = metrics_on(con, {"arr_monthly": "arr"})
+    # a: churns Feb (10), comes back Jun (30), churns Jul (30)... as of 2024-01 the window
+    # is Feb 2023 to Jan 2024: churn 10 + 30, reactivation 30 + 40; b new 5, churn 5.
+    assert got["reactivation_arr_12m"] == 70.0 and got["new_arr_12m"] == 5.0
+    assert got["churn_arr_12m"] == 45.0
+
+
+# ------------------------------------------------------------------------ bad inputs
+def _digest(path: Path) -> str:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def _bad_parquet(tmp_path: Path, select: str) -> Path:
+    select = select.replace("ROWS", "v(account_id, month, arr)")
+    folder = tmp_path / "bad"
+    (folder / "arr_monthly").mkdir(parents=True)
+    duckdb.execute(f"COPY ({select}) TO '{folder / 'arr_monthly' / 'part-0.parquet'}'")
+    return folder
+
+
+@pytest.mark.parametrize(("select", "expected"), [
+    ("SELECT * FROM (VALUES ('a', '2024-13', 1.0), ('a', '2024-01', 2.0)) ROWS",
+     "column 'month', row 2: Some values are not months written YYYY-MM"),
+    ("SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('b', '2024-01', -2.0)) ROWS",
+     "column 'arr', row 3: Some values are not finite numbers >= 0"),
+    ("SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('a', '2024-01', 2.0)) ROWS",
+     "column 'month', rows 2 and 3: The same account_id + month appears on more than one row"),
+    ("SELECT * FROM (VALUES ('a', '2024-01', 1.0), (NULL, '2024-01', 2.0)) ROWS",
+     "column 'account_id', row 3: Some values are blank."),
+    ("SELECT * FROM (VALUES ('a', '2024-01')) v(account_id, mnth)",
+     "column 'month': A required column is missing."),
+    ("SELECT * FROM (VALUES ('a', '2024-01', 'ten')) ROWS",
+     "column 'arr', row 2: Some values are not finite numbers"),
+])
+def test_bad_parquet_tables_are_explained(tmp_path, capsys, select, expected):
+    folder = _bad_parquet(tmp_path, select)
+    before = _digest(folder)
+    code, _, err = _cli_json(capsys, "--data", str(folder))
+    assert code == 2
+    assert expected in err and "Traceback" not in err
+    assert str(folder / "arr_monthly") in err
+    assert _digest(folder) == before
+
+
+def test_unknown_accounts_in_a_duckdb_file(tmp_path, capsys):
+    path = tmp_path / "c.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE accounts AS SELECT * FROM (VALUES ('a', 'A<b>')) v(account_id, name)")
+    con.execute("CREATE TABLE arr_monthly AS SELECT * FROM (VALUES ('a', '2024-01', 1.0), "
+                "('zz', '2024-01', 1.0)) v(account_id, month, arr)")
+    con.close()
+    before = _digest(path)
+    code, _, err = _cli_json(capsys, "--data", str(path))
+    assert code == 2
+    assert f"{path} (table arr_monthly), column 'account_id', row 3: Some account ids" in err
+    assert _digest(path) == before
+
+
+def test_a_duckdb_file_without_arr_and_a_broken_file(tmp_path, capsys):
+    path = tmp_path / "c.duckdb"
+    duckdb.connect(str(path)).execute("CREATE TABLE accounts AS SELECT 'a' AS account_id").close()
+    code, _, err = _cli_json(capsys, "--data", str(path))
+    assert code == 2 and "The database has no table arr_monthly." in err
+    broken = tmp_path / "broken.duckdb"
+    broken.write_text("not a database")
+    code, _, err = _cli_json(capsys, "--data", str(broken))
+    assert code == 2 and "is not a DuckDB database" in err and "Traceback" not in err
+
+
+def test_open_data_on_exports_returns_the_company():
+    engine, company = open_data(DATA / "sample")
+    assert company is not None and summary(engine)["paying_accounts"] > 0

@@ -1,0 +1,53 @@
+"""The same metric definitions on Spark (local mode) as on the embedded DuckDB,
+to the cent. One Spark session for the module: starting Java costs most of it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_engine import assert_same_figures
+
+from csmodels.engine import metrics_on, open_data, summary
+from csmodels.exceptions import DataError
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is in requirements.txt")
+# PySpark 4.3 warns that it does not fully support pandas 3; the engine hands Spark SQL
+# text and reads rows back, so no pandas conversion is involved.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:PySpark does not yet fully support pandas:FutureWarning")
+CASE = Path(__file__).resolve().parent.parent / "data" / "cases" / "startup-high-touch"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", "python")
+    session = (SparkSession.builder.master("local[1]").appName("csmodels-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.driver.memory", "512m").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def test_spark_gives_the_duckdb_figures(spark):
+    tables = {}
+    for f in sorted(CASE.glob("*.csv")):
+        spark.read.csv(str(f), header=True).createOrReplaceTempView(f"case_{f.stem}")
+        tables[f.stem] = f"case_{f.stem}"
+    want = summary(open_data(CASE)[0])
+    got = metrics_on(spark, tables)
+    assert got["arr"] > 0 and got["nrr"] is not None
+    assert_same_figures(got, want)
+
+
+def test_a_missing_column_on_spark_is_named(spark):
+    spark.createDataFrame([("a", "2024-01")], ["account_id", "mnth"]).createOrReplaceTempView(
+        "short_arr")
+    with pytest.raises(DataError, match="column 'month': A required column is missing"):
+        metrics_on(spark, {"arr_monthly": "short_arr"})
