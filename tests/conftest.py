@@ -116,6 +116,15 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(autouse=True)
+def _no_stale_event_loop():
+    """Every test starts with no asyncio loop marked as running on its thread (see
+    :func:`no_running_loop`): code under test that calls ``asyncio.run`` or Playwright's
+    sync API would otherwise fail after an earlier in-process notebook run."""
+    no_running_loop()
+    yield
+
+
 def no_running_loop() -> None:
     """Clear a stale "running" asyncio loop on this thread before Playwright starts.
 
