@@ -116,15 +116,6 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(autouse=True)
-def _no_stale_event_loop():
-    """Every test starts with no asyncio loop marked as running on its thread (see
-    :func:`no_running_loop`): code under test that calls ``asyncio.run`` or Playwright's
-    sync API would otherwise fail after an earlier in-process notebook run."""
-    no_running_loop()
-    yield
-
-
 def no_running_loop() -> None:
     """Clear a stale "running" asyncio loop on this thread before Playwright starts.
 
@@ -136,7 +127,10 @@ def no_running_loop() -> None:
     asyncio.events._set_running_loop(None)
 
 
-@pytest.fixture(scope="session")
+# One browser per test module, not per session: while Playwright's sync API is open, its
+# asyncio loop is marked as running on the main thread, and a later module's asyncio.run
+# (the rerun's kernel) or a second sync_playwright would refuse to start.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
