@@ -11,19 +11,17 @@ a second of startup and a few hundred MB, whatever the file asks for.
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "bad_inputs"))
-from make_corpus import ALIAS_BOMB, BASE, sheet_xml, xlsx_bytes  # noqa: E402
+from make_corpus import ALIAS_BOMB, write_inline_string_xlsx  # noqa: E402
 
 ARR = "account_id,month,arr\nA1,2024-01,100\nA1,2025-01,120\n"
 
@@ -57,17 +55,7 @@ def sparse_stray(folder: Path) -> list[str]:
 
 
 def inline_string_xlsx(folder: Path) -> list[str]:
-    head, tail = sheet_xml(BASE["arr_monthly"]).split(b"</sheetData>")
-    base = zipfile.ZipFile(io.BytesIO(xlsx_bytes([("Data", b"")])))
-    with zipfile.ZipFile(folder / "arr_monthly.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
-        for info in base.infolist():
-            if info.filename != "xl/worksheets/sheet1.xml":
-                archive.writestr(info, base.read(info))
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
-            part.write(head + b'<row r="99"><c r="A99" t="inlineStr"><is><t>')
-            for _ in range(300):
-                part.write(b"A" * 1_000_000)
-            part.write(b"</t></is></c></row></sheetData>" + tail)
+    write_inline_string_xlsx(folder / "arr_monthly.xlsx")
     return ["metrics", "--data", str(folder)]
 
 

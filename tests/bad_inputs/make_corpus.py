@@ -158,6 +158,24 @@ def sheet_xml(rows: list[list[str]]) -> bytes:
     return f'<worksheet xmlns="{_MAIN}"><sheetData>{body}</sheetData></worksheet>'.encode()
 
 
+def write_inline_string_xlsx(path: Path, megabytes: int = 300) -> None:
+    """An arr_monthly workbook whose one extra cell is an inline string of ``megabytes``
+    million letters: about 300 KB on disk that would unpack to 300 MB (a zip bomb)."""
+    import io
+
+    head, tail = sheet_xml(BASE["arr_monthly"]).split(b"</sheetData>")
+    base = zipfile.ZipFile(io.BytesIO(xlsx_bytes([("Data", b"")])))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in base.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                archive.writestr(info, base.read(info))
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(head + b'<row r="99"><c r="A99" t="inlineStr"><is><t>')
+            for _ in range(megabytes):
+                part.write(b"A" * 1_000_000)
+            part.write(b"</t></is></c></row></sheetData>" + tail)
+
+
 def xlsx_bytes(sheets: list[tuple[str, bytes]]) -> bytes:
     """A minimal .xlsx holding ``(sheet name, worksheet XML)`` pairs, byte-reproducible."""
     import io
