@@ -1,0 +1,54 @@
+"""The Summary base: figures declared once, glued, printed and written as JSON alike."""
+
+from dataclasses import FrozenInstanceError, dataclass
+
+import pytest
+
+from csmodels.summary import Summary, figure, section
+
+
+@dataclass(frozen=True)
+class Part(Summary):
+    auc: float | None = figure("Health AUC", "number")
+
+
+@dataclass(frozen=True)
+class Whole(Summary):
+    as_of: str = figure("Month", "text")
+    nrr: float | None = figure("NRR", "ratio")
+    arr: float = figure("ARR", "money")
+    health: Part | None = section()
+    note: str = "not a figure"
+
+
+def test_to_dict_rounds_by_unit_and_nests_sections():
+    s = Whole("2025-12", 1.0435907229503996, 16981899.240000002, Part(0.76123456789))
+    assert s.to_dict() == {"as_of": "2025-12", "nrr": 1.043591, "arr": 16981899.24,
+                           "health": {"auc": 0.761235}}
+
+
+def test_undefined_figures_are_null_na_and_never_glued():
+    s = Whole("2025-12", None, float("nan"), None)
+    assert s.to_dict()["nrr"] is None and s.to_dict()["arr"] is None
+    glued = {}
+    keys = s.glue(lambda k, v, display: glued.setdefault(k, v), prefix="m_")
+    assert keys == ["m_as_of", "m_arr"] and "m_nrr" not in glued
+    assert dict((k, v) for k, _, v in s.rows())["nrr"] == "n/a"
+
+
+def test_glue_formats_for_prose_with_the_currency():
+    s = Whole("2025-12", 0.951, 2_500_000, Part(0.5))
+    glued = {}
+    s.glue(lambda k, v, display: glued.__setitem__(k, v), currency="EUR")
+    assert glued == {"as_of": "2025-12", "nrr": "95.1%", "arr": "EUR 2.5M",
+                     "health_auc": "0.50"}
+    assert s.text("health_auc") == "0.50"
+    with pytest.raises(KeyError):
+        s.text("note")
+
+
+def test_frozen_and_units_checked():
+    with pytest.raises(FrozenInstanceError):
+        Whole("2025-12", 1.0, 1.0).nrr = 2.0
+    with pytest.raises(ValueError, match="unit"):
+        figure("x", "percent")
