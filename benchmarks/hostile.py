@@ -3,7 +3,7 @@
 Each case is a folder built in a temporary directory; the script runs the command a
 reader would (one whole process each), measures wall time and peak resident memory
 with ``wait4``, and prints them with the exit code and the start of the message. The
-budgets of ``csmodels/limits.py`` should turn every case into exit code 2 within about
+budgets of ``csmodels/inputs/limits.py`` should turn every case into exit code 2 within about
 a second of startup and a few hundred MB, whatever the file asks for.
 
     python benchmarks/hostile.py
@@ -49,7 +49,7 @@ def sparse_stray(folder: Path) -> list[str]:
     with open(folder / "backup.bin", "wb") as fh:
         fh.truncate(200 << 30)
     (folder / "mem").symlink_to("/proc/self/mem")
-    code = ("import sys; from csmodels.io import folder_fingerprint; "
+    code = ("import sys; from csmodels.inputs import folder_fingerprint; "
             "print(folder_fingerprint(sys.argv[1]))")
     return ["-c", code, str(folder)]
 

@@ -63,7 +63,7 @@ from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
 from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
 from .health import HealthModel, Separation, health_scores, health_separation
-from .io import Company, load_company
+from .inputs import Company, load_company
 from .lifetime import (
     ShiftedBetaGeometric,
     SurvivorCohorts,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .exceptions import printable
-from .schema import TABLES
+from .inputs.schema import TABLES
 
 
 class Text(str):

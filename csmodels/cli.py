@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from . import __version__
 from .exceptions import CsModelsError, printable
-from .io import load_company
-from .limits import MAX_AMOUNT
+from .inputs import load_company
+from .inputs.limits import MAX_AMOUNT
 from .report import metrics_summary
 
 EXIT_BAD_INPUT = 2
@@ -161,7 +161,7 @@ def _run_recommend(args: argparse.Namespace) -> int:
     if args.data is None:
         profile = load_profile(args.profile)
     else:
-        from .io import load_company
+        from .inputs import load_company
 
         profile = load_profile(default_profile_path(args.data, args.profile))
         company = load_company(args.data)
@@ -286,7 +286,7 @@ def _run_mapping_template(args: argparse.Namespace) -> int:
 
     from ._fs import check_file_target, write_file
     from .exceptions import DataError, Problem
-    from .io import mapping_template
+    from .inputs import mapping_template
 
     if not Path(args.data).is_dir():
         raise DataError([Problem(args.data, "The data folder does not exist.",

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ._tables import package_table
 from .exceptions import ParameterError
-from .io import Company
+from .inputs import Company
 
 DOCUMENTED_FIELDS = ("goals", "stakeholders", "success_criteria", "commitments")
 TEAMS = ("sales", "cs", "pod", "expansion-rep")

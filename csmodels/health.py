@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ParameterError
-from .io import Company
+from .inputs import Company
 from .metrics import ArrPanel, resolve_as_of, seat_utilisation
 
 COMPONENTS = ("adoption", "nps", "engagement", "arr_trend")

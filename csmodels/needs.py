@@ -129,7 +129,7 @@ def table(company, name: str, what: str) -> str:
     """An optional table a section reads."""
     if getattr(company, name) is not None:
         return OK
-    from .schema import TABLES
+    from .inputs.schema import TABLES
 
     return (f"{what} is skipped: the data folder has no {name} table. Add {name}.csv "
             f"(columns {', '.join(TABLES[name].required_columns)}) to enable it.")

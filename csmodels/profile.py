@@ -12,10 +12,9 @@ import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import yaml
-
 from .exceptions import DataError, Problem
-from .limits import MAX_AMOUNT, NotRegular, YamlRefused, load_yaml
+from .inputs.limits import MAX_AMOUNT
+from .inputs.yamlfile import YamlHints, read_yaml_mapping
 
 STAGES = ("seed", "series-a", "series-b", "growth", "public")
 TOUCH = ("high", "low")
@@ -43,6 +42,13 @@ class Profile:
 
 
 _CHOICES = {"funding_stage": STAGES, "touch": TOUCH, "buyer": BUYERS}
+_HINTS = YamlHints(
+    missing="Give the path of a profile.yml, or leave it out.",
+    not_a_file="Give the path of a profile.yml file.",
+    refused="Write each value out in full; data/sample/profile.yml is an example.",
+    invalid="Fix the file; data/sample/profile.yml is an example.",
+    not_a_mapping=("The profile must be a list of 'key: value' lines.",
+                   "Write it like data/sample/profile.yml."))
 
 
 def load_profile(path: str | Path | None) -> Profile:
@@ -60,30 +66,7 @@ def load_profile(path: str | Path | None) -> Profile:
     except UnicodeEncodeError:
         raise DataError([Problem(where, "The profile's file name is not UTF-8 text.",
                                  "Rename it (profile.yml is a good name).")]) from None
-    try:
-        raw = load_yaml(path)
-    except FileNotFoundError:
-        raise DataError([Problem(where, "The profile file does not exist.",
-                                 "Give the path of a profile.yml, or leave it out.")]) from None
-    except YamlRefused as err:
-        raise DataError([Problem(where, f"The profile is refused: {err}.",
-                                 "Write each value out in full; data/sample/profile.yml is an "
-                                 "example.")]) from None
-    except NotRegular as err:
-        raise DataError([Problem(where, f"The profile is {err.kind}, not a file.",
-                                 "Give the path of a profile.yml file.")]) from None
-    except PermissionError:
-        raise DataError([Problem(where, "csmodels may not read the profile (permission "
-                                 "denied).", "Give yourself read access to it (chmod u+r), "
-                                 "or copy it.")]) from None
-    except (yaml.YAMLError, UnicodeDecodeError, OSError, ValueError) as err:
-        msg = " ".join(str(err).split())[:160]
-        raise DataError([Problem(where, f"The profile is not valid YAML ({msg}).",
-                                 "Fix the file; data/sample/profile.yml is an example.")]) from None
-    raw = raw or {}
-    if not isinstance(raw, dict):
-        raise DataError([Problem(where, "The profile must be a list of 'key: value' lines.",
-                                 "Write it like data/sample/profile.yml.")])
+    raw = read_yaml_mapping(path, "profile", _HINTS)
     problems = [p for key, value in raw.items()
                 for p in _check_text(where, key, value) or _check(where, str(key), value)]
     if problems:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .health import HealthModel, health_separation
-from .io import Company
+from .inputs import Company
 from .metrics import (
     ArrPanel,
     adoption_rate,

@@ -50,7 +50,7 @@ from ._kernel import in_worker, kernel_manager_in
 from ._signals import deferred_signals
 from .book import visible
 from .exceptions import CsModelsError, ParameterError
-from .io import folder_fingerprint, load_company
+from .inputs import folder_fingerprint, load_company
 from .parameters import book_parameters, check_parameters, inject_parameters
 from .profile import default_profile_path, load_profile
 
@@ -459,7 +459,7 @@ def chapter_needs(source: str | Path | None = None):
     """
     import pandas as pd
 
-    from .schema import TABLES
+    from .inputs.schema import TABLES
 
     root = book_root(source)
     rows = []

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ParameterError
-from .io import Company
+from .inputs import Company
 from .metrics import ArrPanel, arr_bridge, resolve_as_of, retention
 
 

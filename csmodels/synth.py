@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .io import neutralise_formulas
+from .inputs import neutralise_formulas
 
 __all__ = [
     "DEFAULT_SEGMENTS",

@@ -64,7 +64,7 @@ def test_importing_csmodels_does_not_load_the_charts():
 
 def test_there_are_public_modules_to_document():
     modules = public_modules()
-    assert {"io.py", "metrics.py", "cli.py", "rerun.py", "charts/"} <= set(modules)
+    assert {"inputs/", "metrics.py", "cli.py", "rerun.py", "charts/"} <= set(modules)
 
 
 @pytest.mark.parametrize("module", public_modules())

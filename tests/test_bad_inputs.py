@@ -197,7 +197,7 @@ def test_a_panel_beyond_the_memory_budget_is_refused(tmp_path, capsys):
 
 
 def test_the_fingerprint_skips_stray_files_links_and_pipes(tmp_path, capsys):
-    from csmodels.io import folder_fingerprint, input_files
+    from csmodels.inputs import folder_fingerprint, input_files
 
     folder = arr_folder(tmp_path)
     clean = folder_fingerprint(folder)
@@ -215,7 +215,7 @@ def test_the_fingerprint_skips_stray_files_links_and_pipes(tmp_path, capsys):
 
 
 def test_the_fingerprint_covers_the_mapped_files(tmp_path):
-    from csmodels.io import folder_fingerprint, input_files
+    from csmodels.inputs import folder_fingerprint, input_files
 
     folder = arr_folder(tmp_path)
     (folder / "arr_monthly.csv").rename(folder / "Billing.csv")

@@ -13,7 +13,7 @@ import pytest
 
 from csmodels.cli import json_ready, main
 from csmodels.engine import metrics_on, open_data, summary
-from csmodels.io import load_company
+from csmodels.inputs import load_company
 from csmodels.report import metrics_summary
 
 DATA = Path(__file__).resolve().parent.parent / "data"

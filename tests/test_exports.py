@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import csmodels as cs
 from csmodels.cli import main
 from csmodels.exceptions import DataError
-from csmodels.exports import normalise_amounts, normalise_dates
-from csmodels.io import mapping_template, neutralise_formulas, safe_cell
+from csmodels.inputs import mapping_template, neutralise_formulas, safe_cell
+from csmodels.inputs.cells import normalise_amounts, normalise_dates
 from csmodels.synth import CompanyShape, generate_company
 
 MESSY_MAPPING = "tables:\n  arr_monthly:\n    file: {file}\n{extra}    columns:\n" \

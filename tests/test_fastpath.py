@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import csmodels.io as csio
+import csmodels.inputs.company as csio
 from csmodels.exceptions import DataError
-from csmodels.fastpath import read_clean_table
-from csmodels.schema import TABLES
+from csmodels.inputs.fastpath import read_clean_table
+from csmodels.inputs.schema import TABLES
 
 
 def load(folder: Path, fast: bool):

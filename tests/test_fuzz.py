@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csmodels.exceptions import CsModelsError
-from csmodels.io import load_company
+from csmodels.inputs import load_company
 from csmodels.report import metrics_summary
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
@@ -63,7 +63,7 @@ def test_generated_tables(tmp_path, sample_dir, table, rows):
     folder = fresh(tmp_path)
     if table != "arr_monthly":
         shutil.copy(sample_dir / "arr_monthly.csv", folder)
-    from csmodels.schema import TABLES
+    from csmodels.inputs.schema import TABLES
 
     names = [c.name for c in TABLES[table].columns]
     frame = pd.DataFrame([(r + [""] * len(names))[:len(names)] for r in rows], columns=names)

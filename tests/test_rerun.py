@@ -16,7 +16,7 @@ import csmodels as cs
 from csmodels._fs import MARKER, write_marker
 from csmodels.book import fmt
 from csmodels.cli import main
-from csmodels.io import folder_fingerprint
+from csmodels.inputs import folder_fingerprint
 from csmodels.parameters import parse_value
 from csmodels.rerun import book_root, list_chapters, staged
 

@@ -1,4 +1,4 @@
-"""The data dictionary (``data/README.md``) and the schema (``csmodels/schema.py``) say
+"""The data dictionary (``data/README.md``) and the schema (``csmodels/inputs/schema.py``) say
 the same thing: the same tables and columns in the same order, the same required
 columns, the same types and bounds, the same unique keys."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from csmodels.schema import TABLES, Column, Table
+from csmodels.inputs.schema import TABLES, Column, Table
 
 DICTIONARY = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text(
     encoding="utf-8")

@@ -210,7 +210,7 @@ def dictionary_rows(table: str) -> dict[str, list[str]]:
 
 
 def test_positive_columns_are_the_ones_the_dictionary_says_are_positive():
-    from csmodels.schema import TABLES
+    from csmodels.inputs.schema import TABLES
 
     checked = 0
     for table in TABLES.values():
@@ -227,7 +227,7 @@ def test_positive_columns_are_the_ones_the_dictionary_says_are_positive():
 
 
 def test_every_budget_is_in_the_dictionary_with_its_value():
-    from csmodels.limits import BUDGETS, size_text
+    from csmodels.inputs.limits import BUDGETS, size_text
 
     section = DICTIONARY.split("### Budgets", 1)[1].split("\n## ", 1)[0]
     rows = {cells[1].strip(): cells[2].strip() for cells in

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import ibis
 
 from ..exceptions import ParameterError
+from ..inputs.schema import TABLES
 from ..report import MetricSettings
-from ..schema import TABLES
 from . import definitions as d
 
 

@@ -2,7 +2,7 @@
 a DuckDB database file, each checked before any figure is computed.
 
 * A folder of exports (CSV, Parquet or Excel files, or a ``mapping.yml``) goes
-  through :func:`csmodels.io.load_company` and its checks, then into DuckDB.
+  through :func:`csmodels.load_company` and its checks, then into DuckDB.
 * A *Parquet dataset folder* holds one sub-folder per table, named as the table
   (``arr_monthly/``, ``accounts/``, ...), of ``.parquet`` files with the columns
   of ``data/README.md``. DuckDB reads them where they are, out of core.
@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 
 from ..exceptions import DataError, Problem
-from ..io import Company, load_company
-from ..schema import DATE_ORDER, TABLES, Column
+from ..inputs import Company, load_company
+from ..inputs.schema import DATE_ORDER, TABLES, Column
 from .definitions import INPUT_SCHEMAS
 from .run import Engine
 
@@ -41,7 +41,7 @@ _SPARK_TYPES = {**_SQL_TYPES, "string": "STRING"}
 def is_engine_source(path: str | Path) -> bool:
     """Whether ``path`` is a DuckDB database file or a Parquet dataset folder (one
     sub-folder per table), which only the engine reads; anything else is a folder of
-    exports for :func:`csmodels.io.load_company`."""
+    exports for :func:`csmodels.load_company`."""
     path = Path(path)
     return ((path.is_file() and path.suffix.lower() in (".duckdb", ".db"))
             or (path.is_dir() and (path / "arr_monthly").is_dir()))
@@ -53,7 +53,7 @@ def open_data(path: str | Path) -> tuple[Engine, Company | None]:
     Raises
     ------
     DataError
-        As :func:`csmodels.io.load_company` does, for every kind of source.
+        As :func:`csmodels.load_company` does, for every kind of source.
     """
     path = Path(path)
     if is_engine_source(path):

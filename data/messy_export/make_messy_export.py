@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # the checkout's csmodels, even if an older one i
 
 import pandas as pd  # noqa: E402
 
-from csmodels.io import neutralise_formulas  # noqa: E402
+from csmodels.inputs import neutralise_formulas  # noqa: E402
 from csmodels.synth import (  # noqa: E402
     CompanyShape,
     _profile_yaml,

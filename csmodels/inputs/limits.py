@@ -8,8 +8,9 @@ above what a real company's exports need (the benchmarks' million-account compan
 513 MB of CSV and 36 million account-months, stays inside every one of them). The
 data dictionary (``data/README.md``, "Budgets") lists them for readers.
 
-The helpers open a reader's file only if it is a regular file, and read small
-files (``mapping.yml``, ``profile.yml``) with YAML aliases refused.
+The helpers open a reader's file only if it is a regular file (:func:`open_regular`),
+and :class:`Unreadable` is how every reader of :mod:`csmodels.inputs` refuses a file
+it cannot read as it is, with what to do.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-
-import yaml
 
 MIB = 1 << 20
 
@@ -118,30 +117,20 @@ def open_regular(path: Path):
     return os.fdopen(fd, "rb")
 
 
-class YamlRefused(Exception):
-    """A YAML file outside the budget or with an alias; ``str()`` says which."""
+class Unreadable(Exception):
+    """A file that cannot be read as it is; ``message`` and ``hint`` for a
+    :class:`~csmodels.exceptions.Problem`."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.message, self.hint = message, hint
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing anchors and aliases: nested aliases expand
-    exponentially (a 433-byte 'billion laughs' file asks for gigabytes)."""
+def short(err: Exception, limit: int = 160) -> str:
+    """An error's text on one line, at most ``limit`` characters, for a message.
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise YamlRefused(f"it uses a YAML anchor or alias (line {event.start_mark.line + 1})")
-        return super().compose_node(parent, index)
-
-
-def load_yaml(path: Path):
-    """The YAML document in ``path``: a regular file of at most :data:`MAX_YAML_BYTES`,
-    UTF-8, without anchors or aliases.
-
-    Raises :class:`YamlRefused`, :class:`NotRegular`, ``OSError``,
-    ``UnicodeDecodeError`` or ``yaml.YAMLError``.
+    >>> short(ValueError("line 1\\n  line 2")), len(short(ValueError("x" * 500)))
+    ('line 1 line 2', 160)
     """
-    with open_regular(path) as fh:
-        data = fh.read(MAX_YAML_BYTES + 1)
-    if len(data) > MAX_YAML_BYTES:
-        raise YamlRefused(f"it is larger than {size_text(MAX_YAML_BYTES)}")
-    return yaml.load(data.decode("utf-8-sig"), Loader=_NoAliasLoader)
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

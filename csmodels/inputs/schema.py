@@ -1,7 +1,7 @@
 """The canonical input tables, as data.
 
 One :class:`Table` per file a practitioner brings (the data dictionary,
-``data/README.md``, describes them for readers). The loader in :mod:`csmodels.io`
+``data/README.md``, describes them for readers). The loader (:mod:`csmodels.inputs`)
 checks every file against these specs, so the rules a reader's data must follow live
 in one readable place.
 """
@@ -23,7 +23,7 @@ class Column:
     ``count`` an integer >= 0, ``score`` an integer from 0 to 10, ``bool`` is
     true/false (also yes/no, 1/0), ``choice`` one of ``choices``. A ``positive``
     amount or count must be above 0 (seats, an opportunity's amount). Amounts and
-    counts have ceilings too (:data:`csmodels.limits.MAX_AMOUNT`, ``MAX_COUNT``).
+    counts have ceilings too (:data:`csmodels.inputs.limits.MAX_AMOUNT`, ``MAX_COUNT``).
     """
 
     name: str

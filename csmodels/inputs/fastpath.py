@@ -1,7 +1,7 @@
 """The fast path for clean CSV files: read with pyarrow, validate in bulk.
 
 Most files a reader gives are fine. For those, reading every cell as text and
-parsing it column by column in pandas (what :mod:`csmodels.io` does to explain
+parsing it column by column in pandas (what :mod:`csmodels.inputs.validate` does to explain
 problems row by row) costs several times what the reading itself does. This
 module reads a plain, UTF-8, comma-separated file with canonical headers using
 pyarrow's multithreaded CSV reader and checks each column with whole-column
@@ -40,19 +40,19 @@ def read_clean_table(path: Path, table: Table) -> tuple[pd.DataFrame, list[str]]
     ----------
     path : Path
         A ``.csv`` file.
-    table : csmodels.schema.Table
+    table : csmodels.inputs.schema.Table
         The spec the file must meet.
 
     Returns
     -------
     (pandas.DataFrame, list of str) or None
         The table, with columns, dtypes and values exactly as
-        :func:`csmodels.io.load_company`'s general path produces them, and the
+        :func:`csmodels.load_company`'s general path produces them, and the
         columns the file had; ``None`` when the file needs the general path.
 
     Examples
     --------
-    >>> from csmodels.schema import TABLES
+    >>> from csmodels.inputs.schema import TABLES
     >>> frame, present = read_clean_table(Path("data/sample/arr_monthly.csv"),
     ...                                   TABLES["arr_monthly"])
     >>> list(frame.dtypes.astype(str))

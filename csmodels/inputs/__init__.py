@@ -1,0 +1,43 @@
+"""Reading a company's data folder: find, read, map, validate, in that order.
+
+One job per module, each importing only the ones above it in this list:
+
+- :mod:`~csmodels.inputs.limits`: the budgets of reading (file sizes, columns, cells,
+  amounts, years), opening only regular files, and :class:`Unreadable`, how a reader
+  refuses a file it cannot read as it is;
+- :mod:`~csmodels.inputs.yamlfile`: a reader's small YAML files (``mapping.yml``,
+  ``profile.yml``), aliases refused, every failure one clear message;
+- :mod:`~csmodels.inputs.schema`: the canonical input tables, as data;
+- :mod:`~csmodels.inputs.cells`: messy cells (dates, months, amounts) in canonical form;
+- :mod:`~csmodels.inputs.mapping`: the ``mapping.yml`` of real exports, and applying it
+  to a table (its column names, then its cells);
+- :mod:`~csmodels.inputs.files`: finding each table's file, checked before it is read;
+  the files a run reads and their fingerprint;
+- :mod:`~csmodels.inputs.read`: reading one file (CSV, ``.xlsx``, Parquet) as text;
+- :mod:`~csmodels.inputs.fastpath`: clean canonical CSV files read and checked in bulk;
+- :mod:`~csmodels.inputs.validate`: checking a table against its spec;
+- :mod:`~csmodels.inputs.company`: :func:`load_company`, which runs them in that order
+  and returns a :class:`Company`;
+- :mod:`~csmodels.inputs.write`: writing safely (:func:`neutralise_formulas`) and the
+  draft ``mapping.yml`` (:func:`mapping_template`).
+
+>>> from csmodels.inputs import load_company
+>>> load_company("data/sample").arr_monthly.columns.tolist()
+['account_id', 'month', 'arr']
+"""
+
+from .company import Company, load_company
+from .files import folder_fingerprint, input_files
+from .limits import Unreadable
+from .write import mapping_template, neutralise_formulas, safe_cell
+
+__all__ = [
+    "Company",
+    "Unreadable",
+    "folder_fingerprint",
+    "input_files",
+    "load_company",
+    "mapping_template",
+    "neutralise_formulas",
+    "safe_cell",
+]
