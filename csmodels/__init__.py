@@ -59,7 +59,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from . import collaboration, needs, reporting
-from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
 from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
 from .health import HealthModel, Separation, health_scores, health_separation
@@ -107,6 +106,7 @@ from .metrics import (
     time_to_value,
 )
 from .profile import Profile, default_profile_path, load_profile
+from .published import benchmark_for_acv, cs_kpis, retention_benchmarks
 from .report import MetricSettings, metrics_summary
 from .reporting import Flip, IncentivePressure
 from .revenue import (

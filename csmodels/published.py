@@ -1,9 +1,10 @@
-"""Published benchmarks and source tables, kept as data with their sources.
+"""Published tables, kept as data with their sources.
 
 ``retention_benchmarks.csv`` holds SaaS Capital's medians of net and gross revenue
 retention by annual contract value (ACV) band, as read from Figure 1 of its 2023
 retention research brief (private B2B SaaS companies above $1M ARR). The book
-compares a company with the band of its own ACV.
+compares a company with the band of its own ACV. ``cs_kpis.csv`` holds the nine CS
+KPIs of source 004 with the book's definition of each.
 """
 
 from __future__ import annotations
