@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 
 import nbformat
 
+from ._checks import is_number
 from .book import visible
 from .exceptions import ParameterError
 
@@ -88,9 +88,10 @@ def _problem(value, depth: int = 0, count: list | None = None) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if type(value) is int:
-        return None if abs(value) <= MAX_INT else f"an integer beyond ±{MAX_INT:.0e}"
+        return None if is_number(value, low=-MAX_INT, high=MAX_INT) else (
+            f"an integer beyond ±{MAX_INT:.0e}")
     if type(value) is float:
-        return None if math.isfinite(value) else f"{value!r}, which is not a finite number"
+        return None if is_number(value) else f"{value!r}, which is not a finite number"
     if type(value) is str:
         return None if len(value) <= MAX_TEXT else f"text longer than {MAX_TEXT:,} characters"
     if type(value) not in (list, dict):

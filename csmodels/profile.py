@@ -8,10 +8,10 @@ misspelt key is caught instead of silently ignored.
 from __future__ import annotations
 
 import difflib
-import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from ._checks import is_number
 from .exceptions import DataError, Problem
 from .inputs.limits import MAX_AMOUNT
 from .inputs.yamlfile import YamlHints, read_yaml_mapping
@@ -104,8 +104,7 @@ def _check(where: str, key: str, value) -> list[Problem]:
     if key in _CHOICES and value not in _CHOICES[key]:
         return [Problem(where, f"'{key}' is {value!r}.",
                         f"Use one of: {', '.join(_CHOICES[key])}.")]
-    if key in ("arr", "acv") and (isinstance(value, bool) or not isinstance(value, int | float)
-                                  or not math.isfinite(value) or not 0 <= value <= MAX_AMOUNT):
+    if key in ("arr", "acv") and not is_number(value, low=0, high=MAX_AMOUNT):
         return [Problem(where, f"'{key}' is {value!r}.", "Give a number from 0 to "
                         f"{MAX_AMOUNT:.0e}, without currency signs or separators (e.g. "
                         "12500000).")]
@@ -155,8 +154,7 @@ def _check_segments(where: str, value) -> list[Problem]:
         else:
             names.add(name)
         acv = seg.get("acv")
-        if isinstance(acv, bool) or not isinstance(acv, int | float) \
-                or not math.isfinite(acv) or not 0 <= acv <= MAX_AMOUNT:
+        if not is_number(acv, low=0, high=MAX_AMOUNT):
             problems.append(Problem(where, f"The {at} has 'acv' {acv!r}.",
                                     f"Give its average contract value, a number from 0 to "
                                     f"{MAX_AMOUNT:.0e}, without currency signs."))
@@ -169,13 +167,11 @@ def _check_segments(where: str, value) -> list[Problem]:
         else:
             sizes.add(given[0])
             size = seg[given[0]]
-            bad = (isinstance(size, bool) or not isinstance(size, int | float)
-                   or not math.isfinite(size))
-            if given[0] == "share" and (bad or not 0 < size <= 1):
+            if given[0] == "share" and not is_number(size, above=0, high=1):
                 problems.append(Problem(where, f"The {at} has 'share' {size!r}.",
                                         "Give its share of the company's ARR, a number "
                                         "above 0 and at most 1 (0.25 for a quarter)."))
-            if given[0] == "accounts" and (bad or size != int(size) or size < 1):
+            if given[0] == "accounts" and not is_number(size, low=1, whole=True):
                 problems.append(Problem(where, f"The {at} has 'accounts' {size!r}.",
                                         "Give its number of accounts, a whole number >= 1."))
         if seg.get("touch") is not None and seg["touch"] not in TOUCH:

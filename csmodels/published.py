@@ -13,7 +13,7 @@ from importlib.resources import files
 
 import pandas as pd
 
-from .exceptions import ParameterError
+from ._checks import check_number
 
 
 def retention_benchmarks() -> pd.DataFrame:
@@ -32,8 +32,8 @@ def benchmark_for_acv(acv: float) -> pd.Series:
     >>> benchmark_for_acv(30_000)["acv_band"]
     '$25k to $50k'
     """
-    if not acv >= 0:
-        raise ParameterError(f"The ACV must be a number >= 0, not {acv!r}.")
+    acv = check_number("acv", acv, low=0, hint="Give the average contract value, "
+                       "without currency signs")
     table = retention_benchmarks()
     inside = (table["acv_low"] <= acv) & ((acv < table["acv_high"]) | table["acv_high"].isna())
     return table[inside].iloc[0]

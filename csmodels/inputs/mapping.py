@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._checks import is_number
 from ..exceptions import DataError, Problem
 from . import cells
 from .schema import TABLES, Column, Table
@@ -160,12 +161,13 @@ def _table_mapping(raw: dict, base: TableMapping, where: str, prefix: str,
         problems.append(Problem(where, f"'{prefix}file' is {_shown(file)}.",
                                 "Give the file's name as text, e.g. 'file: Billing.csv'."))
         file = None
-    if sheet is not None and not ((isinstance(sheet, str) and sheet) or (isinstance(sheet, int)
-                                  and not isinstance(sheet, bool) and 0 <= sheet < 10_000)):
+    if sheet is not None and not ((isinstance(sheet, str) and sheet)
+                                  or is_number(sheet, low=0, below=10_000, whole=True)):
         problems.append(Problem(where, f"'{prefix}sheet' is {_shown(sheet)}.",
                                 "Give one sheet: its name as text, or its position (0 for "
                                 "the first)."))
         sheet = None
+    sheet = int(sheet) if sheet is not None and not isinstance(sheet, str) else sheet
     return replace(out, file=file, sheet=sheet, amounts_are_mrr=mrr is True,
                    columns={str(k): str(v) for k, v in columns.items()
                             if isinstance(v, str | int | float)})

@@ -1,0 +1,118 @@
+"""One check of a scalar setting: a finite number, not True/False, within its bounds.
+
+Models take their settings as plain numbers (a rate, a share, a number of days), from
+code, from ``-p`` values and from ``profile.yml``. Each is checked the same way here:
+any real number (``int``, ``float``, numpy's numbers) that is finite and inside its
+bounds passes; ``True``/``False`` (which Python counts as 1 and 0), text, ``None``
+(unless allowed), NaN and infinities do not. The message names the setting and says
+what it takes.
+
+>>> check_number("grr", 0.9, low=0, high=1)
+0.9
+>>> try:
+...     check_number("years", True, low=1, whole=True)
+... except ParameterError as err:
+...     print(err)
+years must be a whole number >= 1, not True.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+
+from .exceptions import ParameterError
+
+
+def number_rule(*, low: float | None = None, high: float | None = None,
+                above: float | None = None, below: float | None = None,
+                whole: bool = False) -> str:
+    """What a number within these bounds is, in words.
+
+    ``low``/``high`` are inclusive bounds, ``above``/``below`` exclusive ones.
+
+    >>> number_rule(low=0), number_rule(low=1, high=50, whole=True), number_rule(above=-1)
+    ('a finite number >= 0', 'a whole number from 1 to 50', 'a finite number above -1')
+    >>> number_rule(above=0, high=1)
+    'a finite number above 0 and at most 1'
+    """
+    kind = "a whole number" if whole else "a finite number"
+    if low is not None and high is not None:
+        return f"{kind} from {low:g} to {high:g}"
+    parts = [f">= {low:g}" if low is not None else None,
+             f"above {above:g}" if above is not None else None,
+             f"at most {high:g}" if high is not None else None,
+             f"below {below:g}" if below is not None else None]
+    parts = [p for p in parts if p]
+    if len(parts) == 2 and parts[0].startswith(">="):
+        return f"{kind} {parts[0]}, {parts[1]}"
+    return " ".join([kind, " and ".join(parts)]).strip()
+
+
+def is_number(value: object, *, low: float | None = None, high: float | None = None,
+              above: float | None = None, below: float | None = None,
+              whole: bool = False) -> bool:
+    """Whether ``value`` is a real number (not a bool), finite, within the bounds and,
+    if ``whole``, a whole number (``3.0`` counts as whole).
+
+    >>> is_number(2), is_number(True), is_number(float("nan")), is_number("2")
+    (True, False, False, False)
+    >>> is_number(0.5, above=0, high=1), is_number(0, above=0), is_number(2.5, whole=True)
+    (True, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    if type(value).__name__ == "bool_":  # numpy's True/False is not a numbers.Real either
+        return False
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the floats
+        return False
+    if not math.isfinite(number) or (whole and number != math.floor(number)):
+        return False
+    return ((low is None or number >= low) and (high is None or number <= high)
+            and (above is None or number > above) and (below is None or number < below))
+
+
+def check_number(name: str, value: object, *, low: float | None = None,
+                 high: float | None = None, above: float | None = None,
+                 below: float | None = None, whole: bool = False,
+                 none_ok: bool = False, hint: str | None = None):
+    """``value`` as a ``float`` (an ``int`` if ``whole``), or :class:`ParameterError`
+    saying ``"{name} must be {rule}, not {value!r}."`` (and ``hint``, if given).
+
+    ``None`` passes (and is returned) only with ``none_ok``.
+
+    >>> check_number("nrr", 1, low=0), check_number("years", 5.0, low=1, whole=True)
+    (1.0, 5)
+    >>> check_number("acv", None, low=0, none_ok=True) is None
+    True
+    """
+    if value is None and none_ok:
+        return None
+    if not is_number(value, low=low, high=high, above=above, below=below, whole=whole):
+        rule = number_rule(low=low, high=high, above=above, below=below, whole=whole)
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        message = f"{name} must be {rule}, not {shown}."
+        raise ParameterError(message, hint) if hint else ParameterError(message)
+    return int(value) if whole else float(value)
+
+
+def check_fields(instance: object, names: Iterable[str], **bounds) -> None:
+    """:func:`check_number` on each of ``names`` of a (frozen) dataclass instance, as its
+    ``__post_init__`` does; ``bounds`` are those of :func:`check_number`.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Rates:
+    ...     nrr: float = 1.05
+    ...     grr: float = 0.9
+    ...     def __post_init__(self):
+    ...         check_fields(self, ("nrr", "grr"), low=0)
+    >>> Rates(grr=float("inf"))
+    Traceback (most recent call last):
+    csmodels.exceptions.ParameterError: grr must be a finite number >= 0, not inf.
+    """
+    for name in names:
+        check_number(name, getattr(instance, name), **bounds)
