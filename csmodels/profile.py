@@ -14,7 +14,7 @@ from pathlib import Path
 from ._checks import is_number
 from .exceptions import DataError, Problem
 from .inputs.limits import MAX_AMOUNT
-from .inputs.yamlfile import YamlHints, read_yaml_mapping
+from .inputs.yamlfile import YamlHints, first_refused_character, read_yaml_mapping
 
 STAGES = ("seed", "series-a", "series-b", "growth", "public")
 TOUCH = ("high", "low")
@@ -77,20 +77,12 @@ def load_profile(path: str | Path | None) -> Profile:
 def _check_text(where: str, key, value) -> list[Problem]:
     """Refuse a key or text value (at any depth) holding a lone surrogate or a control
     character: neither is text a page or a terminal can show as it is."""
-    stack = [key, value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack += [*item.keys(), *item.values()]
-        elif isinstance(item, list):
-            stack += item
-        elif isinstance(item, str):
-            bad = next((ch for ch in item if 0xD800 <= ord(ch) <= 0xDFFF
-                        or ord(ch) < 32 or 127 <= ord(ch) < 160), None)
-            if bad is not None:
-                return [Problem(where, f"'{key}' holds a character that is not text "
-                                f"(U+{ord(bad):04X}).", "Retype the value as plain text.")]
-    return []
+    found = first_refused_character([key, value], lambda ch: 0xD800 <= ord(ch) <= 0xDFFF
+                                    or ord(ch) < 32 or 127 <= ord(ch) < 160)
+    if found is None:
+        return []
+    return [Problem(where, f"'{key}' holds a character that is not text "
+                    f"(U+{ord(found[0]):04X}).", "Retype the value as plain text.")]
 
 
 def _check(where: str, key: str, value) -> list[Problem]:

@@ -24,7 +24,7 @@ from .._checks import is_number
 from ..exceptions import DataError, Problem
 from . import cells
 from .schema import TABLES, Column, Table
-from .yamlfile import YamlHints, read_yaml_mapping
+from .yamlfile import YamlHints, first_refused_character, read_yaml_mapping
 
 MAPPING_FILE = "mapping.yml"
 ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252", "latin-1")
@@ -184,18 +184,11 @@ def _shown(value, limit: int = 60) -> str:
 def _first_bad_text(value) -> str | None:
     """A description of the first string (key or value) holding a lone surrogate or a
     control character, or None: such text cannot be a file or column name to show."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack += list(item.keys()) + list(item.values())
-        elif isinstance(item, list):
-            stack += item
-        elif isinstance(item, str):
-            for ch in item:
-                if 0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 32 and ch != "\t") or ord(ch) == 127:
-                    return f"a character that is not text (U+{ord(ch):04X}) in {_shown(item)}"
-    return None
+    found = first_refused_character(value, lambda ch: 0xD800 <= ord(ch) <= 0xDFFF
+                                    or (ord(ch) < 32 and ch != "\t") or ord(ch) == 127)
+    if found is None:
+        return None
+    return f"a character that is not text (U+{ord(found[0]):04X}) in {_shown(found[1])}"
 
 
 # ---------------------------------------------------------------- applying it

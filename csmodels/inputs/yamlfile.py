@@ -8,6 +8,7 @@ into one :class:`~csmodels.exceptions.DataError` that names the file and says wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,27 @@ def load_yaml(path: Path):
     if len(data) > MAX_YAML_BYTES:
         raise YamlRefused(f"it is larger than {size_text(MAX_YAML_BYTES)}")
     return yaml.load(data.decode("utf-8-sig"), Loader=_NoAliasLoader)
+
+
+def first_refused_character(value, refused: Callable[[str], bool]) -> tuple[str, str] | None:
+    """The first character ``refused`` is true of in any key or text value of ``value``
+    (at any depth), and the text holding it; ``None`` when there is none.
+
+    >>> first_refused_character({"a": ["ok", "b\\x1b[31m"]}, lambda ch: ord(ch) < 32)
+    ('\\x1b', 'b\\x1b[31m')
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str):
+            bad = next((ch for ch in item if refused(ch)), None)
+            if bad is not None:
+                return bad, item
+    return None
 
 
 @dataclass(frozen=True)
