@@ -137,3 +137,23 @@ def test_the_mapping_and_the_profile_refuse_alike(tmp_path, what):
                 "profile": "The profile must be a list of 'key: value' lines. Write it like"}
     with pytest.raises(DataError, match=expected[what]):
         load_mapping(tmp_path) if what == "mapping" else load_profile(path)
+
+
+# ------------------------------------------------------- problems across tables
+
+def test_a_problem_across_tables_names_the_file_the_mapping_names(tmp_path):
+    from csmodels.inputs import load_company
+
+    (tmp_path / "Customers.csv").write_text("Account ID,Account Name\nA1,Acme\n")
+    (tmp_path / "Billing.csv").write_text("Account ID,Month,MRR\nA1,2024-01,10\n"
+                                          "B7,2024-01,20\n")
+    (tmp_path / "mapping.yml").write_text(
+        "tables:\n  accounts:\n    file: Customers.csv\n    columns: {account_id: Account ID,"
+        " name: Account Name}\n  arr_monthly:\n    file: Billing.csv\n    amounts_are_mrr: "
+        "true\n    columns: {account_id: Account ID, month: Month, arr: MRR}\n")
+    with pytest.raises(DataError) as info:
+        load_company(tmp_path)
+    (problem,) = info.value.problems
+    assert problem.file == str(tmp_path / "Billing.csv")  # not arr_monthly.csv: not there
+    assert problem.column == "account_id" and problem.rows == (3,)
+    assert "found 'B7'" in problem.message

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..exceptions import DataError, Problem
 from .fastpath import read_clean_table
-from .files import check_utf8_name, path_of, table_files
+from .files import check_utf8_name, table_files
 from .mapping import apply_mapping, load_mapping
 from .read import read_raw
 from .schema import TABLES
@@ -100,7 +100,9 @@ def load_company(folder: str | Path) -> Company:
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     absent: dict[str, tuple[str, ...]] = {}
+    paths: dict[str, Path] = {}  # each table's file, as the folder (or its mapping) names it
     for table, path, options in table_files(folder, mapping, problems):
+        paths[table.name] = path
         clean = read_clean_table(path, table) if path.suffix == ".csv" and not mapping else None
         if clean is not None:  # the fast path; anything unusual takes the general one below
             tables[table.name], present = clean
@@ -117,9 +119,9 @@ def load_company(folder: str | Path) -> Company:
         if parsed is not None:
             tables[table.name] = parsed
             absent[table.name] = tuple(c.name for c in table.columns if c.name not in raw.columns)
-    check_across_tables(tables, folder, problems)
+    check_across_tables(tables, paths, problems)
     if "arr_monthly" in tables:
-        check_panel_size(tables["arr_monthly"], path_of(folder, "arr_monthly"), problems)
+        check_panel_size(tables["arr_monthly"], paths["arr_monthly"], problems)
     if problems:
         raise DataError(problems)
     return Company(folder=folder, absent_columns=absent, **tables)

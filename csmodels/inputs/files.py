@@ -141,11 +141,6 @@ def mapped_file(folder: Path, table: Table, options: TableMapping,
     return path
 
 
-def path_of(folder: Path, table: str) -> Path:
-    return next((folder / f"{table}{s}" for s in SUFFIXES if (folder / f"{table}{s}").exists()),
-                folder / f"{table}.csv")
-
-
 def input_files(folder: str | Path) -> list[Path]:
     """The files :func:`load_company` reads in ``folder``: ``mapping.yml`` if there is
     one, each table's file (as the mapping names it, or by its canonical name), and the

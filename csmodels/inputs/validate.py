@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import Problem
-from .files import path_of
 from .limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, MAX_COUNT, MAX_PANEL_CELLS, size_text
 from .schema import DATE_ORDER, Column, Table
 
@@ -168,9 +167,10 @@ def _check_order(frame: pd.DataFrame, earlier: str, later: str, path: Path,
             column=later, rows=_rows(backwards)))
 
 
-def check_across_tables(tables: dict[str, pd.DataFrame], folder: Path,
+def check_across_tables(tables: dict[str, pd.DataFrame], paths: dict[str, Path],
                         problems: list[Problem]) -> None:
-    """Every account_id used anywhere must be in accounts, when accounts is given."""
+    """Every account_id used anywhere must be in accounts, when accounts is given;
+    ``paths`` holds each table's file, named in the problems."""
     if "accounts" not in tables:
         return
     known = pd.Index(tables["accounts"]["account_id"].dropna().unique())
@@ -181,7 +181,7 @@ def check_across_tables(tables: dict[str, pd.DataFrame], folder: Path,
         unknown = ids.notna() & ~ids.isin(known)
         if unknown.any():
             problems.append(Problem(
-                str(path_of(folder, name)),
+                str(paths[name]),
                 f"Some account ids are not in accounts (found {_examples(ids[unknown])}).",
                 "Add those accounts to accounts, or correct the ids.",
                 column="account_id", rows=_rows(unknown)))
