@@ -54,7 +54,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- mapping template
 
-
+# Headers exports often use for a canonical column (after canonical_name).
 _SYNONYMS = {"customer_id": "account_id", "account": "account_id", "id": "account_id",
              "account_name": "name", "customer_name": "name", "company": "name",
              "mrr": "arr", "period": "month", "seats": "licensed_seats", "stage": "status",
