@@ -47,7 +47,7 @@ def test_the_corpus_has_the_shapes_the_issue_lists():
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_every_shape_is_accepted_by_the_metrics_command(corpus, shape):
     summary = cs.metrics_summary(cs.load_company(corpus(shape)))
-    assert summary["as_of"] and summary["paying_accounts"] >= 1
+    assert summary.as_of and summary.paying_accounts >= 1
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
