@@ -10,8 +10,8 @@ import pytest
 import csmodels as cs
 from csmodels import needs
 from csmodels.book import company_name
-from csmodels.profile import Profile
 from csmodels.health import renewal_test
+from csmodels.profile import Profile
 from csmodels.reporting import IncentivePressure
 from tests.conftest import arr_frame
 
