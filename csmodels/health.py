@@ -13,6 +13,13 @@ the book's own assumptions, each a field of :class:`HealthModel`:
 
 The score is ``100 x sum(w_i x c_i) / sum(w_i)``. A component without data for an
 account scores ``missing``; a component whose table the company lacks is dropped.
+
+The score is tested as it is used: :func:`renewals` finds each account's contract
+anniversaries, and :func:`renewal_test` scores the account a lead before each renewal
+(with data up to then only) and measures how well the score told the renewals that
+churned from those that renewed. With the weights fixed before the test, as the
+chapter fixes them, the test is out of sample; choosing weights on the same renewals
+would make it an in-sample fit.
 """
 
 from __future__ import annotations
@@ -144,14 +151,18 @@ def renewals(company: Company, panel: ArrPanel | None = None,
     DataFrame
         Columns ``account_id``, ``renewal`` (a monthly Period), ``churned`` (bool).
 
-    >>> frame = pd.DataFrame({"account_id": ["a"] * 13 + ["b"] * 12,
-    ...     "month": pd.PeriodIndex([f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01"]
-    ...                             + [f"2024-{m:02d}" for m in range(2, 13)] + ["2025-02"],
-    ...                             freq="M"),
-    ...     "arr": [0.0] + [10.0] * 12 + [10.0] * 11 + [0.0]})
-    >>> company = Company(folder=None, arr_monthly=frame[frame.arr > 0])
-    >>> renewals(company).astype({"renewal": str}).to_dict("records")
-    [{'account_id': 'a', 'renewal': '2025-01', 'churned': False}]
+    ``x`` pays from the first month (no known start), ``a`` and ``b`` sign in 2024-02;
+    ``a`` renews a year later, ``b`` does not:
+
+    >>> months = [str(m) for m in pd.period_range("2024-02", "2025-02", freq="M")]
+    >>> frame = pd.DataFrame({"account_id": ["x"] + ["a"] * 13 + ["b"] * 12,
+    ...                       "month": pd.PeriodIndex(["2024-01"] + months + months[:-1],
+    ...                                               freq="M"),
+    ...                       "arr": 10.0})
+    >>> got = renewals(Company(folder=None, arr_monthly=frame))
+    >>> got.astype({"renewal": str}).to_dict("records")
+    [{'account_id': 'a', 'renewal': '2025-02', 'churned': False}, \
+{'account_id': 'b', 'renewal': '2025-02', 'churned': True}]
     """
     panel = panel or ArrPanel.from_frame(company.arr_monthly)
     paying = panel.values > 0
