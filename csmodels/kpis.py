@@ -16,6 +16,7 @@ if the engine can give it), and its test; the appendix on the architecture says 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,9 +268,9 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     t = panel.column(month)
     bridge = arr_bridge(panel)
     moved = bridge.loc[month - lookback + 1:month]
-    kpis = _table_kpis(company, panel, month, settings)
     check = _health(company, panel, month, settings, health)
     skipped["health"] = needs.health(check[0], settings.health_min_renewals)
+    cohorts, cohort_section = _cohorts(panel, settings.cohort_freq, skipped["cohorts"])
     summary = MetricsSummary(
         as_of=str(month), lookback_months=lookback, base_month=str(month - lookback),
         arr=float(panel.values[:, t].sum()), paying_accounts=int((panel.values[:, t] > 0).sum()),
@@ -279,28 +280,21 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
         retention_base_accounts=ret.base_accounts if ret else 0,
         retention_base_arr=ret.base_arr if ret else 0.0,
         **{f"{m}_arr": float(moved[m].sum()) for m in MOVEMENTS},
-        **kpis,
-        health=_health_section(check, settings, company) if skipped["health"] == needs.OK
-        else None,
+        **_table_kpis(company, panel, month, settings),
+        health=(_health_section(check, settings, company)
+                if skipped["health"] == needs.OK else None),
         benchmark=_benchmark(panel, month, ret, acv),
-        choices=_choices(panel, month, lookback, ret),
-        cohorts=None, nps_detail=_nps_detail(company, panel, month, settings, skipped["nps"]),
+        choices=_choices(panel, month, lookback, ret), cohorts=cohort_section,
+        nps_detail=_nps_detail(company, panel, month, settings, skipped["nps"]),
         ttv_detail=_ttv_detail(company, month, settings),
         missing_tables=tuple(company.missing_tables))
-    cohorts, section_ = _cohorts(panel, settings.cohort_freq, skipped["cohorts"])
     for key in ("adoption", "time_to_value_within_target", "qbr_coverage",
                 "expansion_pipeline_influenced"):
         skipped[key] = needs.kpi(company, key, summary)
     frames = MetricsFrames(panel, month, bridge,
                            retention_series(panel, lookback) if ret else None, cohorts,
                            check[0], MappingProxyType(skipped))
-    return _replace(summary, cohorts=section_, frames=frames)
-
-
-def _replace(summary: MetricsSummary, **changes) -> MetricsSummary:
-    import dataclasses
-
-    return dataclasses.replace(summary, **changes)
+    return dataclasses.replace(summary, frames=frames)
 
 
 def _table_kpis(company: Company, panel: ArrPanel, month: pd.Period,
