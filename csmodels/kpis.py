@@ -58,9 +58,10 @@ class MetricSettings:
     follow the KPI definitions of ``csmodels/data/cs_kpis.csv``).
 
     The health check scores each account ``health_lead_months`` before each of its
-    renewals; it tests on the renewals of the ``health_window_months`` to the as-of
-    month and reports the window before as the earlier renewals, on which weights
-    may be compared; it is skipped below ``health_min_renewals`` renewals.
+    renewals, which fall every ``contract_term_months`` after a contract's start; it
+    tests on the renewals of the ``health_window_months`` to the as-of month and
+    reports the window before as the earlier renewals, on which weights may be
+    compared; it is skipped below ``health_min_renewals`` renewals.
     """
 
     lookback_months: int = 12
@@ -71,6 +72,7 @@ class MetricSettings:
     ttv_target_days: int = 60
     pipeline_window_months: int = 12
     cohort_freq: str = "Q"
+    contract_term_months: int = 12
     health_lead_months: int = 3
     health_window_months: int = 12
     health_min_renewals: int = 20
@@ -78,7 +80,8 @@ class MetricSettings:
     def __post_init__(self) -> None:
         for name in ("lookback_months", "nps_window_months", "qbr_window_months",
                      "ttv_window_months", "ttv_target_days", "pipeline_window_months",
-                     "health_lead_months", "health_window_months", "health_min_renewals"):
+                     "contract_term_months", "health_lead_months", "health_window_months",
+                     "health_min_renewals"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ParameterError(f"{name} must be a whole number of at least 1, "
@@ -402,7 +405,7 @@ def _health(company, panel, month, settings, model) -> tuple[RenewalTest, Renewa
     """The health score tested on the renewals of the last window (later) and the one
     before it (earlier)."""
     window, lead = settings.health_window_months, settings.health_lead_months
-    events = renewals(company, panel)
+    events = renewals(company, panel, settings.contract_term_months)
     later = renewal_test(company, model, max(month - window + 1, panel.months[0]), month,
                          lead, panel=panel, events=events)
     earlier_last = month - window

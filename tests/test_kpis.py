@@ -45,7 +45,7 @@ def test_average_contract_value_feeds_the_benchmark(company):
 
 
 def test_settings_are_checked():
-    for bad in ({"lookback_months": 0}, {"health_lead_months": True},
+    for bad in ({"lookback_months": 0}, {"health_lead_months": True}, {"contract_term_months": -12},
                 {"health_min_renewals": 2.5}):
         with pytest.raises(cs.ParameterError, match="whole number of at least 1"):
             cs.MetricSettings(**bad)
