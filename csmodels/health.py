@@ -174,7 +174,7 @@ def renewals(company: Company, panel: ArrPanel | None = None,
     rows, cols, churned = [], [], []
     for t in range(1, paying.shape[1]):
         due = paying[:, t - 1] & ~np.isnan(anchor)
-        due[due] = ((t - anchor[due]) % term_months) == 0
+        due[due] = (((t - anchor[due]) % term_months) == 0) & (t > anchor[due])
         idx = np.flatnonzero(due)
         rows.append(idx)
         cols.append(np.full(len(idx), t))

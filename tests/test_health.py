@@ -47,6 +47,13 @@ def test_renewals_fall_on_each_contract_anniversary():
         {"account_id": "a", "renewal": "2025-03", "churned": True}]
 
 
+def test_a_contract_start_after_the_first_payment_is_no_renewal_at_its_start():
+    company = company_of([("a", m, 10) for m in months("2023-01", 14)], {"a": "2023-02-01"})
+    got = renewals(company).astype({"renewal": str})
+    assert got.to_dict("records") == [{"account_id": "a", "renewal": "2024-02",
+                                       "churned": False}]
+
+
 def test_renewals_of_the_sample_are_where_its_churn_is():
     """The sample's churn falls at contract anniversaries (data/README.md): nearly every
     month where an account stops paying is one of the renewals found."""
