@@ -12,7 +12,8 @@ the book's own assumptions, each a field of :class:`HealthModel`:
   (fall) of ``trend_span`` or more scores 1 (0).
 
 The score is ``100 x sum(w_i x c_i) / sum(w_i)``. A component without data for an
-account scores ``missing``; a component whose table the company lacks is dropped.
+account scores ``missing``; a component whose table the company lacks is dropped, so
+an account's score depends on its own data alone.
 
 The score is tested as it is used: :func:`renewals` finds each account's contract
 anniversaries, and :func:`renewal_test` scores the account a lead before each renewal
@@ -33,7 +34,7 @@ import pandas as pd
 
 from .exceptions import ParameterError
 from .io import Company
-from .metrics import ArrPanel, resolve_as_of, seat_utilisation
+from .metrics import ArrPanel, covers, resolve_as_of, seat_utilisation
 
 COMPONENTS = ("adoption", "nps", "engagement", "arr_trend")
 DEFAULT_WEIGHTS = MappingProxyType(
@@ -77,8 +78,9 @@ class HealthModel:
 
 def health_scores(company: Company, model: HealthModel | None = None,
                   as_of: str | pd.Period | None = None,
-                  panel: ArrPanel | None = None) -> pd.DataFrame:
-    """Each paying account's health components and score in ``as_of``.
+                  panel: ArrPanel | None = None, accounts=None) -> pd.DataFrame:
+    """Each paying account's health components and score in ``as_of`` (only those
+    in ``accounts``, if given: a score depends on its own account's data alone).
 
     Returns
     -------
@@ -91,22 +93,30 @@ def health_scores(company: Company, model: HealthModel | None = None,
     month = resolve_as_of(panel, as_of)
     t = panel.column(month)
     paying = panel.values[:, t] > 0
+    if accounts is not None:
+        paying &= panel.accounts.isin(accounts)
     ids = panel.accounts[paying]
     parts = pd.DataFrame(index=ids)
     parts["arr_trend"] = _trend(panel, t, model)[paying]
+    used = ["arr_trend"]  # the components whose table the company has
     if company.usage_monthly is not None:
         seats = (company.accounts.set_index("account_id")["licensed_seats"]
                  if company.accounts is not None else None)
-        parts["adoption"] = seat_utilisation(company.usage_monthly, month, seats).reindex(ids)
+        used.append("adoption")
+        if covers(company.usage_monthly["month"], month):  # else no account's seat use is known
+            parts["adoption"] = seat_utilisation(company.usage_monthly, month,
+                                                 seats).reindex(ids)
     if company.nps_responses is not None and company.has("nps_responses", "account_id"):
+        used.append("nps")
         parts["nps"] = _latest_nps(company.nps_responses, month, model.nps_months).reindex(ids)
     if company.qbrs is not None:
+        used.append("engagement")
         held = company.qbrs["date"].dt.to_period("M")
         recent = company.qbrs["account_id"][(held > month - model.engagement_months)
                                              & (held <= month)]
         parts["engagement"] = ids.isin(recent).astype(float)
     parts = parts.reindex(columns=list(COMPONENTS)).astype("float64")
-    used = [c for c in COMPONENTS if parts[c].notna().any() or c == "arr_trend"]
+    used = [c for c in COMPONENTS if c in used]
     weights = pd.Series({c: model.weights[c] for c in used})
     if weights.sum() == 0:
         raise ParameterError(
@@ -242,7 +252,7 @@ def renewal_test(company: Company, model: HealthModel | None = None,
     scored = []
     for due, group in window.groupby("renewal"):
         at = due - lead_months
-        score = health_scores(company, model, at, panel)["score"]
+        score = health_scores(company, model, at, panel, group["account_id"])["score"]
         scored.append(group.assign(scored_at=at, score=group["account_id"].map(score)))
     columns = ["account_id", "renewal", "churned", "scored_at", "score"]
     scores = (pd.concat(scored, ignore_index=True).dropna(subset=["score"])

@@ -152,3 +152,27 @@ def test_the_generator_effect_is_named_on_the_sample_only(tmp_path, sample_dir,
     assert cs.metrics_summary(cs.load_company(copy)).health.generator_churn_effect is None
     other = cs.metrics_summary(cs.load_company(second_company))
     assert other.health is None or other.health.generator_churn_effect is None
+
+
+def test_a_score_depends_on_its_own_account_only(sample_dir):
+    company = cs.load_company(sample_dir)
+    full = cs.health_scores(company, as_of="2025-06")
+    some = cs.health_scores(company, as_of="2025-06", accounts=full.index[:5])
+    assert some["score"].tolist() == full["score"].iloc[:5].tolist()
+
+
+def test_usage_that_starts_later_than_arr_is_no_error():
+    """Scoring months before the usage table starts: adoption is unknown there (scored
+    ``missing``), not a refused month."""
+    company = two_groups()
+    usage = pd.DataFrame({"account_id": ["a0", "a3"],
+                          "month": pd.PeriodIndex(["2025-01", "2025-01"], freq="M"),
+                          "active_users": [1, 5], "licensed_seats": [5, 5]})
+    accounts = company.accounts.assign(licensed_seats=5)
+    with_usage = cs.Company(folder=None, arr_monthly=company.arr_monthly, accounts=accounts,
+                            usage_monthly=usage)
+    scores = cs.health_scores(with_usage, as_of="2024-11")
+    assert scores["adoption"].isna().all()
+    test = renewal_test(with_usage, cs.HealthModel(weights={"arr_trend": 1, "adoption": 1}),
+                        "2025-01", "2025-01", lead_months=2)
+    assert test.auc == 1.0  # adoption is the same (missing) for all: the trend decides
