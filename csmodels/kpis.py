@@ -443,6 +443,14 @@ def _generator_churn_effect(company: Company) -> float | None:
     if folder is None or not sample.is_dir() or not folder.is_dir():
         return None
     if folder.resolve() != sample.resolve() and (
-            folder_fingerprint(folder) != folder_fingerprint(sample)):
+            _sizes(folder) != _sizes(sample)  # cheap: most folders differ here already
+            or folder_fingerprint(folder) != folder_fingerprint(sample)):
         return None
     return float(CompanyShape().churn_health_effect)
+
+
+def _sizes(folder: Path) -> list[tuple[str, int]]:
+    """The name and size of each file a run reads from ``folder``."""
+    from .io import input_files
+
+    return sorted((path.name, path.stat().st_size) for path in input_files(folder))
