@@ -173,8 +173,8 @@ class HealthCheck(Summary):
     earlier_renewals: int | None = figure("Earlier renewals", "count")
     earlier_auc: float | None = figure("Health score AUC on the earlier renewals", "number")
     generator_churn_effect: float | None = figure(
-        "Sample only: logit slope of renewal churn on health built into the generator",
-        "number")
+        "Health effect on churn built into the sample", "number",
+        help="the generator's logit slope of renewal churn on health; on the sample only")
 
 
 @dataclass(frozen=True, eq=False)
