@@ -114,8 +114,8 @@ class Benchmark(Summary):
 class Choices(Summary):
     """The definitional choices behind NRR and GRR, on the data."""
 
-    compounded_nrr: float | None = figure("NRR, twelve monthly rates compounded", "ratio")
-    compounded_grr: float | None = figure("GRR, twelve monthly rates compounded", "ratio")
+    compounded_nrr: float | None = figure("NRR, monthly rates compounded", "ratio")
+    compounded_grr: float | None = figure("GRR, monthly rates compounded", "ratio")
     compounded_grr_gap: float | None = figure("Compounded GRR against annual GRR (size)",
                                               "points")
     compounded_grr_side: str | None = figure("Compounded GRR above or below annual", "text")
