@@ -149,18 +149,17 @@ grid AS (SELECT coalesce(c.account_id, p.account_id) AS account_id,
          FULL JOIN (SELECT a.* FROM arr a, bounds WHERE a.m >= t - 12 AND a.m >= f AND a.m < t) p
          ON c.account_id = p.account_id AND c.m = p.m + 1),
 mv AS (SELECT
-         sum(CASE WHEN prev = 0 AND cur > 0 AND fp = grid.m THEN cur ELSE 0 END) AS new_arr_12m,
+         sum(CASE WHEN prev = 0 AND cur > 0 AND fp = grid.m THEN cur ELSE 0 END) AS new_arr,
          sum(CASE WHEN prev = 0 AND cur > 0 AND fp < grid.m THEN cur ELSE 0 END)
-           AS reactivation_arr_12m,
-         sum(CASE WHEN prev > 0 AND cur = 0 THEN prev ELSE 0 END) AS churn_arr_12m,
-         sum(CASE WHEN prev > 0 AND cur > prev THEN cur - prev ELSE 0 END) AS expansion_arr_12m,
-         sum(CASE WHEN cur > 0 AND cur < prev THEN prev - cur ELSE 0 END) AS contraction_arr_12m
+           AS reactivation_arr,
+         sum(CASE WHEN prev > 0 AND cur = 0 THEN prev ELSE 0 END) AS churn_arr,
+         sum(CASE WHEN prev > 0 AND cur > prev THEN cur - prev ELSE 0 END) AS expansion_arr,
+         sum(CASE WHEN cur > 0 AND cur < prev THEN prev - cur ELSE 0 END) AS contraction_arr
        FROM grid JOIN firsts USING (account_id))
 SELECT * FROM ret, tot, mv
 """
 COMPARED = ("nrr", "grr", "logo_churn", "retention_base_arr", "arr", "paying_accounts",
-            "new_arr_12m", "reactivation_arr_12m", "churn_arr_12m", "expansion_arr_12m",
-            "contraction_arr_12m")
+            "new_arr", "reactivation_arr", "churn_arr", "expansion_arr", "contraction_arr")
 
 
 def duckdb_process(folder: str) -> None:

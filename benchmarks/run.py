@@ -33,6 +33,8 @@ sys.path.insert(0, str(HERE))
 
 from generate import MONTHS, write  # noqa: E402
 
+from csmodels.summary import UNITS  # noqa: E402
+
 
 def run_once(command: list[str]) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and stdout of one process, measured with wait4."""
@@ -66,7 +68,8 @@ def bench(size: int, root: Path, repeat: int) -> dict:
             outputs[name] = json.loads(out)
     for key in ("nrr", "grr", "logo_churn"):
         a, b = outputs["csmodels"][key], outputs["duckdb"][key]
-        if abs(a - b) > 1e-9 * max(1, abs(b)):
+        # --json writes ratios to UNITS["ratio"] decimals: equal to that precision
+        if abs(a - b) > 0.5 * 10 ** -UNITS["ratio"][2] + 1e-12:
             raise SystemExit(f"{key} differs at {size} accounts: csmodels {a}, duckdb {b}")
     med = {k: statistics.median(v) for k, v in times.items()}
     return {"accounts": size, "months": MONTHS, "rows": rows, "repeat": repeat,

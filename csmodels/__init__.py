@@ -15,10 +15,12 @@ Metrics (the metrics chapter)
     :func:`seat_utilisation`, :func:`time_to_value`, :func:`qbr_coverage`,
     :func:`expansion_pipeline_influenced`, whose results are :class:`Retention`,
     :class:`Compounded`, :class:`Nps` and :class:`TimeToValue`; the health score
-    (:class:`HealthModel`, :func:`health_scores`, :func:`health_separation` and its
-    :class:`Separation`); :func:`metrics_summary` gathers them for one month under
-    :class:`MetricSettings`, as ``csmodels metrics`` prints them; :func:`resolve_as_of`
-    turns a month given as text (or none: the last) into the month a metric reports on.
+    (:class:`HealthModel`, :func:`health_scores`, tested at each account's renewals by
+    :func:`renewals` and :func:`renewal_test`, a :class:`RenewalTest`);
+    :func:`average_contract_value`; :func:`metrics_summary` gathers them for one month
+    under :class:`MetricSettings` as a :class:`MetricsSummary`, which ``csmodels metrics``
+    prints; :func:`resolve_as_of` turns a month given as text (or none: the last) into
+    the month (a ``pandas.Period``) every metric reports on.
 Revenue and lifetime value (the functions chapter)
     :class:`RevenueBase` and :func:`project_revenue`, :func:`revenue_layers`,
     :func:`revenue_base_from_data`, :func:`arr_in_year`, :func:`bookings_equivalent`,
@@ -61,8 +63,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 from . import collaboration, needs, reporting
 from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
-from .health import HealthModel, Separation, health_scores, health_separation
+from .health import HealthModel, RenewalTest, health_scores, renewal_test, renewals
 from .inputs import Company, load_company
+from .kpis import MetricSettings, MetricsSummary, metrics_summary
 from .lifetime import (
     ShiftedBetaGeometric,
     SurvivorCohorts,
@@ -93,6 +96,7 @@ from .metrics import (
     adoption_rate,
     arr_bridge,
     arr_movements,
+    average_contract_value,
     cohort_retention,
     compounded_monthly_retention,
     expansion_pipeline_influenced,
@@ -107,7 +111,6 @@ from .metrics import (
 )
 from .profile import Profile, default_profile_path, load_profile
 from .published import benchmark_for_acv, cs_kpis, retention_benchmarks
-from .report import MetricSettings, metrics_summary
 from .reporting import Flip, IncentivePressure
 from .revenue import (
     RevenueBase,
@@ -131,16 +134,17 @@ __all__ = [
     "HealthModel",
     "IncentivePressure",
     "MetricSettings",
+    "MetricsSummary",
     "Nps",
     "ParameterError",
     "Problem",
     "Profile",
     "Recommendation",
+    "RenewalTest",
     "Retention",
     "RevenueBase",
     "Segment",
     "SegmentedRecommendation",
-    "Separation",
     "ShiftedBetaGeometric",
     "SlaTerms",
     "SurvivorCohorts",
@@ -150,6 +154,7 @@ __all__ = [
     "arr_bridge",
     "arr_in_year",
     "arr_movements",
+    "average_contract_value",
     "benchmark_for_acv",
     "bookings_equivalent",
     "capped_ltv",
@@ -164,7 +169,6 @@ __all__ = [
     "handoff_report",
     "handoff_summary",
     "health_scores",
-    "health_separation",
     "load_company",
     "load_profile",
     "ltv_by_horizon",
@@ -179,6 +183,8 @@ __all__ = [
     "recommend",
     "recommend_segments",
     "refit_spread",
+    "renewal_test",
+    "renewals",
     "reporting",
     "resolve_as_of",
     "retention",

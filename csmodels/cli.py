@@ -19,54 +19,10 @@ from . import __version__
 from .exceptions import CsModelsError, printable
 from .inputs import load_company
 from .inputs.limits import MAX_AMOUNT
-from .report import metrics_summary
+from .kpis import metrics_summary
+from .summary import UNITS
 
 EXIT_BAD_INPUT = 2
-
-# (key, label, format) for the readable table of `csmodels metrics`.
-_METRIC_ROWS = (
-    ("arr", "ARR", "money"),
-    ("paying_accounts", "Paying accounts", "int"),
-    ("nrr", "Net revenue retention (NRR)", "pct"),
-    ("grr", "Gross revenue retention (GRR)", "pct"),
-    ("logo_churn", "Logo churn", "pct"),
-    ("gross_revenue_churn", "Gross revenue churn", "pct"),
-    ("net_revenue_churn", "Net revenue churn", "pct"),
-    ("nps", "NPS", "nps"),
-    ("adoption", "Product adoption (median seat use)", "pct"),
-    ("time_to_value_median_days", "Time to value (median days)", "days"),
-    ("qbr_coverage", "QBR coverage", "pct"),
-    ("expansion_pipeline_influenced", "Expansion pipeline influenced", "pct"),
-    ("health_auc", "Health score AUC (churn)", "ratio"),
-)
-
-
-# Rounding of `csmodels metrics --json`: what the README and --help promise.
-MONEY_DECIMALS, RATIO_DECIMALS, SCORE_DECIMALS = 2, 6, 2
-_SCORE_KEYS = frozenset({"nps", "time_to_value_median_days"})
-
-
-def json_ready(summary: dict) -> dict:
-    """``metrics_summary`` rounded for ``--json``: no float noise such as 16981899.240000002.
-
-    Amounts of money (``arr`` and every ``*_arr*`` key) go to the cent, NPS and days to
-    ``SCORE_DECIMALS``, every other float (the ratios, as fractions) to ``RATIO_DECIMALS``.
-
-    >>> json_ready({"arr": 16981899.240000002, "nrr": 1.0435907229503996, "nps": None})
-    {'arr': 16981899.24, 'nrr': 1.043591, 'nps': None}
-    """
-    return {key: _rounded(key, value) for key, value in summary.items()}
-
-
-def _rounded(key: str, value):
-    if not isinstance(value, float):
-        return value
-    if key == "arr" or "_arr" in key:
-        digits = MONEY_DECIMALS
-    else:
-        digits = SCORE_DECIMALS if key in _SCORE_KEYS else RATIO_DECIMALS
-    return round(value, digits) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
-
 
 def _month(text: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
@@ -85,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         "metrics", help="retention, churn, NPS and the other CS metrics of a data folder",
         description="Compute the metrics chapter's figures (NRR, GRR, logo and revenue churn, "
         "NPS, adoption, time to value, QBR coverage, expansion pipeline influenced, health-score "
-        "AUC) for the company in a data folder.")
+        "AUC at renewal) for the company in a data folder. --json writes the keys of "
+        "csmodels.MetricsSummary: the movements of ARR are new_arr, reactivation_arr, "
+        "expansion_arr, contraction_arr and churn_arr over lookback_months (they were "
+        "new_arr_12m and so on), and the chapter's detail comes in nested objects (health, "
+        "benchmark, choices, cohorts, nps_detail, ttv_detail; null from a Parquet folder or "
+        "a DuckDB file, where only the top-level figures are computed).")
     metrics.add_argument("--data", required=True, metavar="PATH",
                          help="folder with arr_monthly.csv and any optional tables, a Parquet "
                          "dataset folder (one sub-folder per table) or a DuckDB database file")
@@ -93,8 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the month to report on (default: the last month in the data)")
     metrics.add_argument("--json", action="store_true",
                          help="print one JSON object instead of a table: amounts of money "
-                         f"rounded to the cent, ratios as fractions to {RATIO_DECIMALS} decimals "
-                         f"(0.0001 percentage points), NPS and days to {SCORE_DECIMALS} decimals")
+                         "rounded to the cent, ratios as fractions to "
+                         f"{UNITS['ratio'][2]} decimals (0.0001 percentage points), NPS and "
+                         f"days to {UNITS['nps'][2]} decimals, null where the data cannot "
+                         "give a figure")
     metrics.set_defaults(run=_run_metrics)
     _add_recommend_command(commands)
     _add_rerun_commands(commands)
@@ -316,30 +279,23 @@ def _run_metrics(args: argparse.Namespace) -> int:
     else:  # exports: loaded and checked in memory; the engine gives the same figures
         summary = metrics_summary(load_company(args.data), args.as_of)
     if args.json:
-        print(json.dumps(json_ready(summary), indent=2, allow_nan=False))
+        print(json.dumps(summary.to_dict(), indent=2, allow_nan=False))
     else:
         print(format_metrics(summary, args.data))
     return 0
 
 
-def format_metrics(summary: dict, data: str) -> str:
-    """The readable table of ``csmodels metrics``."""
-    lines = [f"Metrics as of {summary['as_of']} for the data in {printable(data)}", ""]
-    width = max(len(label) for _, label, _ in _METRIC_ROWS)
-    for key, label, kind in _METRIC_ROWS:
-        lines.append(f"  {label:<{width}}  {_format(summary.get(key), kind):>12}")
-    if summary["missing_tables"]:
+def format_metrics(summary, data: str) -> str:
+    """The readable table of ``csmodels metrics``: every figure of a
+    :class:`csmodels.MetricsSummary`, labelled as the summary declares it."""
+    rows = list(summary.rows())
+    lines = [f"Metrics as of {summary.as_of} for the data in {printable(data)}", ""]
+    width = max(len(label) for _, label, _ in rows)
+    lines += [f"  {label:<{width}}  {shown:>12}" for _, label, shown in rows]
+    if summary.missing_tables:
         lines += ["", "Not in the data folder (their metrics show as n/a): "
-                  + ", ".join(summary["missing_tables"])]
+                  + ", ".join(summary.missing_tables)]
     return "\n".join(lines)
-
-
-def _format(value, kind: str) -> str:
-    if value is None:
-        return "n/a"
-    spec = {"money": ",.0f", "int": ",d", "pct": ".1%", "nps": "+.0f", "days": ".0f",
-            "ratio": ".2f"}[kind]
-    return format(value, spec)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

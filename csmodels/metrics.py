@@ -92,16 +92,77 @@ def _ordinal(months: pd.Series) -> np.ndarray:
     return np.asarray(months.array.asi8, dtype="int64")
 
 
-def resolve_as_of(panel: ArrPanel, as_of: str | pd.Period | None) -> pd.Period:
-    """``as_of`` as a month inside the data; default the last month."""
+def resolve_as_of(data: ArrPanel | pd.Series, as_of: str | pd.Period | None,
+                  window_months: int = 1) -> pd.Period:
+    """``as_of`` as a month (a :class:`pandas.Period`) inside the data; default its last month.
+
+    ``data`` is the ARR panel, or the month or date column of the table a metric
+    counts (NPS answers, contracts, usage, opportunities). For a table, a month
+    after its last row is inside the data while the ``window_months`` ending at it
+    still reach that row. Every metric resolves its month here, so a month that is
+    not ``YYYY-MM`` or lies outside the data raises the same :class:`ParameterError`.
+
+    >>> answered = pd.Series(pd.to_datetime(["2024-01-05", "2024-03-10"]))
+    >>> resolve_as_of(answered, "2024-06", window_months=12)
+    Period('2024-06', 'M')
+    >>> resolve_as_of(answered, "1990-01")
+    Traceback (most recent call last):
+    ...
+    csmodels.exceptions.ParameterError: The month 1990-01 is outside the data, which runs \
+from 2024-01 to 2024-03. Choose a month in that range.
+    """
+    first, last = _span(data)
     if as_of is None:
-        return panel.last_month
+        if last is None:
+            raise ParameterError("There is no month to report on: the table has no rows.")
+        return last
     try:
         month = pd.Period(as_of, freq="M")
     except (ValueError, TypeError):
         raise ParameterError(f"The as-of month {as_of!r} is not a month written YYYY-MM.") from None
-    panel.column(month)
+    if first is not None and not (first <= month and month - window_months < last):
+        raise ParameterError(
+            f"The month {month} is outside the data, which runs from {first} "
+            f"to {last}. Choose a month in that range.")
     return month
+
+
+def _span(data: ArrPanel | pd.Series) -> tuple[pd.Period | None, pd.Period | None]:
+    """The first and last month of a panel or of a table's month or date column."""
+    if isinstance(data, ArrPanel):
+        return data.months[0], data.months[-1]
+    months = data.dropna()
+    if months.empty:
+        return None, None
+    if not isinstance(months.dtype, pd.PeriodDtype):
+        months = months.dt.to_period("M")
+    return pd.Period(months.min(), "M"), pd.Period(months.max(), "M")
+
+
+def covers(data: ArrPanel | pd.Series, month: pd.Period, window_months: int = 1) -> bool:
+    """Whether :func:`resolve_as_of` takes ``month`` for ``data`` (a metric can be asked)."""
+    first, last = _span(data)
+    return first is not None and first <= month and month - window_months < last
+
+
+def average_contract_value(panel: ArrPanel, as_of: str | pd.Period | None = None,
+                           stated: float | None = None) -> float | None:
+    """Average contract value: ``stated`` (a profile's ``acv``) if given, else the
+    average ARR per paying account in ``as_of``; ``None`` when nobody pays then.
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"],
+    ...                       "month": pd.PeriodIndex(["2024-01"] * 3, freq="M"),
+    ...                       "arr": [100.0, 50.0, 0.0]})
+    >>> average_contract_value(ArrPanel.from_frame(frame))
+    75.0
+    >>> average_contract_value(ArrPanel.from_frame(frame), stated=90_000)
+    90000.0
+    """
+    if stated is not None:
+        return float(stated)
+    now = panel.values[:, panel.column(resolve_as_of(panel, as_of))]
+    paying = now > 0
+    return float(now[paying].sum() / paying.sum()) if paying.any() else None
 
 
 # ------------------------------------------------------------------------- retention
@@ -352,9 +413,9 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
     >>> nps(r, "2024-01").score
     25.0
     """
-    month = pd.Period(as_of, freq="M")
     if window_months < 1:
         raise ParameterError(f"The NPS window must be at least 1 month, not {window_months}.")
+    month = resolve_as_of(responses["date"], as_of, window_months)
     answered = responses["date"].dt.to_period("M")
     inside = responses[(answered > month - window_months) & (answered <= month)]
     if inside.empty:
@@ -384,7 +445,7 @@ def seat_utilisation(usage: pd.DataFrame, as_of: str | pd.Period,
     (indexed by account id, e.g. ``accounts.licensed_seats``). Accounts with no
     usage row that month or no seat count are left out.
     """
-    month = pd.Period(as_of, freq="M")
+    month = resolve_as_of(usage["month"], as_of)
     rows = usage[usage["month"] == month].set_index("account_id")
     licensed = rows["licensed_seats"].astype("Float64")
     if seats is not None:
@@ -421,7 +482,7 @@ def time_to_value(onboarding: pd.DataFrame, as_of: str | pd.Period, window_month
     ``not_yet`` and as missing the target once ``target_days`` have passed; the
     median is over the contracts that reached value.
     """
-    month = pd.Period(as_of, freq="M")
+    month = resolve_as_of(onboarding["contract_date"], as_of, window_months)
     end = month.end_time.normalize()
     signed = onboarding["contract_date"].dt.to_period("M")
     rows = onboarding[(signed > month - window_months) & (signed <= month)]
@@ -459,7 +520,7 @@ def expansion_pipeline_influenced(opportunities: pd.DataFrame, as_of: str | pd.P
     ending at ``as_of``, whatever its status. ``None`` without such opportunities
     or without the ``cs_sourced``/``cs_influenced`` columns.
     """
-    month = pd.Period(as_of, freq="M")
+    month = resolve_as_of(opportunities["created_date"], as_of, window_months)
     created = opportunities["created_date"].dt.to_period("M")
     pipe = opportunities[(opportunities["type"] == "expansion") & (created > month - window_months)
                          & (created <= month)]

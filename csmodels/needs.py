@@ -147,22 +147,22 @@ def nps(company, month: pd.Period, window: int) -> str:
     return OK
 
 
-def health(panel: ArrPanel, month: pd.Period, horizon: int) -> str:
-    """The health score's test: ``horizon`` months of history, accounts paying then, and
-    both outcomes (some churned by the as-of month, some stayed)."""
-    t = panel.column(month)
-    if t < horizon:
-        return (f"The health score's test is skipped: it scores accounts {_months(horizon)} "
-                f"before the as-of month and these data start in {panel.months[0]}. Data "
-                f"going back to {month - horizon} would enable it.")
-    then, now = panel.values[:, t - horizon] > 0, panel.values[:, t] > 0
-    churned, stayed = (then & ~now).sum(), (then & now).sum()
-    if churned == 0 or stayed == 0:
-        happened = "no account" if churned == 0 else "every account"
-        return (f"The health score's test is skipped: of the {int(then.sum())} accounts "
-                f"paying in {month - horizon}, {happened} churned by {month}, so there is "
-                "nothing to tell apart. A period with both churned and retained accounts "
-                "would enable it.")
+def health(test, min_renewals: int = 20) -> str:
+    """The health score's test at renewal (``test``: a :class:`csmodels.health.RenewalTest`
+    of the last window): at least ``min_renewals`` renewals, some churned, some renewed."""
+    where = f"the renewals due from {test.first} to {test.last}"
+    if test.renewals < min_renewals:
+        return (f"The health score's test is skipped: it scores each account "
+                f"{_months(test.lead_months)} before its renewal and {where} number "
+                f"{test.renewals}, fewer than the {min_renewals} it needs for an AUC worth "
+                "reading. A longer history, contract_start in accounts (the anniversaries of "
+                "accounts paying from the first month) or a lower health_min_renewals would "
+                "enable it.")
+    if test.churned == 0 or test.churned == test.renewals:
+        happened = "none" if test.churned == 0 else "all"
+        return (f"The health score's test is skipped: of {where} ({test.renewals}), "
+                f"{happened} churned, so there is nothing to tell apart. A window with both "
+                "churned and renewed contracts would enable it.")
     return OK
 
 
@@ -268,13 +268,13 @@ _KPI_TABLES = {"adoption": ("usage_monthly", "Product adoption"),
 
 def kpi(company, key: str, summary: dict) -> str:
     """One of the four experience KPIs of the metrics chapter: its table, and rows in
-    its window (``summary`` is :func:`csmodels.metrics_summary`'s result)."""
+    its window (``summary`` is a :class:`csmodels.MetricsSummary`)."""
     name, label = _KPI_TABLES[key]
     first = table(company, name, label)
-    if first != OK or summary.get(key) is not None:
+    if first != OK or getattr(summary, key) is not None:
         return first
     return (f"{label} is skipped: the {name} table has no rows in the window to "
-            f"{summary['as_of']} that it counts. Rows in that window would enable it.")
+            f"{summary.as_of} that it counts. Rows in that window would enable it.")
 
 
 def rows(company, name: str, what: str) -> str:

@@ -14,13 +14,13 @@ import csmodels as cs
 from csmodels import charts
 company = cs.load_company(sys.argv[1])
 panel = cs.ArrPanel.from_frame(company.arr_monthly)
-separation = cs.health_separation(company)
+check = cs.metrics_summary(company).frames.health
 specs = [
     charts.arr_bridge_chart(cs.arr_bridge(panel)),
     charts.retention_trend_chart(cs.retention_series(panel, 12)),
     charts.cohort_heatmap(cs.cohort_retention(panel), "revenue"),
     charts.nps_distribution_chart(company.nps_responses, str(panel.last_month)),
-    charts.health_outcome_chart(separation.by_band, separation.scored_at, separation.outcome_at),
+    charts.health_outcome_chart(check),
     charts.revenue_base_explorer(cs.RevenueBase()),
 ]
 for spec in specs:

@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from csmodels.cli import RATIO_DECIMALS
+from csmodels.summary import UNITS
 
 SQL = """
 WITH arr AS (
@@ -40,8 +40,8 @@ def sql_metrics(path, as_of=None):
                     con.execute(SQL, [str(path), date]).fetchone(), strict=True))
 
 
-# --json rounds ratios to RATIO_DECIMALS: equal to DuckDB's figure to that precision
-HALF_A_DIGIT = 0.5 * 10**-RATIO_DECIMALS + 1e-12
+# --json rounds ratios to UNITS["ratio"] decimals: equal to DuckDB's figure to that precision
+HALF_A_DIGIT = 0.5 * 10**-UNITS["ratio"][2] + 1e-12
 
 
 @pytest.mark.parametrize("as_of", [None, "2024-12", "2025-07"])

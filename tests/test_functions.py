@@ -156,8 +156,8 @@ def test_parameters_from_the_data_match_the_metrics(sample_dir):
     ret = cs.retention(panel)
     summary = cs.metrics_summary(company)
     assert params.nrr == pytest.approx(ret.nrr) and params.grr == pytest.approx(ret.grr)
-    assert params.starting_arr == pytest.approx(summary["arr"])
-    assert params.new_bookings == pytest.approx(summary["new_arr_12m"])
+    assert params.starting_arr == pytest.approx(summary.arr)
+    assert params.new_bookings == pytest.approx(summary.new_arr)
 
 
 def test_parameters_from_a_small_company_by_hand():

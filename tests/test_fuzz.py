@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from csmodels.exceptions import CsModelsError
 from csmodels.inputs import load_company
-from csmodels.report import metrics_summary
+from csmodels.kpis import metrics_summary
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,12 +11,15 @@ import pytest
 from conftest import write_tables
 
 import csmodels as cs
-from csmodels.cli import MONEY_DECIMALS, RATIO_DECIMALS, SCORE_DECIMALS, build_parser, json_ready
+from csmodels.cli import build_parser
+from csmodels.kpis import MetricsSummary
+from csmodels.summary import UNITS
 
-MONEY = {"arr", "retention_base_arr", "new_arr_12m", "reactivation_arr_12m",
-         "expansion_arr_12m", "contraction_arr_12m", "churn_arr_12m"}
-SCORES = {"nps", "time_to_value_median_days"}
-COUNTS = {"nps_responses", "paying_accounts", "retention_base_accounts"}
+
+def _top_level(unit: str) -> set[str]:
+    """The top-level figures of MetricsSummary with ``unit``: what each key is, read from
+    the Summary's own declarations instead of a list kept here."""
+    return {f.name for f in MetricsSummary.fields() if f.metadata.get("unit") == unit}
 
 
 def metrics_json(folder) -> tuple[str, dict]:
@@ -42,7 +45,7 @@ def test_sums_of_cents_print_without_float_noise(tmp_path):
         c,2025-01,0.07
     """)
     library = cs.metrics_summary(cs.load_company(tmp_path))
-    assert library["arr"] != 3000000.37  # the noise is there before rounding
+    assert library.arr != 3000000.37  # the noise is there before rounding
     text, out = metrics_json(tmp_path)
     assert out["arr"] == 3000000.37 and '"arr": 3000000.37,' in text
     assert out["nrr"] == 1.0 and out["grr"] == 1.0
@@ -51,31 +54,36 @@ def test_sums_of_cents_print_without_float_noise(tmp_path):
 def test_every_number_of_the_sample_has_the_stated_precision(sample_dir):
     text, out = metrics_json(sample_dir)
     library = cs.metrics_summary(cs.load_company(sample_dir))
-    numbers = dict(re.findall(r'^\s*"(\w+)": (-?[0-9][0-9.e+-]*),?$', text, re.M))
-    floats = {k for k, v in library.items() if isinstance(v, float)}
-    assert floats <= MONEY | SCORES | (set(library) - COUNTS - {"as_of", "missing_tables"})
-    assert MONEY | SCORES <= set(numbers) and "e" not in "".join(numbers.values())
-    for key in floats:
-        digits = (MONEY_DECIMALS if key in MONEY else SCORE_DECIMALS if key in SCORES
-                  else RATIO_DECIMALS)
-        assert decimals(numbers[key]) <= digits, (key, numbers[key])
-        assert out[key] == pytest.approx(library[key], abs=0.5 * 10 ** -digits), key
-    assert out["nrr"] == round(library["nrr"], RATIO_DECIMALS)
-    assert decimals(numbers["nrr"]) == RATIO_DECIMALS  # 1.0435907... is cut, not kept
-    for key in COUNTS:
-        assert isinstance(out[key], int) and out[key] == library[key]
+    numbers = dict(re.findall(r'^\s{2}"(\w+)": (-?[0-9][0-9.e+-]*),?$', text, re.M))
+    money = _top_level("money")
+    assert {"arr", "new_arr", "churn_arr", "retention_base_arr"} <= money <= set(numbers)
+    assert "e" not in "".join(numbers.values())
+    for unit in ("money", "ratio", "nps", "days"):
+        digits = UNITS[unit][2]
+        for key in _top_level(unit):
+            value = getattr(library, key)
+            assert decimals(numbers[key]) <= digits, (key, numbers[key])
+            assert out[key] == pytest.approx(value, abs=0.5 * 10 ** -digits), key
+    assert out["nrr"] == round(library.nrr, UNITS["ratio"][2])
+    assert decimals(numbers["nrr"]) == UNITS["ratio"][2]  # 1.0435907... is cut, not kept
+    for key in _top_level("count"):
+        assert isinstance(out[key], int) and out[key] == getattr(library, key)
+    assert out["lookback_months"] == 12 and "new_arr_12m" not in out
 
 
 def test_rounding_never_prints_minus_zero():
-    out = json_ready({"net_revenue_churn": -1e-9, "arr": -0.001, "nps": None, "as_of": "x"})
-    assert json.dumps(out) == '{"net_revenue_churn": 0.0, "arr": 0.0, "nps": null, "as_of": "x"}'
+    out = MetricsSummary(as_of="x", lookback_months=12, base_month="y", arr=-0.001,
+                         paying_accounts=0, net_revenue_churn=-1e-9).to_dict()
+    assert (out["net_revenue_churn"], out["arr"], out["nps"]) == (0.0, 0.0, None)
+    assert '"arr": 0.0' in json.dumps(out) and "-0.0" not in json.dumps(out)
 
 
 def test_the_precision_is_stated_in_help_and_readme(root):
     metrics = build_parser()._subparsers._group_actions[0].choices["metrics"]
     help_text = " ".join(metrics.format_help().split())
     assert "rounded to the cent" in help_text
-    assert f"ratios as fractions to {RATIO_DECIMALS} decimals" in help_text
+    assert f"ratios as fractions to {UNITS['ratio'][2]} decimals" in help_text
+    assert "new_arr" in help_text and "lookback_months" in help_text
     readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
-    assert f"ratios as fractions to {RATIO_DECIMALS} decimals" in readme
+    assert f"ratios as fractions to {UNITS['ratio'][2]} decimals" in readme
     assert "money to the cent" in readme

@@ -119,7 +119,12 @@ def test_nps_by_hand_and_window():
     assert result.score == pytest.approx(25.0)
     assert result.responses == 4 and result.passives == pytest.approx(0.25)
     assert cs.nps(r, "2024-06", window_months=12).score == pytest.approx(0.0)
-    assert cs.nps(r, "2022-01") is None
+    with pytest.raises(cs.ParameterError, match="outside the data"):
+        cs.nps(r, "2022-01")  # before any answer: refused, as retention refuses it
+    # after the last answer, while the window still reaches it: a score, not an error
+    assert cs.nps(r, "2024-11", window_months=6).responses == 4
+    with pytest.raises(cs.ParameterError, match="outside the data"):
+        cs.nps(r, "2024-12", window_months=6)
 
 
 def test_arr_weighted_nps():
@@ -138,7 +143,10 @@ def test_adoption_and_seats():
     util = cs.seat_utilisation(usage, "2024-01", seats)
     assert util.to_dict() == {"a": 0.5, "b": 1.0, "c": 0.25}  # b capped at 1
     assert cs.adoption_rate(usage, "2024-01", seats) == 0.5
-    assert cs.adoption_rate(usage, "2023-01", seats) is None
+    with pytest.raises(cs.ParameterError, match="outside the data"):
+        cs.adoption_rate(usage, "2023-01", seats)  # before the usage data: refused
+    gap = usage.assign(month=pd.PeriodIndex(["2024-01", "2024-03", "2024-03"], freq="M"))
+    assert cs.adoption_rate(gap, "2024-02", seats) is None  # inside, but nobody measured
 
 
 def test_time_to_value():
@@ -172,22 +180,68 @@ def test_expansion_pipeline_influenced():
     assert cs.expansion_pipeline_influenced(opps, "2024-06") == pytest.approx(100 / 400)
 
 
-def test_health_score_separates_when_signals_are_clear():
-    rows = []
-    for i in range(6):
-        healthy = i < 3
-        for m in range(1, 13):
-            arr = 100.0 if healthy or m < 9 else (60.0 if m < 12 else 0.0)
-            rows.append((f"a{i}", f"2024-{m:02d}", arr))
-    frame = arr_frame(rows)
-    company = cs.Company(folder=None, arr_monthly=frame[frame.arr > 0])
-    sep = cs.health_separation(company, cs.HealthModel(weights={"arr_trend": 1}),
-                               as_of="2024-12", horizon=1)
-    assert sep.churned == 3 and sep.auc == 1.0
-    assert sep.by_band["churn_rate"].iloc[0] == 1.0 and sep.by_band["churn_rate"].iloc[-1] == 0.0
-
-
 @pytest.mark.parametrize("weights", [{"adoptoin": 1}, {"nps": -1}, {"nps": 0}, {"nps": np.inf}])
 def test_health_weights_are_checked(weights):
     with pytest.raises(cs.ParameterError):
         cs.HealthModel(weights=weights)
+
+
+def _tables():
+    """One small table per table metric, each with rows in 2024-01 and 2024-02."""
+    dates = pd.to_datetime(["2024-01-10", "2024-02-10"])
+    months = pd.PeriodIndex(["2024-01", "2024-02"], freq="M")
+    return {
+        "nps": (cs.nps, pd.DataFrame({"date": dates, "score": [9, 3]})),
+        "adoption": (cs.adoption_rate, pd.DataFrame({
+            "account_id": ["a", "a"], "month": months, "active_users": [3, 4],
+            "licensed_seats": [5, 5]})),
+        "utilisation": (cs.seat_utilisation, pd.DataFrame({
+            "account_id": ["a", "a"], "month": months, "active_users": [3, 4],
+            "licensed_seats": [5, 5]})),
+        "ttv": (cs.time_to_value, pd.DataFrame({
+            "account_id": ["a", "b"], "contract_date": dates,
+            "first_value_date": dates + pd.Timedelta(days=20)})),
+        "pipeline": (cs.expansion_pipeline_influenced, pd.DataFrame({
+            "type": ["expansion", "expansion"], "amount": [100.0, 300.0],
+            "created_date": dates, "cs_sourced": pd.array([True, False], dtype="boolean"),
+            "cs_influenced": pd.array([False, False], dtype="boolean")})),
+    }
+
+
+@pytest.mark.parametrize("name", list(_tables()))
+@pytest.mark.parametrize("month", ["2024-13", "1990-01", "not a month"])
+def test_table_metrics_refuse_a_month_as_retention_does(panel, name, month):
+    """A month that is not YYYY-MM, or lies outside the data, is the same ParameterError
+    for every table metric as for retention (issue 18: it was pandas' DateParseError, or
+    a quiet None)."""
+    metric, table = _tables()[name]
+    with pytest.raises(cs.ParameterError) as by_retention:
+        cs.retention(panel, month)
+    with pytest.raises(cs.ParameterError) as by_table:
+        metric(table, month)
+    first_words = " ".join(str(by_retention.value).split()[:4])
+    assert str(by_table.value).startswith(first_words)
+    if month == "1990-01":
+        assert "outside the data, which runs from 2024-01 to 2024-02" in str(by_table.value)
+
+
+def test_qbr_coverage_refuses_a_month_outside_the_panel(panel):
+    qbrs = pd.DataFrame({"account_id": ["a"], "date": pd.to_datetime(["2023-06-01"])})
+    for month in ("2024-13", "1990-01"):
+        with pytest.raises(cs.ParameterError):
+            cs.qbr_coverage(qbrs, panel, month)
+
+
+def test_the_month_is_a_period_once_resolved(panel):
+    month = cs.resolve_as_of(panel, "2023-09")
+    assert isinstance(month, pd.Period) and month.freqstr == "M"
+    assert cs.resolve_as_of(panel, month) == month and cs.resolve_as_of(panel, None) == month + 4
+
+
+def test_average_contract_value(panel):
+    # 2024-01: a 120, b 150, d 70, e 80 pay: 420 / 4
+    assert cs.average_contract_value(panel) == pytest.approx(105.0)
+    assert cs.average_contract_value(panel, "2023-01") == pytest.approx(450 / 4)
+    assert cs.average_contract_value(panel, stated=40_000) == 40_000.0
+    nobody = cs.ArrPanel.from_frame(arr_frame([("a", "2024-01", 0.0), ("a", "2024-02", 1.0)]))
+    assert cs.average_contract_value(nobody, "2024-01") is None

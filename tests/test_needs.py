@@ -10,6 +10,7 @@ import pytest
 import csmodels as cs
 from csmodels import needs
 from csmodels.book import company_name
+from csmodels.health import renewal_test
 from csmodels.profile import Profile
 from csmodels.reporting import IncentivePressure
 from tests.conftest import arr_frame
@@ -49,8 +50,22 @@ def test_cohorts_health_and_bookings():
         "The cohort table is skipped: it follows accounts that started after the first data "
         "month for 23 months, which takes 25 months of arr_monthly up to the as-of month; "
         "these data hold 24 months. A longer history would enable it.")
-    assert needs.health(p, month, 10) == "ok"  # "gone" paid in 2024-02 and churned since
-    assert "no account churned" in needs.health(p, month, 3)
+    # the health test now lives at renewals (tests/test_health.py); here, its sentences:
+    # "new" renews in 2024-03, "left" churns at its first anniversary (2024-02), "gone"
+    # renews in 2024-02 and leaves mid-term; "old" has no known start: no renewal
+    q = panel_of({"old": ("2023-01", 24), "new": ("2023-03", 22), "gone": ("2023-02", 14),
+                  "left": ("2023-02", 12)})
+    company = cs.Company(folder=None, arr_monthly=pd.DataFrame({
+        "account_id": q.accounts.repeat(len(q.months)),
+        "month": list(q.months) * len(q.accounts),
+        "arr": q.values.ravel()}).query("arr > 0"))
+    test = renewal_test(company, None, "2024-01", "2024-02", lead_months=1)
+    assert (test.renewals, test.churned) == (2, 1)
+    assert needs.health(test, min_renewals=2) == "ok"
+    assert "number 2, fewer than the 3" in needs.health(test, min_renewals=3)
+    later = renewal_test(company, None, "2024-03", q.months[-1], lead_months=1)
+    assert (later.renewals, later.churned) == (1, 0)
+    assert "none churned, so there is nothing to tell apart" in needs.health(later, 1)
     assert needs.bookings(1.0) == "ok" and "booked no new ARR" in needs.bookings(0.0)
     assert needs.revenue_base(panel_of({"a": ("2024-01", 3)}), pd.Period("2024-03", "M"),
                               nrr=1.1, grr=0.9) == "ok"
@@ -156,7 +171,7 @@ def test_metrics_summary_on_a_short_history(tmp_path):
     (folder / "arr_monthly.csv").write_text(
         "account_id,month,arr\na,2024-01,10\na,2024-02,12\nb,2024-02,5\n")
     summary = cs.metrics_summary(cs.load_company(folder))
-    assert summary["nrr"] is None and summary["grr"] is None and summary["arr"] == 17
+    assert summary.nrr is None and summary.grr is None and summary.arr == 17
     with pytest.raises(cs.ParameterError, match="needs 12 months of history"):
         cs.metrics_summary(cs.load_company(folder), "2024-02")  # a chosen month is refused
 

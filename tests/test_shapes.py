@@ -47,7 +47,7 @@ def test_the_corpus_has_the_shapes_the_issue_lists():
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_every_shape_is_accepted_by_the_metrics_command(corpus, shape):
     summary = cs.metrics_summary(cs.load_company(corpus(shape)))
-    assert summary["as_of"] and summary["paying_accounts"] >= 1
+    assert summary.as_of and summary.paying_accounts >= 1
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -74,7 +74,7 @@ def test_every_combination_of_missing_tables(corpus, shape, chapter):
 def test_a_skipped_section_shows_one_sentence_and_nothing_else(corpus):
     nb = inprocess.execute("metrics", data_dir=str(corpus("months-2")))
     glued = inprocess.glued(nb)
-    for key in ("nrr", "grr", "cohort_12_n", "health_auc", "ex_nrr_then"):
+    for key in ("nrr", "grr", "cohorts_at_12_n", "health_auc", "ex_nrr_then"):
         assert key not in glued
     page = cs.needs.prune_notebook(nb)
     shown = [out["object"].data for cell in page.cells if cell.cell_type == "code"
@@ -124,7 +124,7 @@ def test_the_page_check_can_fail(corpus):
     ("functions", "ten-accounts-13-months", {"new_bookings": 10000.0}),  # the issue's KeyError
     ("functions", "months-2", {"nrr": 1.05, "grr": 0.9}),  # the reader's own retention
     ("functions", "ten-plus-one-new", {"period_months": 6}),  # the issue's max() error
-    ("metrics", "monthly-billed", {"lookback_months": 1, "health_horizon_months": 1}),
+    ("metrics", "monthly-billed", {"lookback_months": 1, "health_lead_months": 1}),
     ("reporting", "case-scaling-high-touch", {"current_pressure": 1.0}),
 ])
 def test_parameters_on_unusual_shapes(corpus, chapter, shape, parameters):

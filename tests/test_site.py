@@ -108,7 +108,7 @@ def test_glued_numbers_are_in_the_page(site):
 
     text = (site / "chapters" / "metrics.html").read_text(encoding="utf-8")
     summary = cs.metrics_summary(cs.load_company(ROOT / "data" / "sample"))
-    for value in (fmt(summary["nrr"]), fmt(summary["grr"]), fmt(summary["nps"], "nps")):
+    for value in (fmt(summary.nrr), fmt(summary.grr), fmt(summary.nps, "nps")):
         assert value in text
     # nothing the page loads (scripts, styles, images, fonts) comes from another host
     external = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//[^"]+"',

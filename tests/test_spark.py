@@ -42,7 +42,7 @@ def test_spark_gives_the_duckdb_figures(spark):
         tables[f.stem] = f"case_{f.stem}"
     want = summary(open_data(CASE)[0])
     got = metrics_on(spark, tables)
-    assert got["arr"] > 0 and got["nrr"] is not None
+    assert got.arr > 0 and got.nrr is not None
     assert_same_figures(got, want)
 
 

@@ -118,16 +118,19 @@ def nps_distribution_chart(responses: pd.DataFrame, as_of: str, window_months: i
                  title=f"NPS answers in the {window_months} months to {as_of}")
 
 
-def health_outcome_chart(by_band: pd.DataFrame, scored_at: str, outcome_at: str) -> alt.Chart:
-    """Churn rate per health-score band (from :func:`health_separation`)."""
-    frame = by_band.reset_index()
+def health_outcome_chart(test) -> alt.Chart:
+    """Churn at renewal per health-score band, the score taken ``test.lead_months``
+    before each renewal (``test``: a :class:`csmodels.health.RenewalTest`)."""
+    frame = test.by_band.reset_index()
     frame["range"] = frame["low"].round(0).astype(int).astype(str) + "-" + frame["high"].round(
         0).astype(int).astype(str)
-    return alt.Chart(frame, description="Health score vs churn").mark_bar(color="#d7301f").encode(
-        x=alt.X("band:O", title=f"Health score band in {scored_at} (lowest first)",
-                axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("churn_rate:Q", title=f"Churned by {outcome_at}", axis=alt.Axis(format="%")),
+    return alt.Chart(frame, description="Health score vs churn at renewal").mark_bar(
+        color="#d7301f").encode(
+        x=alt.X("band:O", title=f"Health score band, {test.lead_months} months before renewal "
+                "(lowest first)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("churn_rate:Q", title="Churned at renewal", axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip("band:O", title="Band"), alt.Tooltip("range:N", title="Scores"),
-                 alt.Tooltip("accounts:Q", title="Accounts"),
+                 alt.Tooltip("renewals:Q", title="Renewals"),
                  alt.Tooltip("churn_rate:Q", title="Churned", format=".1%")],
-    ).properties(width=WIDTH, height=220, title="Churn by health-score band")
+    ).properties(width=WIDTH, height=220,
+                 title=f"Churn at renewals due {test.first} to {test.last}, by health band")

@@ -13,7 +13,7 @@ figures (``tests/test_engine.py`` ties the two together to the cent).
 
 >>> from csmodels.engine import open_data, summary
 >>> engine, company = open_data("data/sample")
->>> summary(engine)["as_of"]
+>>> summary(engine).as_of
 '2025-12'
 """
 

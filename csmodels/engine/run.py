@@ -15,7 +15,7 @@ import ibis
 
 from ..exceptions import ParameterError
 from ..inputs.schema import TABLES
-from ..report import MetricSettings
+from ..kpis import MetricSettings, MetricsSummary
 from . import definitions as d
 
 
@@ -75,9 +75,10 @@ def _month_index(text: str) -> int:
 
 
 def summary(engine: Engine, as_of: str | None = None,
-            settings: MetricSettings | None = None) -> dict:
-    """The figures of ``csmodels metrics`` (as :func:`csmodels.report.metrics_summary`
-    gives them, without ``health_auc``), computed on ``engine``."""
+            settings: MetricSettings | None = None) -> MetricsSummary:
+    """The figures of ``csmodels metrics`` computed on ``engine``: the
+    :class:`csmodels.MetricsSummary` of :func:`csmodels.metrics_summary`, with its
+    top-level figures and without the chapter's sections (computed in pandas)."""
     settings = settings or MetricSettings()
     t = d.input_tables(engine.present)
     arr = t["arr_monthly"]
@@ -116,23 +117,20 @@ def summary(engine: Engine, as_of: str | None = None,
     if not row["base_arr"]:
         raise ParameterError(f"No account had ARR above 0 in {month_text(month - lookback)}, "
                              "so retention is undefined there. Choose a later as-of month.")
-    out: dict = {"as_of": month_text(month)}
-    out.update({k: row[k] for k in ("nrr", "grr", "logo_churn", "gross_revenue_churn",
-                                    "net_revenue_churn")})
-    out.update(nps=None, nps_responses=0, arr=row["arr"], paying_accounts=row["paying_accounts"],
-               retention_base_accounts=row["base_accounts"], retention_base_arr=row["base_arr"])
-    for movement in d.MOVEMENTS:
-        out[f"{movement}_arr_{lookback}m"] = float(row[movement])
-    if "nps_responses" in t and row["nps"] is not None:
-        out.update(nps=row["nps"], nps_responses=row["nps_responses"])
-    out["adoption"] = row.get("adoption")
-    out["time_to_value_median_days"] = row.get("time_to_value_median_days")
-    out["time_to_value_within_target"] = row.get("time_to_value_within_target")
-    out["qbr_coverage"] = row.get("qbr_coverage")
-    out["expansion_pipeline_influenced"] = row.get("expansion_pipeline_influenced")
-    out["health_auc"] = None
-    out["missing_tables"] = [name for name in TABLES if name not in engine.available]
-    return {k: _clean(v) for k, v in out.items()}
+    row = {k: _clean(v) for k, v in row.items()}
+    figures = {k: row.get(k) for k in (
+        "nrr", "grr", "logo_churn", "gross_revenue_churn", "net_revenue_churn", "adoption",
+        "time_to_value_median_days", "time_to_value_within_target", "qbr_coverage",
+        "expansion_pipeline_influenced")}
+    if row.get("nps") is not None:
+        figures.update(nps=row["nps"], nps_responses=row["nps_responses"])
+    return MetricsSummary(
+        as_of=month_text(month), lookback_months=lookback,
+        base_month=month_text(month - lookback), arr=row["arr"],
+        paying_accounts=row["paying_accounts"], retention_base_accounts=row["base_accounts"],
+        retention_base_arr=row["base_arr"],
+        **{f"{movement}_arr": float(row[movement]) for movement in d.MOVEMENTS}, **figures,
+        missing_tables=tuple(name for name in TABLES if name not in engine.available))
 
 
 def _clean(value):
@@ -146,7 +144,7 @@ def _clean(value):
 
 
 def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str | None = None,
-               settings: MetricSettings | None = None) -> dict:
+               settings: MetricSettings | None = None) -> MetricsSummary:
     """The figures of ``csmodels metrics`` on tables a connection already holds.
 
     Parameters
@@ -162,9 +160,10 @@ def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str |
 
     Returns
     -------
-    dict
-        As ``csmodels metrics --json`` prints it (``health_auc`` is null: the health
-        score is fitted in pandas, on exports only).
+    MetricsSummary
+        Its ``to_dict()`` is what ``csmodels metrics --json`` prints; the sections
+        (the health score at renewal and the chapter's detail) are ``None``: they are
+        computed in pandas, on exports only.
 
     Examples
     --------
@@ -173,7 +172,7 @@ def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str |
     >>> _ = con.execute("CREATE TABLE arr AS SELECT * FROM (VALUES "
     ...     "('a', '2023-01', 100.0), ('b', '2023-01', 100.0), ('a', '2024-01', 120.0))"
     ...     " v(account_id, month, arr)")
-    >>> round(metrics_on(con, {"arr_monthly": "arr"})["nrr"], 2)
+    >>> round(metrics_on(con, {"arr_monthly": "arr"}).nrr, 2)
     0.6
     """
     from .sources import typed_views
@@ -193,17 +192,3 @@ def _columns(connection, source: str, spark: bool) -> dict[str, str]:
                 for f in connection.table(source).schema.fields}
     cursor = connection.execute(f"DESCRIBE {source}")
     return {row[0].lower(): row[1].lower() for row in cursor.fetchall()}
-
-
-def health_auc(company, as_of: str, settings: MetricSettings | None = None) -> float | None:
-    """The health score's churn AUC of :func:`csmodels.health.health_separation`
-    (fitted in pandas, so on a loaded company only); null on too short a history."""
-    from ..health import health_separation
-    from ..metrics import ArrPanel
-
-    settings = settings or MetricSettings()
-    panel = ArrPanel.from_frame(company.arr_monthly)
-    if panel.column(as_of) < settings.health_horizon_months:
-        return None
-    return _clean(health_separation(company, None, as_of, settings.health_horizon_months,
-                                    panel=panel).auc)
