@@ -94,8 +94,9 @@ def summary(engine: Engine, as_of: str | None = None,
             f"Retention as of {month_text(month)} needs {lookback} months of history, but the "
             f"data start in {month_text(first)}. Choose an as-of month from "
             f"{month_text(first + lookback)} on.")
-    parts = [d.retention(arr, month, lookback), d.arr_at(arr, month),
-             d.movements(arr, month, lookback, first)]
+    held = (d.qbr_held(t["qbrs"], month, settings.qbr_window_months) if "qbrs" in t
+            else None)
+    parts = [d.arr_figures(arr, month, lookback, first, held, settings.qbr_min_arr)]
     if "nps_responses" in t:
         parts.append(d.nps(t["nps_responses"], month, settings.nps_window_months))
     if "usage_monthly" in t:
@@ -103,9 +104,6 @@ def summary(engine: Engine, as_of: str | None = None,
     if "onboarding" in t:
         parts.append(d.time_to_value(t["onboarding"], month, settings.ttv_window_months,
                                      settings.ttv_target_days))
-    if "qbrs" in t:
-        parts.append(d.qbr_coverage(arr, t["qbrs"], month, settings.qbr_window_months,
-                                    settings.qbr_min_arr))
     if "opportunities" in t:
         parts.append(d.pipeline_influenced(t["opportunities"], month,
                                            settings.pipeline_window_months))
