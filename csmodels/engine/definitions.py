@@ -5,7 +5,9 @@ expression; :mod:`csmodels.engine.run` compiles it to the SQL of the engine at
 hand (DuckDB embedded, or a Spark session) and runs it there, so the data stay
 where they are and only one row of figures comes back. The definitions are the
 metrics chapter's (:mod:`csmodels.metrics`): an account-month without a row is
-ARR 0, months are counted as ``year * 12 + month - 1``, ratios are fractions.
+ARR 0, months are counted as ``year * 12 + month - 1`` (the ``month`` columns of the
+monthly tables arrive as that index: one integer per row is cheaper to compare
+than a date), ratios are fractions.
 
 The inputs are typed as :func:`input_tables` says: the source layer
 (:mod:`csmodels.engine.sources`) validates and casts every table to that shape.
@@ -20,10 +22,10 @@ MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 
 # The engine's input tables: the columns the metrics read, with their types.
 INPUT_SCHEMAS: dict[str, dict[str, str]] = {
-    "arr_monthly": {"account_id": "string", "month": "date", "arr": "float64"},
+    "arr_monthly": {"account_id": "string", "month": "int64", "arr": "float64"},
     "accounts": {"account_id": "string", "licensed_seats": "int64"},
     "nps_responses": {"date": "date", "score": "int64"},
-    "usage_monthly": {"account_id": "string", "month": "date", "active_users": "int64",
+    "usage_monthly": {"account_id": "string", "month": "int64", "active_users": "int64",
                       "licensed_seats": "int64"},
     "onboarding": {"account_id": "string", "contract_date": "date",
                    "first_value_date": "date"},
@@ -53,8 +55,7 @@ def _in_window(value: ir.DateValue, as_of: int, months: int) -> ir.BooleanValue:
 # ----------------------------------------------------------------------- the ARR panel
 def month_range(arr: ir.Table) -> ir.Table:
     """The first and last month of the data (one row: ``first``, ``last``)."""
-    m = month_index(arr.month)
-    return arr.aggregate(first=m.min(), last=m.max())
+    return arr.aggregate(first=arr.month.min(), last=arr.month.max())
 
 
 def account_panel(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
@@ -65,7 +66,7 @@ def account_panel(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
     Every ARR figure of one month reads this panel, so the data are scanned once
     (an account-month has one row: the checks refuse duplicates).
     """
-    m = month_index(arr.month)
+    m = arr.month
     months = {f"v{k}": arr.arr.sum(where=m == as_of - k).fill_null(0.0)
               for k in range(lookback + 1)}
     return arr.group_by("account_id").aggregate(
@@ -196,7 +197,7 @@ def nps(responses: ir.Table, as_of: int, window: int) -> ir.Table:
 def adoption(usage: ir.Table, as_of: int, accounts: ir.Table | None) -> ir.Table:
     """Product adoption: the median account's active users over licensed seats in
     ``as_of``, capped at 1 (seats from usage, else from accounts; one row)."""
-    rows = usage.filter(month_index(usage.month) == as_of)
+    rows = usage.filter(usage.month == as_of)
     seats = rows.licensed_seats
     if accounts is not None:
         acc = accounts.select(seat_id=accounts.account_id, acc_seats=accounts.licensed_seats)

@@ -148,6 +148,14 @@ def _ident(name: str) -> str:
 
 
 # ------------------------------------------------------------------------ the checks
+# Each table is read once for its checks: one aggregate query counts the rows that
+# break each rule (per account where the table has account_id, so that duplicate
+# keys, blank ids and unknown accounts are decided once per account, not per row);
+# only a rule that fails is read again, to name its rows. Columns with few values
+# (months, dates, flags, choices) are checked once per distinct value.
+_KNOWN = "_csm_known_accounts"
+
+
 def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     """The engine over ``sources`` once every check passed; a DataError otherwise."""
     if "arr_monthly" not in sources:
@@ -157,11 +165,22 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     columns = {name: {row[0].lower(): row[1].lower() for row in con.execute(
         f"DESCRIBE SELECT * FROM {source}").fetchall()} for name, source in sources.items()}
     problems: list[Problem] = []
-    usable = {}
-    for name, source in sources.items():
-        if _check_table(con, TABLES[name], source, columns[name], labels[name], problems):
-            usable[name] = source
-    _check_accounts(con, usable, columns, labels, problems)
+    unknown: dict[str, str] = {}  # table -> the condition naming its unknown ids
+    known = False
+    for name, source in sources.items():  # accounts first (the order of TABLES)
+        usable, condition = _check_table(con, TABLES[name], source, columns[name],
+                                         labels[name], problems, known)
+        if name == "accounts" and usable:
+            con.execute(f"CREATE TEMPORARY TABLE {_KNOWN} AS SELECT DISTINCT "
+                        f"CAST(account_id AS VARCHAR) AS id FROM {source}")
+            known = True
+        if usable and condition:
+            unknown[name] = condition
+    for name, condition in unknown.items():
+        problems.append(Problem(
+            labels[name], "Some account ids are not in accounts.",
+            "Add those accounts to accounts, or correct the ids.",
+            column="account_id", rows=_rows(con, sources[name], condition)))
     if problems:
         raise DataError(problems)
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
@@ -169,8 +188,10 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
 
 
 def _check_table(con, table, source: str, columns: dict[str, str], label: str,
-                 problems: list[Problem]) -> bool:
-    """Append the table's problems; whether its columns allow the other checks."""
+                 problems: list[Problem], known: bool) -> tuple[bool, str]:
+    """Append the table's problems. Whether its columns allow the other checks, and
+    (when ``known`` accounts are given and some ids are not among them) the SQL
+    condition that picks the rows with an unknown id."""
     before = len(problems)
     for name in table.required_columns:
         if name not in columns:
@@ -178,15 +199,16 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
                                     f"Add a column '{name}' ({table.column(name).meaning}).",
                                     column=name))
     if len(problems) > before:
-        return False
+        return False, ""
     names = {c.lower(): c for c in _original_names(con, source)}
+    by_account = "account_id" in columns
     tests: list[tuple[str, str, str, str]] = []  # (sql, column, message, hint)
+    months_ok = True
     for column in table.columns:
         if column.name not in columns:
             continue
         ref = _ident(names[column.name])
-        text = columns[column.name] in _TEXT_TYPES
-        blank = f"({ref} IS NULL" + (f" OR trim({ref}) = '')" if text else ")")
+        blank = _blank(ref, columns[column.name])
         if not column.blank_ok:
             tests.append((blank, column.name, "Some values are blank.",
                           f"Fill them in ({column.meaning}) or remove those rows."))
@@ -194,6 +216,7 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
         if bad and column.kind in _FEW_VALUES and _no_bad_distinct(con, source, ref, blank, bad):
             continue  # checked once per distinct value: a panel has few months, many rows
         if bad:
+            months_ok = months_ok and column.kind != "month"
             tests.append((f"(NOT {blank} AND ({bad}))", column.name,
                           f"Some values are not {rule}.", "Correct them or remove those rows."))
     for tname, earlier, later in DATE_ORDER:
@@ -202,28 +225,60 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
                           f"{_as_date(names, later, columns)})", later,
                           f"Some dates are before their {earlier}.",
                           "Correct the dates or remove those rows."))
-    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})"
-                                               for sql, *_ in tests) + f" FROM {source}"
-                         ).fetchone() if tests else ()
+    id_test = next((i for i, t in enumerate(tests) if t[1] == "account_id"), None)
+    row_counts = [f"count(*) FILTER (WHERE {sql}) AS _c{i}" for i, (sql, *_) in enumerate(tests)
+                  if not (by_account and i == id_test)]
+    key_dup, unknown_ids = "0", "0"
+    if by_account:
+        idref = _ident(names["account_id"])
+        inner = ["count(*) AS _n", *row_counts]
+        if table.key == ("account_id", "month") and months_ok:
+            inner.append(_distinct_months(con, source, _ident(names["month"]),
+                                          columns["month"]))
+            key_dup = "count(*) FILTER (WHERE _n <> _d)"
+        elif table.key == ("account_id",):
+            key_dup = "count(*) FILTER (WHERE _n > 1)"
+        if known and table.name != "accounts":
+            unknown_ids = (f"count(*) FILTER (WHERE _id IS NOT NULL AND CAST(_id AS VARCHAR) "
+                           f"NOT IN (SELECT id FROM {_KNOWN}))")
+        outer = [f"sum(_n) FILTER (WHERE {_blank('_id', columns['account_id'])})"
+                 if i == id_test else f"sum(_c{i})" for i in range(len(tests))]
+        sql = (f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM (SELECT {idref} AS _id, "
+               f"{', '.join(inner)} FROM {source} GROUP BY {idref})")
+    else:
+        sql = f"SELECT {', '.join([*row_counts, '0', '0'])} FROM {source}" if tests else ""
+    *counts, dups, strangers = con.execute(sql).fetchone() if sql else (0, 0)
     for (sql, column, message, hint), count in zip(tests, counts, strict=True):
         if count:
             problems.append(Problem(label, message, hint, column=column,
                                     rows=_rows(con, source, sql)))
-    if not table.key or len(problems) > before:
-        return len(problems) == before
-    key = ", ".join(_ident(names[k]) for k in table.key)
-    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} GROUP BY {key} "
-                   "HAVING count(*) > 1)").fetchone()[0]:
-        joined = " + ".join(table.key)
-        problems.append(Problem(
-            label, f"The same {joined} appears on more than one row.",
-            f"Keep one row per {joined} (add the amounts up if they are parts of one).",
-            column=table.key[-1],
-            rows=_rows(con, source, f"count(*) OVER (PARTITION BY {key}) > 1", window=True)))
-    return len(problems) == before
+    if table.key and len(problems) == before:
+        key = ", ".join(_ident(names[k]) for k in table.key)
+        if not by_account or not table.key[0] == "account_id":
+            dups = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} GROUP BY {key} "
+                               "HAVING count(*) > 1)").fetchone()[0]
+        if dups:
+            joined = " + ".join(table.key)
+            problems.append(Problem(
+                label, f"The same {joined} appears on more than one row.",
+                f"Keep one row per {joined} (add the amounts up if they are parts of one).",
+                column=table.key[-1],
+                rows=_rows(con, source, f"count(*) OVER (PARTITION BY {key}) > 1",
+                           window=True)))
+    usable = len(problems) == before
+    condition = ""
+    if usable and strangers:
+        ref = _ident(names["account_id"])
+        condition = (f"{ref} IS NOT NULL AND CAST({ref} AS VARCHAR) NOT IN "
+                     f"(SELECT id FROM {_KNOWN})")
+    return usable, condition
 
 
 _FEW_VALUES = ("month", "date", "bool", "choice")
+
+
+def _blank(ref: str, sql_type: str) -> str:
+    return f"({ref} IS NULL" + (f" OR trim({ref}) = '')" if sql_type in _TEXT_TYPES else ")")
 
 
 def _no_bad_distinct(con, source: str, ref: str, blank: str, bad: str) -> bool:
@@ -231,6 +286,24 @@ def _no_bad_distinct(con, source: str, ref: str, blank: str, bad: str) -> bool:
     return not con.execute(
         f"SELECT count(*) FROM (SELECT DISTINCT {ref} FROM {source}) "
         f"WHERE NOT {blank} AND ({bad})").fetchone()[0]
+
+
+def _distinct_months(con, source: str, ref: str, sql_type: str) -> str:
+    """The aggregate ``_d``: an account's number of distinct months (valid months:
+    checked before), as the bits set in a bitstring over the data's months."""
+    if sql_type in _TEXT_TYPES:
+        padded = con.execute(f"SELECT count(*) FILTER (WHERE m <> trim(m)) FROM "
+                             f"(SELECT DISTINCT {ref} AS m FROM {source})").fetchone()[0]
+        text = f"trim({ref})" if padded else ref  # most exports hold no spaces: skip trim
+        index = (f"CAST(substr({text}, 1, 4) AS INTEGER) * 12 "
+                 f"+ CAST(substr({text}, 6, 2) AS INTEGER) - 1")
+    else:
+        index = f"year(CAST({ref} AS DATE)) * 12 + month(CAST({ref} AS DATE)) - 1"
+    lo, hi = con.execute(f"SELECT min(m), max(m) FROM (SELECT {index} AS m FROM "
+                         f"(SELECT DISTINCT {ref} FROM {source}))").fetchone()
+    if lo is None:  # every month blank: reported as blank
+        return "NULL AS _d"
+    return f"bit_count(bitstring_agg({index}, {lo}, {hi})) AS _d"
 
 
 def _original_names(con, source: str) -> list[str]:
@@ -288,29 +361,13 @@ def _rows(con, source: str, condition: str, window: bool = False, limit: int = 1
     ).fetchall())
 
 
-def _check_accounts(con, sources, columns, labels, problems: list[Problem]) -> None:
-    """Every account_id used anywhere must be in accounts, when accounts is given."""
-    if "accounts" not in sources:
-        return
-    known = f"SELECT DISTINCT CAST(account_id AS VARCHAR) AS id FROM {sources['accounts']}"
-    for name, source in sources.items():
-        if name == "accounts" or "account_id" not in columns[name]:
-            continue
-        unknown = (f"account_id IS NOT NULL AND CAST(account_id AS VARCHAR) NOT IN "
-                   f"(SELECT id FROM ({known}))")
-        if con.execute(f"SELECT count(*) FROM {source} WHERE {unknown}").fetchone()[0]:
-            problems.append(Problem(
-                labels[name], "Some account ids are not in accounts.",
-                "Add those accounts to accounts, or correct the ids.",
-                column="account_id", rows=_rows(con, source, unknown)))
-
-
 # ---------------------------------------------------------------- the typed views
 def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
                 spark: bool) -> dict[str, str]:
     """The SELECT that reads each input table typed as the definitions expect.
 
-    Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; a missing
+    Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; months
+    become the index ``year * 12 + month - 1`` the definitions count in; a missing
     optional column reads as nulls. Raises a DataError naming a missing required
     column (the full checks run before, in :func:`open_data`).
     """
@@ -330,17 +387,19 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
                 parts.append(f"CAST(NULL AS {types[kind]}) AS {q(column)}")
                 continue
             ref, text = q(column), present[column] in _TEXT_TYPES
-            if kind == "date" and text:
+            if table.column(column).kind == "month":  # as year * 12 + month - 1
+                if text:  # checked YYYY-MM
+                    value = f"nullif(trim({ref}), '')"
+                    value = (f"CAST(substr({value}, 1, 4) AS BIGINT) * 12 "
+                             f"+ CAST(substr({value}, 6, 2) AS BIGINT) - 1")
+                else:
+                    value = ref if spark else f"CAST({ref} AS DATE)"
+                    value = f"CAST(year({value}) * 12 + month({value}) - 1 AS BIGINT)"
+            elif kind == "date" and text:
                 fmt = "yyyy-MM-dd" if spark else "%Y-%m-%d"
                 value = f"nullif(trim({ref}), '')"
-                if table.column(column).kind == "month" and not spark:  # checked YYYY-MM
-                    value = (f"make_date(CAST(substr({value}, 1, 4) AS INTEGER), "
-                             f"CAST(substr({value}, 6, 2) AS INTEGER), 1)")
-                elif table.column(column).kind == "month":
-                    value = f"to_date(concat({value}, '-01'), '{fmt}')"
-                else:
-                    value = (f"to_date({value}, '{fmt}')" if spark
-                             else f"CAST(strptime({value}, '{fmt}') AS DATE)")
+                value = (f"to_date({value}, '{fmt}')" if spark
+                         else f"CAST(strptime({value}, '{fmt}') AS DATE)")
             elif kind == "boolean" and text:
                 value = f"lower(trim({ref})) IN ({', '.join(_literal(v) for v in _TRUE)})"
                 value = f"CASE WHEN nullif(trim({ref}), '') IS NULL THEN NULL ELSE {value} END"
