@@ -181,3 +181,73 @@ def test_a_duckdb_file_without_arr_and_a_broken_file(tmp_path, capsys):
 def test_open_data_on_exports_returns_the_company():
     engine, company = open_data(DATA / "sample")
     assert company is not None and summary(engine)["paying_accounts"] > 0
+
+
+# The checks read each table once, per account where it has account_id: each rule
+# still names its file, column and rows.
+_ARR_OK = "SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('b', '2024-01', 2.0)) ROWS"
+
+
+def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
+    folder = tmp_path / "company"
+    for name, select in tables.items():
+        (folder / name).mkdir(parents=True)
+        select = select.replace("ROWS", "v(account_id, month, arr)")
+        duckdb.execute(f"COPY ({select}) TO '{folder / name / 'part-0.parquet'}'")
+    return folder
+
+
+@pytest.mark.parametrize(("tables", "table", "expected"), [
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', 'abcd-ef', 1.0), ('a', '2024-01', 2.0)) ROWS"},
+     "arr_monthly", "column 'month', row 2: Some values are not months written YYYY-MM"),
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', ' 2024-01', 1.0), ('b', '2024-02', 1.0), "
+                     "('a', '2024-01 ', 2.0)) ROWS"},
+     "arr_monthly", "column 'month', rows 2 and 4: The same account_id + month"),
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', DATE '2024-01-01', 1.0), "
+                     "('a', DATE '2024-02-01', 1.0), ('a', DATE '2024-01-01', 2.0)) ROWS"},
+     "arr_monthly", "column 'month', rows 2 and 4: The same account_id + month"),
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('  ', '2024-01', 2.0)) ROWS"},
+     "arr_monthly", "column 'account_id', row 3: Some values are blank."),
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B'), ('a', 'A2')) v(account_id, name)",
+      "arr_monthly": _ARR_OK},
+     "accounts", "column 'account_id', rows 2 and 4: The same account_id appears"),
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+      "arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('c', '2024-01', 2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'account_id', row 3: Some account ids are not in accounts."),
+    ({"arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('a', '2024-01', 2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'month', rows 2 and 3: The same account_id + month"),
+    ({"arr_monthly": _ARR_OK,
+      "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'won'), ('o1', 'b', 'new', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'open')) v(opportunity_id, account_id, type, amount, "
+                       "created_date, close_date, status)"},
+     "opportunities", "column 'opportunity_id', rows 2 and 3: The same opportunity_id"),
+    ({"arr_monthly": _ARR_OK,
+      "onboarding": "SELECT * FROM (VALUES ('a', '2024-01-10', '2024-01-05')) "
+                    "v(account_id, contract_date, first_value_date)"},
+     "onboarding", "column 'first_value_date', row 2: Some dates are before their contract_date"),
+])
+def test_each_rule_names_its_rows(tmp_path, capsys, tables, table, expected):
+    folder = _parquet_folder(tmp_path, tables)
+    before = _digest(folder)
+    code, _, err = _cli_json(capsys, "--data", str(folder))
+    assert code == 2 and "Traceback" not in err
+    assert f"{folder / table}, {expected}" in err
+    assert _digest(folder) == before
+
+
+def test_clean_tables_pass_the_folded_checks(tmp_path, capsys):
+    folder = _parquet_folder(tmp_path, {
+        "accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+        "arr_monthly": "SELECT * FROM (VALUES ('a', ' 2023-01', 1.0), ('b', '2023-01', 2.0), "
+                       "('a', '2024-01 ', 3.0)) ROWS",
+        "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('b', '2024-01', 2)) "
+                         "v(account_id, month, active_users)"})
+    code, got, _ = _cli_json(capsys, "--data", str(folder))
+    assert code == 0
+    assert got["nrr"] == pytest.approx(1.0) and got["arr"] == 3.0
+    assert got["logo_churn"] == pytest.approx(0.5)

@@ -203,7 +203,7 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
     names = {c.lower(): c for c in _original_names(con, source)}
     by_account = "account_id" in columns
     tests: list[tuple[str, str, str, str]] = []  # (sql, column, message, hint)
-    months_ok = True
+    months: dict[str, tuple] = {}  # month column -> (bad, padded, first, last)
     for column in table.columns:
         if column.name not in columns:
             continue
@@ -213,10 +213,14 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
             tests.append((blank, column.name, "Some values are blank.",
                           f"Fill them in ({column.meaning}) or remove those rows."))
         bad, rule = _bad_value(ref, column, columns[column.name])
-        if bad and column.kind in _FEW_VALUES and _no_bad_distinct(con, source, ref, blank, bad):
-            continue  # checked once per distinct value: a panel has few months, many rows
+        if column.kind == "month":
+            months[column.name] = _month_facts(con, source, ref, columns[column.name], blank, bad)
+            if not months[column.name][0]:
+                continue  # checked once per distinct value: a panel has few months, many rows
+        elif bad and column.kind in _FEW_VALUES and _no_bad_distinct(con, source, ref, blank,
+                                                                      bad):
+            continue
         if bad:
-            months_ok = months_ok and column.kind != "month"
             tests.append((f"(NOT {blank} AND ({bad}))", column.name,
                           f"Some values are not {rule}.", "Correct them or remove those rows."))
     for tname, earlier, later in DATE_ORDER:
@@ -232,9 +236,9 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
     if by_account:
         idref = _ident(names["account_id"])
         inner = ["count(*) AS _n", *row_counts]
-        if table.key == ("account_id", "month") and months_ok:
-            inner.append(_distinct_months(con, source, _ident(names["month"]),
-                                          columns["month"]))
+        if table.key == ("account_id", "month") and not months["month"][0]:
+            inner.append(_distinct_months(_ident(names["month"]), columns["month"],
+                                          *months["month"][1:]))
             key_dup = "count(*) FILTER (WHERE _n <> _d)"
         elif table.key == ("account_id",):
             key_dup = "count(*) FILTER (WHERE _n > 1)"
@@ -253,7 +257,9 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
             problems.append(Problem(label, message, hint, column=column,
                                     rows=_rows(con, source, sql)))
     if table.key and len(problems) == before:
-        key = ", ".join(_ident(names[k]) for k in table.key)
+        key = ", ".join(_month_index(_ident(names[k]), columns[k])  # ' 2024-01' = '2024-01'
+                        if table.column(k).kind == "month" else _ident(names[k])
+                        for k in table.key)
         if not by_account or not table.key[0] == "account_id":
             dups = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} GROUP BY {key} "
                                "HAVING count(*) > 1)").fetchone()[0]
@@ -288,22 +294,37 @@ def _no_bad_distinct(con, source: str, ref: str, blank: str, bad: str) -> bool:
         f"WHERE NOT {blank} AND ({bad})").fetchone()[0]
 
 
-def _distinct_months(con, source: str, ref: str, sql_type: str) -> str:
+def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST") -> str:
+    """SQL for a checked month as ``year * 12 + month - 1`` (``TRY_CAST``: null for
+    text that is not a month)."""
+    if sql_type in _TEXT_TYPES:
+        text = f"trim({ref})" if padded else ref
+        return (f"{cast}(substr({text}, 1, 4) AS INTEGER) * 12 "
+                f"+ {cast}(substr({text}, 6, 2) AS INTEGER) - 1")
+    return f"year(CAST({ref} AS DATE)) * 12 + month(CAST({ref} AS DATE)) - 1"
+
+
+def _month_facts(con, source: str, ref: str, sql_type: str, blank: str,
+                 bad: str) -> tuple[int, bool, int | None, int | None]:
+    """One pass over a month column's distinct values: how many break the rule,
+    whether some hold spaces to trim, and the first and last valid month."""
+    index = _month_index("m", sql_type, cast="TRY_CAST")
+    padded = "count(*) FILTER (WHERE m <> trim(m))" if sql_type in _TEXT_TYPES else "0"
+    good = f"NOT {blank.replace(ref, 'm')} AND NOT ({bad.replace(ref, 'm')})"
+    return con.execute(
+        f"SELECT count(*) FILTER (WHERE NOT {blank.replace(ref, 'm')} AND "
+        f"({bad.replace(ref, 'm')})), {padded}, min({index}) FILTER (WHERE {good}), "
+        f"max({index}) FILTER (WHERE {good}) FROM (SELECT DISTINCT {ref} AS m FROM {source})"
+    ).fetchone()
+
+
+def _distinct_months(ref: str, sql_type: str, padded: bool, lo: int | None,
+                     hi: int | None) -> str:
     """The aggregate ``_d``: an account's number of distinct months (valid months:
     checked before), as the bits set in a bitstring over the data's months."""
-    if sql_type in _TEXT_TYPES:
-        padded = con.execute(f"SELECT count(*) FILTER (WHERE m <> trim(m)) FROM "
-                             f"(SELECT DISTINCT {ref} AS m FROM {source})").fetchone()[0]
-        text = f"trim({ref})" if padded else ref  # most exports hold no spaces: skip trim
-        index = (f"CAST(substr({text}, 1, 4) AS INTEGER) * 12 "
-                 f"+ CAST(substr({text}, 6, 2) AS INTEGER) - 1")
-    else:
-        index = f"year(CAST({ref} AS DATE)) * 12 + month(CAST({ref} AS DATE)) - 1"
-    lo, hi = con.execute(f"SELECT min(m), max(m) FROM (SELECT {index} AS m FROM "
-                         f"(SELECT DISTINCT {ref} FROM {source}))").fetchone()
     if lo is None:  # every month blank: reported as blank
         return "NULL AS _d"
-    return f"bit_count(bitstring_agg({index}, {lo}, {hi})) AS _d"
+    return f"bit_count(bitstring_agg({_month_index(ref, sql_type, padded)}, {lo}, {hi})) AS _d"
 
 
 def _original_names(con, source: str) -> list[str]:
@@ -325,7 +346,7 @@ def _bad_value(ref: str, column: Column, sql_type: str) -> tuple[str, str]:
         rule = f"months written YYYY-MM between {FIRST_YEAR} and {LAST_YEAR}"
         if text:
             return (f"NOT regexp_full_match(trim({ref}), '\\d{{4}}-(0[1-9]|1[0-2])') OR "
-                    f"NOT CAST(substr(trim({ref}), 1, 4) AS INTEGER) {years}"), rule
+                    f"NOT TRY_CAST(substr(trim({ref}), 1, 4) AS INTEGER) {years}"), rule
         return f"NOT year(CAST({ref} AS DATE)) {years}", rule
     if column.kind == "date":
         rule = f"dates written YYYY-MM-DD between {FIRST_YEAR} and {LAST_YEAR}"
