@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -20,6 +23,12 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 FOLDERS = [DATA / "sample", *sorted(p for p in (DATA / "cases").iterdir() if p.is_dir())]
 MONEY = ("arr", "retention_base_arr", "new_arr_12m", "reactivation_arr_12m",
          "expansion_arr_12m", "contraction_arr_12m", "churn_arr_12m")
+
+
+@pytest.fixture(autouse=True)
+def _sql_cache(tmp_path, monkeypatch):
+    """Each test compiles into a cache of its own (not the user's)."""
+    monkeypatch.setenv("CSMODELS_CACHE", str(tmp_path / "sql-cache"))
 
 
 def _cli_json(capsys, *args) -> tuple[int, dict | None, str]:
@@ -251,3 +260,22 @@ def test_clean_tables_pass_the_folded_checks(tmp_path, capsys):
     assert code == 0
     assert got["nrr"] == pytest.approx(1.0) and got["arr"] == 3.0
     assert got["logo_churn"] == pytest.approx(0.5)
+
+
+def test_the_compiled_sql_is_cached_and_ibis_not_imported_again(sources, tmp_path):
+    """A second run reads its SQL from the cache (no Ibis import) and gives the same
+    JSON; a cache that cannot be written only costs the compile."""
+    probe = ("import sys, runpy; sys.argv = ['csmodels', 'metrics', '--data', sys.argv[1], "
+             "'--json']\ntry:\n    runpy.run_module('csmodels', run_name='__main__')\n"
+             "except SystemExit:\n    pass\nprint('ibis' in sys.modules, file=sys.stderr)")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    runs = []
+    for cache in ("cache", "cache", "blocked/sql"):
+        env = {**os.environ, "CSMODELS_CACHE": str(tmp_path / cache)}
+        done = subprocess.run([sys.executable, "-c", probe, str(sources[0])], env=env,
+                              capture_output=True, text=True, check=True)
+        runs.append((json.loads(done.stdout), done.stderr.split()[-1]))
+    assert [imported for _, imported in runs] == ["True", "False", "True"]
+    assert runs[0][0] == runs[1][0] == runs[2][0] and runs[0][0]["arr"] > 0
+    assert len(list((tmp_path / "cache").glob("*.sql"))) == 1  # bounds came from the checks

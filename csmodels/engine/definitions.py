@@ -18,21 +18,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
-
-# The engine's input tables: the columns the metrics read, with their types.
-INPUT_SCHEMAS: dict[str, dict[str, str]] = {
-    "arr_monthly": {"account_id": "string", "month": "int64", "arr": "float64"},
-    "accounts": {"account_id": "string", "licensed_seats": "int64"},
-    "nps_responses": {"date": "date", "score": "int64"},
-    "usage_monthly": {"account_id": "string", "month": "int64", "active_users": "int64",
-                      "licensed_seats": "int64"},
-    "onboarding": {"account_id": "string", "contract_date": "date",
-                   "first_value_date": "date"},
-    "qbrs": {"account_id": "string", "date": "date"},
-    "opportunities": {"type": "string", "amount": "float64", "created_date": "date",
-                      "cs_sourced": "boolean", "cs_influenced": "boolean"},
-}
+from .inputs import INPUT_SCHEMAS, MOVEMENTS
 
 
 def input_tables(present: set[str] | None = None) -> dict[str, ir.Table]:

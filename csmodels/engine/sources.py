@@ -26,7 +26,7 @@ import pyarrow as pa
 from ..exceptions import DataError, Problem
 from ..io import Company, load_company
 from ..schema import DATE_ORDER, TABLES, Column
-from .definitions import INPUT_SCHEMAS
+from .inputs import INPUT_SCHEMAS
 from .run import Engine
 
 FIRST_YEAR, LAST_YEAR = 1970, 2100
@@ -166,10 +166,12 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
         f"DESCRIBE SELECT * FROM {source}").fetchall()} for name, source in sources.items()}
     problems: list[Problem] = []
     unknown: dict[str, str] = {}  # table -> the condition naming its unknown ids
-    known = False
+    known, bounds = False, None
     for name, source in sources.items():  # accounts first (the order of TABLES)
-        usable, condition = _check_table(con, TABLES[name], source, columns[name],
-                                         labels[name], problems, known)
+        usable, condition, months = _check_table(con, TABLES[name], source, columns[name],
+                                                 labels[name], problems, known)
+        if name == "arr_monthly" and "month" in months:
+            bounds = months["month"][2:]
         if name == "accounts" and usable:
             con.execute(f"CREATE TEMPORARY TABLE {_KNOWN} AS SELECT DISTINCT "
                         f"CAST(account_id AS VARCHAR) AS id FROM {source}")
@@ -184,14 +186,16 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     if problems:
         raise DataError(problems)
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
-                                   columns, spark=False), sources)
+                                   columns, spark=False), sources,
+                  bounds if bounds and None not in bounds else None)
 
 
 def _check_table(con, table, source: str, columns: dict[str, str], label: str,
-                 problems: list[Problem], known: bool) -> tuple[bool, str]:
-    """Append the table's problems. Whether its columns allow the other checks, and
+                 problems: list[Problem], known: bool) -> tuple[bool, str, dict]:
+    """Append the table's problems. Whether its columns allow the other checks,
     (when ``known`` accounts are given and some ids are not among them) the SQL
-    condition that picks the rows with an unknown id."""
+    condition that picks the rows with an unknown id, and for each month column
+    (bad values, values with spaces, first month, last month)."""
     before = len(problems)
     for name in table.required_columns:
         if name not in columns:
@@ -199,7 +203,7 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
                                     f"Add a column '{name}' ({table.column(name).meaning}).",
                                     column=name))
     if len(problems) > before:
-        return False, ""
+        return False, "", {}
     names = {c.lower(): c for c in _original_names(con, source)}
     by_account = "account_id" in columns
     tests: list[tuple[str, str, str, str]] = []  # (sql, column, message, hint)
@@ -277,7 +281,7 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
         ref = _ident(names["account_id"])
         condition = (f"{ref} IS NOT NULL AND CAST({ref} AS VARCHAR) NOT IN "
                      f"(SELECT id FROM {_KNOWN})")
-    return usable, condition
+    return usable, condition, months
 
 
 _FEW_VALUES = ("month", "date", "bool", "choice")
