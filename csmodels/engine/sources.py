@@ -167,11 +167,13 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     problems: list[Problem] = []
     unknown: dict[str, str] = {}  # table -> the condition naming its unknown ids
     known, bounds = False, None
+    exact: set[tuple[str, str]] = set()  # month columns without spaces to trim
     for name, source in sources.items():  # accounts first (the order of TABLES)
         usable, condition, months = _check_table(con, TABLES[name], source, columns[name],
                                                  labels[name], problems, known)
         if name == "arr_monthly" and "month" in months:
             bounds = months["month"][2:]
+        exact |= {(name, column) for column, facts in months.items() if not facts[1]}
         if name == "accounts" and usable:
             con.execute(f"CREATE TEMPORARY TABLE {_KNOWN} AS SELECT DISTINCT "
                         f"CAST(account_id AS VARCHAR) AS id FROM {source}")
@@ -186,7 +188,7 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     if problems:
         raise DataError(problems)
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
-                                   columns, spark=False), sources,
+                                   columns, spark=False, exact=exact), sources,
                   bounds if bounds and None not in bounds else None)
 
 
@@ -213,16 +215,18 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
             continue
         ref = _ident(names[column.name])
         blank = _blank(ref, columns[column.name])
-        if not column.blank_ok:
+        bad, rule = _bad_value(ref, column, columns[column.name])
+        blanks, bads = 1, 1  # unknown: checked on every row
+        if column.kind == "month":  # read once per distinct value: few months, many rows
+            *months[column.name], blanks = _month_facts(con, source, ref, columns[column.name],
+                                                        blank, bad)
+            bads = months[column.name][0]
+        elif column.kind in _FEW_VALUES:
+            blanks, bads = _distinct_counts(con, source, ref, blank, bad or "false")
+        if blanks and not column.blank_ok:
             tests.append((blank, column.name, "Some values are blank.",
                           f"Fill them in ({column.meaning}) or remove those rows."))
-        bad, rule = _bad_value(ref, column, columns[column.name])
-        if column.kind == "month":
-            months[column.name] = _month_facts(con, source, ref, columns[column.name], blank, bad)
-            if not months[column.name][0]:
-                continue  # checked once per distinct value: a panel has few months, many rows
-        elif bad and column.kind in _FEW_VALUES and _no_bad_distinct(con, source, ref, blank,
-                                                                      bad):
+        if not bads:
             continue
         if bad:
             tests.append((f"(NOT {blank} AND ({bad}))", column.name,
@@ -291,11 +295,12 @@ def _blank(ref: str, sql_type: str) -> str:
     return f"({ref} IS NULL" + (f" OR trim({ref}) = '')" if sql_type in _TEXT_TYPES else ")")
 
 
-def _no_bad_distinct(con, source: str, ref: str, blank: str, bad: str) -> bool:
-    """Whether no distinct value of a column breaks its rule (one small aggregate)."""
-    return not con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {ref} FROM {source}) "
-        f"WHERE NOT {blank} AND ({bad})").fetchone()[0]
+def _distinct_counts(con, source: str, ref: str, blank: str, bad: str) -> tuple[int, int]:
+    """How many distinct values of a column are blank, and how many break its rule
+    (one small aggregate)."""
+    return con.execute(
+        f"SELECT count(*) FILTER (WHERE {blank}), count(*) FILTER (WHERE NOT {blank} AND "
+        f"({bad})) FROM (SELECT DISTINCT {ref} FROM {source})").fetchone()
 
 
 def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST") -> str:
@@ -309,16 +314,18 @@ def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST
 
 
 def _month_facts(con, source: str, ref: str, sql_type: str, blank: str,
-                 bad: str) -> tuple[int, bool, int | None, int | None]:
+                 bad: str) -> tuple[int, bool, int | None, int | None, int]:
     """One pass over a month column's distinct values: how many break the rule,
-    whether some hold spaces to trim, and the first and last valid month."""
+    whether some hold spaces to trim, the first and last valid month, and whether
+    some are blank."""
     index = _month_index("m", sql_type, cast="TRY_CAST")
     padded = "count(*) FILTER (WHERE m <> trim(m))" if sql_type in _TEXT_TYPES else "0"
-    good = f"NOT {blank.replace(ref, 'm')} AND NOT ({bad.replace(ref, 'm')})"
+    blank, bad = blank.replace(ref, "m"), bad.replace(ref, "m")
+    good = f"NOT {blank} AND NOT ({bad})"
     return con.execute(
-        f"SELECT count(*) FILTER (WHERE NOT {blank.replace(ref, 'm')} AND "
-        f"({bad.replace(ref, 'm')})), {padded}, min({index}) FILTER (WHERE {good}), "
-        f"max({index}) FILTER (WHERE {good}) FROM (SELECT DISTINCT {ref} AS m FROM {source})"
+        f"SELECT count(*) FILTER (WHERE NOT {blank} AND ({bad})), {padded}, "
+        f"min({index}) FILTER (WHERE {good}), max({index}) FILTER (WHERE {good}), "
+        f"count(*) FILTER (WHERE {blank}) FROM (SELECT DISTINCT {ref} AS m FROM {source})"
     ).fetchone()
 
 
@@ -388,13 +395,14 @@ def _rows(con, source: str, condition: str, window: bool = False, limit: int = 1
 
 # ---------------------------------------------------------------- the typed views
 def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
-                spark: bool) -> dict[str, str]:
+                spark: bool, exact: set[tuple[str, str]] = frozenset()) -> dict[str, str]:
     """The SELECT that reads each input table typed as the definitions expect.
 
     Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; months
     become the index ``year * 12 + month - 1`` the definitions count in; a missing
     optional column reads as nulls. Raises a DataError naming a missing required
-    column (the full checks run before, in :func:`open_data`).
+    column (the full checks run before, in :func:`open_data`). ``exact`` names the
+    (table, month column) pairs the checks found without spaces, read untrimmed.
     """
     types = _SPARK_TYPES if spark else _SQL_TYPES
     q = (lambda n: f"`{n}`") if spark else _ident
@@ -414,7 +422,7 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
             ref, text = q(column), present[column] in _TEXT_TYPES
             if table.column(column).kind == "month":  # as year * 12 + month - 1
                 if text:  # checked YYYY-MM
-                    value = f"nullif(trim({ref}), '')"
+                    value = ref if (name, column) in exact else f"nullif(trim({ref}), '')"
                     value = (f"CAST(substr({value}, 1, 4) AS BIGINT) * 12 "
                              f"+ CAST(substr({value}, 6, 2) AS BIGINT) - 1")
                 else:
