@@ -58,53 +58,65 @@ def _dates(m: np.ndarray, rng) -> np.ndarray:
     return first.astype("datetime64[D]") + rng.integers(0, 28, len(m)).astype("timedelta64[D]")
 
 
-def _write(folder: Path, name: str, table: pa.Table, parts: int = 4) -> None:
+def _write(folder: Path, name: str, table: pa.Table, parts: int = 4, prefix: str = "") -> None:
     out = folder / name
     out.mkdir(parents=True, exist_ok=True)
     step = -(-table.num_rows // parts)
     for i in range(parts):
-        pq.write_table(table.slice(i * step, step), out / f"part-{i}.parquet")
+        pq.write_table(table.slice(i * step, step), out / f"part-{prefix}{i}.parquet")
 
 
-def write_company(n: int, folder: Path, seed: int = 0) -> int:
-    """Write the eight tables of an ``n``-account company; the ARR rows."""
+def write_company(n: int, folder: Path, seed: int = 0, block: int = 1_000_000) -> int:
+    """Write the eight tables of an ``n``-account company; the ARR rows. Accounts are
+    made ``block`` at a time (each block seeded on its own), so ten million accounts
+    fit in memory."""
+    rows = 0
+    for b, first in enumerate(range(0, n, block)):
+        rows += _write_block(min(block, n - first), first, folder, seed + b,
+                             f"{b}-" if n > block else "")
+    return rows
+
+
+def _write_block(n: int, first: int, folder: Path, seed: int, prefix: str) -> int:
+    """The accounts ``first`` to ``first + n - 1`` of a company, in all eight tables."""
     rng = np.random.default_rng(seed)
     account, month, arr = arr_histories(n, seed)
     arr = arr + rng.integers(0, 100, len(arr)) / 100  # cents
-    ids, start = _ids(np.arange(n)), np.full(n, MONTHS)
+    ids, start = _ids(first + np.arange(n)), np.full(n, MONTHS)
     np.minimum.at(start, account, month)
-    _write(folder, "arr_monthly", pa.table({"account_id": _ids(account),
-                                            "month": _months(month), "arr": arr}))
+    _write(folder, "arr_monthly", prefix=prefix, table=pa.table({
+        "account_id": _ids(first + account), "month": _months(month), "arr": arr}))
     seats = rng.integers(5, 500, n)
-    _write(folder, "accounts", pa.table({
-        "account_id": ids, "name": np.char.add("Company ", np.arange(n).astype(str)),
+    _write(folder, "accounts", prefix=prefix, table=pa.table({
+        "account_id": ids, "name": np.char.add("Company ", (first + np.arange(n)).astype(str)),
         "segment": SEGMENTS[rng.integers(0, 3, n)], "licensed_seats": seats}))
-    _write(folder, "usage_monthly", pa.table({
-        "account_id": _ids(account), "month": _months(month),
+    _write(folder, "usage_monthly", prefix=prefix, table=pa.table({
+        "account_id": _ids(first + account), "month": _months(month),
         "active_users": (seats[account] * rng.uniform(0.1, 1.1, len(account))).astype(int)}))
     k = int(n * 1.5)  # NPS answers: about one a year per account
     who = rng.integers(0, n, k)
-    _write(folder, "nps_responses", pa.table({
+    _write(folder, "nps_responses", prefix=prefix, table=pa.table({
         "date": _dates(rng.integers(0, MONTHS, k), rng), "score": rng.integers(0, 11, k),
-        "account_id": _ids(who)}))
+        "account_id": _ids(first + who)}))
     q = n * 2  # QBRs
-    _write(folder, "qbrs", pa.table({"account_id": _ids(rng.integers(0, n, q)),
-                                     "date": _dates(rng.integers(0, MONTHS, q), rng)}))
+    _write(folder, "qbrs", prefix=prefix, table=pa.table({
+        "account_id": _ids(first + rng.integers(0, n, q)),
+        "date": _dates(rng.integers(0, MONTHS, q), rng)}))
     new = np.flatnonzero((start > 0) & (start < MONTHS))
     signed = _dates(start[new] - 1, rng)
     reached = rng.random(len(new)) < 0.85
     value = signed + rng.integers(5, 120, len(new)).astype("timedelta64[D]")
-    _write(folder, "onboarding", pa.table({
-        "account_id": _ids(new), "contract_date": signed,
+    _write(folder, "onboarding", prefix=prefix, table=pa.table({
+        "account_id": _ids(first + new), "contract_date": signed,
         "first_value_date": pa.array(value, mask=~reached)}))
-    _write(folder, "handoffs", pa.table({
-        "account_id": _ids(new), "closed_won_date": signed,
+    _write(folder, "handoffs", prefix=prefix, table=pa.table({
+        "account_id": _ids(first + new), "closed_won_date": signed,
         "handoff_date": signed + rng.integers(0, 20, len(new)).astype("timedelta64[D]")}))
     o = n  # opportunities
     created = rng.integers(0, MONTHS, o)
-    _write(folder, "opportunities", pa.table({
-        "opportunity_id": np.char.add("O", np.arange(o).astype(str)),
-        "account_id": _ids(rng.integers(0, n, o)),
+    _write(folder, "opportunities", prefix=prefix, table=pa.table({
+        "opportunity_id": np.char.add("O", (first + np.arange(o)).astype(str)),
+        "account_id": _ids(first + rng.integers(0, n, o)),
         "type": np.array(["new", "renewal", "expansion"])[rng.integers(0, 3, o)],
         "amount": np.round(rng.lognormal(9, 1, o), 2),
         "created_date": _dates(created, rng),

@@ -99,13 +99,13 @@ def _movement_sums(p: ir.Table, as_of: int, lookback: int, first: int) -> dict:
             continue
         cur, prev = p[f"v{k}"], p[f"v{k + 1}"]
         rises = (prev == 0) & (cur > 0)
-        falls = (prev > 0) & (cur == 0)
-        steady = ~rises & ~falls
+        # ARR is never negative (the checks refuse it), so a rise from above 0 is an
+        # expansion and a fall to a level above 0 a contraction
         kinds = {"new": (rises & (p.first_paid == month), cur),
                  "reactivation": (rises & (p.first_paid < month), cur),
-                 "churn": (falls, prev),
-                 "expansion": (steady & (cur > prev), cur - prev),
-                 "contraction": (steady & (cur < prev), prev - cur)}
+                 "churn": ((prev > 0) & (cur == 0), prev),
+                 "expansion": ((prev > 0) & (cur > prev), cur - prev),
+                 "contraction": ((cur > 0) & (cur < prev), prev - cur)}
         for name, (when, amount) in kinds.items():
             terms[name].append(ibis.ifelse(when, amount, zero))
     out = {}
