@@ -162,15 +162,18 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
         raise DataError([Problem(next(iter(labels.values()), "the data"),
                                  "There is no arr_monthly table.",
                                  "Add arr_monthly (account_id, month, arr).")])
-    columns = {name: {row[0].lower(): row[1].lower() for row in con.execute(
-        f"DESCRIBE SELECT * FROM {source}").fetchall()} for name, source in sources.items()}
+    described = {name: con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+                 for name, source in sources.items()}
+    columns = {name: {row[0].lower(): row[1].lower() for row in rows}
+               for name, rows in described.items()}
     problems: list[Problem] = []
     unknown: dict[str, str] = {}  # table -> the condition naming its unknown ids
     known, bounds = False, None
     exact: set[tuple[str, str]] = set()  # month columns without spaces to trim
     for name, source in sources.items():  # accounts first (the order of TABLES)
+        names = {row[0].lower(): row[0] for row in described[name]}
         usable, condition, months = _check_table(con, TABLES[name], source, columns[name],
-                                                 labels[name], problems, known)
+                                                 names, labels[name], problems, known)
         if name == "arr_monthly" and "month" in months:
             bounds = months["month"][2:]
         exact |= {(name, column) for column, facts in months.items() if not facts[1]}
@@ -192,8 +195,8 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
                   bounds if bounds and None not in bounds else None)
 
 
-def _check_table(con, table, source: str, columns: dict[str, str], label: str,
-                 problems: list[Problem], known: bool) -> tuple[bool, str, dict]:
+def _check_table(con, table, source: str, columns: dict[str, str], names: dict[str, str],
+                 label: str, problems: list[Problem], known: bool) -> tuple[bool, str, dict]:
     """Append the table's problems. Whether its columns allow the other checks,
     (when ``known`` accounts are given and some ids are not among them) the SQL
     condition that picks the rows with an unknown id, and for each month column
@@ -206,7 +209,6 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
                                     column=name))
     if len(problems) > before:
         return False, "", {}
-    names = {c.lower(): c for c in _original_names(con, source)}
     by_account = "account_id" in columns
     tests: list[tuple[str, str, str, str]] = []  # (sql, column, message, hint)
     months: dict[str, tuple] = {}  # month column -> (bad, padded, first, last)
@@ -336,10 +338,6 @@ def _distinct_months(ref: str, sql_type: str, padded: bool, lo: int | None,
     if lo is None:  # every month blank: reported as blank
         return "NULL AS _d"
     return f"bit_count(bitstring_agg({_month_index(ref, sql_type, padded)}, {lo}, {hi})) AS _d"
-
-
-def _original_names(con, source: str) -> list[str]:
-    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
 
 
 def _as_date(names, column: str, columns) -> str:
