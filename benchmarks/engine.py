@@ -13,8 +13,9 @@ to the cent). Figures, not a test: run it with ``nice -n 19`` on a shared machin
     python benchmarks/engine.py --sizes 10000 100000 1000000
     python benchmarks/engine.py --arr-rows 100000000   # ARR alone, out of core
 
-Each result is one JSON line; ``--save`` also writes them, with the machine, to
-``benchmarks/results/engine.csv``, which the book's scale page reads.
+Each result is one JSON line; ``--save`` also writes them, with the machine and
+the commit measured, to ``benchmarks/results/engine.csv`` (replacing the rows of
+the sizes measured, keeping the others), which the book's scale page reads.
 
 ``--arr-rows`` writes only ``arr_monthly`` with that many rows (about 2.8M
 accounts over 36 months) and times csmodels and DuckDB on it the same way.
@@ -214,12 +215,23 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
 
 
 def save(results: list[dict], path: Path = RESULTS) -> None:
-    """The results, with the machine they were measured on, as CSV."""
+    """The results, with the machine they were measured on, as CSV: a size measured
+    now replaces its row, the other sizes' rows stay (10M accounts is measured alone)."""
     import csv
+    import subprocess
 
-    rows = [{**r, **machine()} for r in results]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    rows = [{**r, **machine(), "commit": commit} for r in results]
+    measured = {r["data"] for r in rows}
+    if path.exists():
+        with path.open(newline="") as fh:  # rows saved before commits were recorded
+            kept = [{"commit": "d1a68fb", **r} for r in csv.DictReader(fh)
+                    if r["data"] not in measured]
+        rows = sorted(kept + rows, key=lambda r: (r["data"].endswith("ARR rows"),
+                                                  int(r["arr_rows"])))
     with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(fh, fieldnames=[*results[0], *machine(), "commit"])
         writer.writeheader()
         writer.writerows(rows)
 
