@@ -178,8 +178,9 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
             bounds = months["month"][2:]
         exact |= {(name, column) for column, facts in months.items() if not facts[1]}
         if name == "accounts" and usable:
-            con.execute(f"CREATE TEMPORARY TABLE {_KNOWN} AS SELECT DISTINCT "
-                        f"CAST(account_id AS VARCHAR) AS id FROM {source}")
+            # usable: no blank and no duplicate id, so every row is one account
+            con.execute(f"CREATE TEMPORARY TABLE {_KNOWN} AS SELECT "
+                        f"CAST({_ident(names['account_id'])} AS VARCHAR) AS id FROM {source}")
             known = True
         if usable and condition:
             unknown[name] = condition
