@@ -236,6 +236,21 @@ def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
                        "created_date, close_date, status)"},
      "opportunities", "column 'opportunity_id', rows 2 and 3: The same opportunity_id"),
     ({"arr_monthly": _ARR_OK,
+      "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'won', 'yes'), ('o2', 'b', 'upsell', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'open', 'maybe')) v(opportunity_id, account_id, type, "
+                       "amount, created_date, close_date, status, cs_sourced)"},
+     "opportunities", "column 'type', row 3: Some values are not one of"),
+    ({"arr_monthly": _ARR_OK,
+      "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'won', 'yes'), ('o2', 'b', 'new', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'open', 'maybe')) v(opportunity_id, account_id, type, "
+                       "amount, created_date, close_date, status, cs_sourced)"},
+     "opportunities", "column 'cs_sourced', row 3: Some values are not true or false"),
+    ({"arr_monthly": _ARR_OK,
+      "nps_responses": "SELECT * FROM (VALUES (DATE '2024-01-02', 9), (NULL, 7)) v(date, score)"},
+     "nps_responses", "column 'date', row 3: Some values are blank."),
+    ({"arr_monthly": _ARR_OK,
       "onboarding": "SELECT * FROM (VALUES ('a', '2024-01-10', '2024-01-05')) "
                     "v(account_id, contract_date, first_value_date)"},
      "onboarding", "column 'first_value_date', row 2: Some dates are before their contract_date"),

@@ -213,19 +213,19 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
     by_account = "account_id" in columns
     tests: list[tuple[str, str, str, str]] = []  # (sql, column, message, hint)
     months: dict[str, tuple] = {}  # month column -> (bad, padded, first, last)
-    for column in table.columns:
-        if column.name not in columns:
-            continue
+    present = [c for c in table.columns if c.name in columns]
+    few = _distinct_facts(con, source, [(_ident(names[c.name]), c, columns[c.name])
+                                        for c in present if c.kind in _FEW_VALUES])
+    for column in present:
         ref = _ident(names[column.name])
         blank = _blank(ref, columns[column.name])
         bad, rule = _bad_value(ref, column, columns[column.name])
         blanks, bads = 1, 1  # unknown: checked on every row
         if column.kind == "month":  # read once per distinct value: few months, many rows
-            *months[column.name], blanks = _month_facts(con, source, ref, columns[column.name],
-                                                        blank, bad)
+            *months[column.name], blanks = few[column.name]
             bads = months[column.name][0]
         elif column.kind in _FEW_VALUES:
-            blanks, bads = _distinct_counts(con, source, ref, blank, bad or "false")
+            blanks, bads = few[column.name]
         if blanks and not column.blank_ok:
             tests.append((blank, column.name, "Some values are blank.",
                           f"Fill them in ({column.meaning}) or remove those rows."))
@@ -298,12 +298,40 @@ def _blank(ref: str, sql_type: str) -> str:
     return f"({ref} IS NULL" + (f" OR trim({ref}) = '')" if sql_type in _TEXT_TYPES else ")")
 
 
-def _distinct_counts(con, source: str, ref: str, blank: str, bad: str) -> tuple[int, int]:
-    """How many distinct values of a column are blank, and how many break its rule
-    (one small aggregate)."""
-    return con.execute(
-        f"SELECT count(*) FILTER (WHERE {blank}), count(*) FILTER (WHERE NOT {blank} AND "
-        f"({bad})) FROM (SELECT DISTINCT {ref} FROM {source})").fetchone()
+def _distinct_facts(con, source: str, specs: list[tuple[str, Column, str]]) -> dict[str, tuple]:
+    """For each (reference, column, SQL type) of a column with few values, its
+    checks decided on its distinct values, all in one scan of the table: (blank
+    values, values breaking the rule), and for a month (values breaking the rule,
+    values with spaces to trim, first and last valid month, blank values)."""
+    if not specs:
+        return {}
+    lists, picks, shapes = [], [], {}
+    for i, (ref, column, sql_type) in enumerate(specs):
+        lists.append(f"list(DISTINCT {ref}) AS _l{i}, count(*) FILTER (WHERE {ref} IS NULL) "
+                     f"AS _z{i}")
+        blank = _blank(ref, sql_type)
+        bad = _bad_value(ref, column, sql_type)[0] or "false"
+        broken = f"count(*) FILTER (WHERE NOT {blank} AND ({bad}))"
+        aggregates = [broken, f"count(*) FILTER (WHERE {blank})"]
+        if column.kind == "month":
+            index = _month_index(ref, sql_type, cast="TRY_CAST")
+            good = f"NOT {blank} AND NOT ({bad})"
+            padded = (f"count(*) FILTER (WHERE {ref} <> trim({ref}))"
+                      if sql_type in _TEXT_TYPES else "count(*) * 0")
+            aggregates += [padded, f"min({index}) FILTER (WHERE {good})",
+                           f"max({index}) FILTER (WHERE {good})"]
+        picks += [f"_z{i}"] + [f"(SELECT {a} FROM (SELECT unnest(_l{i}) AS {ref}))"
+                               for a in aggregates]
+        shapes[column.name] = (column.kind, len(aggregates) + 1)
+    row = list(con.execute(f"WITH _d AS (SELECT {', '.join(lists)} FROM {source}) "
+                           f"SELECT {', '.join(picks)} FROM _d").fetchone())
+    facts = {}
+    for name, (kind, width) in shapes.items():
+        (nulls, broken, blanks, *month), row = row[:width], row[width:]
+        blanks = (nulls or 0) + (blanks or 0)
+        facts[name] = ((broken, bool(month[0]), month[1], month[2], blanks) if kind == "month"
+                       else (blanks, broken))
+    return facts
 
 
 def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST") -> str:
@@ -314,22 +342,6 @@ def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST
         return (f"{cast}(substr({text}, 1, 4) AS INTEGER) * 12 "
                 f"+ {cast}(substr({text}, 6, 2) AS INTEGER) - 1")
     return f"year(CAST({ref} AS DATE)) * 12 + month(CAST({ref} AS DATE)) - 1"
-
-
-def _month_facts(con, source: str, ref: str, sql_type: str, blank: str,
-                 bad: str) -> tuple[int, bool, int | None, int | None, int]:
-    """One pass over a month column's distinct values: how many break the rule,
-    whether some hold spaces to trim, the first and last valid month, and whether
-    some are blank."""
-    index = _month_index("m", sql_type, cast="TRY_CAST")
-    padded = "count(*) FILTER (WHERE m <> trim(m))" if sql_type in _TEXT_TYPES else "0"
-    blank, bad = blank.replace(ref, "m"), bad.replace(ref, "m")
-    good = f"NOT {blank} AND NOT ({bad})"
-    return con.execute(
-        f"SELECT count(*) FILTER (WHERE NOT {blank} AND ({bad})), {padded}, "
-        f"min({index}) FILTER (WHERE {good}), max({index}) FILTER (WHERE {good}), "
-        f"count(*) FILTER (WHERE {blank}) FROM (SELECT DISTINCT {ref} AS m FROM {source})"
-    ).fetchone()
 
 
 def _distinct_months(ref: str, sql_type: str, padded: bool, lo: int | None,
