@@ -224,6 +224,9 @@ def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str |
                settings: MetricSettings | None = None) -> dict:
     """The figures of ``csmodels metrics`` on tables a connection already holds.
 
+    The checks of ``csmodels metrics`` do not run here: the tables must hold what
+    they would ensure (ARR of 0 or more, one row per account and month).
+
     Parameters
     ----------
     connection : duckdb.DuckDBPyConnection or pyspark.sql.SparkSession
