@@ -170,6 +170,8 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     unknown: dict[str, str] = {}  # table -> the condition naming its unknown ids
     known, bounds = False, None
     exact: set[tuple[str, str]] = set()  # month columns without spaces to trim
+    padded: set[tuple[str, str]] = set()  # and with
+    described_names: dict[str, dict[str, str]] = {}
     for name, source in sources.items():  # accounts first (the order of TABLES)
         names = {row[0].lower(): row[0] for row in described[name]}
         usable, condition, months = _check_table(con, TABLES[name], source, columns[name],
@@ -177,6 +179,8 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
         if name == "arr_monthly" and "month" in months:
             bounds = months["month"][2:]
         exact |= {(name, column) for column, facts in months.items() if not facts[1]}
+        padded |= {(name, column) for column, facts in months.items() if facts[1]}
+        described_names[name] = names
         if name == "accounts" and usable:
             # usable: no blank and no duplicate id, so every row is one account
             con.execute(f"CREATE TEMPORARY TABLE {_KNOWN} AS SELECT "
@@ -191,8 +195,17 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
             column="account_id", rows=_rows(con, sources[name], condition)))
     if problems:
         raise DataError(problems)
+    maps = {}
+    for name, column in sorted(exact | padded):  # a panel has few months and many rows:
+        if (name in INPUT_SCHEMAS and column == "month"  # each month parsed once
+                and columns[name][column] in _TEXT_TYPES):
+            ref = _ident(described_names[name][column])
+            maps[name] = f"_csm_months_{name}"
+            con.execute(f"CREATE TEMPORARY TABLE {maps[name]} AS SELECT DISTINCT {ref} AS "
+                        f"_csm_text, {_month_index(ref, columns[name][column])} AS _csm_index "
+                        f"FROM {sources[name]} WHERE {ref} IS NOT NULL")
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
-                                   columns, spark=False, exact=exact), sources,
+                                   columns, spark=False, exact=exact, month_maps=maps), sources,
                   bounds if bounds and None not in bounds else None)
 
 
@@ -406,15 +419,19 @@ def _rows(con, source: str, condition: str, window: bool = False, limit: int = 1
 
 # ---------------------------------------------------------------- the typed views
 def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
-                spark: bool, exact: set[tuple[str, str]] = frozenset()) -> dict[str, str]:
+                spark: bool, exact: set[tuple[str, str]] = frozenset(),
+                month_maps: dict[str, str] | None = None) -> dict[str, str]:
     """The SELECT that reads each input table typed as the definitions expect.
 
     Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; months
     become the index ``year * 12 + month - 1`` the definitions count in; a missing
     optional column reads as nulls. Raises a DataError naming a missing required
     column (the full checks run before, in :func:`open_data`). ``exact`` names the
-    (table, month column) pairs the checks found without spaces, read untrimmed.
+    (table, month column) pairs the checks found without spaces, read untrimmed;
+    ``month_maps`` gives, for a table, a small table of its distinct months
+    (``_csm_text``, ``_csm_index``) joined instead of parsing every row's month.
     """
+    month_maps = month_maps or {}
     types = _SPARK_TYPES if spark else _SQL_TYPES
     q = (lambda n: f"`{n}`") if spark else _ident
     views, problems = {}, []
@@ -422,6 +439,7 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
         if name not in INPUT_SCHEMAS:
             continue
         table, present = TABLES[name], columns[name]
+        mapped = name in month_maps and present.get("month") in _TEXT_TYPES
         parts = []
         for column, kind in INPUT_SCHEMAS[name].items():
             if column not in present:
@@ -431,8 +449,11 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
                 parts.append(f"CAST(NULL AS {types[kind]}) AS {q(column)}")
                 continue
             ref, text = q(column), present[column] in _TEXT_TYPES
+            ref = f"_csm_s.{ref}" if mapped else ref
             if table.column(column).kind == "month":  # as year * 12 + month - 1
-                if text:  # checked YYYY-MM
+                if mapped and column == "month":
+                    value = "_csm_m._csm_index"
+                elif text:  # checked YYYY-MM
                     value = ref if (name, column) in exact else f"nullif(trim({ref}), '')"
                     value = (f"CAST(substr({value}, 1, 4) AS BIGINT) * 12 "
                              f"+ CAST(substr({value}, 6, 2) AS BIGINT) - 1")
@@ -452,7 +473,9 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
             else:
                 value = f"CAST({ref} AS {types[kind]})"
             parts.append(f"{value} AS {q(column)}")
-        views[name] = f"SELECT {', '.join(parts)} FROM {source}"
+        joined = (f"{source} AS _csm_s JOIN {month_maps[name]} AS _csm_m "
+                  f"ON _csm_s.{q('month')} = _csm_m._csm_text" if mapped else source)
+        views[name] = f"SELECT {', '.join(parts)} FROM {joined}"
     if problems:
         raise DataError(problems)
     return views
