@@ -201,9 +201,10 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
                 and columns[name][column] in _TEXT_TYPES):
             ref = _ident(described_names[name][column])
             maps[name] = f"_csm_months_{name}"
-            con.execute(f"CREATE TEMPORARY TABLE {maps[name]} AS SELECT DISTINCT {ref} AS "
-                        f"_csm_text, {_month_index(ref, columns[name][column])} AS _csm_index "
-                        f"FROM {sources[name]} WHERE {ref} IS NOT NULL")
+            con.execute(f"CREATE TEMPORARY TABLE {maps[name]} AS SELECT _csm_text, "
+                        f"{_month_index('_csm_text', columns[name][column])} AS _csm_index "
+                        f"FROM (SELECT DISTINCT {ref} AS _csm_text FROM {sources[name]} "
+                        f"WHERE {ref} IS NOT NULL)")
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
                                    columns, spark=False, exact=exact, month_maps=maps), sources,
                   bounds if bounds and None not in bounds else None)
