@@ -294,3 +294,18 @@ def test_the_compiled_sql_is_cached_and_ibis_not_imported_again(sources, tmp_pat
     assert [imported for _, imported in runs] == ["True", "False", "True"]
     assert runs[0][0] == runs[1][0] == runs[2][0] and runs[0][0]["arr"] > 0
     assert len(list((tmp_path / "cache").glob("*.sql"))) == 1  # bounds came from the checks
+
+
+def test_a_data_column_named_like_the_month_join_is_read_as_data(tmp_path, capsys):
+    """Months are parsed once and joined by helper names; a column of the data with such
+    a name turns the join off, with the same figures and the same duplicate message."""
+    rows = "('a', '2023-01', 1.0, 'x'), ('b', '2023-01', 2.0, 'y'), ('a', '2024-01', 3.0, 'z')"
+    clean = _parquet_folder(tmp_path / "clean", {"arr_monthly": f"SELECT * FROM (VALUES {rows}) "
+                                                 "v(account_id, month, arr, _csm_text)"})
+    code, got, _ = _cli_json(capsys, "--data", str(clean))
+    assert code == 0 and got["arr"] == 3.0 and got["logo_churn"] == pytest.approx(0.5)
+    dup = _parquet_folder(tmp_path / "dup", {"arr_monthly": f"SELECT * FROM (VALUES {rows}, "
+                                             "('a', '2024-01', 1.0, 'w')) "
+                                             "v(account_id, month, arr, _csm_text)"})
+    code, _, err = _cli_json(capsys, "--data", str(dup))
+    assert code == 2 and "column 'month', rows 4 and 5: The same account_id + month" in err

@@ -195,16 +195,9 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
             column="account_id", rows=_rows(con, sources[name], condition)))
     if problems:
         raise DataError(problems)
-    maps = {}
-    for name, column in sorted(exact | padded):  # a panel has few months and many rows:
-        if (name in INPUT_SCHEMAS and column == "month"  # each month parsed once
-                and columns[name][column] in _TEXT_TYPES):
-            ref = _ident(described_names[name][column])
-            maps[name] = f"_csm_months_{name}"
-            con.execute(f"CREATE TEMPORARY TABLE {maps[name]} AS SELECT _csm_text, "
-                        f"{_month_index('_csm_text', columns[name][column])} AS _csm_index "
-                        f"FROM (SELECT DISTINCT {ref} AS _csm_text FROM {sources[name]} "
-                        f"WHERE {ref} IS NOT NULL)")
+    maps = {name: _month_map(con, name, sources[name], described_names[name], columns[name])
+            for name, _ in sorted(exact | padded) if name in INPUT_SCHEMAS}
+    maps = {name: table for name, table in maps.items() if table}
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
                                    columns, spark=False, exact=exact, month_maps=maps), sources,
                   bounds if bounds and None not in bounds else None)
@@ -259,11 +252,19 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
                   if not (by_account and i == id_test)]
     key_dup, unknown_ids = "0", "0"
     if by_account:
-        idref = _ident(names["account_id"])
+        idref, scanned = _ident(names["account_id"]), source
         inner = ["count(*) AS _n", *row_counts]
         if table.key == ("account_id", "month") and not months["month"][0]:
-            inner.append(_distinct_months(_ident(names["month"]), columns["month"],
-                                          *months["month"][1:]))
+            bad, padded, lo, hi = months["month"]
+            month_map = _month_map(con, table.name, source, names, columns)
+            if month_map and lo is not None:  # each distinct month parsed once, then joined
+                idref = f"_csm_s.{idref}"
+                scanned = (f"{source} AS _csm_s LEFT JOIN {month_map} AS _csm_m ON "
+                           f"_csm_s.{_ident(names['month'])} = _csm_m._csm_text")
+                inner.append(f"bit_count(bitstring_agg(_csm_m._csm_index, {lo}, {hi})) AS _d")
+            else:
+                inner.append(_distinct_months(_ident(names["month"]), columns["month"],
+                                              padded, lo, hi))
             key_dup = "count(*) FILTER (WHERE _n <> _d)"
         elif table.key == ("account_id",):
             key_dup = "count(*) FILTER (WHERE _n > 1)"
@@ -273,7 +274,7 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
         outer = [f"sum(_n) FILTER (WHERE {_blank('_id', columns['account_id'])})"
                  if i == id_test else f"sum(_c{i})" for i in range(len(tests))]
         sql = (f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM (SELECT {idref} AS _id, "
-               f"{', '.join(inner)} FROM {source} GROUP BY {idref})")
+               f"{', '.join(inner)} FROM {scanned} GROUP BY {idref})")
     else:
         sql = f"SELECT {', '.join([*row_counts, '0', '0'])} FROM {source}" if tests else ""
     *counts, dups, strangers = con.execute(sql).fetchone() if sql else (0, 0)
@@ -356,6 +357,21 @@ def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST
         return (f"{cast}(substr({text}, 1, 4) AS INTEGER) * 12 "
                 f"+ {cast}(substr({text}, 6, 2) AS INTEGER) - 1")
     return f"year(CAST({ref} AS DATE)) * 12 + month(CAST({ref} AS DATE)) - 1"
+
+
+def _month_map(con, name: str, source: str, names: dict[str, str],
+                columns: dict[str, str]) -> str:
+    """A temporary table of a checked text ``month`` column's distinct values and
+    their index (``_csm_text``, ``_csm_index``), so that each month is parsed once
+    and joined to the rows; its name, or "" where the column is not text or a
+    column of the data could clash with the join's names."""
+    if columns.get("month") not in _TEXT_TYPES or any(c.startswith("_csm_") for c in columns):
+        return ""
+    ref, table = _ident(names["month"]), f"_csm_months_{name}"
+    con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
+                f"{_month_index('_csm_text', columns['month'], cast='TRY_CAST')} AS _csm_index "
+                f"FROM (SELECT DISTINCT {ref} AS _csm_text FROM {source} WHERE {ref} IS NOT NULL)")
+    return table
 
 
 def _distinct_months(ref: str, sql_type: str, padded: bool, lo: int | None,
