@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -20,6 +23,12 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 FOLDERS = [DATA / "sample", *sorted(p for p in (DATA / "cases").iterdir() if p.is_dir())]
 MONEY = {f.name for f in MetricsSummary.fields() if f.metadata.get("unit") == "money"}
 SECTIONS = {f.name for f in MetricsSummary.fields() if "section" in f.metadata}
+
+
+@pytest.fixture(autouse=True)
+def _sql_cache(tmp_path, monkeypatch):
+    """Each test compiles into a cache of its own (not the user's)."""
+    monkeypatch.setenv("CSMODELS_CACHE", str(tmp_path / "sql-cache"))
 
 
 def _cli_json(capsys, *args) -> tuple[int, dict | None, str]:
@@ -185,3 +194,122 @@ def test_a_duckdb_file_without_arr_and_a_broken_file(tmp_path, capsys):
 def test_open_data_on_exports_returns_the_company():
     engine, company = open_data(DATA / "sample")
     assert company is not None and summary(engine).paying_accounts > 0
+
+
+# The checks read each table once, per account where it has account_id: each rule
+# still names its file, column and rows.
+_ARR_OK = "SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('b', '2024-01', 2.0)) ROWS"
+
+
+def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
+    folder = tmp_path / "company"
+    for name, select in tables.items():
+        (folder / name).mkdir(parents=True)
+        select = select.replace("ROWS", "v(account_id, month, arr)")
+        duckdb.execute(f"COPY ({select}) TO '{folder / name / 'part-0.parquet'}'")
+    return folder
+
+
+@pytest.mark.parametrize(("tables", "table", "expected"), [
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', 'abcd-ef', 1.0), ('a', '2024-01', 2.0)) ROWS"},
+     "arr_monthly", "column 'month', row 2: Some values are not months written YYYY-MM"),
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', ' 2024-01', 1.0), ('b', '2024-02', 1.0), "
+                     "('a', '2024-01 ', 2.0)) ROWS"},
+     "arr_monthly", "column 'month', rows 2 and 4: The same account_id + month"),
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', DATE '2024-01-01', 1.0), "
+                     "('a', DATE '2024-02-01', 1.0), ('a', DATE '2024-01-01', 2.0)) ROWS"},
+     "arr_monthly", "column 'month', rows 2 and 4: The same account_id + month"),
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('  ', '2024-01', 2.0)) ROWS"},
+     "arr_monthly", "column 'account_id', row 3: Some values are blank."),
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B'), ('a', 'A2')) v(account_id, name)",
+      "arr_monthly": _ARR_OK},
+     "accounts", "column 'account_id', rows 2 and 4: The same account_id appears"),
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+      "arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('c', '2024-01', 2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'account_id', row 3: Some account ids are not in accounts."),
+    ({"arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('a', '2024-01', 2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'month', rows 2 and 3: The same account_id + month"),
+    ({"arr_monthly": _ARR_OK,
+      "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'won'), ('o1', 'b', 'new', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'open')) v(opportunity_id, account_id, type, amount, "
+                       "created_date, close_date, status)"},
+     "opportunities", "column 'opportunity_id', rows 2 and 3: The same opportunity_id"),
+    ({"arr_monthly": _ARR_OK,
+      "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'won', 'yes'), ('o2', 'b', 'upsell', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'open', 'maybe')) v(opportunity_id, account_id, type, "
+                       "amount, created_date, close_date, status, cs_sourced)"},
+     "opportunities", "column 'type', row 3: Some values are not one of"),
+    ({"arr_monthly": _ARR_OK,
+      "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'won', 'yes'), ('o2', 'b', 'new', 5.0, '2024-01-02', "
+                       "'2024-02-01', 'open', 'maybe')) v(opportunity_id, account_id, type, "
+                       "amount, created_date, close_date, status, cs_sourced)"},
+     "opportunities", "column 'cs_sourced', row 3: Some values are not true or false"),
+    ({"arr_monthly": _ARR_OK,
+      "nps_responses": "SELECT * FROM (VALUES (DATE '2024-01-02', 9), (NULL, 7)) v(date, score)"},
+     "nps_responses", "column 'date', row 3: Some values are blank."),
+    ({"arr_monthly": _ARR_OK,
+      "onboarding": "SELECT * FROM (VALUES ('a', '2024-01-10', '2024-01-05')) "
+                    "v(account_id, contract_date, first_value_date)"},
+     "onboarding", "column 'first_value_date', row 2: Some dates are before their contract_date"),
+])
+def test_each_rule_names_its_rows(tmp_path, capsys, tables, table, expected):
+    folder = _parquet_folder(tmp_path, tables)
+    before = _digest(folder)
+    code, _, err = _cli_json(capsys, "--data", str(folder))
+    assert code == 2 and "Traceback" not in err
+    assert f"{folder / table}, {expected}" in err
+    assert _digest(folder) == before
+
+
+def test_clean_tables_pass_the_folded_checks(tmp_path, capsys):
+    folder = _parquet_folder(tmp_path, {
+        "accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+        "arr_monthly": "SELECT * FROM (VALUES ('a', ' 2023-01', 1.0), ('b', '2023-01', 2.0), "
+                       "('a', '2024-01 ', 3.0)) ROWS",
+        "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('b', '2024-01', 2)) "
+                         "v(account_id, month, active_users)"})
+    code, got, _ = _cli_json(capsys, "--data", str(folder))
+    assert code == 0
+    assert got["nrr"] == pytest.approx(1.0) and got["arr"] == 3.0
+    assert got["logo_churn"] == pytest.approx(0.5)
+
+
+def test_the_compiled_sql_is_cached_and_ibis_not_imported_again(sources, tmp_path):
+    """A second run reads its SQL from the cache (no Ibis import) and gives the same
+    JSON; a cache that cannot be written only costs the compile."""
+    probe = ("import sys, runpy; sys.argv = ['csmodels', 'metrics', '--data', sys.argv[1], "
+             "'--json']\ntry:\n    runpy.run_module('csmodels', run_name='__main__')\n"
+             "except SystemExit:\n    pass\nprint('ibis' in sys.modules, file=sys.stderr)")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    runs = []
+    for cache in ("cache", "cache", "blocked/sql"):
+        env = {**os.environ, "CSMODELS_CACHE": str(tmp_path / cache)}
+        done = subprocess.run([sys.executable, "-c", probe, str(sources[0])], env=env,
+                              capture_output=True, text=True, check=True)
+        runs.append((json.loads(done.stdout), done.stderr.split()[-1]))
+    assert [imported for _, imported in runs] == ["True", "False", "True"]
+    assert runs[0][0] == runs[1][0] == runs[2][0] and runs[0][0]["arr"] > 0
+    assert len(list((tmp_path / "cache").glob("*.sql"))) == 1  # bounds came from the checks
+
+
+def test_a_data_column_named_like_the_month_join_is_read_as_data(tmp_path, capsys):
+    """Months are parsed once and joined by helper names; a column of the data with such
+    a name turns the join off, with the same figures and the same duplicate message."""
+    rows = "('a', '2023-01', 1.0, 'x'), ('b', '2023-01', 2.0, 'y'), ('a', '2024-01', 3.0, 'z')"
+    clean = _parquet_folder(tmp_path / "clean", {"arr_monthly": f"SELECT * FROM (VALUES {rows}) "
+                                                 "v(account_id, month, arr, _csm_text)"})
+    code, got, _ = _cli_json(capsys, "--data", str(clean))
+    assert code == 0 and got["arr"] == 3.0 and got["logo_churn"] == pytest.approx(0.5)
+    dup = _parquet_folder(tmp_path / "dup", {"arr_monthly": f"SELECT * FROM (VALUES {rows}, "
+                                             "('a', '2024-01', 1.0, 'w')) "
+                                             "v(account_id, month, arr, _csm_text)"})
+    code, _, err = _cli_json(capsys, "--data", str(dup))
+    assert code == 2 and "column 'month', rows 4 and 5: The same account_id + month" in err

@@ -20,6 +20,12 @@ pytestmark = pytest.mark.filterwarnings(
 CASE = Path(__file__).resolve().parent.parent / "data" / "cases" / "startup-high-touch"
 
 
+@pytest.fixture(autouse=True)
+def _sql_cache(tmp_path, monkeypatch):
+    """Compiled SQL goes to a cache of the test's own (not the user's)."""
+    monkeypatch.setenv("CSMODELS_CACHE", str(tmp_path / "sql-cache"))
+
+
 @pytest.fixture(scope="module")
 def spark():
     from pyspark.sql import SparkSession

@@ -1,10 +1,12 @@
 """The metrics of ``csmodels metrics`` as Ibis expressions, run where the data live.
 
-* :mod:`csmodels.engine.definitions`: each metric, written once in Ibis.
+* :mod:`csmodels.engine.definitions`: each metric, written once in Ibis, over the
+  input tables of :mod:`csmodels.engine.inputs`.
 * :mod:`csmodels.engine.sources`: exports, a Parquet dataset folder or a DuckDB
   database file, checked, as typed views for the definitions.
 * :mod:`csmodels.engine.run`: compiles the definitions to DuckDB's or Spark's SQL
-  and runs them there; :func:`metrics_on` for a connection or Spark session.
+  (cached, so a later run need not import Ibis) and runs them there;
+  :func:`metrics_on` for a connection or Spark session.
 
 ``csmodels metrics`` uses the engine for a Parquet dataset folder or a DuckDB file
 (:func:`is_engine_source`); a folder of exports goes through the in-memory loader and

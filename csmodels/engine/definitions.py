@@ -5,7 +5,9 @@ expression; :mod:`csmodels.engine.run` compiles it to the SQL of the engine at
 hand (DuckDB embedded, or a Spark session) and runs it there, so the data stay
 where they are and only one row of figures comes back. The definitions are the
 metrics chapter's (:mod:`csmodels.metrics`): an account-month without a row is
-ARR 0, months are counted as ``year * 12 + month - 1``, ratios are fractions.
+ARR 0, months are counted as ``year * 12 + month - 1`` (the ``month`` columns of the
+monthly tables arrive as that index: one integer per row is cheaper to compare
+than a date), ratios are fractions.
 
 The inputs are typed as :func:`input_tables` says: the source layer
 (:mod:`csmodels.engine.sources`) validates and casts every table to that shape.
@@ -16,21 +18,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
-
-# The engine's input tables: the columns the metrics read, with their types.
-INPUT_SCHEMAS: dict[str, dict[str, str]] = {
-    "arr_monthly": {"account_id": "string", "month": "date", "arr": "float64"},
-    "accounts": {"account_id": "string", "licensed_seats": "int64"},
-    "nps_responses": {"date": "date", "score": "int64"},
-    "usage_monthly": {"account_id": "string", "month": "date", "active_users": "int64",
-                      "licensed_seats": "int64"},
-    "onboarding": {"account_id": "string", "contract_date": "date",
-                   "first_value_date": "date"},
-    "qbrs": {"account_id": "string", "date": "date"},
-    "opportunities": {"type": "string", "amount": "float64", "created_date": "date",
-                      "cs_sourced": "boolean", "cs_influenced": "boolean"},
-}
+from .inputs import INPUT_SCHEMAS, MOVEMENTS
 
 
 def input_tables(present: set[str] | None = None) -> dict[str, ir.Table]:
@@ -53,15 +41,109 @@ def _in_window(value: ir.DateValue, as_of: int, months: int) -> ir.BooleanValue:
 # ----------------------------------------------------------------------- the ARR panel
 def month_range(arr: ir.Table) -> ir.Table:
     """The first and last month of the data (one row: ``first``, ``last``)."""
-    m = month_index(arr.month)
-    return arr.aggregate(first=m.min(), last=m.max())
+    return arr.aggregate(first=arr.month.min(), last=arr.month.max())
+
+
+def account_panel(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
+    """One row per account: its ARR in each of the ``lookback + 1`` months ending at
+    ``as_of`` (``v0`` in ``as_of``, ``v1`` a month before, ...; 0 without a row) and
+    ``first_paid``, the first month it had ARR above 0 (null if never).
+
+    Every ARR figure of one month reads this panel, so the data are scanned once
+    (an account-month has one row: the checks refuse duplicates).
+    """
+    m = arr.month
+    months = {f"v{k}": arr.arr.sum(where=m == as_of - k).fill_null(0.0)
+              for k in range(lookback + 1)}
+    return arr.group_by("account_id").aggregate(
+        first_paid=m.min(where=arr.arr > 0), **months)
+
+
+def _retention_sums(p: ir.Table, lookback: int) -> dict:
+    """C = accounts with ARR above 0 ``lookback`` months before: their ARR then and
+    now, now capped at then (GRR), and how many of them are at 0 now."""
+    base, now = p[f"v{lookback}"], p.v0
+    in_base = base > 0
+    return dict(base_arr=base.sum(where=in_base), now_arr=now.sum(where=in_base),
+                kept_arr=ibis.least(now, base).sum(where=in_base),
+                base_accounts=in_base.sum(), lost=(in_base & (now == 0)).sum())
+
+
+def _retention_ratios(agg: ir.Table) -> dict:
+    nrr = agg.now_arr / agg.base_arr
+    grr = agg.kept_arr / agg.base_arr
+    return dict(nrr=nrr, grr=grr,
+                logo_churn=agg.lost.cast("float64") / agg.base_accounts.cast("float64"),
+                gross_revenue_churn=1 - grr, net_revenue_churn=1 - nrr,
+                base_accounts=agg.base_accounts.fill_null(0).cast("int64"),
+                base_arr=agg.base_arr.fill_null(0.0))
+
+
+def _arr_at_sums(p: ir.Table) -> dict:
+    return dict(arr=p.v0.sum().fill_null(0.0),
+                paying_accounts=(p.v0 > 0).sum().fill_null(0).cast("int64"))
+
+
+def _movement_sums(p: ir.Table, as_of: int, lookback: int, first: int) -> dict:
+    """Each account's change from one month to the next, summed by kind over the
+    ``lookback`` months ending at ``as_of`` (the data's first month has no previous
+    month): from 0 to above 0 is *new* the month the account first pays and
+    *reactivation* after that; from above 0 to 0 is *churn*; otherwise up is
+    *expansion*, down is *contraction* (the last two kinds as positive amounts lost).
+    """
+    zero = ibis.literal(0.0)
+    terms: dict[str, list] = {name: [p.v0 * 0.0] for name in MOVEMENTS}
+    for k in range(lookback):
+        month = as_of - k
+        if month < first + 1:
+            continue
+        cur, prev = p[f"v{k}"], p[f"v{k + 1}"]
+        rises = (prev == 0) & (cur > 0)
+        # ARR is never negative (the checks refuse it), so a rise from above 0 is an
+        # expansion and a fall to a level above 0 a contraction
+        kinds = {"new": (rises & (p.first_paid == month), cur),
+                 "reactivation": (rises & (p.first_paid < month), cur),
+                 "churn": ((prev > 0) & (cur == 0), prev),
+                 "expansion": ((prev > 0) & (cur > prev), cur - prev),
+                 "contraction": ((cur > 0) & (cur < prev), prev - cur)}
+        for name, (when, amount) in kinds.items():
+            terms[name].append(ibis.ifelse(when, amount, zero))
+    out = {}
+    for name in MOVEMENTS:
+        total, *rest = terms[name]
+        for term in rest:
+            total = total + term
+        out[name] = total.sum().fill_null(0.0)
+    return out
+
+
+def arr_figures(arr: ir.Table, as_of: int, lookback: int, first: int,
+                held: ir.Table | None = None, min_arr: float = 0.0) -> ir.Table:
+    """Retention (:func:`retention`), ARR and paying accounts (:func:`arr_at`), the
+    movements (:func:`movements`) and, given the accounts that ``held`` a QBR
+    (column ``held_id``), the QBR coverage (:func:`qbr_coverage`), all from one
+    :func:`account_panel` (one row)."""
+    p = account_panel(arr, as_of, lookback)
+    extra = {}
+    if held is not None:
+        p = p.left_join(held, p.account_id == held.held_id)
+        eligible = (p.v0 > 0) & (p.v0 >= min_arr)
+        extra = dict(qbr_eligible=eligible.sum(),
+                     qbr_covered=(eligible & p.held_id.notnull()).sum())
+    sums = {**_retention_sums(p, lookback), **_arr_at_sums(p),
+            **_movement_sums(p, as_of, lookback, first), **extra}
+    agg = p.aggregate(**sums)
+    figures = {**_retention_ratios(agg), "arr": agg.arr,
+               "paying_accounts": agg.paying_accounts, **{n: agg[n] for n in MOVEMENTS}}
+    if held is not None:
+        figures["qbr_coverage"] = (agg.qbr_covered.cast("float64")
+                                   / agg.qbr_eligible.cast("float64").nullif(0.0))
+    return agg.select(**figures)
 
 
 def arr_at(arr: ir.Table, as_of: int) -> ir.Table:
     """Total ARR and paying accounts in month ``as_of`` (one row)."""
-    now = arr.filter(month_index(arr.month) == as_of)
-    return now.aggregate(arr=now.arr.sum().fill_null(0.0),
-                         paying_accounts=(now.arr > 0).sum().fill_null(0).cast("int64"))
+    return arr_figures(arr, as_of, 0, as_of).select("arr", "paying_accounts")
 
 
 def retention(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
@@ -71,64 +153,16 @@ def retention(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
     C = accounts with ARR above 0 at M - lookback; NRR = sum_C ARR(M) / sum_C ARR(M - lookback);
     GRR caps each account at its base ARR; logo churn is the share of C at 0 in M.
     """
-    m = month_index(arr.month)
-    base = arr.filter((m == as_of - lookback) & (arr.arr > 0)).select(
-        "account_id", base=arr.arr)
-    now = arr.filter(m == as_of).select(now_id=arr.account_id, now=arr.arr)
-    joined = base.left_join(now, base.account_id == now.now_id)
-    now_arr = joined.now.fill_null(0.0)
-    kept = ibis.least(now_arr, joined.base)
-    agg = joined.aggregate(base_arr=joined.base.sum(), now_arr=now_arr.sum(),
-                           kept_arr=kept.sum(), base_accounts=joined.count(),
-                           lost=(now_arr == 0).sum())
-    nrr = agg.now_arr / agg.base_arr
-    grr = agg.kept_arr / agg.base_arr
-    return agg.select(
-        nrr=nrr, grr=grr,
-        logo_churn=agg.lost.cast("float64") / agg.base_accounts.cast("float64"),
-        gross_revenue_churn=1 - grr, net_revenue_churn=1 - nrr,
-        base_accounts=agg.base_accounts.cast("int64"), base_arr=agg.base_arr.fill_null(0.0))
+    return arr_figures(arr, as_of, lookback, as_of).select(
+        "nrr", "grr", "logo_churn", "gross_revenue_churn", "net_revenue_churn",
+        "base_accounts", "base_arr")
 
 
 def movements(arr: ir.Table, as_of: int, lookback: int, first: int) -> ir.Table:
     """The ARR movements of the ``lookback`` months ending at ``as_of`` (one row:
     ``new``, ``reactivation``, ``expansion``, ``contraction``, ``churn``; the last two
-    as positive amounts lost).
-
-    Each account's change from one month to the next: from 0 to above 0 is *new*
-    the first time the account pays and *reactivation* after that; from above 0
-    to 0 is *churn*; otherwise up is *expansion*, down is *contraction*. The data's
-    first month has no previous month. Months without a row are 0, so every row
-    stands for its own month (as ``cur``) and for the next one (as ``prev``).
-    """
-    m = month_index(arr.month)
-    start = max(as_of - lookback + 1, first + 1)
-    started = (arr.filter(arr.arr > 0).group_by("account_id")
-               .aggregate(first_paid=month_index(arr.month).min())
-               .rename(started_id="account_id"))
-    rows = arr.select("account_id", m=m, arr=arr.arr)
-    cur = rows.filter((rows.m >= start) & (rows.m <= as_of)).select(
-        "account_id", "m", cur=rows.arr, prev=ibis.literal(0.0))
-    prev = rows.filter((rows.m >= start - 1) & (rows.m < as_of)).select(
-        "account_id", m=rows.m + 1, cur=ibis.literal(0.0), prev=rows.arr)
-    pairs = (cur.union(prev).group_by(["account_id", "m"])
-             .aggregate(cur=lambda t: t.cur.sum(), prev=lambda t: t.prev.sum()))
-    pairs = pairs.left_join(started, pairs.account_id == started.started_id)
-    change = pairs.cur - pairs.prev
-    rises = (pairs.prev == 0) & (pairs.cur > 0)
-    falls = (pairs.prev > 0) & (pairs.cur == 0)
-    zero = ibis.literal(0.0)
-    kinds = {
-        "new": rises & (pairs.first_paid == pairs.m),
-        "reactivation": rises & (pairs.first_paid < pairs.m),
-        "churn": falls,
-        "expansion": ~rises & ~falls & (pairs.cur > pairs.prev),
-        "contraction": ~rises & ~falls & (pairs.cur < pairs.prev),
-    }
-    sign = {"contraction": -1, "churn": -1}
-    return pairs.aggregate(**{
-        name: (ibis.ifelse(kinds[name], change * sign.get(name, 1), zero)).sum().fill_null(0.0)
-        for name in MOVEMENTS})
+    as positive amounts lost), as :func:`_movement_sums` defines them."""
+    return arr_figures(arr, as_of, lookback, first).select(*MOVEMENTS)
 
 
 # -------------------------------------------------------------------- the other KPIs
@@ -149,7 +183,7 @@ def nps(responses: ir.Table, as_of: int, window: int) -> ir.Table:
 def adoption(usage: ir.Table, as_of: int, accounts: ir.Table | None) -> ir.Table:
     """Product adoption: the median account's active users over licensed seats in
     ``as_of``, capped at 1 (seats from usage, else from accounts; one row)."""
-    rows = usage.filter(month_index(usage.month) == as_of)
+    rows = usage.filter(usage.month == as_of)
     seats = rows.licensed_seats
     if accounts is not None:
         acc = accounts.select(seat_id=accounts.account_id, acc_seats=accounts.licensed_seats)
@@ -182,18 +216,19 @@ def time_to_value(onboarding: ir.Table, as_of: int, window: int, target_days: in
             / out.decided.cast("int64").sum().cast("float64").nullif(0.0)))
 
 
+def qbr_held(qbrs: ir.Table, as_of: int, window: int) -> ir.Table:
+    """The accounts that held a QBR in the ``window`` months ending with ``as_of``
+    (one column, ``held_id``)."""
+    return (qbrs.filter(_in_window(qbrs.date, as_of, window)).select(held_id=qbrs.account_id)
+            .distinct())
+
+
 def qbr_coverage(arr: ir.Table, qbrs: ir.Table, as_of: int, window: int,
                  min_arr: float) -> ir.Table:
     """Share of the accounts paying in ``as_of`` (ARR above 0 and at least
     ``min_arr``) that held a QBR in the window ending then (one row)."""
-    eligible = arr.filter((month_index(arr.month) == as_of) & (arr.arr > 0)
-                          & (arr.arr >= min_arr)).select("account_id")
-    held = (qbrs.filter(_in_window(qbrs.date, as_of, window)).select(held_id=qbrs.account_id)
-            .distinct())
-    joined = eligible.left_join(held, eligible.account_id == held.held_id)
-    agg = joined.aggregate(n=joined.count(), covered=joined.held_id.notnull().sum())
-    return agg.select(qbr_coverage=agg.covered.cast("float64")
-                      / agg.n.cast("float64").nullif(0.0))
+    return arr_figures(arr, as_of, 0, as_of, qbr_held(qbrs, as_of, window),
+                       min_arr).select("qbr_coverage")
 
 
 def pipeline_influenced(opportunities: ir.Table, as_of: int, window: int) -> ir.Table:

@@ -4,19 +4,27 @@
 ``csmodels metrics`` reaches it through :func:`csmodels.engine.sources.open_data`.
 Each definition of :mod:`csmodels.engine.definitions` is compiled to the SQL of
 the engine and run there; only one row of figures comes back per definition.
+
+Compiling the Ibis expressions (importing Ibis and sqlglot included) takes about a
+second, as long as the whole computation on a small company, so the SQL is kept
+in a cache folder (:func:`cache_folder`), one file per query: the engine's dialect,
+the tables present, the month, the settings, and the versions of Ibis and of the
+definitions' source name it. A run that finds its SQL there does not import Ibis.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Mapping
-
-import ibis
+import os
+from collections.abc import Callable, Mapping
+from importlib.metadata import version
+from pathlib import Path
 
 from ..exceptions import ParameterError
 from ..inputs.schema import TABLES
 from ..kpis import MetricSettings, MetricsSummary
-from . import definitions as d
+from .inputs import MOVEMENTS
 
 
 class Engine:
@@ -25,15 +33,16 @@ class Engine:
     ``views`` maps each input table to the SQL that reads it typed as
     :data:`csmodels.engine.definitions.INPUT_SCHEMAS` says; they become
     temporary views named as the tables. ``available`` names the tables the
-    data hold besides (those no metric here reads).
+    data hold besides (those no metric here reads); ``bounds``, the first and
+    last month of ``arr_monthly`` (as ``year * 12 + month - 1``) if known.
     """
 
-    def __init__(self, connection, views: Mapping[str, str], available=None):
+    def __init__(self, connection, views: Mapping[str, str], available=None,
+                 bounds: tuple[int, int] | None = None):
         self.connection = connection
+        self.bounds = bounds  # the first and last month, where the checks found them
         self.available = set(views) | set(available or ())
         self.spark = not _is_duckdb(connection)
-        if self.spark:
-            ibis.pyspark  # noqa: B018  (registers the Spark compiler's options)
         self.dialect = "pyspark" if self.spark else "duckdb"
         self.present = set(views)
         if not self.spark:  # DuckDB draws a progress bar on long queries otherwise
@@ -48,12 +57,62 @@ class Engine:
 
     def one_row(self, expr) -> dict:
         """Run a one-row expression; the row as a dict."""
-        sql = ibis.to_sql(expr, dialect=self.dialect)
+        return self.one_row_sql(_compile(expr, self.dialect))
+
+    def cached_row(self, key: tuple, build: Callable) -> dict:
+        """Run the one-row expression ``build()`` returns, its SQL compiled once per
+        ``key`` (what the expression depends on besides the definitions) and cached."""
+        return self.one_row_sql(_cached_sql(self.dialect, key, build))
+
+    def one_row_sql(self, sql: str) -> dict:
         if self.spark:
             return self.connection.sql(sql).collect()[0].asDict()
         cursor = self.connection.execute(sql)
         names = [c[0] for c in cursor.description]
         return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def _compile(expr, dialect: str) -> str:
+    import ibis
+
+    if dialect == "pyspark":
+        ibis.pyspark  # noqa: B018  (registers the Spark compiler's options)
+    return str(ibis.to_sql(expr, dialect=dialect))
+
+
+def cache_folder() -> Path:
+    """Where compiled SQL is kept: ``$CSMODELS_CACHE``, else ``csmodels/sql`` in the
+    user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    if os.environ.get("CSMODELS_CACHE"):
+        return Path(os.environ["CSMODELS_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "csmodels" / "sql"
+
+
+_SOURCE = Path(__file__).resolve().parent
+
+
+def _cached_sql(dialect: str, key: tuple, build: Callable) -> str:
+    """The SQL of ``build()`` from the cache, compiled and stored on a miss. A cache
+    that cannot be read or written (read-only home) only costs the compile."""
+    code = b"".join((_SOURCE / f).read_bytes() for f in ("definitions.py", "run.py",
+                                                         "inputs.py"))
+    name = hashlib.sha256(repr((version("ibis-framework"), dialect, key)).encode()
+                          + code).hexdigest()
+    path = cache_folder() / f"{name}.sql"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    sql = _compile(build(), dialect)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(sql, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return sql
 
 
 def _is_duckdb(connection) -> bool:
@@ -80,10 +139,11 @@ def summary(engine: Engine, as_of: str | None = None,
     :class:`csmodels.MetricsSummary` of :func:`csmodels.metrics_summary`, with its
     top-level figures and without the chapter's sections (computed in pandas)."""
     settings = settings or MetricSettings()
-    t = d.input_tables(engine.present)
-    arr = t["arr_monthly"]
-    bounds = engine.one_row(d.month_range(arr))
-    first, last = int(bounds["first"]), int(bounds["last"])
+    present = tuple(sorted(engine.present))
+    if engine.bounds is None:
+        bounds = engine.cached_row(("month_range", present), lambda: _month_range(present))
+        engine.bounds = (bounds["first"], bounds["last"])
+    first, last = (int(b) for b in engine.bounds)
     month = last if as_of is None else _month_index(as_of)
     if not first <= month <= last:
         raise ParameterError(
@@ -95,25 +155,8 @@ def summary(engine: Engine, as_of: str | None = None,
             f"Retention as of {month_text(month)} needs {lookback} months of history, but the "
             f"data start in {month_text(first)}. Choose an as-of month from "
             f"{month_text(first + lookback)} on.")
-    parts = [d.retention(arr, month, lookback), d.arr_at(arr, month),
-             d.movements(arr, month, lookback, first)]
-    if "nps_responses" in t:
-        parts.append(d.nps(t["nps_responses"], month, settings.nps_window_months))
-    if "usage_monthly" in t:
-        parts.append(d.adoption(t["usage_monthly"], month, t.get("accounts")))
-    if "onboarding" in t:
-        parts.append(d.time_to_value(t["onboarding"], month, settings.ttv_window_months,
-                                     settings.ttv_target_days))
-    if "qbrs" in t:
-        parts.append(d.qbr_coverage(arr, t["qbrs"], month, settings.qbr_window_months,
-                                    settings.qbr_min_arr))
-    if "opportunities" in t:
-        parts.append(d.pipeline_influenced(t["opportunities"], month,
-                                           settings.pipeline_window_months))
-    combined = parts[0]
-    for part in parts[1:]:  # one query, one round trip: each part is one row
-        combined = combined.cross_join(part)
-    row = engine.one_row(combined)
+    row = engine.cached_row(("figures", present, month, first, repr(settings)),
+                            lambda: _figures(present, month, first, settings))
     if not row["base_arr"]:
         raise ParameterError(f"No account had ARR above 0 in {month_text(month - lookback)}, "
                              "so retention is undefined there. Choose a later as-of month.")
@@ -122,15 +165,47 @@ def summary(engine: Engine, as_of: str | None = None,
         "nrr", "grr", "logo_churn", "gross_revenue_churn", "net_revenue_churn", "adoption",
         "time_to_value_median_days", "time_to_value_within_target", "qbr_coverage",
         "expansion_pipeline_influenced")}
-    if row.get("nps") is not None:
+    if "nps_responses" in present and row.get("nps") is not None:
         figures.update(nps=row["nps"], nps_responses=row["nps_responses"])
     return MetricsSummary(
         as_of=month_text(month), lookback_months=lookback,
         base_month=month_text(month - lookback), arr=row["arr"],
         paying_accounts=row["paying_accounts"], retention_base_accounts=row["base_accounts"],
         retention_base_arr=row["base_arr"],
-        **{f"{movement}_arr": float(row[movement]) for movement in d.MOVEMENTS}, **figures,
+        **{f"{movement}_arr": float(row[movement]) for movement in MOVEMENTS}, **figures,
         missing_tables=tuple(name for name in TABLES if name not in engine.available))
+
+
+def _month_range(present: tuple[str, ...]):
+    from . import definitions as d
+
+    return d.month_range(d.input_tables(set(present))["arr_monthly"])
+
+
+def _figures(present: tuple[str, ...], month: int, first: int, settings: MetricSettings):
+    """Every figure of the month as one one-row expression (one query, one round trip)."""
+    from . import definitions as d
+
+    t = d.input_tables(set(present))
+    lookback = settings.lookback_months
+    held = (d.qbr_held(t["qbrs"], month, settings.qbr_window_months) if "qbrs" in t
+            else None)
+    parts = [d.arr_figures(t["arr_monthly"], month, lookback, first, held,
+                           settings.qbr_min_arr)]
+    if "nps_responses" in t:
+        parts.append(d.nps(t["nps_responses"], month, settings.nps_window_months))
+    if "usage_monthly" in t:
+        parts.append(d.adoption(t["usage_monthly"], month, t.get("accounts")))
+    if "onboarding" in t:
+        parts.append(d.time_to_value(t["onboarding"], month, settings.ttv_window_months,
+                                     settings.ttv_target_days))
+    if "opportunities" in t:
+        parts.append(d.pipeline_influenced(t["opportunities"], month,
+                                           settings.pipeline_window_months))
+    combined = parts[0]
+    for part in parts[1:]:  # each part is one row
+        combined = combined.cross_join(part)
+    return combined
 
 
 def _clean(value):
@@ -146,6 +221,9 @@ def _clean(value):
 def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str | None = None,
                settings: MetricSettings | None = None) -> MetricsSummary:
     """The figures of ``csmodels metrics`` on tables a connection already holds.
+
+    The checks of ``csmodels metrics`` do not run here: the tables must hold what
+    they would ensure (ARR of 0 or more, one row per account and month).
 
     Parameters
     ----------

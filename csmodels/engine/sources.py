@@ -26,7 +26,7 @@ import pyarrow as pa
 from ..exceptions import DataError, Problem
 from ..inputs import Company, load_company
 from ..inputs.schema import DATE_ORDER, TABLES, Column
-from .definitions import INPUT_SCHEMAS
+from .inputs import INPUT_SCHEMAS
 from .run import Engine
 
 FIRST_YEAR, LAST_YEAR = 1970, 2100
@@ -148,29 +148,67 @@ def _ident(name: str) -> str:
 
 
 # ------------------------------------------------------------------------ the checks
+# Each table is read once for its checks: one aggregate query counts the rows that
+# break each rule (per account where the table has account_id, so that duplicate
+# keys, blank ids and unknown accounts are decided once per account, not per row);
+# only a rule that fails is read again, to name its rows. Columns with few values
+# (months, dates, flags, choices) are checked once per distinct value.
+_KNOWN = "_csm_known_accounts"
+
+
 def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     """The engine over ``sources`` once every check passed; a DataError otherwise."""
     if "arr_monthly" not in sources:
         raise DataError([Problem(next(iter(labels.values()), "the data"),
                                  "There is no arr_monthly table.",
                                  "Add arr_monthly (account_id, month, arr).")])
-    columns = {name: {row[0].lower(): row[1].lower() for row in con.execute(
-        f"DESCRIBE SELECT * FROM {source}").fetchall()} for name, source in sources.items()}
+    described = {name: con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+                 for name, source in sources.items()}
+    columns = {name: {row[0].lower(): row[1].lower() for row in rows}
+               for name, rows in described.items()}
     problems: list[Problem] = []
-    usable = {}
-    for name, source in sources.items():
-        if _check_table(con, TABLES[name], source, columns[name], labels[name], problems):
-            usable[name] = source
-    _check_accounts(con, usable, columns, labels, problems)
+    unknown: dict[str, str] = {}  # table -> the condition naming its unknown ids
+    known, bounds = False, None
+    exact: set[tuple[str, str]] = set()  # month columns without spaces to trim
+    padded: set[tuple[str, str]] = set()  # and with
+    described_names: dict[str, dict[str, str]] = {}
+    for name, source in sources.items():  # accounts first (the order of TABLES)
+        names = {row[0].lower(): row[0] for row in described[name]}
+        usable, condition, months = _check_table(con, TABLES[name], source, columns[name],
+                                                 names, labels[name], problems, known)
+        if name == "arr_monthly" and "month" in months:
+            bounds = months["month"][2:]
+        exact |= {(name, column) for column, facts in months.items() if not facts[1]}
+        padded |= {(name, column) for column, facts in months.items() if facts[1]}
+        described_names[name] = names
+        if name == "accounts" and usable:
+            # usable: no blank and no duplicate id, so every row is one account
+            con.execute(f"CREATE TEMPORARY TABLE {_KNOWN} AS SELECT "
+                        f"CAST({_ident(names['account_id'])} AS VARCHAR) AS id FROM {source}")
+            known = True
+        if usable and condition:
+            unknown[name] = condition
+    for name, condition in unknown.items():
+        problems.append(Problem(
+            labels[name], "Some account ids are not in accounts.",
+            "Add those accounts to accounts, or correct the ids.",
+            column="account_id", rows=_rows(con, sources[name], condition)))
     if problems:
         raise DataError(problems)
+    maps = {name: _month_map(con, name, sources[name], described_names[name], columns[name])
+            for name, _ in sorted(exact | padded) if name in INPUT_SCHEMAS}
+    maps = {name: table for name, table in maps.items() if table}
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
-                                   columns, spark=False), sources)
+                                   columns, spark=False, exact=exact, month_maps=maps), sources,
+                  bounds if bounds and None not in bounds else None)
 
 
-def _check_table(con, table, source: str, columns: dict[str, str], label: str,
-                 problems: list[Problem]) -> bool:
-    """Append the table's problems; whether its columns allow the other checks."""
+def _check_table(con, table, source: str, columns: dict[str, str], names: dict[str, str],
+                 label: str, problems: list[Problem], known: bool) -> tuple[bool, str, dict]:
+    """Append the table's problems. Whether its columns allow the other checks,
+    (when ``known`` accounts are given and some ids are not among them) the SQL
+    condition that picks the rows with an unknown id, and for each month column
+    (bad values, values with spaces, first month, last month)."""
     before = len(problems)
     for name in table.required_columns:
         if name not in columns:
@@ -178,21 +216,28 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
                                     f"Add a column '{name}' ({table.column(name).meaning}).",
                                     column=name))
     if len(problems) > before:
-        return False
-    names = {c.lower(): c for c in _original_names(con, source)}
+        return False, "", {}
+    by_account = "account_id" in columns
     tests: list[tuple[str, str, str, str]] = []  # (sql, column, message, hint)
-    for column in table.columns:
-        if column.name not in columns:
-            continue
+    months: dict[str, tuple] = {}  # month column -> (bad, padded, first, last)
+    present = [c for c in table.columns if c.name in columns]
+    few = _distinct_facts(con, source, [(_ident(names[c.name]), c, columns[c.name])
+                                        for c in present if c.kind in _FEW_VALUES])
+    for column in present:
         ref = _ident(names[column.name])
-        text = columns[column.name] in _TEXT_TYPES
-        blank = f"({ref} IS NULL" + (f" OR trim({ref}) = '')" if text else ")")
-        if not column.blank_ok:
+        blank = _blank(ref, columns[column.name])
+        bad, rule = _bad_value(ref, column, columns[column.name])
+        blanks, bads = 1, 1  # unknown: checked on every row
+        if column.kind == "month":  # read once per distinct value: few months, many rows
+            *months[column.name], blanks = few[column.name]
+            bads = months[column.name][0]
+        elif column.kind in _FEW_VALUES:
+            blanks, bads = few[column.name]
+        if blanks and not column.blank_ok:
             tests.append((blank, column.name, "Some values are blank.",
                           f"Fill them in ({column.meaning}) or remove those rows."))
-        bad, rule = _bad_value(ref, column, columns[column.name])
-        if bad and column.kind in _FEW_VALUES and _no_bad_distinct(con, source, ref, blank, bad):
-            continue  # checked once per distinct value: a panel has few months, many rows
+        if not bads:
+            continue
         if bad:
             tests.append((f"(NOT {blank} AND ({bad}))", column.name,
                           f"Some values are not {rule}.", "Correct them or remove those rows."))
@@ -202,39 +247,140 @@ def _check_table(con, table, source: str, columns: dict[str, str], label: str,
                           f"{_as_date(names, later, columns)})", later,
                           f"Some dates are before their {earlier}.",
                           "Correct the dates or remove those rows."))
-    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {sql})"
-                                               for sql, *_ in tests) + f" FROM {source}"
-                         ).fetchone() if tests else ()
+    id_test = next((i for i, t in enumerate(tests) if t[1] == "account_id"), None)
+    row_counts = [f"count(*) FILTER (WHERE {sql}) AS _c{i}" for i, (sql, *_) in enumerate(tests)
+                  if not (by_account and i == id_test)]
+    key_dup, unknown_ids = "0", "0"
+    if by_account:
+        idref, scanned = _ident(names["account_id"]), source
+        inner = ["count(*) AS _n", *row_counts]
+        if table.key == ("account_id", "month") and not months["month"][0]:
+            bad, padded, lo, hi = months["month"]
+            month_map = _month_map(con, table.name, source, names, columns)
+            if month_map and lo is not None:  # each distinct month parsed once, then joined
+                idref = f"_csm_s.{idref}"
+                scanned = (f"{source} AS _csm_s LEFT JOIN {month_map} AS _csm_m ON "
+                           f"_csm_s.{_ident(names['month'])} = _csm_m._csm_text")
+                inner.append(f"bit_count(bitstring_agg(_csm_m._csm_index, {lo}, {hi})) AS _d")
+            else:
+                inner.append(_distinct_months(_ident(names["month"]), columns["month"],
+                                              padded, lo, hi))
+            key_dup = "count(*) FILTER (WHERE _n <> _d)"
+        elif table.key == ("account_id",):
+            key_dup = "count(*) FILTER (WHERE _n > 1)"
+        if known and table.name != "accounts":
+            unknown_ids = (f"count(*) FILTER (WHERE _id IS NOT NULL AND CAST(_id AS VARCHAR) "
+                           f"NOT IN (SELECT id FROM {_KNOWN}))")
+        outer = [f"sum(_n) FILTER (WHERE {_blank('_id', columns['account_id'])})"
+                 if i == id_test else f"sum(_c{i})" for i in range(len(tests))]
+        sql = (f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM (SELECT {idref} AS _id, "
+               f"{', '.join(inner)} FROM {scanned} GROUP BY {idref})")
+    else:
+        sql = f"SELECT {', '.join([*row_counts, '0', '0'])} FROM {source}" if tests else ""
+    *counts, dups, strangers = con.execute(sql).fetchone() if sql else (0, 0)
     for (sql, column, message, hint), count in zip(tests, counts, strict=True):
         if count:
             problems.append(Problem(label, message, hint, column=column,
                                     rows=_rows(con, source, sql)))
-    if not table.key or len(problems) > before:
-        return len(problems) == before
-    key = ", ".join(_ident(names[k]) for k in table.key)
-    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} GROUP BY {key} "
-                   "HAVING count(*) > 1)").fetchone()[0]:
-        joined = " + ".join(table.key)
-        problems.append(Problem(
-            label, f"The same {joined} appears on more than one row.",
-            f"Keep one row per {joined} (add the amounts up if they are parts of one).",
-            column=table.key[-1],
-            rows=_rows(con, source, f"count(*) OVER (PARTITION BY {key}) > 1", window=True)))
-    return len(problems) == before
+    if table.key and len(problems) == before:
+        key = ", ".join(_month_index(_ident(names[k]), columns[k])  # ' 2024-01' = '2024-01'
+                        if table.column(k).kind == "month" else _ident(names[k])
+                        for k in table.key)
+        if not by_account or not table.key[0] == "account_id":
+            dups = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} GROUP BY {key} "
+                               "HAVING count(*) > 1)").fetchone()[0]
+        if dups:
+            joined = " + ".join(table.key)
+            problems.append(Problem(
+                label, f"The same {joined} appears on more than one row.",
+                f"Keep one row per {joined} (add the amounts up if they are parts of one).",
+                column=table.key[-1],
+                rows=_rows(con, source, f"count(*) OVER (PARTITION BY {key}) > 1",
+                           window=True)))
+    usable = len(problems) == before
+    condition = ""
+    if usable and strangers:
+        ref = _ident(names["account_id"])
+        condition = (f"{ref} IS NOT NULL AND CAST({ref} AS VARCHAR) NOT IN "
+                     f"(SELECT id FROM {_KNOWN})")
+    return usable, condition, months
 
 
 _FEW_VALUES = ("month", "date", "bool", "choice")
 
 
-def _no_bad_distinct(con, source: str, ref: str, blank: str, bad: str) -> bool:
-    """Whether no distinct value of a column breaks its rule (one small aggregate)."""
-    return not con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {ref} FROM {source}) "
-        f"WHERE NOT {blank} AND ({bad})").fetchone()[0]
+def _blank(ref: str, sql_type: str) -> str:
+    return f"({ref} IS NULL" + (f" OR trim({ref}) = '')" if sql_type in _TEXT_TYPES else ")")
 
 
-def _original_names(con, source: str) -> list[str]:
-    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+def _distinct_facts(con, source: str, specs: list[tuple[str, Column, str]]) -> dict[str, tuple]:
+    """For each (reference, column, SQL type) of a column with few values, its
+    checks decided on its distinct values, all in one scan of the table: (blank
+    values, values breaking the rule), and for a month (values breaking the rule,
+    values with spaces to trim, first and last valid month, blank values)."""
+    if not specs:
+        return {}
+    lists, picks, shapes = [], [], {}
+    for i, (ref, column, sql_type) in enumerate(specs):
+        lists.append(f"list(DISTINCT {ref}) AS _l{i}, count(*) FILTER (WHERE {ref} IS NULL) "
+                     f"AS _z{i}")
+        blank = _blank(ref, sql_type)
+        bad = _bad_value(ref, column, sql_type)[0] or "false"
+        broken = f"count(*) FILTER (WHERE NOT {blank} AND ({bad}))"
+        aggregates = [broken, f"count(*) FILTER (WHERE {blank})"]
+        if column.kind == "month":
+            index = _month_index(ref, sql_type, cast="TRY_CAST")
+            good = f"NOT {blank} AND NOT ({bad})"
+            padded = (f"count(*) FILTER (WHERE {ref} <> trim({ref}))"
+                      if sql_type in _TEXT_TYPES else "count(*) * 0")
+            aggregates += [padded, f"min({index}) FILTER (WHERE {good})",
+                           f"max({index}) FILTER (WHERE {good})"]
+        picks += [f"_z{i}"] + [f"(SELECT {a} FROM (SELECT unnest(_l{i}) AS {ref}))"
+                               for a in aggregates]
+        shapes[column.name] = (column.kind, len(aggregates) + 1)
+    row = list(con.execute(f"WITH _d AS (SELECT {', '.join(lists)} FROM {source}) "
+                           f"SELECT {', '.join(picks)} FROM _d").fetchone())
+    facts = {}
+    for name, (kind, width) in shapes.items():
+        (nulls, broken, blanks, *month), row = row[:width], row[width:]
+        blanks = (nulls or 0) + (blanks or 0)
+        facts[name] = ((broken, bool(month[0]), month[1], month[2], blanks) if kind == "month"
+                       else (blanks, broken))
+    return facts
+
+
+def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST") -> str:
+    """SQL for a checked month as ``year * 12 + month - 1`` (``TRY_CAST``: null for
+    text that is not a month)."""
+    if sql_type in _TEXT_TYPES:
+        text = f"trim({ref})" if padded else ref
+        return (f"{cast}(substr({text}, 1, 4) AS INTEGER) * 12 "
+                f"+ {cast}(substr({text}, 6, 2) AS INTEGER) - 1")
+    return f"year(CAST({ref} AS DATE)) * 12 + month(CAST({ref} AS DATE)) - 1"
+
+
+def _month_map(con, name: str, source: str, names: dict[str, str],
+                columns: dict[str, str]) -> str:
+    """A temporary table of a checked text ``month`` column's distinct values and
+    their index (``_csm_text``, ``_csm_index``), so that each month is parsed once
+    and joined to the rows; its name, or "" where the column is not text or a
+    column of the data could clash with the join's names."""
+    if columns.get("month") not in _TEXT_TYPES or any(c.startswith("_csm_") for c in columns):
+        return ""
+    ref, table = _ident(names["month"]), f"_csm_months_{name}"
+    con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
+                f"{_month_index('_csm_text', columns['month'], cast='TRY_CAST')} AS _csm_index "
+                f"FROM (SELECT DISTINCT {ref} AS _csm_text FROM {source} WHERE {ref} IS NOT NULL)")
+    return table
+
+
+def _distinct_months(ref: str, sql_type: str, padded: bool, lo: int | None,
+                     hi: int | None) -> str:
+    """The aggregate ``_d``: an account's number of distinct months (valid months:
+    checked before), as the bits set in a bitstring over the data's months."""
+    if lo is None:  # every month blank: reported as blank
+        return "NULL AS _d"
+    return f"bit_count(bitstring_agg({_month_index(ref, sql_type, padded)}, {lo}, {hi})) AS _d"
 
 
 def _as_date(names, column: str, columns) -> str:
@@ -252,7 +398,7 @@ def _bad_value(ref: str, column: Column, sql_type: str) -> tuple[str, str]:
         rule = f"months written YYYY-MM between {FIRST_YEAR} and {LAST_YEAR}"
         if text:
             return (f"NOT regexp_full_match(trim({ref}), '\\d{{4}}-(0[1-9]|1[0-2])') OR "
-                    f"NOT CAST(substr(trim({ref}), 1, 4) AS INTEGER) {years}"), rule
+                    f"NOT TRY_CAST(substr(trim({ref}), 1, 4) AS INTEGER) {years}"), rule
         return f"NOT year(CAST({ref} AS DATE)) {years}", rule
     if column.kind == "date":
         rule = f"dates written YYYY-MM-DD between {FIRST_YEAR} and {LAST_YEAR}"
@@ -288,32 +434,21 @@ def _rows(con, source: str, condition: str, window: bool = False, limit: int = 1
     ).fetchall())
 
 
-def _check_accounts(con, sources, columns, labels, problems: list[Problem]) -> None:
-    """Every account_id used anywhere must be in accounts, when accounts is given."""
-    if "accounts" not in sources:
-        return
-    known = f"SELECT DISTINCT CAST(account_id AS VARCHAR) AS id FROM {sources['accounts']}"
-    for name, source in sources.items():
-        if name == "accounts" or "account_id" not in columns[name]:
-            continue
-        unknown = (f"account_id IS NOT NULL AND CAST(account_id AS VARCHAR) NOT IN "
-                   f"(SELECT id FROM ({known}))")
-        if con.execute(f"SELECT count(*) FROM {source} WHERE {unknown}").fetchone()[0]:
-            problems.append(Problem(
-                labels[name], "Some account ids are not in accounts.",
-                "Add those accounts to accounts, or correct the ids.",
-                column="account_id", rows=_rows(con, source, unknown)))
-
-
 # ---------------------------------------------------------------- the typed views
 def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
-                spark: bool) -> dict[str, str]:
+                spark: bool, exact: set[tuple[str, str]] = frozenset(),
+                month_maps: dict[str, str] | None = None) -> dict[str, str]:
     """The SELECT that reads each input table typed as the definitions expect.
 
-    Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; a missing
+    Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; months
+    become the index ``year * 12 + month - 1`` the definitions count in; a missing
     optional column reads as nulls. Raises a DataError naming a missing required
-    column (the full checks run before, in :func:`open_data`).
+    column (the full checks run before, in :func:`open_data`). ``exact`` names the
+    (table, month column) pairs the checks found without spaces, read untrimmed;
+    ``month_maps`` gives, for a table, a small table of its distinct months
+    (``_csm_text``, ``_csm_index``) joined instead of parsing every row's month.
     """
+    month_maps = month_maps or {}
     types = _SPARK_TYPES if spark else _SQL_TYPES
     q = (lambda n: f"`{n}`") if spark else _ident
     views, problems = {}, []
@@ -321,6 +456,7 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
         if name not in INPUT_SCHEMAS:
             continue
         table, present = TABLES[name], columns[name]
+        mapped = name in month_maps and present.get("month") in _TEXT_TYPES
         parts = []
         for column, kind in INPUT_SCHEMAS[name].items():
             if column not in present:
@@ -330,17 +466,22 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
                 parts.append(f"CAST(NULL AS {types[kind]}) AS {q(column)}")
                 continue
             ref, text = q(column), present[column] in _TEXT_TYPES
-            if kind == "date" and text:
+            ref = f"_csm_s.{ref}" if mapped else ref
+            if table.column(column).kind == "month":  # as year * 12 + month - 1
+                if mapped and column == "month":
+                    value = "_csm_m._csm_index"
+                elif text:  # checked YYYY-MM
+                    value = ref if (name, column) in exact else f"nullif(trim({ref}), '')"
+                    value = (f"CAST(substr({value}, 1, 4) AS BIGINT) * 12 "
+                             f"+ CAST(substr({value}, 6, 2) AS BIGINT) - 1")
+                else:
+                    value = ref if spark else f"CAST({ref} AS DATE)"
+                    value = f"CAST(year({value}) * 12 + month({value}) - 1 AS BIGINT)"
+            elif kind == "date" and text:
                 fmt = "yyyy-MM-dd" if spark else "%Y-%m-%d"
                 value = f"nullif(trim({ref}), '')"
-                if table.column(column).kind == "month" and not spark:  # checked YYYY-MM
-                    value = (f"make_date(CAST(substr({value}, 1, 4) AS INTEGER), "
-                             f"CAST(substr({value}, 6, 2) AS INTEGER), 1)")
-                elif table.column(column).kind == "month":
-                    value = f"to_date(concat({value}, '-01'), '{fmt}')"
-                else:
-                    value = (f"to_date({value}, '{fmt}')" if spark
-                             else f"CAST(strptime({value}, '{fmt}') AS DATE)")
+                value = (f"to_date({value}, '{fmt}')" if spark
+                         else f"CAST(strptime({value}, '{fmt}') AS DATE)")
             elif kind == "boolean" and text:
                 value = f"lower(trim({ref})) IN ({', '.join(_literal(v) for v in _TRUE)})"
                 value = f"CASE WHEN nullif(trim({ref}), '') IS NULL THEN NULL ELSE {value} END"
@@ -349,7 +490,9 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
             else:
                 value = f"CAST({ref} AS {types[kind]})"
             parts.append(f"{value} AS {q(column)}")
-        views[name] = f"SELECT {', '.join(parts)} FROM {source}"
+        joined = (f"{source} AS _csm_s JOIN {month_maps[name]} AS _csm_m "
+                  f"ON _csm_s.{q('month')} = _csm_m._csm_text" if mapped else source)
+        views[name] = f"SELECT {', '.join(parts)} FROM {joined}"
     if problems:
         raise DataError(problems)
     return views
