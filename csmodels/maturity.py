@@ -130,7 +130,8 @@ class Conflict:
     dimension: str = ""
     claims: dict[str, str] = field(default_factory=dict)  # source -> claim id
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
+        """The JSON of one disagreement (``csmodels recommend --json``, key ``conflicts``)."""
         return {"topic": self.topic, "dimension": self.dimension,
                 "positions": dict(self.positions), "claims": dict(self.claims),
                 "decides": self.decides}
@@ -157,7 +158,7 @@ class Recommendation:
                                              "renewal_owner", "expansion_owner",
                                              "compensation")}
         out["sources"] = list(self.sources)
-        out["conflicts"] = [c.as_dict() for c in self.conflicts]
+        out["conflicts"] = [c.to_dict() for c in self.conflicts]
         return out
 
 
@@ -582,8 +583,14 @@ def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 1
     return pd.DataFrame(rows)
 
 
-def as_of_stages(profile: Profile | None = None, **overrides) -> pd.DataFrame:
-    """How the recommendation moves as the company goes through the funding stages."""
+def path_through_stages(profile: Profile | None = None, **overrides) -> pd.DataFrame:
+    """The company's path through the funding stages: its recommendation at each stage,
+    every other fact kept (the profile's and ``overrides``), one row per stage.
+
+    >>> list(path_through_stages(acv=100_000)["segment"])
+    ['startup-high-touch', 'startup-high-touch', 'startup-high-touch', \
+'scaling-high-touch', 'scaling-high-touch']
+    """
     rows = []
     for stage in STAGES:
         r = recommend(profile, **{**overrides, "funding_stage": stage})

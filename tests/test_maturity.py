@@ -16,9 +16,9 @@ from csmodels.maturity import (
     ACV_LINE,
     arr_stage_of,
     arr_stages,
-    as_of_stages,
     company_types,
     funding_stages,
+    path_through_stages,
     recommend,
     recommendation_map,
 )
@@ -126,7 +126,7 @@ def test_the_map_covers_every_stage_acv_and_variant():
     grid = recommendation_map()
     assert len(grid) == 3 * 5 * 7 and grid["segment"].notna().all()
     assert set(grid.loc[grid["variant"] == "product-led", "segment"]) == {"product-led"}
-    moves = as_of_stages(Profile(acv=100_000))
+    moves = path_through_stages(Profile(acv=100_000))
     assert list(moves["segment"]) == ["startup-high-touch"] * 3 + ["scaling-high-touch"] * 2
 
 

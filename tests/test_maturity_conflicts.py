@@ -81,7 +81,7 @@ def test_the_cases_the_issue_found_unflagged():
     assert {c.dimension for c in big.conflicts} == {"renewal_owner", "expansion_owner"}
     assert all(c.claims["src004"] == "004-mature-qbrs" for c in big.conflicts)
     # the sample company's path: growth and public are flagged too
-    path = csmodels.maturity.as_of_stages(csmodels.load_profile("data/sample/profile.yml"),
+    path = csmodels.maturity.path_through_stages(csmodels.load_profile("data/sample/profile.yml"),
                                          product_led=False)
     assert (path["conflicts"] != "").all()
 
