@@ -146,7 +146,10 @@ def test_cli_reads_a_profile_and_prints_text(capsys, sample_dir):
     assert main(["recommend", "--profile", str(sample_dir / "profile.yml"),
                  "--no-product-led"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Company type: Startup with a high-touch business.")
+    # the sample's profile lists three segments; the largest by ARR comes first
+    assert out.startswith("3 segments, each placed on its own")
+    assert "=== Segment 'Enterprise': ACV USD 151,699, 48% of ARR, 82 accounts ===\n\n" \
+        "  Company type: Startup with a high-touch business." in out
     # the book's own rules are marked as such, apart from what the sources say
     assert "[book's reading] Why: " in out and "[book's reading] What decides: " in out
     assert "source 003, Ultimate Customer Success Org Guide" in out and "_" not in out
