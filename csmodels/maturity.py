@@ -578,6 +578,20 @@ def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
     return "\n".join(lines)
 
 
+def segments_table(r: SegmentedRecommendation, currency: str = "USD") -> pd.DataFrame:
+    """One row per segment, in words, for the chapter: its size and its recommendation."""
+    types = company_types()
+    return pd.DataFrame([{
+        "Segment": seg.name, f"ACV ({currency})": round(seg.acv),
+        "Share of ARR": f"{seg.share:.0%}",
+        "Accounts": "" if seg.accounts is None else f"{seg.accounts:,}",
+        "Company type (source 003)": types.loc[rec.segment, "company_type"],
+        "Renewals": VALUE_WORDS.get(rec.renewal_owner, rec.renewal_owner),
+        "Expansion": VALUE_WORDS.get(rec.expansion_owner, rec.expansion_owner),
+        "CSMs paid on": rec.reasons["compensation"],
+        "Where sources disagree": len(rec.conflicts)} for seg, rec in r.segments])
+
+
 def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 100e3, 250e3),
                        ) -> pd.DataFrame:
     """The recommendation for every funding stage x ACV, in three variants (standard,
@@ -675,6 +689,7 @@ class SegmentsSummary(Summary):
     high_touch_share: float = figure("Share of ARR in high-touch segments", "share")
     low_touch_share: float = figure("Share of ARR in low-touch segments", "share")
     split: str = figure("Where the segments split", "text")
+    shared: str = figure("What the segments share", "text")
     split_scaling: str = figure("Where they would split as a growth-stage company", "text")
 
 
@@ -700,7 +715,7 @@ class MaturitySummary(Summary):
     segment's). The fields after the figures are the objects the chapter draws.
     """
 
-    company: str = figure("Company", "text")
+    company_name: str = figure("Company", "text")
     acv_line: float = figure("High/low-touch line (source 003)", "money")
     company_stage: str = figure("Funding stage", "text")
     company_arr: float | None = figure("ARR", "money")
@@ -722,6 +737,7 @@ class MaturitySummary(Summary):
     facts: CompanyFacts | None = field(default=None, compare=False, repr=False)
     path: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     note: str = field(default="", compare=False)
+    segments_skipped: str = field(default="", compare=False)
     currency: str = field(default="USD", compare=False)
     has_data: bool = field(default=False, compare=False)
 
@@ -834,7 +850,7 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
     facts, from_data, segments, source = resolve_facts(profile, arr_monthly, accounts,
                                                        **parameters)
     company_facts = replace(CompanyFacts.from_profile(profile, **facts), acv_line=acv_line)
-    note, segmented, seg_summary = "", None, None
+    note, segmented, seg_summary, seg_skipped = "", None, None, ""
     if len(segments) > 1:
         base = replace(profile, acv=None, touch=None, segments=None)
         shared = {k: v for k, v in facts.items() if k not in ("acv", "touch")}
@@ -848,6 +864,12 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
         if len(_unused_segments(profile, accounts, arr_monthly)) > 1:
             note = ("An ACV or touch model given for the whole company places it as one "
                     "company; leave both out to see a recommendation per segment.")
+            seg_skipped = f"The segment-by-segment recommendation is skipped. {note}"
+        else:
+            seg_skipped = ("The segment-by-segment recommendation is skipped: the profile "
+                           "lists no segments and accounts.segment gives fewer than two "
+                           "among the paying accounts. A 'segments' list in profile.yml or "
+                           "a segment per account in accounts.csv would enable it.")
         rec = recommend(profile, acv_line=acv_line, **facts)
         headline, path_profile, path_facts = company_facts, profile, facts
     path = path_through_stages(path_profile, acv_line=acv_line,
@@ -862,12 +884,13 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
                   f"{'them' if many else 'it'}." if from_data else
                   "All of them come from the profile and the chapter's parameters.")
     return MaturitySummary(
-        company=company_name(profile, data_dir), acv_line=acv_line,
+        company_name=company_name(profile, data_dir), acv_line=acv_line,
         company_stage=company_facts.funding_stage or "not given",
         company_arr=company_facts.arr, company_acv=company_facts.acv, facts_note=facts_note,
         segment=rec.segment, segment_rule=(
             rec.reasons["segment"] if segmented is None else
-            f"for its largest segment by ARR, {segmented.lead}, {rec.reasons['segment']}"),
+            f"it sells to {len(segments)} segments (below) and is placed by its largest by "
+            f"ARR, {segmented.lead}: {rec.reasons['segment']}"),
         conflicts=len(rec.conflicts),
         n_conflicts=f"{len(rec.conflicts)} point{'' if len(rec.conflicts) == 1 else 's'}",
         data_nrr=_data_nrr(arr_monthly),
@@ -875,7 +898,7 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
                       else "at no stage"),
         segments=seg_summary, ex=_exercise(profile, facts, acv_line),
         recommendation=rec, segmented=segmented, facts=headline, path=path, note=note,
-        currency=profile.currency, has_data=company is not None)
+        segments_skipped=seg_skipped, currency=profile.currency, has_data=company is not None)
 
 
 def _unused_segments(profile: Profile, accounts, arr_monthly) -> list[Segment]:
@@ -908,7 +931,8 @@ def _segments_summary(r: SegmentedRecommendation, source: str, base: Profile, sh
         lead=r.lead, lead_share=lead_seg.share, lead_acv=lead_seg.acv,
         lead_type=lead_rec.segment, leader=VALUE_WORDS[r.company["cs_leader"]],
         reports_to=VALUE_WORDS[r.company["reports_to"]], high_touch_share=high,
-        low_touch_share=low, split=listed(r.split), split_scaling=listed(scaling.split))
+        low_touch_share=low, split=listed(r.split), shared=listed(r.shared),
+        split_scaling=listed(scaling.split))
 
 
 def _exercise(profile: Profile, facts: dict, acv_line: float) -> ExerciseSummary | None:

@@ -65,10 +65,12 @@ def test_the_sample_is_placed_by_its_largest_segment(sample_dir):
     assert (s.segments.leader, s.segments.reports_to) == ("a head of Customer Success",
                                                           "the CEO")
     assert s.segments.split == "company type"
+    assert s.segments.shared == "who leads CS, where CS reports, renewals, expansion and CSM pay"
     assert s.segments.split_scaling == "company type, renewals, expansion and CSM pay"
     assert s.recommendation == recommend(funding_stage="series-b", arr=25_882_600,
                                          acv=151_699, touch="high", buyer="business")
-    assert s.segment_rule.startswith("for its largest segment by ARR, Enterprise, a series-b")
+    assert s.segment_rule.startswith("it sells to 3 segments (below) and is placed by its "
+                                     "largest by ARR, Enterprise: a series-b company")
     assert s.first_change == "from series-b to growth"
     assert s.conflicts == len(s.recommendation.conflicts) == 4
 
