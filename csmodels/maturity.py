@@ -691,6 +691,8 @@ class SegmentsSummary(Summary):
     split: str = figure("Where the segments split", "text")
     shared: str = figure("What the segments share", "text")
     split_scaling: str = figure("Where they would split as a growth-stage company", "text")
+    leader_scaling: str = figure("CS led by, as a growth-stage company", "text")
+    reports_to_scaling: str = figure("CS reporting to, as a growth-stage company", "text")
 
 
 @dataclass(frozen=True)
@@ -932,7 +934,9 @@ def _segments_summary(r: SegmentedRecommendation, source: str, base: Profile, sh
         lead_type=lead_rec.segment, leader=VALUE_WORDS[r.company["cs_leader"]],
         reports_to=VALUE_WORDS[r.company["reports_to"]], high_touch_share=high,
         low_touch_share=low, split=listed(r.split), shared=listed(r.shared),
-        split_scaling=listed(scaling.split))
+        split_scaling=listed(scaling.split),
+        leader_scaling=VALUE_WORDS[scaling.company["cs_leader"]],
+        reports_to_scaling=VALUE_WORDS[scaling.company["reports_to"]])
 
 
 def _exercise(profile: Profile, facts: dict, acv_line: float) -> ExerciseSummary | None:

@@ -140,3 +140,19 @@ def test_the_summary_is_frozen_and_declares_its_figures():
                                  "reports": "ceo", "renewals": "cs", "plg_reports": "cro",
                                  "plg_renewals": "cs"}
     assert s.recommendation == recommend(Profile(), funding_stage="growth", acv=20_000)
+
+
+def test_exercise_4_is_what_the_rerun_it_asks_for_shows(sample_dir):
+    """Exercise 4 asks for a rerun at the growth stage; its solution's figures are that
+    rerun's."""
+    now = summarise(str(sample_dir))
+    grown = summarise(str(sample_dir), funding_stage="growth")
+    assert now.segments.split_scaling == grown.segments.split
+    assert (now.segments.leader_scaling, now.segments.reports_to_scaling) == (
+        grown.segments.leader, grown.segments.reports_to) == ("a Chief Customer Officer",
+                                                              "the CEO")
+    # the low-touch segments' CSMs take renewals; the enterprise segment's do not
+    by_name = {seg.name: rec for seg, rec in grown.segmented.segments}
+    assert [by_name[n].renewal_owner for n in ("Enterprise", "Mid-Market", "SMB")] == [
+        "sales", "cs", "cs"]
+
