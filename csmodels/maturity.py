@@ -915,15 +915,18 @@ def _segments_summary(r: SegmentedRecommendation, source: str, base: Profile, sh
              "reports_to": "where CS reports", "renewal_owner": "renewals",
              "expansion_owner": "expansion", "compensation": "CSM pay"}
 
-    def listed(keys) -> str:
+    def listed(keys, none: str) -> str:
         keys = [words[k] for k in keys]
         return (" and ".join([", ".join(keys[:-1]), keys[-1]]) if len(keys) > 1
-                else keys[0] if keys else "nothing")
+                else keys[0] if keys else none)
+
+    nowhere = "nowhere, one structure serves every segment"
 
     lead_seg, lead_rec = next(p for p in r.segments if p[0].name == r.lead)
-    touch = {seg.name: rec.segment.endswith("high-touch") for seg, rec in r.segments}
-    high = sum(seg.share for seg, _ in r.segments if touch[seg.name])
-    low = sum(seg.share for seg, rec in r.segments if rec.segment.endswith("low-touch"))
+    # each segment's touch model (its own, else its ACV against the line), whatever its
+    # type: a product-led or technical-buyer segment has one too
+    high = sum(seg.share for seg, _ in r.segments
+               if (seg.touch or ("high" if seg.acv >= acv_line else "low")) == "high")
     scaling = recommend_segments(base, [seg for seg, _ in r.segments], acv_line=acv_line,
                                  **{**shared, "funding_stage": SCALING_STAGE})
     return SegmentsSummary(
@@ -933,8 +936,8 @@ def _segments_summary(r: SegmentedRecommendation, source: str, base: Profile, sh
         lead=r.lead, lead_share=lead_seg.share, lead_acv=lead_seg.acv,
         lead_type=lead_rec.segment, leader=VALUE_WORDS[r.company["cs_leader"]],
         reports_to=VALUE_WORDS[r.company["reports_to"]], high_touch_share=high,
-        low_touch_share=low, split=listed(r.split), shared=listed(r.shared),
-        split_scaling=listed(scaling.split),
+        low_touch_share=1 - high, split=listed(r.split, nowhere),
+        shared=listed(r.shared, "nothing"), split_scaling=listed(scaling.split, nowhere),
         leader_scaling=VALUE_WORDS[scaling.company["cs_leader"]],
         reports_to_scaling=VALUE_WORDS[scaling.company["reports_to"]])
 

@@ -156,3 +156,16 @@ def test_exercise_4_is_what_the_rerun_it_asks_for_shows(sample_dir):
     assert [by_name[n].renewal_owner for n in ("Enterprise", "Mid-Market", "SMB")] == [
         "sales", "cs", "cs"]
 
+
+
+def test_segments_that_agree_and_touch_shares_of_a_product_led_company(tmp_path):
+    path = tmp_path / "profile.yml"
+    path.write_text(yaml.safe_dump({"funding_stage": "growth", "product_led": True,
+                                    "segments": [{"name": "Ent", "acv": 150_000, "share": 0.7},
+                                                 {"name": "SMB", "acv": 8_000, "share": 0.3}]}))
+    s = summarise(None, str(path)).segments
+    # both segments are product-led, so nothing splits; their touch models still differ
+    assert (s.split, s.split_scaling) == ("nowhere, one structure serves every segment",) * 2
+    assert s.shared.startswith("who leads CS, where CS reports, company type")
+    assert (s.high_touch_share, s.low_touch_share) == pytest.approx((0.7, 0.3))
+    assert (s.leader, s.reports_to) == ("a Chief Customer Officer", "the CRO")
