@@ -14,6 +14,12 @@ recommendation cannot drift apart:
 two sources' guidance beside it, with every point where they disagree. The rules are the
 book's reading: source 003 lists its types side by side and gives no order among them.
 
+1. a product-led company is the product-led type, whatever else is true;
+2. otherwise a company selling to technical buyers is the technical-buyer type;
+3. otherwise startup (Seed, Series A or B, as source 003 has it) or scaling (growth or
+   public) crossed with high or low touch. The touch model is the profile's own when
+   given, else the ACV against source 003's $75K line.
+
 The disagreements are read from the same tables: each names, in the columns of
 :data:`DIMENSIONS` (reporting line, leader, renewal owner, expansion owner, pay), the
 values the source accepts for its row and the claim (``claims.csv``) behind each, and
@@ -25,11 +31,11 @@ disagreement (``maturity_dimensions.csv``) is the book's reading.
 profile's ``segments`` or :func:`segments_from_data`) and what the segments share and
 where they split.
 
-1. a product-led company is the product-led type, whatever else is true;
-2. otherwise a company selling to technical buyers is the technical-buyer type;
-3. otherwise startup (Seed, Series A or B, as source 003 has it) or scaling (growth or
-   public) crossed with high or low touch. The touch model is the profile's own when
-   given, else the ACV against source 003's $75K line.
+:func:`summarise` is what the maturity chapter and ``csmodels recommend`` both read: it
+loads the profile and the data once, takes each fact from a parameter, else the
+profile, else the data (:func:`resolve_facts`), and returns a frozen
+:class:`MaturitySummary` with the recommendation (one per segment for a company with
+two or more), the company's path through the stages and the chapter's figures.
 """
 
 from __future__ import annotations
