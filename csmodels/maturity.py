@@ -834,9 +834,9 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
 
     Examples
     --------
-    >>> s = summarise("data/sample")
-    >>> s.segment, s.segments.lead, s.segments.count
-    ('startup-high-touch', 'Enterprise', 3)
+    >>> s = summarise(funding_stage="growth", arr=12e6, acv=20_000)
+    >>> s.segment, s.conflicts, s.segments is None, str(s.text("company_arr"))
+    ('scaling-low-touch', 0, True, 'USD 12.0M')
     """
     from .book import company_name
     from .exceptions import CsModelsError
