@@ -88,7 +88,9 @@ def _add_recommend_command(commands) -> None:
         "owns renewals and expansion, from the company's profile and any facts given here "
         "(which override the profile's), with the sources behind it and where they disagree. "
         "A company with segments (the profile's 'segments', or accounts.segment with --data) "
-        "gets one recommendation per segment, then what they share and where they split.")
+        "gets one recommendation per segment, then what they share and where they split; "
+        "--acv or --touch, given for the whole company, places it as one. The facts come "
+        "from these options, else the profile, else the data (--data), as in the chapter.")
     recommend.add_argument("--profile", metavar="FILE", help="a profile.yml")
     recommend.add_argument("--stage", choices=STAGES, help="funding stage")
     recommend.add_argument("--arr", type=_amount, metavar="N", help="annual recurring revenue")
@@ -106,45 +108,20 @@ def _add_recommend_command(commands) -> None:
 
 
 def _run_recommend(args: argparse.Namespace) -> int:
+    """The maturity chapter's recommendation: the same :func:`csmodels.maturity.summarise`
+    the chapter calls, so the two cannot recommend differently."""
     from .exceptions import printable
-    from .maturity import (
-        describe,
-        describe_segments,
-        facts_from_data,
-        recommend,
-        recommend_segments,
-        segments_from_data,
-        segments_of,
-    )
-    from .profile import default_profile_path, load_profile
+    from .maturity import describe, describe_segments, summarise
 
-    facts = {"funding_stage": args.stage, "arr": args.arr, "acv": args.acv,
-             "touch": args.touch, "buyer": args.buyer, "product_led": args.product_led}
-    segments = []
-    if args.data is None:
-        profile = load_profile(args.profile)
+    summary = summarise(args.data, args.profile, require_data=args.data is not None,
+                        funding_stage=args.stage, arr=args.arr, acv=args.acv,
+                        touch=args.touch, buyer=args.buyer, product_led=args.product_led)
+    if summary.segmented is not None:
+        result = summary.segmented
+        text = describe_segments(result, f"{printable(summary.currency)} ")
     else:
-        from .inputs import load_company
-
-        profile = load_profile(default_profile_path(args.data, args.profile))
-        company = load_company(args.data)
-        for key, value in facts_from_data(company.arr_monthly).items():
-            if facts[key] is None and getattr(profile, key) is None:
-                facts[key] = value
-        if not profile.segments:
-            segments = segments_from_data(company.accounts, company.arr_monthly)
-    segments = segments_of(profile) or segments
-    if len(segments) > 1:
-        if args.acv is None:
-            facts["acv"] = None  # the data's company-wide ACV: each segment has its own
-        result = recommend_segments(profile, segments, **facts)
-        text = describe_segments(result, f"{printable(profile.currency)} ")
-    else:
-        if segments:  # one segment: it is the company
-            facts.update(acv=facts["acv"] or segments[0].acv,
-                         touch=facts["touch"] or segments[0].touch)
-        result = recommend(profile, **facts)
-        text = describe(result)
+        result = summary.recommendation
+        text = describe(result) + (f"\n\n{summary.note}" if summary.note else "")
     print(json.dumps(result.to_dict(), indent=2) if args.json else text)
     return 0
 

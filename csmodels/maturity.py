@@ -14,6 +14,12 @@ recommendation cannot drift apart:
 two sources' guidance beside it, with every point where they disagree. The rules are the
 book's reading: source 003 lists its types side by side and gives no order among them.
 
+1. a product-led company is the product-led type, whatever else is true;
+2. otherwise a company selling to technical buyers is the technical-buyer type;
+3. otherwise startup (Seed, Series A or B, as source 003 has it) or scaling (growth or
+   public) crossed with high or low touch. The touch model is the profile's own when
+   given, else the ACV against source 003's $75K line.
+
 The disagreements are read from the same tables: each names, in the columns of
 :data:`DIMENSIONS` (reporting line, leader, renewal owner, expansion owner, pay), the
 values the source accepts for its row and the claim (``claims.csv``) behind each, and
@@ -25,11 +31,11 @@ disagreement (``maturity_dimensions.csv``) is the book's reading.
 profile's ``segments`` or :func:`segments_from_data`) and what the segments share and
 where they split.
 
-1. a product-led company is the product-led type, whatever else is true;
-2. otherwise a company selling to technical buyers is the technical-buyer type;
-3. otherwise startup (Seed, Series A or B, as source 003 has it) or scaling (growth or
-   public) crossed with high or low touch. The touch model is the profile's own when
-   given, else the ACV against source 003's $75K line.
+:func:`summarise` is what the maturity chapter and ``csmodels recommend`` both read: it
+loads the profile and the data once, takes each fact from a parameter, else the
+profile, else the data (:func:`resolve_facts`), and returns a frozen
+:class:`MaturitySummary` with the recommendation (one per segment for a company with
+two or more), the company's path through the stages and the chapter's figures.
 """
 
 from __future__ import annotations
@@ -37,12 +43,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import pandas as pd
 
 from ._tables import package_table
+from .book import Text
 from .exceptions import ParameterError
 from .profile import BUYERS, STAGES, TOUCH, Profile
+from .summary import Summary, figure, section
 
 ACV_LINE = 75_000  # source 003's line between high- and low-touch businesses
 STARTUP_STAGES = ("seed", "series-a", "series-b")  # source 003: "Seed or Series A/B"
@@ -130,7 +139,8 @@ class Conflict:
     dimension: str = ""
     claims: dict[str, str] = field(default_factory=dict)  # source -> claim id
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
+        """The JSON of one disagreement (``csmodels recommend --json``, key ``conflicts``)."""
         return {"topic": self.topic, "dimension": self.dimension,
                 "positions": dict(self.positions), "claims": dict(self.claims),
                 "decides": self.decides}
@@ -157,7 +167,7 @@ class Recommendation:
                                              "renewal_owner", "expansion_owner",
                                              "compensation")}
         out["sources"] = list(self.sources)
-        out["conflicts"] = [c.as_dict() for c in self.conflicts]
+        out["conflicts"] = [c.to_dict() for c in self.conflicts]
         return out
 
 
@@ -540,13 +550,23 @@ def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
     words = {"segment": "company type (source 003)", "cs_leader": "CS led by",
              "reports_to": "reporting to", "renewal_owner": "renewals",
              "expansion_owner": "expansion", "compensation": "CSMs paid on"}
+    types = company_types()
+    pay = dict(zip(types["compensation"], types["csm_compensation"], strict=True))
+
+    def said(key: str, value: str) -> str:  # words for a code (no codes in the text)
+        if key == "segment":
+            return types.loc[value, "company_type"]
+        if key == "compensation":
+            return pay[value].rstrip(".")
+        return VALUE_WORDS.get(value, value)
+
     lines.append("What the segments share:")
-    lines += [f"  {words[k]:<26} {VALUE_WORDS.get(v, v)}" for k, v in r.shared.items()] \
+    lines += [f"  {words[k]:<26} {said(k, v)}" for k, v in r.shared.items()] \
         or ["  nothing"]
     lines.append("Where they split:")
     for key, values in r.split.items():
         lines.append(f"  {words[key]:<26} " + "; ".join(
-            f"'{printable(n)}': {VALUE_WORDS.get(v, v)}" for n, v in values.items()))
+            f"'{printable(n)}': {said(key, v)}" for n, v in values.items()))
     if not r.split:
         lines.append("  nowhere: one structure serves every segment")
     leader = (f"{VALUE_WORDS[r.company['cs_leader']]} reporting to "
@@ -562,6 +582,20 @@ def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
         lines.append(f"Where the segments split, source 002 (claim 002-tiered-service-models)"
                      f" advises tiered service: “{span}”")
     return "\n".join(lines)
+
+
+def segments_table(r: SegmentedRecommendation, currency: str = "USD") -> pd.DataFrame:
+    """One row per segment, in words, for the chapter: its size and its recommendation."""
+    types = company_types()
+    return pd.DataFrame([{
+        "Segment": seg.name, f"ACV ({currency})": round(seg.acv),
+        "Share of ARR": f"{seg.share:.0%}",
+        "Accounts": "" if seg.accounts is None else f"{seg.accounts:,}",
+        "Company type (source 003)": types.loc[rec.segment, "company_type"],
+        "Renewals": VALUE_WORDS.get(rec.renewal_owner, rec.renewal_owner),
+        "Expansion": VALUE_WORDS.get(rec.expansion_owner, rec.expansion_owner),
+        "CSMs paid on": rec.reasons["compensation"],
+        "Where sources disagree": len(rec.conflicts)} for seg, rec in r.segments])
 
 
 def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 100e3, 250e3),
@@ -582,8 +616,14 @@ def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 1
     return pd.DataFrame(rows)
 
 
-def as_of_stages(profile: Profile | None = None, **overrides) -> pd.DataFrame:
-    """How the recommendation moves as the company goes through the funding stages."""
+def path_through_stages(profile: Profile | None = None, **overrides) -> pd.DataFrame:
+    """The company's path through the funding stages: its recommendation at each stage,
+    every other fact kept (the profile's and ``overrides``), one row per stage.
+
+    >>> list(path_through_stages(acv=100_000)["segment"])
+    ['startup-high-touch', 'startup-high-touch', 'startup-high-touch', \
+'scaling-high-touch', 'scaling-high-touch']
+    """
     rows = []
     for stage in STAGES:
         r = recommend(profile, **{**overrides, "funding_stage": stage})
@@ -631,3 +671,307 @@ def _source_titles() -> dict[str, str]:
 
     return {row["file"]: f"source {num}, {row['title']} ({row['publisher']})"
             for num, row in sources().iterrows()}
+
+
+# ------------------------------------------------------------------ the chapter's summary
+
+FACT_KEYS = ("funding_stage", "arr", "acv", "touch", "buyer", "product_led")
+EXERCISE_ACV = 60_000  # exercise 1: a contract just below source 003's $75K line
+SCALING_STAGE = "growth"  # where the segments are compared once the company scales
+
+
+@dataclass(frozen=True)
+class SegmentsSummary(Summary):
+    """The per-segment part of the maturity chapter (a company with two or more segments)."""
+
+    count: int = figure("Segments", "count")
+    source: str = figure("Where the segments come from", "text")
+    lead: str = figure("Largest segment by ARR", "text")
+    lead_share: float = figure("Its share of ARR", "share")
+    lead_acv: float = figure("Its average contract value", "money")
+    lead_type: str = figure("Its company type (source 003)", "text")
+    leader: str = figure("CS led by (company level)", "text")
+    reports_to: str = figure("CS reporting to (company level)", "text")
+    high_touch_share: float = figure("Share of ARR in high-touch segments", "share")
+    low_touch_share: float = figure("Share of ARR in low-touch segments", "share")
+    split: str = figure("Where the segments split", "text")
+    shared: str = figure("What the segments share", "text")
+    split_scaling: str = figure("Where they would split as a growth-stage company", "text")
+    leader_scaling: str = figure("CS led by, as a growth-stage company", "text")
+    reports_to_scaling: str = figure("CS reporting to, as a growth-stage company", "text")
+
+
+@dataclass(frozen=True)
+class ExerciseSummary(Summary):
+    """Exercise 1: the company with a contract just below the line, then product-led."""
+
+    acv: float = figure("Contract value of the exercise", "money")
+    segment: str = figure("Company type", "text")
+    reports: str = figure("CS reports to", "text")
+    renewals: str = figure("Renewals owned by", "text")
+    plg_reports: str = figure("CS reports to, product-led", "text")
+    plg_renewals: str = figure("Renewals owned by, product-led", "text")
+
+
+@dataclass(frozen=True)
+class MaturitySummary(Summary):
+    """The maturity chapter's figures and recommendation for one company.
+
+    Made by :func:`summarise`, the one function the chapter and ``csmodels recommend``
+    call. ``recommendation`` is the headline answer: the company's own or, for a
+    company with segments, its largest segment's (``segmented`` then holds every
+    segment's). The fields after the figures are the objects the chapter draws.
+    """
+
+    company_name: str = figure("Company", "text")
+    acv_line: float = figure("High/low-touch line (source 003)", "money")
+    company_stage: str = figure("Funding stage", "text")
+    company_arr: float | None = figure("ARR", "money")
+    company_acv: float | None = figure("Average contract value", "money")
+    facts_note: str = figure("Where the facts come from", "text")
+    segment: str = figure("Company type (source 003)", "text")
+    segment_rule: str = figure("Why that type", "text")
+    conflicts: int = figure("Points where the sources disagree", "count")
+    n_conflicts: str = figure("Points of disagreement, in words", "text")
+    data_nrr: float | None = figure("Net revenue retention in the data", "ratio")
+    first_change: str = figure("Where the company type first changes", "text")
+    segments: SegmentsSummary | None = section("the company's segments, when it has two "
+                                               "or more")
+    ex: ExerciseSummary | None = section("exercise 1")
+    # what the chapter draws and the command line prints (not figures)
+    recommendation: Recommendation | None = field(default=None, compare=False, repr=False)
+    segmented: SegmentedRecommendation | None = field(default=None, compare=False,
+                                                      repr=False)
+    facts: CompanyFacts | None = field(default=None, compare=False, repr=False)
+    path: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    note: str = field(default="", compare=False)
+    segments_skipped: str = field(default="", compare=False)
+    currency: str = field(default="USD", compare=False)
+    has_data: bool = field(default=False, compare=False)
+
+    def glue(self, glue, prefix: str = "", currency: str = "USD") -> list[str]:
+        """Glue every figure; a fact the company did not give reads "not given", and
+        the data's NRR says why it is missing."""
+        keys = super().glue(glue, prefix, currency)
+        missing = {"company_arr": "not given", "company_acv": "not given",
+                   "data_nrr": ("not yet measurable (it needs twelve months of arr_monthly "
+                                "before the last one)" if self.has_data else
+                                "not available (no usable arr_monthly)")}
+        for key, text in missing.items():
+            if getattr(self, key) is None:
+                glue(prefix + key, Text(text), display=False)
+                keys.append(prefix + key)
+        return keys
+
+
+def resolve_facts(profile: Profile, arr_monthly: pd.DataFrame | None = None,
+                  accounts: pd.DataFrame | None = None,
+                  **parameters) -> tuple[dict, tuple[str, ...], list[Segment], str]:
+    """The company's facts by priority: a parameter, else the profile, else the data.
+
+    Returns the facts (``None`` where nobody says), the keys read from the data, the
+    segments and where they come from (``"profile"``, ``"data"`` or ``""``). A
+    company-wide ``acv`` or ``touch`` parameter places the company as one, so its
+    segments are not used; otherwise the profile's ``segments``, else the data's
+    ``accounts.segment``. A single segment is the company: its ACV and touch fill in
+    what the parameters and the profile leave out.
+
+    >>> p = Profile(funding_stage="growth", segments=[
+    ...     {"name": "Ent", "acv": 150_000, "share": 0.6}, {"name": "SMB", "acv": 9_000,
+    ...      "share": 0.4}])
+    >>> facts, from_data, segments, source = resolve_facts(p)
+    >>> [s.name for s in segments], source
+    (['Ent', 'SMB'], 'profile')
+    >>> resolve_facts(p, acv=20_000)[2]
+    []
+    """
+    unknown = set(parameters) - set(FACT_KEYS)
+    if unknown:
+        raise ParameterError(f"Unknown fact(s) {', '.join(sorted(unknown))}; the facts are: "
+                             f"{', '.join(FACT_KEYS)}.")
+    facts = {k: parameters.get(k) for k in FACT_KEYS}
+    segments, source = [], ""
+    if facts["acv"] is None and facts["touch"] is None:
+        if profile.segments:
+            segments, source = segments_of(profile), "profile"
+        elif arr_monthly is not None:
+            segments = segments_from_data(accounts, arr_monthly)
+            source = "data" if segments else ""
+    if len(segments) == 1:
+        for key in ("acv", "touch"):
+            if facts[key] is None and getattr(profile, key) is None:
+                facts[key] = getattr(segments[0], key)
+    data = facts_from_data(arr_monthly) if arr_monthly is not None else {}
+    from_data = tuple(k for k, v in data.items()
+                      if facts[k] is None and getattr(profile, k) is None)
+    facts.update({k: data[k] for k in from_data})
+    return facts, from_data, segments, source
+
+
+def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
+              require_data: bool = False, acv_line: float = ACV_LINE,
+              **parameters) -> MaturitySummary:
+    """Everything the maturity chapter and ``csmodels recommend`` say about a company.
+
+    Loads the profile (``profile_path``, else ``data_dir/profile.yml``) and the data
+    once, decides each fact by priority (parameter, then profile, then data:
+    :func:`resolve_facts`) and recommends: one recommendation, or one per segment.
+
+    Parameters
+    ----------
+    data_dir : str, optional
+        The company's data folder; ``None`` works from the profile and parameters.
+    profile_path : str, optional
+        A ``profile.yml``; default the one in ``data_dir`` if there is one.
+    require_data : bool
+        Raise the loader's error for an unusable data folder (the command line) rather
+        than work from the profile alone (the chapter).
+    acv_line : float
+        Source 003's line between high- and low-touch businesses.
+    **parameters
+        ``funding_stage``, ``arr``, ``acv``, ``touch``, ``buyer``, ``product_led``
+        (``None``: the profile's, else the data's).
+
+    Examples
+    --------
+    >>> s = summarise(funding_stage="growth", arr=12e6, acv=20_000)
+    >>> s.segment, s.conflicts, s.segments is None, str(s.text("company_arr"))
+    ('scaling-low-touch', 0, True, 'USD 12.0M')
+    """
+    from .book import company_name
+    from .exceptions import CsModelsError
+    from .inputs import load_company
+    from .profile import default_profile_path, load_profile
+
+    path = (profile_path if data_dir is None
+            else default_profile_path(data_dir, profile_path))
+    profile = load_profile(path)
+    company = None
+    if data_dir is not None:
+        try:
+            company = load_company(data_dir)
+        except CsModelsError:
+            if require_data:
+                raise  # the chapter works from the profile alone instead
+    arr_monthly = company.arr_monthly if company is not None else None
+    accounts = company.accounts if company is not None else None
+    facts, from_data, segments, source = resolve_facts(profile, arr_monthly, accounts,
+                                                       **parameters)
+    company_facts = replace(CompanyFacts.from_profile(profile, **facts), acv_line=acv_line)
+    note, segmented, seg_summary, seg_skipped = "", None, None, ""
+    if len(segments) > 1:
+        base = replace(profile, acv=None, touch=None, segments=None)
+        shared = {k: v for k, v in facts.items() if k not in ("acv", "touch")}
+        segmented = recommend_segments(base, segments, acv_line=acv_line, **shared)
+        lead_seg, rec = next(p for p in segmented.segments if p[0].name == segmented.lead)
+        headline = replace(company_facts, acv=lead_seg.acv, touch=lead_seg.touch)
+        path_profile, path_facts = base, {**shared, "acv": lead_seg.acv,
+                                          "touch": lead_seg.touch}
+        seg_summary = _segments_summary(segmented, source, base, shared, acv_line)
+    else:
+        if len(_unused_segments(profile, accounts, arr_monthly)) > 1:
+            note = ("An ACV or touch model given for the whole company places it as one "
+                    "company; leave both out to see a recommendation per segment.")
+            seg_skipped = f"The segment-by-segment recommendation is skipped. {note}"
+        else:
+            seg_skipped = ("The segment-by-segment recommendation is skipped: the profile "
+                           "lists no segments and accounts.segment gives fewer than two "
+                           "among the paying accounts. A 'segments' list in profile.yml or "
+                           "a segment per account in accounts.csv would enable it.")
+        rec = recommend(profile, acv_line=acv_line, **facts)
+        headline, path_profile, path_facts = company_facts, profile, facts
+    path = path_through_stages(path_profile, acv_line=acv_line,
+                               **{k: v for k, v in path_facts.items() if k != "funding_stage"})
+    by_stage = path.set_index("funding_stage")["segment"]
+    changes = [(a, b) for a, b in pairwise(STAGES) if by_stage[a] != by_stage[b]]
+    read = " and the ".join({"arr": "ARR", "acv": "average contract value"}[k]
+                            for k in from_data)
+    many = len(from_data) > 1
+    facts_note = (f"The {read} {'are' if many else 'is'} read from the last month of "
+                  "arr_monthly, as neither the profile nor the parameters give "
+                  f"{'them' if many else 'it'}." if from_data else
+                  "All of them come from the profile and the chapter's parameters.")
+    return MaturitySummary(
+        company_name=company_name(profile, data_dir), acv_line=acv_line,
+        company_stage=company_facts.funding_stage or "not given",
+        company_arr=company_facts.arr, company_acv=company_facts.acv, facts_note=facts_note,
+        segment=rec.segment, segment_rule=(
+            rec.reasons["segment"] if segmented is None else
+            f"it sells to {len(segments)} segments (below) and is placed by its largest by "
+            f"ARR, {segmented.lead}: {rec.reasons['segment']}"),
+        conflicts=len(rec.conflicts),
+        n_conflicts=f"{len(rec.conflicts)} point{'' if len(rec.conflicts) == 1 else 's'}",
+        data_nrr=_data_nrr(arr_monthly),
+        first_change=(f"from {changes[0][0]} to {changes[0][1]}" if changes
+                      else "at no stage"),
+        segments=seg_summary, ex=_exercise(profile, facts, acv_line),
+        recommendation=rec, segmented=segmented, facts=headline, path=path, note=note,
+        segments_skipped=seg_skipped, currency=profile.currency, has_data=company is not None)
+
+
+def _unused_segments(profile: Profile, accounts, arr_monthly) -> list[Segment]:
+    if profile.segments:
+        return segments_of(profile)
+    return segments_from_data(accounts, arr_monthly) if arr_monthly is not None else []
+
+
+def _segments_summary(r: SegmentedRecommendation, source: str, base: Profile, shared: dict,
+                      acv_line: float) -> SegmentsSummary:
+    words = {"segment": "company type", "cs_leader": "who leads CS",
+             "reports_to": "where CS reports", "renewal_owner": "renewals",
+             "expansion_owner": "expansion", "compensation": "CSM pay"}
+
+    def listed(keys, none: str) -> str:
+        keys = [words[k] for k in keys]
+        return (" and ".join([", ".join(keys[:-1]), keys[-1]]) if len(keys) > 1
+                else keys[0] if keys else none)
+
+    nowhere = "nowhere, one structure serves every segment"
+
+    lead_seg, lead_rec = next(p for p in r.segments if p[0].name == r.lead)
+    # each segment's touch model (its own, else its ACV against the line), whatever its
+    # type: a product-led or technical-buyer segment has one too
+    high = sum(seg.share for seg, _ in r.segments
+               if (seg.touch or ("high" if seg.acv >= acv_line else "low")) == "high")
+    scaling = recommend_segments(base, [seg for seg, _ in r.segments], acv_line=acv_line,
+                                 **{**shared, "funding_stage": SCALING_STAGE})
+    return SegmentsSummary(
+        count=len(r.segments),
+        source=("the profile's segments" if source == "profile"
+                else "accounts.segment in the data"),
+        lead=r.lead, lead_share=lead_seg.share, lead_acv=lead_seg.acv,
+        lead_type=lead_rec.segment, leader=VALUE_WORDS[r.company["cs_leader"]],
+        reports_to=VALUE_WORDS[r.company["reports_to"]], high_touch_share=high,
+        low_touch_share=1 - high, split=listed(r.split, nowhere),
+        shared=listed(r.shared, "nothing"), split_scaling=listed(scaling.split, nowhere),
+        leader_scaling=VALUE_WORDS[scaling.company["cs_leader"]],
+        reports_to_scaling=VALUE_WORDS[scaling.company["reports_to"]])
+
+
+def _exercise(profile: Profile, facts: dict, acv_line: float) -> ExerciseSummary | None:
+    """Exercise 1 at the company's stage and ARR: the touch model left to the ACV."""
+    by_acv = replace(profile, touch=None, segments=None)
+    common = {**facts, "acv": EXERCISE_ACV, "touch": None}
+    try:
+        ex = recommend(by_acv, acv_line=acv_line, **{**common, "product_led": False,
+                                                      "buyer": "business"})
+        plg = recommend(by_acv, acv_line=acv_line, **{**common, "product_led": True})
+    except ParameterError:
+        return None
+    return ExerciseSummary(acv=EXERCISE_ACV, segment=ex.segment, reports=ex.reports_to,
+                           renewals=ex.renewal_owner, plg_reports=plg.reports_to,
+                           plg_renewals=plg.renewal_owner)
+
+
+def _data_nrr(arr_monthly: pd.DataFrame | None) -> float | None:
+    """The net revenue retention of the last month, as the metrics chapter computes it,
+    or ``None`` where the data have under twelve months before it or no base."""
+    from .metrics import ArrPanel, retention
+
+    if arr_monthly is None:
+        return None
+    panel = ArrPanel.from_frame(arr_monthly)
+    t = len(panel.months) - 1
+    if t < 12 or panel.values[:, t - 12].sum() <= 0:
+        return None
+    return retention(panel, panel.months[-1], 12).nrr

@@ -158,7 +158,8 @@ class CompanyShape:
     currency : str
         ISO 4217 code of every amount.
     funding_stage, touch, buyer : str
-        Profile values (see ``data/README.md``).
+        Profile values (see ``data/README.md``); ``touch`` None leaves the touch
+        model to each segment (:func:`company_profile` with ``segments``).
     product_led : bool
         Profile value: is the motion product-led?
     start_month : str
@@ -257,7 +258,7 @@ class CompanyShape:
     company: str = "Northwind Analytics"
     currency: str = "USD"
     funding_stage: str = "series-b"
-    touch: str = "high"
+    touch: str | None = "high"
     buyer: str = "business"
     product_led: bool = False
     start_month: str = "2023-01"
@@ -1104,12 +1105,19 @@ def generate_company(
 
 
 def company_profile(
-    tables: dict[str, pd.DataFrame], shape: CompanyShape = CompanyShape()
+    tables: dict[str, pd.DataFrame],
+    shape: CompanyShape = CompanyShape(),
+    *,
+    segments: bool = False,
 ) -> dict[str, Any]:
     """The ``profile.yml`` content of a generated company.
 
     ``arr`` and ``acv`` are computed from ``arr_monthly`` at its last month;
-    the other keys come from ``shape``.
+    the other keys come from ``shape`` (``touch`` left out when the shape's is None).
+    With ``segments``, the profile also lists each segment of ``accounts.segment``
+    with its ACV and accounts in that month (:func:`csmodels.maturity.segments_from_data`)
+    and its touch model by source 003's line, so what the profile says agrees with
+    the data.
 
     Parameters
     ----------
@@ -1118,18 +1126,22 @@ def company_profile(
     shape : CompanyShape, optional
         The shape the tables were generated with.
 
+    segments : bool, optional
+        Write the ``segments`` list (keyword only).
+
     Returns
     -------
     dict
         Keys ``company``, ``currency``, ``funding_stage``, ``arr``, ``acv``,
-        ``touch``, ``buyer``, ``product_led``.
+        ``touch`` (unless None), ``buyer``, ``product_led`` and, with
+        ``segments``, ``segments``.
     """
-    from .maturity import facts_from_data
+    from .maturity import ACV_LINE, facts_from_data, segments_from_data
 
     facts = facts_from_data(tables["arr_monthly"])
     total = int(facts.get("arr", 0))
     acv = round(facts.get("acv", 0))
-    return {
+    profile = {
         "company": shape.company,
         "currency": shape.currency,
         "funding_stage": shape.funding_stage,
@@ -1139,6 +1151,16 @@ def company_profile(
         "buyer": shape.buyer,
         "product_led": bool(shape.product_led),
     }
+    if shape.touch is None:
+        del profile["touch"]
+    if segments:
+        found = segments_from_data(tables.get("accounts"), tables["arr_monthly"])
+        profile["segments"] = [
+            {"name": seg.name, "acv": round(seg.acv), "accounts": seg.accounts,
+             "touch": "high" if round(seg.acv) >= ACV_LINE else "low"}
+            for seg in found
+        ]
+    return profile
 
 
 #: Comments written next to the known profile keys.
@@ -1153,6 +1175,8 @@ PROFILE_COMMENTS: dict[str, str] = {
     "product_led": "true if the product itself drives acquisition and expansion",
     "reporting_weights": "weight of each reporting-options criterion (0 or more)",
     "self_assessment": "collaboration practices in place: 0 no, 1 partly, 2 yes",
+    "segments": ("each segment in the last month of arr_monthly: its ACV (average ARR per "
+                 "paying account), paying accounts and touch model (source 003's $75K line)"),
 }
 
 

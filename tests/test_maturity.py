@@ -16,9 +16,9 @@ from csmodels.maturity import (
     ACV_LINE,
     arr_stage_of,
     arr_stages,
-    as_of_stages,
     company_types,
     funding_stages,
+    path_through_stages,
     recommend,
     recommendation_map,
 )
@@ -126,7 +126,7 @@ def test_the_map_covers_every_stage_acv_and_variant():
     grid = recommendation_map()
     assert len(grid) == 3 * 5 * 7 and grid["segment"].notna().all()
     assert set(grid.loc[grid["variant"] == "product-led", "segment"]) == {"product-led"}
-    moves = as_of_stages(Profile(acv=100_000))
+    moves = path_through_stages(Profile(acv=100_000))
     assert list(moves["segment"]) == ["startup-high-touch"] * 3 + ["scaling-high-touch"] * 2
 
 
@@ -146,7 +146,10 @@ def test_cli_reads_a_profile_and_prints_text(capsys, sample_dir):
     assert main(["recommend", "--profile", str(sample_dir / "profile.yml"),
                  "--no-product-led"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Company type: Startup with a high-touch business.")
+    # the sample's profile lists three segments; the largest by ARR comes first
+    assert out.startswith("3 segments, each placed on its own")
+    assert "=== Segment 'Enterprise': ACV USD 151,699, 48% of ARR, 82 accounts ===\n\n" \
+        "  Company type: Startup with a high-touch business." in out
     # the book's own rules are marked as such, apart from what the sources say
     assert "[book's reading] Why: " in out and "[book's reading] What decides: " in out
     assert "source 003, Ultimate Customer Success Org Guide" in out and "_" not in out
@@ -178,11 +181,20 @@ def test_the_chapter_on_the_sample(tmp_path, sample_dir):
     from test_notebooks import run_chapter
 
     glued = run_chapter("maturity", tmp_path / "m.ipynb", data_dir=str(sample_dir))
-    expected = recommend(Profile(funding_stage="series-b", acv=40_760, touch="high",
-                                 arr=25_882_600))
-    assert glued["segment"] == expected.segment == "startup-high-touch"
-    assert glued["n_conflicts"] == f"{len(expected.conflicts)} points"
+    summary = cs.maturity.summarise(str(sample_dir))
+    # what the page shows is the summary the command line prints, glued
+    expected = {}
+    summary.glue(lambda key, value, display: expected.__setitem__(key, value))
+    assert {k: glued[k] for k in expected} == expected
+    # and by hand: Northwind is placed by its largest segment, Enterprise (ACV 151.7K)
+    lead = recommend(Profile(funding_stage="series-b", acv=151_699, touch="high",
+                             arr=25_882_600))
+    assert glued["segment"] == lead.segment == "startup-high-touch"
+    assert glued["n_conflicts"] == f"{len(lead.conflicts)} points"
     assert glued["first_change"] == "from series-b to growth"
+    assert (glued["segments_count"], glued["segments_lead"]) == ("3", "Enterprise")
+    assert glued["segments_split"] == "company type"
+    assert glued["segments_split_scaling"] == "company type, renewals, expansion and CSM pay"
 
 
 @pytest.mark.slow
@@ -195,6 +207,8 @@ def test_the_chapter_on_another_profile(tmp_path, second_company):
     assert glued["company_name"] == "Second Test Co"
     assert glued["segment"] == "product-led" and glued["ex_plg_reports"] == "cro"
     assert glued["ex_segment"] == "startup-high-touch"  # 60K is above a 10K line
+    # its data have three segments, but an ACV given for the whole company places it as one
+    assert not any(key.startswith("segments_") for key in glued)
 
 
 @pytest.mark.slow
@@ -211,9 +225,11 @@ def test_the_chapter_reads_arr_and_acv_from_the_data_when_the_profile_is_silent(
     glued = run_chapter("maturity", tmp_path / "m.ipynb", data_dir=str(data))
     company = cs.load_company(data)
     facts = cs.facts_from_data(company.arr_monthly)
-    # 25.9M of ARR is source 004's mature stage, so without a funding stage it counts as scaling
+    # 25.9M of ARR is source 004's mature stage, so without a funding stage it counts as
+    # scaling; the largest segment (Enterprise, 151.7K) places it as high touch
     assert facts["arr"] > 25e6
-    assert glued["segment"] == recommend(Profile(touch="high", **facts)).segment
+    assert glued["segment"] == recommend(Profile(acv=151_699, arr=facts["arr"])).segment
     assert glued["segment"] == "scaling-high-touch"
+    assert glued["company_acv"] == "USD 40.8k"  # the company's, read from the data
     assert glued["company_stage"] == "not given"
     assert "read from the last month of arr_monthly" in glued["facts_note"]

@@ -98,7 +98,19 @@ def test_cli_json_per_segment(tmp_path, capsys):
     assert out["split"]["renewal_owner"] == {"Enterprise": "sales", "SMB": "cs"}
 
 
-def test_cli_reads_segments_from_the_data(sample_dir, capsys):
+@pytest.fixture
+def unsegmented_sample(sample_dir, tmp_path):
+    """The sample company with a profile that lists no segments (so the data's count)."""
+    folder = tmp_path / "sample"
+    shutil.copytree(sample_dir, folder)
+    profile = yaml.safe_load((folder / "profile.yml").read_text(encoding="utf-8"))
+    del profile["segments"]
+    (folder / "profile.yml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    return folder
+
+
+def test_cli_reads_segments_from_the_data(unsegmented_sample, capsys):
+    sample_dir = unsegmented_sample
     assert main(["recommend", "--data", str(sample_dir), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     # independently: ARR of the accounts paying in the last month, by accounts.segment
@@ -125,9 +137,8 @@ def test_profile_segments_win_over_the_data(sample_dir, tmp_path, capsys):
         "Enterprise", "SMB"]
 
 
-def test_a_segment_name_in_the_data_shows_as_text(sample_dir, tmp_path, capsys):
-    folder = tmp_path / "co"
-    shutil.copytree(sample_dir, folder)
+def test_a_segment_name_in_the_data_shows_as_text(unsegmented_sample, capsys):
+    folder = unsegmented_sample
     accounts = pd.read_csv(folder / "accounts.csv")
     accounts["segment"] = accounts["segment"].replace("SMB", "S\x1b[31mMB {{x}}")
     accounts.to_csv(folder / "accounts.csv", index=False)
@@ -174,10 +185,20 @@ def test_bad_segments_exit_2_naming_the_file_and_entry(tmp_path, capsys, segment
     assert path.read_bytes() == before
 
 
-def test_acv_flag_with_segments_exits_2(tmp_path, capsys):
-    assert main(["recommend", "--profile", str(_profile(tmp_path, TWO)),
-                 "--acv", "5000"]) == 2
-    assert "each segment has its own acv" in capsys.readouterr().err
+def test_acv_or_touch_for_the_whole_company_places_it_as_one(tmp_path, capsys):
+    # a parameter comes before the profile: the company is one company with that ACV
+    # (and the profile's company-wide touch), and the reader is told why
+    path = str(_profile(tmp_path, TWO, touch=None))
+    assert main(["recommend", "--profile", path, "--acv", "5000"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Company type: Scaling company with a low-touch business.")
+    assert "=== Segment" not in out
+    assert out.rstrip().endswith("leave both out to see a recommendation per segment.")
+    assert main(["recommend", "--profile", path, "--touch", "high", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["segment"] == "scaling-high-touch"
+    # the engine's own function still refuses a company-wide ACV beside segments
+    with pytest.raises(ParameterError, match="own acv"):
+        recommend_segments(load_profile(path), acv=5_000)
 
 
 def test_the_loader_keeps_segments(tmp_path):

@@ -7,6 +7,11 @@ Run from anywhere::
 It overwrites every CSV file and ``profile.yml`` next to this script with the
 output of ``csmodels.synth.generate_company(CompanyShape(), seed=2024)``. The
 company is fictional; see ``data/README.md`` for what the generator models.
+
+Its profile says what its data show: Northwind sells to three segments, one above
+source 003's $75K line and two below it, so ``profile.yml`` lists each segment with
+the ACV, accounts and touch model computed from the data and states no company-wide
+touch model (``tests/test_sample_profile.py`` checks the two agree).
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ HEADER = "Company profile of the bundled sample company (fictional). Generated b
 
 def main() -> None:
     """Generate the sample, write it next to this script, print a summary."""
-    shape = CompanyShape()
+    shape = CompanyShape(touch=None)  # each segment has its own touch model
     tables = generate_company(shape, seed=SEED)
-    profile = company_profile(tables, shape)
+    profile = company_profile(tables, shape, segments=True)
     # What Northwind's leadership says matters most: illustrative, like the company.
     profile["reporting_weights"] = {
         "expansion_alignment": 2, "incentive_purity": 2, "executive_voice": 1,
