@@ -167,7 +167,7 @@ def phase_of(profile: Profile | None = None, stage: str | None = None) -> tuple[
         phase = "startup" if arr_stage == "early" else "scale-up"
         return phase, (f"the ARR, source 004's {arr_stage} stage, read as a {phase} "
                        "(the book's assumption, as the profile gives no funding stage)")
-    return None, "neither a funding stage nor an ARR, so the scores are the stage-free ones"
+    return None, "neither a funding stage nor an ARR"
 
 
 def score_matrix(table: pd.DataFrame | None = None, column: str = "score") -> pd.DataFrame:
@@ -221,6 +221,17 @@ def score_matrix(table: pd.DataFrame | None = None, column: str = "score") -> pd
         raise ParameterError(f"The score table has no column {column!r}.",
                              "Give 'low' and 'high' columns for score ranges.")
     return matrices[column].astype(float)
+
+
+def score_ranges(table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each score with its range as text, placement x criterion (as the page shows it).
+
+    >>> score_ranges().loc["cro", "incentive_purity"]
+    '1 (1-2)'
+    """
+    table = scores() if table is None else table
+    parts = [score_matrix(table, c).astype(int).astype(str) for c in ("score", "low", "high")]
+    return parts[0] + " (" + parts[1] + "-" + parts[2] + ")"
 
 
 def default_weights() -> dict[str, float]:
@@ -338,9 +349,12 @@ def flip_sentence(flip: Flip | None) -> str:
     """
     if flip is None:
         return "No change to a single weight puts another placement first."
+    other = PLACEMENT_LABELS[flip.new_leader]
+    if abs(flip.change) < 1e-9:
+        return (f"{PLACEMENT_LABELS[flip.leader]} and {other} are level, so a change to any "
+                "weight on which their scores differ puts one of them ahead.")
     label = criteria().loc[flip.criterion, "label"].lower()
     direction = "raised" if flip.change > 0 else "lowered"
-    other = PLACEMENT_LABELS[flip.new_leader]
     return (f"The smallest single change that unseats it: the weight of {label} {direction} "
             f"from {flip.old_weight:g} to {flip.new_weight:.3g}, where {other} draws level; "
             f"beyond it, {other} leads.")
@@ -471,16 +485,40 @@ class Reconciliation(Summary):
     sentence: str = figure("How the two answers compare", "text")
 
 
+def source_000_placements(funding_stage: str) -> list[str]:
+    """The placements source 000 names for a funding stage (``maturity_funding_stages.csv``:
+    its reporting lines, with its CS leader where it names one).
+
+    >>> source_000_placements("seed"), source_000_placements("series-b")
+    (['ceo', 'cco'], ['coo', 'cco'])
+    """
+    from .maturity import funding_stages
+
+    row = funding_stages().loc[funding_stage]
+    leaders = [v for v in str(row["cs_leader"]).split("|") if v] or ["head-of-cs", "cco"]
+    found = {placement_of(line, leader) for line in str(row["reports_to"]).split("|")
+             for leader in leaders}
+    return [p for p in PLACEMENTS if p in found]
+
+
+def _names(placements: list[str]) -> str:
+    names = [PLACEMENT_LABELS[p] for p in placements]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def reconcile(recommendation, ranked: pd.DataFrame, weights: pd.Series,
-              matrix: pd.DataFrame, phase: str | None) -> Reconciliation | None:
+              matrix: pd.DataFrame, phase: str | None,
+              funding_stage: str | None = None) -> Reconciliation | None:
     """Set the maturity ``recommendation`` (:func:`csmodels.maturity.recommend`) beside
     ``ranked`` (:func:`ranking` with ``weights`` and ``matrix``), in one paragraph.
 
     Where they differ, the paragraph names the criteria on which the leader gains
     most on the recommended placement (weight x score difference over the total
     weight), those on which the recommended gains, and whether the two take a
-    different view of the company's stage. ``None`` when the recommendation is
-    a line the model does not score.
+    different view of the company's stage. With ``funding_stage`` it also says
+    where the ranking puts the placements source 000 names for that stage (the
+    maturity chapter shows source 000 beside source 003). ``None`` when the
+    recommendation is a line the model does not score.
     """
     rec = placement_of(recommendation.reports_to, recommendation.cs_leader)
     if rec is None:
@@ -491,14 +529,25 @@ def reconcile(recommendation, ranked: pd.DataFrame, weights: pd.Series,
     leader = str(ranked.index[0])
     rank, value = int(ranked.loc[rec, "rank"]), float(ranked.loc[rec, "value"])
     gap = float(ranked["value"].iloc[0] - value)
-    name, lead_name = PLACEMENT_LABELS[rec], PLACEMENT_LABELS[leader]
+    firsts = [p for p in ranked.index if ranked.loc[p, "rank"] == 1]
+    name, lead_name = PLACEMENT_LABELS[rec], _names(firsts).replace(" or ", " and ")
     opening = (f"The maturity rules recommend {name} (source 003's row for a "
                f"{seg_label[0].lower()}{seg_label[1:]});")
+    tail = ""
+    if funding_stage is not None:
+        named = source_000_placements(funding_stage)
+        ranks = [int(ranked.loc[p, "rank"]) for p in named]
+        where = (f"{'both' if len(named) == 2 else 'all'} {_ordinal(ranks[0])}"
+                 if len(set(ranks)) == 1 and len(named) > 1 else
+                 " and ".join(f"{PLACEMENT_LABELS[p]} {_ordinal(r)}"
+                              for p, r in zip(named, ranks, strict=True)))
+        tail = (f" Source 000, which the maturity chapter sets beside source 003, points a "
+                f"{funding_stage} company to {_names(named)}; this ranking puts {where}.")
     if rank == 1:
-        level = "" if rec == leader else f", level with {lead_name}"
+        level = "" if firsts == [rec] else f", level with {lead_name}"
         text = (f"{opening} this ranking also puts {name} first, at {value:.2f}{level}, so "
                 "the two answers agree.")
-        return Reconciliation(name, seg_label, rank, value, gap, text)
+        return Reconciliation(name, seg_label, rank, value, gap, text + tail)
     labels = criteria()["label"].str.lower()
     diff = (weights * (matrix.loc[leader, weights.index] - matrix.loc[rec, weights.index])
             / weights.sum()).sort_values()
@@ -506,12 +555,15 @@ def reconcile(recommendation, ranked: pd.DataFrame, weights: pd.Series,
     losses = [f"{labels[c]} (+{-d:.2f})" for c, d in diff.items() if d < -1e-9][:2]
     parts = [f"{opening} this ranking puts it {_ordinal(rank)} of {len(ranked)}, at "
              f"{value:.2f}, {gap:.2f} points behind {lead_name}."]
-    if LINES[rec] == LINES[leader]:
-        parts.append("Both are the executive line to the CEO: the two answers agree on whom "
-                     "CS reports to and differ on who leads it.")
-    why = (f"{lead_name} gains most on {' and '.join(gains)}" if gains
-           else f"{lead_name} gains on no criterion")
-    why += (f", {name} on {' and '.join(losses)}" if losses else "")
+    same = [p for p in firsts if p != rec and LINES[p] == LINES[rec]]
+    if same:
+        parts.append(f"{name} and {PLACEMENT_LABELS[same[0]]} are both the executive line to "
+                     "the CEO: there the two answers agree on whom CS reports to and differ "
+                     "on who leads it.")
+    top = PLACEMENT_LABELS[leader]
+    why = (f"{top} gains most on {' and '.join(gains)}" if gains
+           else f"{top} gains on no criterion")
+    why += f", {name} on {' and '.join(losses)}" if losses else f", {name} on none"
     parts.append(f"The rules take the company's type from source 003 and weigh no "
                  f"criteria; the ranking weighs the arguments of sources 000 to 002 with "
                  f"this run's weights, and {why} (weighted points).")
@@ -519,7 +571,7 @@ def reconcile(recommendation, ranked: pd.DataFrame, weights: pd.Series,
     if phase is not None and seg_phase is not None and seg_phase != phase:
         parts.append(f"They also read the stage differently: source 003 makes this company "
                      f"a {seg_phase}, source 000's phases, which the scores use, a {phase}.")
-    return Reconciliation(name, seg_label, rank, value, gap, " ".join(parts))
+    return Reconciliation(name, seg_label, rank, value, gap, " ".join(parts) + tail)
 
 
 # --- the chapter's summary ----------------------------------------------------------
@@ -539,6 +591,7 @@ class ReportingSummary(Summary):
                                help="startup or scale-up (source 000); none: stage-free")
     stage_from: str = figure("Where the phase comes from", "text")
     n_stage_moves: int = figure("Scores the phase moves", "count")
+    stage_text: str = figure("The phase in words", "text")
     weights_from: str = figure("Where the weights come from", "text")
     leader: str = figure("Placement ranked first", "text")
     leader_value: float = figure("Its weighted mean score", "number")
@@ -617,8 +670,9 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
     if vary_scores and {"low", "high"} <= set(long.columns):
         both = monte_carlo(w, n=n_draws, concentration=concentration, seed=seed, matrix=matrix,
                            low=score_matrix(long, "low"), high=score_matrix(long, "high"))
-    try:
-        rec = recommend(profile)
+    funding = stage if stage in STAGES else profile.funding_stage
+    try:  # the same company: a funding stage given as the stage parameter counts here too
+        rec = recommend(profile, funding_stage=funding)
     except ParameterError:  # too little in the profile to recommend anything
         rec = None
     reading = long["reading"] if "reading" in long.columns else pd.Series(dtype=str)
@@ -628,6 +682,9 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         cro_small_share=float(facts().loc["cro_small_company_share", "value"]),
         n_scores=len(long), n_book_readings=int((reading == "book").sum()),
         stage=phase, stage_from=phase_from, n_stage_moves=int((moved != 0).sum()),
+        stage_text=(f"This run reads the scores as for a {phase}, from {phase_from}; "
+                    f"{int((moved != 0).sum())} of them move at that phase." if phase else
+                    f"This run reads the stage-free scores: the profile gives {phase_from}."),
         weights_from=weights_from, leader=PLACEMENT_LABELS[lead],
         leader_value=float(ranked.loc[lead, "value"]), second=PLACEMENT_LABELS[second],
         margin=float(ranked["value"].iloc[0] - ranked["value"].iloc[1]),
@@ -641,7 +698,8 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         mc_both_top_share=None if both is None else float(both.max()),
         mc_ceo_line_share=None if both is None else float(
             both[[p for p in both.index if LINES[p] == "ceo"]].sum()),
-        reconciliation=None if rec is None else reconcile(rec, ranked, chosen, matrix, phase),
+        reconciliation=None if rec is None else reconcile(
+            rec, ranked, chosen, matrix, phase, funding),
         weights=chosen, table=long, matrix=matrix, ranked=ranked, shares=shares,
         shares_uniform=uniform, shares_both=both)
 

@@ -286,13 +286,18 @@ def test_the_chapter_on_the_sample_uses_the_profile_weights(tmp_path, sample_dir
     import csmodels as cs
 
     glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir))
-    weights = cs.load_profile(sample_dir / "profile.yml").reporting_weights
-    ranked = reporting.ranking(weights)
+    profile = cs.load_profile(sample_dir / "profile.yml")
+    summary = reporting.reporting_summary(profile)
+    # the page shows the chapter's Summary, figure for figure
+    for key in ("leader", "margin", "mc_leader_share", "mc_both_share", "stage_text",
+                "flip_text", "reconciliation_sentence"):
+        assert glued[key] == summary.text(key), key
+    ranked = reporting.ranking(profile.reporting_weights,
+                               reporting.score_matrix(reporting.scores("scale-up")))
     assert glued["leader"] == reporting.PLACEMENT_LABELS[ranked.index[0]]
-    assert glued["margin"] == f"{reporting.margin(weights):.2f}"
-    share = reporting.monte_carlo(weights)[ranked.index[0]]
-    assert glued["mc_leader_share"] == f"{share:.1%}"
+    assert glued["margin"] == f"{ranked['value'].iloc[0] - ranked['value'].iloc[1]:.2f}"
     assert glued["weights_from"] == "the profile's reporting_weights"
+    assert glued["stage"] == "scale-up"
 
 
 @pytest.mark.slow
@@ -302,10 +307,15 @@ def test_the_chapter_with_other_weights_and_model_parameters(tmp_path, sample_di
     import csmodels as cs
 
     glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir),
-                        weights={"feedback_loop": 10}, curvature=3.0, current_pressure=0.2)
+                        weights={"feedback_loop": 10}, stage="seed", curvature=3.0,
+                        current_pressure=0.2)
     merged = {**cs.load_profile(sample_dir / "profile.yml").reporting_weights,
               "feedback_loop": 10}
-    assert glued["leader"] == reporting.PLACEMENT_LABELS[reporting.ranking(merged).index[0]]
+    matrix = reporting.score_matrix(reporting.scores("startup"))
+    assert glued["leader"] == reporting.PLACEMENT_LABELS[reporting.ranking(merged, matrix).index[0]]
+    # weighted sums at a startup, over a total weight of 19: Product 71, the CCO 70, the
+    # head of CS under the CEO 69 (its feedback score is 4 at a startup), COO 62, CRO 52
     assert glued["leader"] == "Product"
+    assert glued["stage"] == "startup"
     assert glued["peak_pressure"] == f"{(0.10 / (3 * 0.20)) ** 0.5:.2f}"
     assert glued["current_pressure"] == "0.20"

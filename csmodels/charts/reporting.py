@@ -58,17 +58,30 @@ def weights_explorer(matrix: pd.DataFrame, weights: pd.Series) -> alt.LayerChart
         title="Try it: move the weights below the chart")
 
 
-def monte_carlo_chart(shares: pd.Series) -> alt.Chart:
-    """How often each placement ranks first under random weights (one bar each)."""
-    data = shares.rename("share").rename_axis("placement").reset_index()
+def monte_carlo_chart(shares: pd.Series, both: pd.Series | None = None) -> alt.Chart:
+    """How often each placement ranks first under random weights (one bar each), and,
+    with ``both``, beside it how often when the scores are drawn from their ranges too."""
+    frames = [shares.rename("share").rename_axis("placement").reset_index().assign(
+        draw="Weights varied")]
+    if both is not None:
+        frames.append(both.rename("share").rename_axis("placement").reset_index().assign(
+            draw="Weights and scores varied"))
+    data = pd.concat(frames, ignore_index=True)
     data["label"] = data["placement"].map(PLACEMENT_LABELS)
-    return alt.Chart(data).mark_bar(color=BLUE).encode(
-        y=alt.Y("label:N", sort="-x", title=None),
+    draws = list(data["draw"].unique())
+    colour = alt.Color("draw:N", scale=alt.Scale(domain=draws, range=[BLUE, ORANGE][:len(draws)]),
+                       legend=alt.Legend(orient="bottom", title=None))
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("label:N", sort=alt.EncodingSortField("share", op="max", order="descending"),
+                title=None),
+        yOffset=alt.YOffset("draw:N", sort=draws),
         x=alt.X("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
-                title="Share of random weightings that rank it first"),
+                title="Share of random draws that rank it first"),
+        color=colour,
         tooltip=[alt.Tooltip("label:N", title="Placement"),
+                 alt.Tooltip("draw:N", title="Draw"),
                  alt.Tooltip("share:Q", title="Ranked first", format=".1%")],
-    ).properties(width=WIDTH - 200, height=160)
+    ).properties(width=WIDTH - 200, height=60 * len(shares) if both is not None else 160)
 
 
 def incentive_chart(model: IncentivePressure, current: float | None = None) -> alt.LayerChart:
