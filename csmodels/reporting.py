@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -166,8 +166,8 @@ def phase_of(profile: Profile | None = None, stage: str | None = None) -> tuple[
         arr_stage = arr_stage_of(profile.arr)
         phase = "startup" if arr_stage == "early" else "scale-up"
         return phase, (f"the ARR, source 004's {arr_stage} stage, read as a {phase} "
-                       "(the book's assumption, as the profile gives no funding stage)")
-    return None, "neither a funding stage nor an ARR"
+                       "(the book's assumption, as no funding stage is given)")
+    return None, "neither a funding stage nor an ARR"  # completes "the profile gives ..."
 
 
 def score_matrix(table: pd.DataFrame | None = None, column: str = "score") -> pd.DataFrame:
@@ -625,8 +625,8 @@ class ReportingSummary(Summary):
 def reporting_summary(profile: Profile | None = None, weights: Mapping[str, float] | None = None,
                       stage: str | None = None, n_draws: int = 10_000,
                       concentration: float = 20.0, seed: int = 0,
-                      vary_scores: bool = True,
-                      table: pd.DataFrame | None = None) -> ReportingSummary:
+                      vary_scores: bool = True, table: pd.DataFrame | None = None,
+                      arr_monthly: pd.DataFrame | None = None) -> ReportingSummary:
     """The reporting chapter's figures for a company, in one call.
 
     Parameters
@@ -644,6 +644,10 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         Whether the robustness check also draws the scores from their ranges.
     table : DataFrame, optional
         The reader's own score table (as :func:`scores`), used as it is.
+    arr_monthly : DataFrame, optional
+        The company's ``arr_monthly``: the ARR and ACV its last month gives
+        (:func:`csmodels.maturity.facts_from_data`) stand in where the profile has none,
+        as in the maturity chapter, for the stage and the recommendation.
 
     Examples
     --------
@@ -654,6 +658,11 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
     from .maturity import recommend
 
     profile = profile or Profile()
+    if arr_monthly is not None:
+        from .maturity import facts_from_data
+
+        found = facts_from_data(arr_monthly).items()
+        profile = replace(profile, **{k: v for k, v in found if getattr(profile, k) is None})
     chosen = check_weights({**(profile.reporting_weights or {}), **(weights or {})})
     weights_from = ("the chapter's weights parameter over the profile's" if weights else
                     "the profile's reporting_weights" if profile.reporting_weights else

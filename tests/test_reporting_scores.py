@@ -324,3 +324,18 @@ def test_the_summary_glues_every_figure_as_text(sample_profile):
             "stage_text", "cro_small_share"} <= set(keys)
     assert glued["cro_small_share"] == "64%" and glued["margin"] == "0.00"
     assert glued["reconciliation_rank"] == "4"
+
+
+def test_arr_and_acv_the_profile_leaves_out_come_from_arr_monthly():
+    # last month: two paying accounts, 3M ARR in all, an ACV of 1.5M (high touch)
+    frame = pd.DataFrame({"account_id": ["a", "b", "a", "b"],
+                          "month": pd.PeriodIndex(["2025-01"] * 2 + ["2025-02"] * 2, freq="M"),
+                          "arr": [1e6, 1e6, 2e6, 1e6]})
+    s = reporting.reporting_summary(Profile(), n_draws=200, arr_monthly=frame)
+    assert s.stage == "startup" and "source 004's early stage" in s.stage_from
+    assert s.reconciliation.placement == "Head of CS under the CEO"
+    assert s.reconciliation.segment == "Startup with a high-touch business"
+    # the profile's own figures come first
+    big = reporting.reporting_summary(Profile(arr=40e6, acv=20_000), n_draws=200,
+                                      arr_monthly=frame)
+    assert big.stage == "scale-up" and big.reconciliation.placement == "CCO under the CEO"
