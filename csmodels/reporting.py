@@ -610,6 +610,7 @@ class ReportingSummary(Summary):
     mc_ceo_line_share: float | None = figure(
         "Executive line to the CEO (head of CS or CCO) first, weights and scores varied",
         "ratio")
+    reconciliation_text: str = figure("The ranking beside the maturity recommendation", "text")
     reconciliation: Reconciliation | None = section(
         "the maturity recommendation beside the ranking; none when it cannot be made")
     # what the chapter draws (not figures)
@@ -684,6 +685,16 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         rec = recommend(profile, funding_stage=funding)
     except ParameterError:  # too little in the profile to recommend anything
         rec = None
+    reconciled = None if rec is None else reconcile(rec, ranked, chosen, matrix, phase, funding)
+    if reconciled is not None:
+        reconciled_text = reconciled.sentence
+    elif rec is None:
+        reconciled_text = ("The maturity rules cannot place this company: they need its "
+                           "funding stage or ARR, and its touch model or average contract "
+                           "value, which neither the profile nor the data give.")
+    else:
+        reconciled_text = (f"The maturity rules recommend a line this model does not score "
+                           f"(CS under {rec.reports_to}), so there is no rank to compare.")
     reading = long["reading"] if "reading" in long.columns else pd.Series(dtype=str)
     moved = long["delta"] if "delta" in long.columns else pd.Series(dtype=float)
     return ReportingSummary(
@@ -707,8 +718,7 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         mc_both_top_share=None if both is None else float(both.max()),
         mc_ceo_line_share=None if both is None else float(
             both[[p for p in both.index if LINES[p] == "ceo"]].sum()),
-        reconciliation=None if rec is None else reconcile(
-            rec, ranked, chosen, matrix, phase, funding),
+        reconciliation_text=reconciled_text, reconciliation=reconciled,
         weights=chosen, table=long, matrix=matrix, ranked=ranked, shares=shares,
         shares_uniform=uniform, shares_both=both)
 

@@ -232,6 +232,7 @@ def test_the_reconciliation_sentence_is_made_of_both_results(sample_profile):
     assert r.rank == ranked.loc[placement, "rank"] == 4
     assert r.value == pytest.approx(ranked.loc[placement, "value"])
     assert r.gap == pytest.approx(ranked["value"].iloc[0] - ranked.loc[placement, "value"])
+    assert s.reconciliation_text == r.sentence
     sentence = r.sentence
     assert sentence.startswith("The maturity rules recommend Head of CS under the CEO "
                                "(source 003's row for a startup with a high-touch business)")
@@ -267,9 +268,11 @@ def test_without_facts_there_is_no_reconciliation_and_no_phase():
     assert s.to_dict()["reconciliation"] is None
     assert s.stage_text == ("This run reads the stage-free scores: the profile gives "
                             "neither a funding stage nor an ARR.")
+    assert s.reconciliation_text.startswith("The maturity rules cannot place this company")
     glued = {}
     s.glue(lambda k, v, display: glued.__setitem__(k, v))
-    assert "stage" not in glued and not any(k.startswith("reconciliation") for k in glued)
+    assert "stage" not in glued and "reconciliation_sentence" not in glued
+    assert glued["reconciliation_text"] == s.reconciliation_text
 
 
 # --- the chapter's Summary ----------------------------------------------------------------
