@@ -475,13 +475,22 @@ def _phase_of_segment(segment: str) -> str | None:
 
 @dataclass(frozen=True)
 class Reconciliation(Summary):
-    """The maturity recommendation for a company set beside the criteria ranking."""
+    """The maturity recommendation for a company set beside the criteria ranking.
+
+    ``sentence`` is the whole comparison; the other text fields are its parts, so a
+    page can show them in its own prose (a part that does not apply is ``None``).
+    """
 
     placement: str = figure("Placement the maturity rules recommend", "text")
     segment: str = figure("Company type (source 003) behind it", "text")
     rank: int = figure("Its rank in the criteria model", "count")
     value: float = figure("Its weighted mean score", "number")
-    gap: float = figure("Points behind the leader", "number")
+    gap: float = figure("Points behind the first", "number")
+    firsts: str = figure("Placement(s) ranked first", "text")
+    why: str = figure("Where the two answers part", "text")
+    line: str | None = figure("What the two answers share on the line to the CEO", "text")
+    stage: str | None = figure("How the two read the stage", "text")
+    source_000: str | None = figure("Source 000's placements for the stage, ranked", "text")
     sentence: str = figure("How the two answers compare", "text")
 
 
@@ -526,14 +535,30 @@ def reconcile(recommendation, ranked: pd.DataFrame, weights: pd.Series,
     from .maturity import company_types
 
     seg_label = str(company_types().loc[recommendation.segment, "company_type"])
+    segment = seg_label[0].lower() + seg_label[1:]
     leader = str(ranked.index[0])
     rank, value = int(ranked.loc[rec, "rank"]), float(ranked.loc[rec, "value"])
     gap = float(ranked["value"].iloc[0] - value)
     firsts = [p for p in ranked.index if ranked.loc[p, "rank"] == 1]
     name, lead_name = PLACEMENT_LABELS[rec], _names(firsts).replace(" or ", " and ")
-    opening = (f"The maturity rules recommend {name} (source 003's row for a "
-               f"{seg_label[0].lower()}{seg_label[1:]});")
-    tail = ""
+    opening = f"The maturity rules recommend {name} (source 003's row for a {segment});"
+    if rank == 1:
+        level = "" if firsts == [rec] else f", level with {lead_name}"
+        head = f"{opening} this ranking also puts {name} first, at {value:.2f}{level}."
+        why = "The two answers agree."
+    else:
+        head = (f"{opening} this ranking puts it {_ordinal(rank)} of {len(ranked)}, at "
+                f"{value:.2f}, {gap:.2f} points behind {lead_name}.")
+        why = _why_they_part(rec, leader, weights, matrix)
+    same = [p for p in firsts if p != rec and LINES[p] == LINES[rec]]
+    line = (f"{name} and {PLACEMENT_LABELS[same[0]]} are both the executive line to the CEO: "
+            "there the two answers agree on whom CS reports to and differ on who leads it."
+            if same else None)
+    seg_phase = _phase_of_segment(recommendation.segment)
+    stage = (f"The two also read the stage differently: source 003 makes this company a "
+             f"{seg_phase}, source 000's phases, which the scores use, a {phase}."
+             if phase is not None and seg_phase is not None and seg_phase != phase else None)
+    source_000 = None
     if funding_stage is not None:
         named = source_000_placements(funding_stage)
         ranks = [int(ranked.loc[p, "rank"]) for p in named]
@@ -541,37 +566,29 @@ def reconcile(recommendation, ranked: pd.DataFrame, weights: pd.Series,
                  if len(set(ranks)) == 1 and len(named) > 1 else
                  " and ".join(f"{PLACEMENT_LABELS[p]} {_ordinal(r)}"
                               for p, r in zip(named, ranks, strict=True)))
-        tail = (f" Source 000, which the maturity chapter sets beside source 003, points a "
-                f"{funding_stage} company to {_names(named)}; this ranking puts {where}.")
-    if rank == 1:
-        level = "" if firsts == [rec] else f", level with {lead_name}"
-        text = (f"{opening} this ranking also puts {name} first, at {value:.2f}{level}, so "
-                "the two answers agree.")
-        return Reconciliation(name, seg_label, rank, value, gap, text + tail)
+        source_000 = (f"Source 000, which the maturity chapter sets beside source 003, points "
+                      f"a {funding_stage} company to {_names(named)}; this ranking puts "
+                      f"{where}.")
+    sentence = " ".join(t for t in (head, line, why, stage, source_000) if t)
+    return Reconciliation(name, segment, rank, value, gap, lead_name, why, line, stage,
+                          source_000, sentence)
+
+
+def _why_they_part(rec: str, leader: str, weights: pd.Series, matrix: pd.DataFrame) -> str:
+    """The criteria on which the leader gains most on ``rec`` and those on which ``rec``
+    gains, in weighted points (weight x score difference over the total weight)."""
     labels = criteria()["label"].str.lower()
     diff = (weights * (matrix.loc[leader, weights.index] - matrix.loc[rec, weights.index])
             / weights.sum()).sort_values()
     gains = [f"{labels[c]} (+{d:.2f})" for c, d in diff[::-1].items() if d > 1e-9][:2]
     losses = [f"{labels[c]} (+{-d:.2f})" for c, d in diff.items() if d < -1e-9][:2]
-    parts = [f"{opening} this ranking puts it {_ordinal(rank)} of {len(ranked)}, at "
-             f"{value:.2f}, {gap:.2f} points behind {lead_name}."]
-    same = [p for p in firsts if p != rec and LINES[p] == LINES[rec]]
-    if same:
-        parts.append(f"{name} and {PLACEMENT_LABELS[same[0]]} are both the executive line to "
-                     "the CEO: there the two answers agree on whom CS reports to and differ "
-                     "on who leads it.")
-    top = PLACEMENT_LABELS[leader]
+    top, name = PLACEMENT_LABELS[leader], PLACEMENT_LABELS[rec]
     why = (f"{top} gains most on {' and '.join(gains)}" if gains
            else f"{top} gains on no criterion")
     why += f", {name} on {' and '.join(losses)}" if losses else f", {name} on none"
-    parts.append(f"The rules take the company's type from source 003 and weigh no "
-                 f"criteria; the ranking weighs the arguments of sources 000 to 002 with "
-                 f"this run's weights, and {why} (weighted points).")
-    seg_phase = _phase_of_segment(recommendation.segment)
-    if phase is not None and seg_phase is not None and seg_phase != phase:
-        parts.append(f"They also read the stage differently: source 003 makes this company "
-                     f"a {seg_phase}, source 000's phases, which the scores use, a {phase}.")
-    return Reconciliation(name, seg_label, rank, value, gap, " ".join(parts) + tail)
+    return ("The rules take the company's type from source 003 and weigh no criteria; the "
+            "ranking weighs the arguments of sources 000 to 002 with this run's weights, and "
+            f"{why} (weighted points).")
 
 
 # --- the chapter's summary ----------------------------------------------------------
@@ -607,10 +624,12 @@ class ReportingSummary(Summary):
     mc_both_share: float | None = figure("Leader first, weights and scores varied", "ratio")
     mc_both_top: str | None = figure("First most often, weights and scores varied", "text")
     mc_both_top_share: float | None = figure("How often it is first", "ratio")
+    mc_both_text: str | None = figure("Weights and scores varied, in words", "text")
     mc_ceo_line_share: float | None = figure(
         "Executive line to the CEO (head of CS or CCO) first, weights and scores varied",
         "ratio")
-    reconciliation_text: str = figure("The ranking beside the maturity recommendation", "text")
+    reconciliation_missing: str | None = figure(
+        "Why the ranking cannot be set beside the maturity recommendation", "text")
     reconciliation: Reconciliation | None = section(
         "the maturity recommendation beside the ranking; none when it cannot be made")
     # what the chapter draws (not figures)
@@ -621,6 +640,15 @@ class ReportingSummary(Summary):
     shares: pd.Series = field(default=None, compare=False, repr=False)
     shares_uniform: pd.Series = field(default=None, compare=False, repr=False)
     shares_both: pd.Series | None = field(default=None, compare=False, repr=False)
+
+
+def _both_sentence(lead: str, both: pd.Series) -> str:
+    top = str(both.idxmax())
+    if top == lead:
+        return (f"With both uncertain, {PLACEMENT_LABELS[lead]} still comes first most often, "
+                f"in {both[lead]:.1%} of the draws.")
+    return (f"With both uncertain, {PLACEMENT_LABELS[lead]} comes first in {both[lead]:.1%} "
+            f"of the draws and {PLACEMENT_LABELS[top]} most often, in {both[top]:.1%}.")
 
 
 def reporting_summary(profile: Profile | None = None, weights: Mapping[str, float] | None = None,
@@ -687,14 +715,14 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         rec = None
     reconciled = None if rec is None else reconcile(rec, ranked, chosen, matrix, phase, funding)
     if reconciled is not None:
-        reconciled_text = reconciled.sentence
+        missing = None
     elif rec is None:
-        reconciled_text = ("The maturity rules cannot place this company: they need its "
-                           "funding stage or ARR, and its touch model or average contract "
-                           "value, which neither the profile nor the data give.")
+        missing = ("The maturity rules cannot place this company: they need its funding "
+                   "stage or ARR, and its touch model or average contract value, which "
+                   "neither the profile nor the data give.")
     else:
-        reconciled_text = (f"The maturity rules recommend a line this model does not score "
-                           f"(CS under {rec.reports_to}), so there is no rank to compare.")
+        missing = (f"The maturity rules recommend a line this model does not score (CS "
+                   f"under {rec.reports_to}), so there is no rank to compare.")
     reading = long["reading"] if "reading" in long.columns else pd.Series(dtype=str)
     moved = long["delta"] if "delta" in long.columns else pd.Series(dtype=float)
     return ReportingSummary(
@@ -716,9 +744,10 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         mc_both_share=None if both is None else float(both[lead]),
         mc_both_top=None if both is None else PLACEMENT_LABELS[both.idxmax()],
         mc_both_top_share=None if both is None else float(both.max()),
+        mc_both_text=None if both is None else _both_sentence(lead, both),
         mc_ceo_line_share=None if both is None else float(
             both[[p for p in both.index if LINES[p] == "ceo"]].sum()),
-        reconciliation_text=reconciled_text, reconciliation=reconciled,
+        reconciliation_missing=missing, reconciliation=reconciled,
         weights=chosen, table=long, matrix=matrix, ranked=ranked, shares=shares,
         shares_uniform=uniform, shares_both=both)
 

@@ -290,7 +290,7 @@ def test_the_chapter_on_the_sample_uses_the_profile_weights(tmp_path, sample_dir
     summary = reporting.reporting_summary(profile)
     # the page shows the chapter's Summary, figure for figure
     for key in ("leader", "margin", "mc_leader_share", "mc_both_share", "stage_text",
-                "flip_text", "reconciliation_text", "reconciliation_sentence"):
+                "flip_text", "reconciliation_why", "reconciliation_sentence"):
         assert glued[key] == summary.text(key), key
     ranked = reporting.ranking(profile.reporting_weights,
                                reporting.score_matrix(reporting.scores("scale-up")))

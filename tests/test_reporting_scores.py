@@ -232,7 +232,14 @@ def test_the_reconciliation_sentence_is_made_of_both_results(sample_profile):
     assert r.rank == ranked.loc[placement, "rank"] == 4
     assert r.value == pytest.approx(ranked.loc[placement, "value"])
     assert r.gap == pytest.approx(ranked["value"].iloc[0] - ranked.loc[placement, "value"])
-    assert s.reconciliation_text == r.sentence
+    assert s.reconciliation_missing is None
+    assert r.sentence == " ".join([
+        f"The maturity rules recommend {r.placement} (source 003's row for a {r.segment}); "
+        f"this ranking puts it fourth of 5, at {r.value:.2f}, {r.gap:.2f} points behind "
+        f"{r.firsts}.", r.line, r.why, r.stage, r.source_000])
+    assert r.firsts == "COO (operations) and CCO under the CEO"
+    assert r.line.startswith("Head of CS under the CEO and CCO under the CEO are both the "
+                             "executive line to the CEO")
     sentence = r.sentence
     assert sentence.startswith("The maturity rules recommend Head of CS under the CEO "
                                "(source 003's row for a startup with a high-touch business)")
@@ -248,7 +255,11 @@ def test_the_reconciliation_follows_the_weights_and_the_company(sample_profile):
     agree = reporting.reporting_summary(
         sample_profile, {"incentive_purity": 10, "executive_voice": 10}, "seed", n_draws=200)
     assert agree.reconciliation.rank == 1 and agree.leader == "Head of CS under the CEO"
-    assert "so the two answers agree" in agree.reconciliation.sentence
+    assert agree.reconciliation.why == "The two answers agree."
+    assert agree.reconciliation.source_000 == (
+        "Source 000, which the maturity chapter sets beside source 003, points a seed company "
+        "to Head of CS under the CEO or CCO under the CEO; this ranking puts Head of CS under "
+        "the CEO first and CCO under the CEO second.")
     assert "stage differently" not in agree.reconciliation.sentence
     scaling = reporting.reporting_summary(
         Profile(funding_stage="growth", acv=120_000), n_draws=200)
@@ -268,11 +279,11 @@ def test_without_facts_there_is_no_reconciliation_and_no_phase():
     assert s.to_dict()["reconciliation"] is None
     assert s.stage_text == ("This run reads the stage-free scores: the profile gives "
                             "neither a funding stage nor an ARR.")
-    assert s.reconciliation_text.startswith("The maturity rules cannot place this company")
+    assert s.reconciliation_missing.startswith("The maturity rules cannot place this company")
     glued = {}
     s.glue(lambda k, v, display: glued.__setitem__(k, v))
     assert "stage" not in glued and "reconciliation_sentence" not in glued
-    assert glued["reconciliation_text"] == s.reconciliation_text
+    assert glued["reconciliation_missing"] == s.reconciliation_missing
 
 
 # --- the chapter's Summary ----------------------------------------------------------------
@@ -337,7 +348,7 @@ def test_arr_and_acv_the_profile_leaves_out_come_from_arr_monthly():
     s = reporting.reporting_summary(Profile(), n_draws=200, arr_monthly=frame)
     assert s.stage == "startup" and "source 004's early stage" in s.stage_from
     assert s.reconciliation.placement == "Head of CS under the CEO"
-    assert s.reconciliation.segment == "Startup with a high-touch business"
+    assert s.reconciliation.segment == "startup with a high-touch business"
     # the profile's own figures come first
     big = reporting.reporting_summary(Profile(arr=40e6, acv=20_000), n_draws=200,
                                       arr_monthly=frame)
