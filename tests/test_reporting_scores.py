@@ -353,3 +353,17 @@ def test_arr_and_acv_the_profile_leaves_out_come_from_arr_monthly():
     big = reporting.reporting_summary(Profile(arr=40e6, acv=20_000), n_draws=200,
                                       arr_monthly=frame)
     assert big.stage == "scale-up" and big.reconciliation.placement == "CCO under the CEO"
+
+
+@pytest.mark.slow
+def test_an_unknown_stage_stops_the_rerun_with_a_clear_message(tmp_path, sample_dir):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "csmodels", "rerun", "reporting", "--data",
+                           str(sample_dir), "--out", str(out), "-p", "stage", "series-z"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
+    assert "Unknown stage 'series-z'. Use a funding stage" in done.stderr + done.stdout
+    assert not out.exists()
