@@ -367,3 +367,20 @@ def test_an_unknown_stage_stops_the_rerun_with_a_clear_message(tmp_path, sample_
     assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
     assert "Unknown stage 'series-z'. Use a funding stage" in done.stderr + done.stdout
     assert not out.exists()
+
+
+def test_every_figure_in_the_models_prose_is_a_figure_of_the_summary(sample_profile):
+    """The sections from "Five placements, argued" to "How robust is the answer?" glue
+    only what the Summary gives: a misspelt key would drop its paragraph from a rerun."""
+    import json
+    import re
+    from pathlib import Path
+
+    cells = json.loads((Path(__file__).parents[1] / "chapters" / "reporting.ipynb")
+                       .read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    ours = text[text.index("## Five placements, argued"):text.index("## Quota pressure")]
+    used = set(re.findall(r"\{glue:text\}`([^`]+)`", ours))
+    keys = {k for k, _, _ in reporting.reporting_summary(sample_profile, n_draws=100).rows()}
+    assert {"reconciliation_why", "mc_both_text", "stage_text", "lead_text"} <= used
+    assert used <= keys | {"reconciliation_missing"}, used - keys
