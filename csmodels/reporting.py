@@ -478,7 +478,8 @@ class Reconciliation(Summary):
     """The maturity recommendation for a company set beside the criteria ranking.
 
     ``sentence`` is the whole comparison; the other text fields are its parts, so a
-    page can show them in its own prose (a part that does not apply is ``None``).
+    page can show them in its own prose (a part that does not apply is ``None``;
+    ``notes`` joins those that apply, and is empty when none does).
     """
 
     placement: str = figure("Placement the maturity rules recommend", "text")
@@ -491,6 +492,7 @@ class Reconciliation(Summary):
     line: str | None = figure("What the two answers share on the line to the CEO", "text")
     stage: str | None = figure("How the two read the stage", "text")
     source_000: str | None = figure("Source 000's placements for the stage, ranked", "text")
+    notes: str = figure("The parts that apply: line, stage, source 000", "text")
     sentence: str = figure("How the two answers compare", "text")
 
 
@@ -570,8 +572,9 @@ def reconcile(recommendation, ranked: pd.DataFrame, weights: pd.Series,
                       f"a {funding_stage} company to {_names(named)}; this ranking puts "
                       f"{where}.")
     sentence = " ".join(t for t in (head, line, why, stage, source_000) if t)
+    notes = " ".join(t for t in (line, stage, source_000) if t)
     return Reconciliation(name, segment, rank, value, gap, lead_name, why, line, stage,
-                          source_000, sentence)
+                          source_000, notes, sentence)
 
 
 def _why_they_part(rec: str, leader: str, weights: pd.Series, matrix: pd.DataFrame) -> str:

@@ -238,6 +238,7 @@ def test_the_reconciliation_sentence_is_made_of_both_results(sample_profile):
         f"this ranking puts it fourth of 5, at {r.value:.2f}, {r.gap:.2f} points behind "
         f"{r.firsts}.", r.line, r.why, r.stage, r.source_000])
     assert r.firsts == "COO (operations) and CCO under the CEO"
+    assert r.notes == " ".join([r.line, r.stage, r.source_000])
     assert r.line.startswith("Head of CS under the CEO and CCO under the CEO are both the "
                              "executive line to the CEO")
     sentence = r.sentence
@@ -256,6 +257,8 @@ def test_the_reconciliation_follows_the_weights_and_the_company(sample_profile):
         sample_profile, {"incentive_purity": 10, "executive_voice": 10}, "seed", n_draws=200)
     assert agree.reconciliation.rank == 1 and agree.leader == "Head of CS under the CEO"
     assert agree.reconciliation.why == "The two answers agree."
+    assert agree.reconciliation.line is None and agree.reconciliation.stage is None
+    assert agree.reconciliation.notes == agree.reconciliation.source_000
     assert agree.reconciliation.source_000 == (
         "Source 000, which the maturity chapter sets beside source 003, points a seed company "
         "to Head of CS under the CEO or CCO under the CEO; this ranking puts Head of CS under "
