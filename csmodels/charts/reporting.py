@@ -14,6 +14,9 @@ from ..reporting import PLACEMENT_LABELS, IncentivePressure, criteria
 from ._render import WIDTH
 
 BLUE, GREY, ORANGE, GREEN = "#0072B2", "#999999", "#E69F00", "#009E73"
+# the placements as the charts' axes name them: short enough for a phone; "(CEO)" marks
+# the two forms of the executive line to the CEO (tooltips give the full names)
+SHORT = {**PLACEMENT_LABELS, "ceo": "Head of CS (CEO)", "cco": "CCO (CEO)"}
 
 
 def weights_explorer(matrix: pd.DataFrame, weights: pd.Series) -> alt.LayerChart:
@@ -30,6 +33,7 @@ def weights_explorer(matrix: pd.DataFrame, weights: pd.Series) -> alt.LayerChart
     data = matrix.rename(columns={c: f"s_{i}" for i, c in enumerate(matrix.columns)})
     data = data.rename_axis("placement").reset_index()
     data["label"] = data["placement"].map(PLACEMENT_LABELS)
+    data["short"] = data["placement"].map(SHORT)
     total = " + ".join(names[c] for c in matrix.columns)
     weighted = " + ".join(f"datum.s_{i} * {names[c]}" for i, c in enumerate(matrix.columns))
     base = alt.Chart(data).transform_calculate(
@@ -39,7 +43,7 @@ def weights_explorer(matrix: pd.DataFrame, weights: pd.Series) -> alt.LayerChart
     ).transform_calculate(
         place="datum.rank == 1 ? 'ranked first' : 'the others'",
         # the score and rank go in the row's label: text after the bar could run off a phone
-        shown="datum.label + ': ' + format(datum.value, '.2f') + ' (#' + datum.rank + ')'",
+        shown="datum.short + ': ' + format(datum.value, '.2f') + ' (#' + datum.rank + ')'",
     )
     by_value = alt.EncodingSortField("value", op="max", order="descending")
     y = alt.Y("shown:N", sort=by_value, title=None)
@@ -68,11 +72,12 @@ def monte_carlo_chart(shares: pd.Series, both: pd.Series | None = None) -> alt.C
             draw="Weights and scores varied"))
     data = pd.concat(frames, ignore_index=True)
     data["label"] = data["placement"].map(PLACEMENT_LABELS)
+    data["short"] = data["placement"].map(SHORT)
     draws = list(data["draw"].unique())
     colour = alt.Color("draw:N", scale=alt.Scale(domain=draws, range=[BLUE, ORANGE][:len(draws)]),
                        legend=alt.Legend(orient="bottom", title=None))
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("label:N", sort=alt.EncodingSortField("share", op="max", order="descending"),
+        y=alt.Y("short:N", sort=alt.EncodingSortField("share", op="max", order="descending"),
                 title=None),
         yOffset=alt.YOffset("draw:N", sort=draws),
         x=alt.X("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
