@@ -135,6 +135,40 @@ def scores(phase: str | None = None) -> pd.DataFrame:
     return table
 
 
+def with_changes(table: pd.DataFrame, changes: Mapping[str, float] | None) -> pd.DataFrame:
+    """``table`` (as :func:`scores`) with the reader's own scores, ``"placement/criterion"``
+    -> a score from 1 to 5. A changed score is the reader's reading (``reading`` is
+    ``reader``), its range widened to hold it.
+
+    >>> t = with_changes(scores(), {"ceo/feedback_loop": 4.5})
+    >>> row = t.set_index(["placement", "criterion"]).loc[("ceo", "feedback_loop")]
+    >>> float(row["score"]), float(row["low"]), float(row["high"]), row["reading"]
+    (4.5, 1.0, 4.5, 'reader')
+    """
+    table = table.copy()
+    if changes:
+        columns = [c for c in ("score", "low", "high") if c in table.columns]
+        table[columns] = table[columns].astype(float)
+    for key, value in dict(changes or {}).items():
+        placement, _, criterion = str(key).partition("/")
+        where = (table["placement"] == placement) & (table["criterion"] == criterion)
+        if not where.any():
+            raise ParameterError(
+                f"{key!r} is not a placement and criterion of the score table.",
+                f"Write 'placement/criterion', with a placement of {', '.join(PLACEMENTS)} "
+                f"and a criterion of {', '.join(criteria().index)}.")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+                or not SCORE_RANGE[0] <= value <= SCORE_RANGE[1]:
+            raise ParameterError(f"The score given for {key!r} is {value!r}.",
+                                 "Give a number from 1 (weak) to 5 (strong).")
+        table.loc[where, "score"] = value
+        table.loc[where, "low"] = table.loc[where, "low"].clip(upper=value)
+        table.loc[where, "high"] = table.loc[where, "high"].clip(lower=value)
+        table.loc[where, "reading"] = "reader"
+        table.loc[where, "reason"] = "The reader's own score, given as a parameter."
+    return table
+
+
 def phase_of(profile: Profile | None = None, stage: str | None = None) -> tuple[str | None, str]:
     """The company's phase for the scores, and how it was found, as a phrase.
 
@@ -230,7 +264,7 @@ def score_ranges(table: pd.DataFrame | None = None) -> pd.DataFrame:
     '1 (1-2)'
     """
     table = scores() if table is None else table
-    parts = [score_matrix(table, c).astype(int).astype(str) for c in ("score", "low", "high")]
+    parts = [score_matrix(table, c).map("{:g}".format) for c in ("score", "low", "high")]
     return parts[0] + " (" + parts[1] + "-" + parts[2] + ")"
 
 
@@ -607,6 +641,7 @@ class ReportingSummary(Summary):
     n_scores: int = figure("Scores in the model", "count")
     n_book_readings: int = figure("Scores that are the book's reading, not the source's",
                                   "count")
+    n_reader_scores: int = figure("Scores the reader gave", "count")
     stage: str | None = figure("Phase the scores are read at", "text",
                                help="startup or scale-up (source 000); none: stage-free")
     stage_from: str = figure("Where the phase comes from", "text")
@@ -658,7 +693,8 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
                       stage: str | None = None, n_draws: int = 10_000,
                       concentration: float = 20.0, seed: int = 0,
                       vary_scores: bool = True, table: pd.DataFrame | None = None,
-                      arr_monthly: pd.DataFrame | None = None) -> ReportingSummary:
+                      arr_monthly: pd.DataFrame | None = None,
+                      score_changes: Mapping[str, float] | None = None) -> ReportingSummary:
     """The reporting chapter's figures for a company, in one call.
 
     Parameters
@@ -680,6 +716,9 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         The company's ``arr_monthly``: the ARR and ACV its last month gives
         (:func:`csmodels.maturity.facts_from_data`) stand in where the profile has none,
         as in the maturity chapter, for the stage and the recommendation.
+    score_changes : mapping, optional
+        The reader's own scores over the book's, ``"placement/criterion"`` -> 1 to 5
+        (:func:`with_changes`), after the stage adjustments.
 
     Examples
     --------
@@ -700,7 +739,7 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
                     "the profile's reporting_weights" if profile.reporting_weights else
                     "the book's default of equal weights (the profile sets none)")
     phase, phase_from = phase_of(profile, stage)
-    long = scores(phase) if table is None else table
+    long = with_changes(scores(phase) if table is None else table, score_changes)
     matrix = score_matrix(long)
     ranked = ranking(chosen.to_dict(), matrix)
     lead, second = ranked.index[0], ranked.index[1]
@@ -732,6 +771,7 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         n_arguments=len(arguments()),
         cro_small_share=float(facts().loc["cro_small_company_share", "value"]),
         n_scores=len(long), n_book_readings=int((reading == "book").sum()),
+        n_reader_scores=int((reading == "reader").sum()),
         stage=phase, stage_from=phase_from, n_stage_moves=int((moved != 0).sum()),
         stage_text=(f"This run reads the scores as for a {phase}, from {phase_from}; "
                     f"{int((moved != 0).sum())} of them move at that phase." if phase else

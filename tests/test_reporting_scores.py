@@ -387,3 +387,35 @@ def test_every_figure_in_the_models_prose_is_a_figure_of_the_summary(sample_prof
     keys = {k for k, _, _ in reporting.reporting_summary(sample_profile, n_draws=100).rows()}
     assert {"reconciliation_why", "mc_both_text", "stage_text", "lead_text"} <= used
     assert used <= keys | {"reconciliation_missing"}, used - keys
+
+
+# --- the reader's own scores -----------------------------------------------------------------
+
+
+def test_the_readers_scores_replace_the_books_and_widen_their_ranges():
+    changed = reporting.with_changes(reporting.scores("scale-up"),
+                                     {"ceo/feedback_loop": 5, "ceo/operational_scalability": 4.5})
+    matrix = reporting.score_matrix(changed)
+    assert matrix.loc["ceo", "feedback_loop"] == 5 and \
+        reporting.score_matrix(changed, "high").loc["ceo", "feedback_loop"] == 5
+    assert reporting.score_ranges(changed).loc["ceo", "operational_scalability"] == "4.5 (1-4.5)"
+    assert (changed["reading"] == "reader").sum() == 2
+    # equal weights at a scale-up: the head of CS gains 3 + 2.5 points, 20 -> 25.5
+    ranked = reporting.ranking(EQUAL, matrix)
+    assert ranked.loc["ceo", "value"] == pytest.approx(25.5 / 7)
+    s = reporting.reporting_summary(Profile(funding_stage="growth"), n_draws=200,
+                                    score_changes={"product/expansion_alignment": 5})
+    assert s.n_reader_scores == 1 and s.matrix.loc["product", "expansion_alignment"] == 5
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"ceo/price": 3}, "'ceo/price' is not a placement and criterion"),
+    ({"board/feedback_loop": 3}, "is not a placement and criterion"),
+    ({"ceo": 3}, "is not a placement and criterion"),
+    ({"ceo/feedback_loop": 6}, "is 6"),
+    ({"ceo/feedback_loop": True}, "is True"),
+    ({"ceo/feedback_loop": "high"}, "is 'high'"),
+])
+def test_bad_reader_scores_are_refused_with_what_to_write(changes, message):
+    with pytest.raises(ParameterError, match=message):
+        reporting.with_changes(reporting.scores(), changes)
