@@ -413,6 +413,9 @@ def lead_sentence(ranked: pd.DataFrame) -> str:
             "1-to-5 scale.")
 
 
+_BLOCK = 50_000  # draws of the scores at a time
+
+
 def _triangular(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray,
                 high: np.ndarray, n: int) -> np.ndarray:
     """``n`` draws of each cell from a triangular distribution (inverse CDF, so a cell
@@ -439,8 +442,8 @@ def monte_carlo(weights: Mapping[str, float] | None = None, n: int = 10_000,
     from a triangular distribution from its low through its score to its high,
     each score on its own (the book's assumption). A draw where placements tie
     counts for each of them in equal parts. Seeded, so the same call gives the
-    same shares; the weights are drawn first, so the same seed gives the same
-    weights with and without score ranges.
+    same shares; the scores have a generator of their own, so the same seed gives
+    the same weights with and without score ranges.
 
     >>> shares = monte_carlo(n=2_000)
     >>> round(float(shares.sum()), 6)
@@ -472,7 +475,13 @@ def monte_carlo(weights: Mapping[str, float] | None = None, n: int = 10_000,
         if not (np.all(lo <= mode) and np.all(mode <= hi)):
             raise ParameterError("A score lies outside its low-high range.",
                                  "Give low <= score <= high for every score.")
-        values = np.einsum("nc,npc->np", draws, _triangular(rng, lo, mode, hi, n))
+        # the scores come from a generator of their own, in blocks, so memory stays bounded
+        # (a block of draws x placements x criteria) however many draws are asked for
+        score_rng = np.random.default_rng([seed, 1])
+        values = np.concatenate([
+            np.einsum("nc,npc->np", draws[i:i + _BLOCK],
+                      _triangular(score_rng, lo, mode, hi, len(draws[i:i + _BLOCK])))
+            for i in range(0, n, _BLOCK)])
     top = values.max(axis=1, keepdims=True)
     winners = np.isclose(values, top, rtol=0, atol=1e-12)
     share = (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)

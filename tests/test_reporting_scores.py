@@ -419,3 +419,13 @@ def test_the_readers_scores_replace_the_books_and_widen_their_ranges():
 def test_bad_reader_scores_are_refused_with_what_to_write(changes, message):
     with pytest.raises(ParameterError, match=message):
         reporting.with_changes(reporting.scores(), changes)
+
+
+def test_drawing_the_scores_in_blocks_does_not_change_the_shares(monkeypatch):
+    table = reporting.scores("startup")
+    args = dict(n=1_000, seed=4, matrix=reporting.score_matrix(table),
+                low=reporting.score_matrix(table, "low"),
+                high=reporting.score_matrix(table, "high"))
+    whole = reporting.monte_carlo(EQUAL, **args)
+    monkeypatch.setattr(reporting, "_BLOCK", 7)
+    pd.testing.assert_series_equal(whole, reporting.monte_carlo(EQUAL, **args))
