@@ -2,9 +2,9 @@
 
 Sources 000, 001 and 002 argue for and against five placements of CS: under the
 CEO, under Sales or a CRO, under the COO, under a Chief Customer Officer and
-under Product. Their arguments live in ``csmodels/data/reporting_arguments.csv``
-(one row per argument, with its source), source 002's account of the CRO- and
-COO-led team in ``reporting_cro_coo.csv``.
+under Product; source 003 adds how the CCO line is built. Their arguments live in
+``csmodels/data/reporting_arguments.csv`` (one row per argument, with its source),
+source 002's account of the CRO- and COO-led team in ``reporting_cro_coo.csv``.
 
 The CEO and the CCO are not rivals in the way the others are: in source 003 the
 CCO reports to the CEO. The model keeps both as placements because the sources
@@ -633,7 +633,7 @@ def _why_they_part(rec: str, leader: str, weights: pd.Series, matrix: pd.DataFra
            else f"{top} gains on no criterion")
     why += f", {name} on {' and '.join(losses)}" if losses else f", {name} on none"
     return ("The rules take the company's type from source 003 and weigh no criteria; the "
-            "ranking weighs the arguments of sources 000 to 002 with this run's weights, and "
+            "ranking weighs the arguments behind its scores with this run's weights, and "
             f"{why} (weighted points).")
 
 
