@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -282,3 +285,51 @@ def test_each_exercise_solution_is_what_the_rerun_gives(folder, parameters):
         assert solution == {k: shown[k] for k in solution}, section
     assert page["pressure_ex_memory_memory"] == "80%"
     assert page["pressure_ex_one_year_horizon_years"] == "1"
+
+
+# --- through the command line a reader uses ----------------------------------------------
+
+
+def _rerun(out: Path, *parameters: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "csmodels", "rerun", "reporting", "--data",
+                           str(ROOT / "data" / "sample"), "--out", str(out), *parameters],
+                          capture_output=True, text=True, timeout=900)
+
+
+def _glued_in(executed: Path) -> dict[str, str]:
+    """The glued values of an executed notebook, as ``{glue:text}`` reads them."""
+    glued = {}
+    for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook")
+            if meta:
+                data = output["data"]
+                plain = data.get(meta.get("mime_prefix", "") + "text/plain",
+                                 data.get("text/plain"))
+                glued[meta["name"]] = ast.literal_eval(plain)
+    return glued
+
+
+@pytest.mark.slow
+def test_a_rerun_with_the_models_parameters_shows_the_summarys_figures(tmp_path):
+    done = _rerun(tmp_path / "out", "-p", "memory", "0.8", "-p", "horizon_years", "3",
+                  "-p", "current_pressure", "0.2")
+    assert done.returncode == 0, done.stderr
+    glued = _glued_in(tmp_path / "out" / "reporting.ipynb")
+    expected = pressure_summary(ROOT / "data" / "sample", memory=0.8, horizon_years=3,
+                                current_pressure=0.2)
+    shown = {k: str(expected.text(k)) for k, _, v in expected.rows() if v != "n/a"}
+    assert {k: glued[f"pressure_{k}"] for k in shown} == shown
+    assert glued["pressure_horizon_years"] == "3" and glued["pressure_memory"] == "80%"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("memory", "1.0", "memory is 1.0. Give the share of trust damage left a year later"),
+    ("horizon_years", "0", "horizon_years is 0. Give a whole number of years from 1 to 50"),
+    ("trust_cost", "-0.1", "trust_cost is -0.1."),
+])
+def test_an_impossible_parameter_is_one_sentence_and_exit_2(tmp_path, name, value, says):
+    done = _rerun(tmp_path / "out", "-p", name, value)
+    assert done.returncode == 2 and says in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
