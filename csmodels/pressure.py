@@ -68,15 +68,22 @@ def _number(name: str, value, low: float, high: float, *, open_low: bool = False
 class IncentivePressure:
     """The book's model of quota pressure on CSMs over several years (see the module).
 
-    Parameters (each the book's own assumption, not a source's figure)
+    Every parameter is the book's own assumption, not a figure from a source.
+
+    Parameters
     ----------
-    upsell : share of an account's ARR an accepted upsell adds (calibrated by
-        :meth:`calibrated` to the company's expansion).
-    ready_share : share of accounts pitched with no quota: the ones ready to buy.
-    base_loss : share of ARR lost at each year's renewals with trust intact
-        (calibrated to the company's GRR).
-    trust_cost : extra share of ARR lost at a renewal per unit of trust damage.
-    memory : share of the damage to trust still there a year later (0 to below 1).
+    upsell : float
+        Share of an account's ARR an accepted upsell adds (set by :meth:`calibrated`
+        from the company's expansion).
+    ready_share : float
+        Share of accounts pitched with no quota: the ones ready to buy.
+    base_loss : float
+        Share of ARR lost at each year's renewals with trust intact (set by
+        :meth:`calibrated` from the company's GRR).
+    trust_cost : float
+        Extra share of ARR lost at a renewal per unit of trust damage.
+    memory : float
+        Share of the damage to trust still there a year later (0 to below 1).
 
     >>> m = IncentivePressure()
     >>> m.path([1.0, 0.0])["loss"].round(4).tolist()  # the damage of year 1 is paid in year 2
@@ -104,8 +111,8 @@ class IncentivePressure:
     # --- one year ----------------------------------------------------------------
 
     def pitched(self, p):
-        """Share of accounts pitched an upsell at pressure ``p``."""
-        return self.ready_share + (1 - self.ready_share) * np.asarray(p, float)
+        """Share of accounts pitched an upsell at pressure ``p`` (0 to 1, or an array)."""
+        return self.ready_share + (1 - self.ready_share) * _pressures(p)
 
     def new_damage(self, p):
         """Trust damage done in one year at pressure ``p``: premature pitches, each
@@ -242,8 +249,7 @@ class IncentivePressure:
         'The trust cost is lowered from 20.0% to 12.6% of'
         """
         shape_model = cls(**shape)
-        damage = shape_model.steady_damage(current_pressure) \
-            if isinstance(current_pressure, (int, float)) and 0 <= current_pressure <= 1 else 0.0
+        damage = shape_model.steady_damage(current_pressure)
         most = (1 - grr) / damage if damage > 0 and 0 < grr <= 1 else math.inf
         if shape_model.trust_cost <= most:
             return cls.calibrated(nrr, grr, current_pressure, **shape), None
@@ -264,6 +270,8 @@ class IncentivePressure:
         >>> IncentivePressure.for_company(None, None)[1]
         'on its default rates, as the data give no NRR and GRR'
         """
+        _number("current_pressure", current_pressure, 0, 1,
+                hint="Give the pressure on CSMs today, from 0 (no quota) to 1 (mostly quota).")
         if nrr is None or grr is None:
             return cls(**shape), "on its default rates, as the data give no NRR and GRR"
         try:
@@ -277,6 +285,15 @@ class IncentivePressure:
             how += ("; with no expansion in the data, pressure has nothing to sell in the "
                     "model, so none is best")
         return model, how + (f"; {lowered[0].lower()}{lowered[1:-1]}" if lowered else "")
+
+
+def _pressures(p) -> np.ndarray:
+    """``p`` as floats, refused unless every value is a pressure from 0 to 1."""
+    values = np.asarray(p, float)
+    if not np.all(np.isfinite(values) & (values >= 0) & (values <= 1)):
+        raise ParameterError(f"A pressure of {p!r} is outside 0 to 1.",
+                             "Give pressures from 0 (no quota on CSMs) to 1 (mostly quota).")
+    return values
 
 
 def _horizon(horizon_years) -> int:
@@ -359,8 +376,6 @@ def summarise(nrr: float | None, grr: float | None, *, current_pressure: float =
     ('105.0%', True)
     """
     horizon = _horizon(horizon_years)
-    _number("current_pressure", current_pressure, 0, 1,
-            hint="Give the pressure on CSMs today, from 0 (no quota) to 1 (mostly quota).")
     shape = {"trust_cost": trust_cost, "memory": memory, "ready_share": ready_share}
     model, how = IncentivePressure.for_company(nrr, grr, current_pressure, **shape)
     start = model.steady_damage(current_pressure)

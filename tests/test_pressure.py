@@ -196,6 +196,14 @@ def test_impossible_model_parameters_are_refused(kwargs):
         IncentivePressure(**kwargs)
 
 
+@pytest.mark.parametrize("pressure", [-0.1, 1.5, float("nan")])
+def test_a_pressure_outside_0_to_1_is_refused_not_replaced_by_defaults(pressure):
+    with pytest.raises(ParameterError, match="pressure"):
+        IncentivePressure().path([0.5, pressure])
+    with pytest.raises(ParameterError, match="current_pressure"):
+        IncentivePressure.for_company(1.05, 0.9, current_pressure=pressure)
+
+
 @pytest.mark.parametrize("horizon", [0, 51, 2.5, True])
 def test_impossible_horizons_are_refused(horizon):
     with pytest.raises(ParameterError, match="horizon_years"):
