@@ -261,30 +261,46 @@ class IncentivePressure:
 
     @classmethod
     def for_company(cls, nrr: float | None, grr: float | None, current_pressure: float = 0.5,
-                    **shape: float) -> tuple[IncentivePressure, str]:
+                    given: tuple[str, ...] = (), **shape: float) -> tuple[IncentivePressure, str]:
         """The model a chapter shows, and how it was set, as a phrase for the page.
 
-        Calibrated on the company's NRR and GRR when there are any
-        (:meth:`calibrated_within`), else on the model's default rates.
+        Calibrated on the company's NRR and GRR when there are both
+        (:meth:`calibrated_within`), else on the model's default rates. ``given``
+        names the figures (``"nrr"``, ``"grr"``) that came from the chapter's
+        parameters rather than from the data, so the phrase can say so.
 
-        >>> IncentivePressure.for_company(None, None)[1]
-        'on its default rates, as the data give no NRR and GRR'
+        >>> IncentivePressure.for_company(None, None)[1][:55]
+        'on its default rates, as the data give no NRR and GRR ('
+        >>> IncentivePressure.for_company(1.05, 0.9, given=("grr",))[1][55:]
+        "the company's own NRR (105.0%) and the GRR set by the chapter's grr parameter (90.0%)"
         """
         _number("current_pressure", current_pressure, 0, 1,
                 hint="Give the pressure on CSMs today, from 0 (no quota) to 1 (mostly quota).")
         if nrr is None or grr is None:
-            return cls(**shape), "on its default rates, as the data give no NRR and GRR"
+            return cls(**shape), ("on its default rates, as the data give no NRR and GRR (the "
+                                  "chapter's nrr and grr parameters can)")
         try:
             model, lowered = cls.calibrated_within(nrr, grr, current_pressure, **shape)
         except ParameterError:  # e.g. GRR 0: every account churned, nothing to calibrate on
             return cls(**shape), (f"on its default rates, as this company's NRR of {nrr:.1%} "
                                   f"and GRR of {grr:.1%} cannot set them")
-        how = ("calibrated so that, held at today's pressure, it gives the company's own NRR "
-               f"({nrr:.1%}) and GRR ({grr:.1%})")
+        how = f"calibrated so that, held at today's pressure, it gives {_whose(nrr, grr, given)}"
         if nrr == grr:
-            how += ("; with no expansion in the data, pressure has nothing to sell in the "
-                    "model, so none is best")
+            how += ("; with NRR equal to GRR there is no expansion, so pressure has nothing "
+                    "to sell in the model and none is best")
         return model, how + (f"; {lowered[0].lower()}{lowered[1:-1]}" if lowered else "")
+
+
+def _whose(nrr: float, grr: float, given: tuple[str, ...]) -> str:
+    """The company's NRR and GRR, each said to come from the data or a parameter."""
+    if not given:
+        return f"the company's own NRR ({nrr:.1%}) and GRR ({grr:.1%})"
+    if set(given) >= {"nrr", "grr"}:
+        return f"the NRR ({nrr:.1%}) and GRR ({grr:.1%}) set by the chapter's parameters"
+    parts = [f"the {name.upper()} set by the chapter's {name} parameter ({value:.1%})"
+             if name in given else f"the company's own {name.upper()} ({value:.1%})"
+             for name, value in (("nrr", nrr), ("grr", grr))]
+    return " and ".join(parts)
 
 
 def _pressures(p) -> np.ndarray:
@@ -362,8 +378,8 @@ SENSITIVITY = {"trust_cost": (0.5, 2.0), "memory": (0.5, 1.5), "horizon_years": 
 
 def summarise(nrr: float | None, grr: float | None, *, current_pressure: float = 0.5,
               horizon_years: int = 5, trust_cost: float = 0.20, memory: float = 0.50,
-              ready_share: float = 0.30, exercises: bool = True,
-              sensitivity: bool = True) -> PressureSummary:
+              ready_share: float = 0.30, given: tuple[str, ...] = (),
+              exercises: bool = True, sensitivity: bool = True) -> PressureSummary:
     """The figures of the quota-pressure section for a company's NRR and GRR.
 
     The model is calibrated with :meth:`IncentivePressure.for_company`; the
@@ -377,11 +393,12 @@ def summarise(nrr: float | None, grr: float | None, *, current_pressure: float =
     """
     horizon = _horizon(horizon_years)
     shape = {"trust_cost": trust_cost, "memory": memory, "ready_share": ready_share}
-    model, how = IncentivePressure.for_company(nrr, grr, current_pressure, **shape)
+    model, how = IncentivePressure.for_company(nrr, grr, current_pressure, given, **shape)
     start = model.steady_damage(current_pressure)
     full = model.path([1.0] * horizon, start)
     peak = model.peak(horizon, start)
-    settings = {"current_pressure": current_pressure, "horizon_years": horizon, **shape}
+    settings = {"current_pressure": current_pressure, "horizon_years": horizon,
+                "given": given, **shape}
     table = _sensitivity(nrr, grr, settings, peak) if sensitivity else None
     extra = {}
     if exercises:
@@ -459,10 +476,21 @@ def company_retention(data_dir: str | Path) -> tuple[float | None, float | None]
     return figures["nrr"], figures["grr"]
 
 
-def pressure_summary(data_dir: str | Path, **parameters) -> PressureSummary:
-    """:func:`summarise` on the company in ``data_dir``: the one call the chapter makes."""
-    nrr, grr = company_retention(data_dir)
-    return summarise(nrr, grr, **parameters)
+def pressure_summary(data_dir: str | Path, nrr: float | None = None, grr: float | None = None,
+                     **parameters) -> PressureSummary:
+    """:func:`summarise` on the company in ``data_dir``: the one call the chapter makes.
+
+    ``nrr`` and ``grr``, where given, replace the company's trailing figures (for a
+    company whose data hold less than a year, or to try another company's).
+    """
+    for name, value in (("nrr", nrr), ("grr", grr)):
+        if value is not None:
+            _number(name, value, 0, 10, hint=f"Give {name} as a fraction (1.05 is 105%), or None "
+                                             "for the company's own.")
+    given = tuple(name for name, value in (("nrr", nrr), ("grr", grr)) if value is not None)
+    data_nrr, data_grr = company_retention(data_dir) if len(given) < 2 else (None, None)
+    return summarise(data_nrr if nrr is None else nrr, data_grr if grr is None else grr,
+                     given=given, **parameters)
 
 
 __all__ = ["EXERCISES", "IncentivePressure", "PressureSummary", "company_retention",

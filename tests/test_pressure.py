@@ -165,12 +165,15 @@ def test_no_churn_means_no_trust_cost_but_damage_still_costs_buying():
 def test_no_expansion_means_no_pressure():
     s = summarise(1.0, 1.0, current_pressure=0.5, exercises=False, sensitivity=False)
     assert s.upsell == 0 and s.peak_pressure == 0 and s.one_year_peak == 0
-    assert "with no expansion in the data, pressure has nothing to sell" in s.calibration
+    assert "with NRR equal to GRR there is no expansion, so pressure has nothing" in \
+        s.calibration
 
 
 @pytest.mark.parametrize(("nrr", "grr", "ending"), [
-    (None, None, "on its default rates, as the data give no NRR and GRR"),
-    (None, 0.9, "on its default rates, as the data give no NRR and GRR"),
+    (None, None, "on its default rates, as the data give no NRR and GRR (the chapter's nrr "
+                 "and grr parameters can)"),
+    (None, 0.9, "on its default rates, as the data give no NRR and GRR (the chapter's nrr "
+                "and grr parameters can)"),
     (0.5, 0.0, "on its default rates, as this company's NRR of 50.0% and GRR of 0.0% "
                "cannot set them"),
 ])
@@ -235,7 +238,22 @@ def test_the_summary_reads_the_company(sample_dir, tmp_path):
         pytest.approx(1.0435907229503996)
     empty = tmp_path / "no-data"
     empty.mkdir()
-    assert pressure_summary(empty).calibration.endswith("as the data give no NRR and GRR")
+    assert pressure_summary(empty).calibration.startswith(
+        "on its default rates, as the data give no NRR and GRR")
+    # the chapter's nrr and grr parameters replace the data's, and the page says so
+    both = pressure_summary(empty, nrr=1.1, grr=0.95)
+    assert both.nrr_today == pytest.approx(1.1) and both.grr_today == pytest.approx(0.95)
+    assert both.calibration.startswith("calibrated so that, held at today's pressure, it "
+                                       "gives the NRR (110.0%) and GRR (95.0%) set by the "
+                                       "chapter's parameters")
+    one = pressure_summary(sample_dir, grr=0.95)
+    assert one.nrr_today == pytest.approx(1.0435907229503996)
+    assert one.grr_today == pytest.approx(0.95)
+    assert "the company's own NRR (104.4%) and the GRR set by the chapter's grr parameter " \
+        "(95.0%)" in one.calibration
+    assert one.ex_memory.calibration.startswith(one.calibration[:150])  # exercises too
+    with pytest.raises(ParameterError, match="nrr"):
+        pressure_summary(empty, nrr="1.1")
 
 
 def test_the_chart_marks_the_peak_and_today():
