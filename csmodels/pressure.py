@@ -3,10 +3,11 @@
 Sources 000, 001 and 002 describe one mechanism. CSMs under sales quota push
 upsells before customers are ready (000), which turns the trusted advisor into a
 seller (000, 001) and damages trust, which "can lead to lower product adoption,
-reduced customer satisfaction, and increased churn" (002). Source 000 calls the
-result short-term gains against long-term value. None of them puts numbers on
-it: :class:`IncentivePressure` is the book's illustration of that argument, and
-every number in it is the book's own parameter.
+reduced customer satisfaction, and increased churn" (002); source 000 says such
+conflicts of interest "can erode customer trust and long-term value". None of
+them puts numbers on it: :class:`IncentivePressure` is the book's illustration of
+that argument, and every number in it is the book's own: a parameter, or set
+from a company's NRR and GRR (:meth:`IncentivePressure.calibrated`).
 
 The model follows one book of yearly contracts year by year, with a pressure p
 from 0 (no quota on CSMs) to 1 (CSMs paid mostly on quota):
