@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -271,6 +272,13 @@ def test_the_chart_marks_the_peak_and_today():
 # --- every exercise's solution is a rerun with its change ----------------------------------
 
 
+def _exercise_text(label: str) -> str:
+    """The text of the exercise ``label`` in the chapter."""
+    source = "\n".join(c.source for c in nbformat.read(
+        ROOT / "chapters" / "reporting.ipynb", as_version=4).cells)
+    return re.search(rf"```{{exercise}}\n:label: {label}\n(.*?)```", source, re.S).group(1)
+
+
 def _rank_shown(nb, placement: str) -> str:
     """The rank the page's ranking table shows for ``placement``."""
     row = re.compile(rf'<td class="text">{re.escape(placement)}</td><td class="num">[^<]*</td>'
@@ -293,9 +301,10 @@ def _glued(data_dir, **parameters):
 def test_each_exercise_solution_is_what_the_rerun_gives(folder, parameters):
     data = ROOT / folder
     page = _glued(data, **parameters)
-    # exercise 1: -p weights with the value the exercise prints
-    weights = ast.literal_eval(page["ex_purist_weights"])
-    assert weights["incentive_purity"] == 5
+    # exercise 1: the command the exercise prints
+    command = re.search(r'-p weights "([^"]+)"', _exercise_text("reporting-ex1")).group(1)
+    weights = ast.literal_eval(command)
+    assert weights == {"incentive_purity": 5}
     nb = inprocess.execute("reporting", data_dir=str(data), **{**parameters, "weights": weights})
     rerun = inprocess.glued(nb)
     assert page["ex_purist_leader"] == rerun["leader"]
