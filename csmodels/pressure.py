@@ -429,7 +429,7 @@ def _sensitivity(nrr, grr, settings: dict, peak: float) -> pd.DataFrame:
         for factor in factors:
             value = settings[name] * factor
             if name == "horizon_years":
-                value = max(1, round(value))
+                value = min(max(1, round(value)), HORIZON_LIMIT)
             elif name in ("memory", "ready_share"):
                 value = min(value, 0.95 if name == "memory" else 1.0)
             moved = summarise(nrr, grr, **{**settings, name: value}, exercises=False,
@@ -452,6 +452,8 @@ def _moves(table: pd.DataFrame | None, peak: float) -> str | None:
     parts = []
     for name, rows in table.groupby("parameter", sort=False):
         up = rows.iloc[-1]
+        if up["moved_to"] == up["value"]:
+            continue  # at its bound (a share of 100%, a cost of 0): it cannot be raised
         shown = {"horizon_years": "{:g} years", "trust_cost": "{:.1%}"}.get(name, "{:.0%}").format
         text = f"raising {LABELS[name]} from {shown(up['value'])} to {shown(up['moved_to'])}"
         if abs(up["in_model"] - up["moved_to"]) > 1e-9:
@@ -460,6 +462,8 @@ def _moves(table: pd.DataFrame | None, peak: float) -> str | None:
             parts.append(f"{text} leaves the peak at {peak:.2f}")
         else:
             parts.append(f"{text} moves the peak from {peak:.2f} to {up['peak']:.2f}")
+    if not parts:
+        return "At this run's values no parameter of the table can be raised."
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 

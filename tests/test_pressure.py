@@ -200,6 +200,20 @@ def test_impossible_model_parameters_are_refused(kwargs):
         IncentivePressure(**kwargs)
 
 
+@pytest.mark.parametrize("settings", [
+    {"horizon_years": 50}, {"horizon_years": 1}, {"memory": 0.9}, {"memory": 0.0},
+    {"ready_share": 1.0}, {"trust_cost": 0.0}, {"current_pressure": 0.0},
+    {"current_pressure": 1.0},
+])
+def test_every_setting_at_its_bounds_gives_a_whole_summary(settings):
+    s = summarise(1.0436, 0.9211, **settings)
+    assert all(v is not None for k, v in s.to_dict().items() if not k.startswith("ex_"))
+    table = s.sensitivity
+    assert table["moved_to"].between(0, 50).all() and table["peak"].between(0, 1).all()
+    assert table.loc[table["parameter"] == "horizon_years", "moved_to"].max() <= 50
+    assert " from 0.0% to 0.0%" not in s.moves and " from 100% to 100%" not in s.moves
+
+
 @pytest.mark.parametrize("pressure", [-0.1, 1.5, float("nan")])
 def test_a_pressure_outside_0_to_1_is_refused_not_replaced_by_defaults(pressure):
     with pytest.raises(ParameterError, match="pressure"):
