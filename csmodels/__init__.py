@@ -37,8 +37,10 @@ Where CS belongs (the maturity, reporting and collaboration chapters)
     :func:`recommend` a structure from :class:`CompanyFacts` (:func:`facts_from_data`)
     as a :class:`Recommendation`, or one per :class:`Segment` with
     :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
-    :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`,
-    :class:`IncentivePressure`);
+    :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`);
+    :mod:`csmodels.pressure` (quota pressure on CSMs over several years:
+    :class:`IncentivePressure`, and :func:`pressure_summary`, the chapter section's
+    :class:`PressureSummary`);
     :mod:`csmodels.collaboration` (handoffs under :class:`SlaTerms`,
     :func:`handoff_report`, :func:`handoff_summary`; pay under a :class:`CompPlan`).
 Published tables
@@ -60,7 +62,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from . import collaboration, needs, reporting
+from . import collaboration, needs, pressure, reporting
 from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
 from .health import HealthModel, RenewalTest, health_scores, renewal_test, renewals
@@ -109,9 +111,10 @@ from .metrics import (
     seat_utilisation,
     time_to_value,
 )
+from .pressure import IncentivePressure, PressureSummary, pressure_summary
 from .profile import Profile, default_profile_path, load_profile
 from .published import benchmark_for_acv, cs_kpis, retention_benchmarks
-from .reporting import Flip, IncentivePressure
+from .reporting import Flip
 from .revenue import (
     RevenueBase,
     arr_in_year,
@@ -137,6 +140,7 @@ __all__ = [
     "MetricsSummary",
     "Nps",
     "ParameterError",
+    "PressureSummary",
     "Problem",
     "Profile",
     "Recommendation",
@@ -176,6 +180,8 @@ __all__ = [
     "metrics_summary",
     "needs",
     "nps",
+    "pressure",
+    "pressure_summary",
     "project_revenue",
     "published_sbg_examples",
     "qbr_coverage",

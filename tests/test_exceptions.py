@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from csmodels.exceptions import CsModelsError, DataError, ParameterError, Problem
-from csmodels.reporting import IncentivePressure
+from csmodels.pressure import IncentivePressure
 
 
 @pytest.mark.parametrize(("args", "text"), [
@@ -32,8 +32,7 @@ def test_a_data_error_keeps_its_lines():
 def test_a_model_error_reaches_the_terminal_as_a_sentence(tmp_path):
     # a negative base rate: the calibration's own two-part error, raised in-process
     with pytest.raises(ParameterError) as caught:
-        IncentivePressure.calibrated(1.5, 0.999, current_pressure=0.9, expansion_gain=0.0,
-                                     loss_gain=0.9)
+        IncentivePressure.calibrated(1.5, 0.999, current_pressure=0.9, trust_cost=0.9)
     assert not str(caught.value).startswith("(")
     # and through the command line: a chapter's parameter error is one readable line
     done = subprocess.run([sys.executable, "-m", "csmodels", "rerun", "collaboration",

@@ -12,7 +12,6 @@ from csmodels import needs
 from csmodels.book import company_name
 from csmodels.health import renewal_test
 from csmodels.profile import Profile
-from csmodels.reporting import IncentivePressure
 from tests.conftest import arr_frame
 
 
@@ -148,23 +147,6 @@ def test_skipped_sentence_is_escaped_html():
     assert needs.skipped("<script>").data == '<p class="csmodels-skipped">&lt;script&gt;</p>'
 
 
-def test_the_quota_model_adapts_to_a_high_grr():
-    """scaling-high-touch: NRR 1.117, GRR 0.964 at pressure 0.5 (was a ParameterError)."""
-    with pytest.raises(cs.ParameterError, match="negative base rate"):
-        IncentivePressure.calibrated(1.117, 0.964, current_pressure=0.5)
-    model, note = IncentivePressure.calibrated_within(1.117, 0.964, current_pressure=0.5)
-    assert model.nrr(0.5) == pytest.approx(1.117) and model.grr(0.5) == pytest.approx(0.964)
-    assert model.base_loss == pytest.approx(0) and model.loss_gain == pytest.approx(0.144)
-    assert model.expansion_gain == 0.10  # within range: unchanged
-    assert note == ("The loss gain is lowered from 20% to 14.4%, the most this company's NRR "
-                    "111.7% and GRR 96.4% allow at pressure 0.5 (with larger gains the model "
-                    "would need a negative base rate).")
-    same, none = IncentivePressure.calibrated_within(1.05, 0.9, current_pressure=0.3)
-    assert none is None and same == IncentivePressure.calibrated(1.05, 0.9, current_pressure=0.3)
-    flat, note = IncentivePressure.calibrated_within(1.0, 1.0, current_pressure=0.5)
-    assert flat.loss_gain == 0 and flat.expansion_gain == 0 and "expansion gain" in note
-
-
 def test_metrics_summary_on_a_short_history(tmp_path):
     folder = tmp_path / "short"
     folder.mkdir()
@@ -205,12 +187,3 @@ def test_a_rerun_introduction_names_the_company_as_text(tmp_path, root):
     assert "<strong>&lt;b&gt;Evil&lt;/b&gt; # {glue:text}`x` {{ 7*7 }}</strong>" in text
     note = next(line for line in text.splitlines() if "csmodels-whose-data" in line)
     assert note.endswith("</p>") and "data\\n\\n{{ 7*7 }}</code>" in note  # one line
-
-
-def test_the_quota_model_for_a_company():
-    model, how = IncentivePressure.for_company(None, 0.9, current_pressure=0.5)
-    assert model == IncentivePressure() and how.endswith("as the data give no NRR and GRR")
-    model, how = IncentivePressure.for_company(0.5, 0.0, current_pressure=0.5)  # all churned
-    assert model == IncentivePressure() and "cannot set them" in how
-    model, how = IncentivePressure.for_company(1.05, 0.9, current_pressure=0.3)
-    assert how.endswith("own NRR and GRR") and model.nrr(0.3) == pytest.approx(1.05)

@@ -1,5 +1,5 @@
 """The reporting-options model: arguments as data, ranking, margin, flip, Monte-Carlo,
-the incentive-pressure model, and the chapter on different weights."""
+and the chapter on different weights (the quota-pressure model: test_pressure.py)."""
 
 from __future__ import annotations
 
@@ -238,44 +238,6 @@ def test_bad_monte_carlo_settings_are_refused(kwargs):
         reporting.monte_carlo(EQUAL, **kwargs)
 
 
-# --- the incentive-pressure model --------------------------------------------------------
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.floats(0.01, 0.5), st.floats(0.01, 0.5), st.floats(1.2, 4))
-def test_nrr_peaks_where_the_closed_form_says(gain, loss, curvature):
-    model = reporting.IncentivePressure(expansion_gain=gain, loss_gain=loss,
-                                        curvature=curvature)
-    curve = model.curve(points=20_001)
-    numeric = curve.loc[curve["nrr"].idxmax(), "pressure"]
-    assert model.peak_pressure == pytest.approx(numeric, abs=1e-3)
-
-
-def test_the_default_model_is_hand_checked():
-    model = reporting.IncentivePressure()
-    # expansion 0.12 + 0.10 p, loss 0.08 + 0.20 p^2: NRR' = 0.10 - 0.40 p = 0 at p = 0.25
-    assert model.peak_pressure == 0.25
-    assert model.nrr(0.25) == pytest.approx(1 + 0.145 - 0.0925)
-    assert model.nrr(1.0) == pytest.approx(0.94) and model.grr(1.0) == pytest.approx(0.72)
-
-
-def test_calibration_reproduces_the_company_at_its_pressure():
-    model = reporting.IncentivePressure.calibrated(1.044, 0.91, current_pressure=0.5)
-    assert model.nrr(0.5) == pytest.approx(1.044) and model.grr(0.5) == pytest.approx(0.91)
-    with pytest.raises(ParameterError, match="negative base rate"):
-        reporting.IncentivePressure.calibrated(1.0, 0.99, current_pressure=1.0)
-    with pytest.raises(ParameterError, match="current_pressure"):
-        reporting.IncentivePressure.calibrated(1.0, 0.9, current_pressure=1.5)
-
-
-@pytest.mark.parametrize("kwargs", [{"curvature": 1.0}, {"loss_gain": -0.1},
-                                    {"base_loss": 1.5}, {"expansion_gain": float("nan")},
-                                    {"loss_gain": True}])
-def test_impossible_model_parameters_are_refused(kwargs):
-    with pytest.raises(ParameterError):
-        reporting.IncentivePressure(**kwargs)
-
-
 # --- the chapter -----------------------------------------------------------------------------
 
 
@@ -307,8 +269,7 @@ def test_the_chapter_with_other_weights_and_model_parameters(tmp_path, sample_di
     import csmodels as cs
 
     glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir),
-                        weights={"feedback_loop": 10}, stage="seed", curvature=3.0,
-                        current_pressure=0.2)
+                        weights={"feedback_loop": 10}, stage="seed")
     merged = {**cs.load_profile(sample_dir / "profile.yml").reporting_weights,
               "feedback_loop": 10}
     matrix = reporting.score_matrix(reporting.scores("startup"))
@@ -317,5 +278,3 @@ def test_the_chapter_with_other_weights_and_model_parameters(tmp_path, sample_di
     # head of CS under the CEO 69 (its feedback score is 4 at a startup), COO 62, CRO 52
     assert glued["leader"] == "Product"
     assert glued["stage"] == "startup"
-    assert glued["peak_pressure"] == f"{(0.10 / (3 * 0.20)) ** 0.5:.2f}"
-    assert glued["current_pressure"] == "0.20"

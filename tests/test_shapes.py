@@ -136,10 +136,10 @@ def test_the_quota_model_says_what_it_lowered(corpus):
     """scaling-high-touch stopped the book with a ParameterError before (issue 15)."""
     glued = inprocess.glued(inprocess.execute("reporting",
                                               data_dir=str(corpus("case-scaling-high-touch"))))
-    assert glued["calibration"].startswith(
-        "calibrated so that, at today's pressure, it gives the company's own NRR and GRR; "
-        "the loss gain is lowered from 20% to ")
-    assert glued["nrr_today"] == "111.7%"
+    assert glued["pressure_calibration"].startswith(
+        "calibrated so that, held at today's pressure, it gives the company's own NRR "
+        "(111.7%) and GRR (96.4%); the trust cost is lowered from 20.0% to ")
+    assert glued["pressure_nrr_today"] == "111.7%"
 
 
 def test_a_short_history_still_projects_with_the_readers_retention(corpus):

@@ -23,7 +23,8 @@ from .metrics import (
     nps_distribution_chart,
     retention_trend_chart,
 )
-from .reporting import incentive_chart, monte_carlo_chart, weights_explorer
+from .pressure import pressure_chart
+from .reporting import monte_carlo_chart, weights_explorer
 
 __all__ = [
     "EMBED_OPTIONS",
@@ -34,11 +35,11 @@ __all__ = [
     "enable_renderer",
     "handoff_days_chart",
     "health_outcome_chart",
-    "incentive_chart",
     "ltv_horizon_chart",
     "monte_carlo_chart",
     "nps_distribution_chart",
     "pay_by_model_chart",
+    "pressure_chart",
     "recommendation_map_chart",
     "retention_fit_chart",
     "retention_trend_chart",

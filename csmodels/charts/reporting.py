@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..reporting import PLACEMENT_LABELS, IncentivePressure, criteria
+from ..reporting import PLACEMENT_LABELS, criteria
 from ._render import WIDTH
 
 BLUE, GREY, ORANGE, GREEN = "#0072B2", "#999999", "#E69F00", "#009E73"
@@ -87,36 +87,3 @@ def monte_carlo_chart(shares: pd.Series, both: pd.Series | None = None) -> alt.C
                  alt.Tooltip("draw:N", title="Draw"),
                  alt.Tooltip("share:Q", title="Ranked first", format=".1%")],
     ).properties(width=WIDTH - 200, height=60 * len(shares) if both is not None else 160)
-
-
-def incentive_chart(model: IncentivePressure, current: float | None = None) -> alt.LayerChart:
-    """NRR and GRR against quota pressure on CSMs, with the peak of NRR marked."""
-    curve = model.curve()
-    long = curve.melt(id_vars="pressure", value_vars=["nrr", "grr"], var_name="key",
-                      value_name="rate")
-    long["measure"] = long["key"].map({"nrr": "Net revenue retention",
-                                       "grr": "Gross revenue retention"})
-    colour = alt.Color("measure:N", scale=alt.Scale(
-        domain=["Net revenue retention", "Gross revenue retention"], range=[BLUE, ORANGE]),
-        legend=alt.Legend(orient="bottom", title=None))
-    lines = alt.Chart(long).mark_line(strokeWidth=2.5).encode(
-        x=alt.X("pressure:Q", title="Quota pressure on CSMs (0 none, 1 paid mostly on quota)"),
-        y=alt.Y("rate:Q", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False),
-                title="Share of last year's ARR"),
-        color=colour,
-        tooltip=[alt.Tooltip("pressure:Q", title="Pressure", format=".2f"),
-                 alt.Tooltip("measure:N", title="Measure"),
-                 alt.Tooltip("rate:Q", title="Rate", format=".1%")],
-    )
-    peak = model.peak_pressure
-    marks = pd.DataFrame({"pressure": [peak], "rate": [model.nrr(peak)],
-                          "what": [f"NRR peaks at pressure {peak:.2f}"]})
-    if current is not None:
-        marks = pd.concat([marks, pd.DataFrame({
-            "pressure": [current], "rate": [model.nrr(current)],
-            "what": [f"Today: pressure {current:.2f}"]})], ignore_index=True)
-    points = alt.Chart(marks).mark_point(size=90, filled=True, color="black").encode(
-        x="pressure:Q", y="rate:Q", tooltip=[alt.Tooltip("what:N", title="Point"),
-                                             alt.Tooltip("rate:Q", title="NRR", format=".1%")])
-    labels = points.mark_text(align="left", dx=8, dy=-8).encode(text="what:N")
-    return (lines + points + labels).properties(width=WIDTH - 60, height=260)
