@@ -304,6 +304,125 @@ def handoff_summary(report: pd.DataFrame) -> dict:
     return out
 
 
+FIRST_DAYS_COLUMNS = ("account_id", "complete", "window_closed", "kickoff", "go_live",
+                      "first_value", "qbr", "adoption", "paying")
+MILESTONES = {"kickoff": "Kickoff held", "go_live": "Live on the product",
+              "first_value": "First value reached", "qbr": "A QBR held",
+              "paying": "Still paying"}
+
+
+def _by_day(dates: pd.Series, end: pd.Series, closed: pd.Series) -> pd.Series:
+    """Whether a date came by ``end``: false when missing or later, NA when the window
+    has not closed."""
+    done = (dates.notna() & (dates <= end)).astype("boolean")
+    return done.mask(~closed, pd.NA)
+
+
+def first_days_report(company: Company, terms: SlaTerms | None = None) -> pd.DataFrame:
+    """What happened in each account's first ``terms.first_days`` days after its handoff.
+
+    Source 000 asks for an SLA that says who owns the customer in the first 90 days; this
+    shows, on the data, what those days held for each account.
+
+    Parameters
+    ----------
+    company : Company
+        Needs ``handoffs``; ``onboarding``, ``qbrs``, ``usage_monthly`` and
+        ``arr_monthly`` add the milestones (a milestone whose table is missing is NA).
+    terms : SlaTerms, optional
+        ``first_days`` sets the window (source 000's 90 days by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per handoff: ``account_id``; ``complete`` (as in :func:`handoff_report`);
+        ``window_closed`` (the data reach the window's last day: the end of the last
+        month of ``arr_monthly``); by the window's last day, ``kickoff`` (the handoff's
+        kickoff date, else onboarding's), ``go_live`` and ``first_value`` (onboarding),
+        ``qbr`` (a QBR dated inside the window); ``adoption`` (active users over
+        licensed seats in the window's last month) and ``paying`` (ARR > 0 in that
+        month). The milestones are NA where the window has not closed.
+
+    Examples
+    --------
+    >>> from csmodels import load_company
+    >>> days = first_days_report(load_company("data/sample"))
+    >>> bool(days.loc[days["window_closed"], "first_value"].notna().all())
+    True
+    """
+    terms = SlaTerms() if terms is None else terms
+    report = handoff_report(company, terms)
+    h = company.handoffs.reset_index(drop=True)
+    start = h["handoff_date"]
+    end = start + pd.Timedelta(days=terms.first_days)
+    last = company.arr_monthly["month"].max()
+    closed = pd.Series(end <= last.end_time.normalize(), index=h.index) if pd.notna(last) \
+        else pd.Series(False, index=h.index)
+    out = pd.DataFrame({"account_id": h["account_id"], "complete": report["complete"],
+                        "window_closed": closed.astype(bool)})
+    na = pd.Series(pd.NA, index=h.index, dtype="boolean")
+    ob = (company.onboarding.drop_duplicates("account_id").set_index("account_id")
+          if company.onboarding is not None else None)
+    kickoff = (h["kickoff_date"] if company.has("handoffs", "kickoff_date")
+               else pd.Series(pd.NaT, index=h.index, dtype="datetime64[ns]"))
+    if ob is not None and "kickoff_date" in ob.columns:
+        kickoff = kickoff.fillna(pd.to_datetime(h["account_id"].map(ob["kickoff_date"])))
+    out["kickoff"] = _by_day(kickoff, end, closed)
+    for column, source in (("go_live", "go_live_date"), ("first_value", "first_value_date")):
+        if ob is not None and source in ob.columns:
+            out[column] = _by_day(pd.to_datetime(h["account_id"].map(ob[source])), end,
+                                  closed)
+        else:
+            out[column] = na.copy()
+    out["qbr"] = na.copy()
+    if company.qbrs is not None:
+        q = company.qbrs[["account_id", "date"]].merge(
+            pd.DataFrame({"account_id": h["account_id"], "start": start, "end": end,
+                          "row": h.index}), on="account_id")
+        held = set(q.loc[(q["date"] >= q["start"]) & (q["date"] <= q["end"]), "row"])
+        out["qbr"] = pd.Series([i in held for i in h.index], index=h.index,
+                               dtype="boolean").mask(~closed, pd.NA)
+    month = end.dt.to_period("M")
+    out["adoption"] = np.nan
+    if company.usage_monthly is not None:
+        u = company.usage_monthly
+        u = u[u["licensed_seats"] > 0]
+        ratio = (u["active_users"] / u["licensed_seats"]).groupby(
+            [u["account_id"], u["month"]]).mean()
+        keys = list(zip(h["account_id"], month, strict=True))
+        out["adoption"] = [float(ratio.get(k, np.nan)) for k in keys]
+        out.loc[~closed, "adoption"] = np.nan
+    a = company.arr_monthly
+    paying = set(zip(a.loc[a["arr"] > 0, "account_id"], a.loc[a["arr"] > 0, "month"],
+                     strict=True))
+    out["paying"] = pd.Series([(acc, m) in paying for acc, m in zip(h["account_id"], month,
+                                                                      strict=True)],
+                              index=h.index, dtype="boolean").mask(~closed, pd.NA)
+    out.attrs["first_days"] = terms.first_days
+    return out[list(FIRST_DAYS_COLUMNS)]
+
+
+def first_days_table(days: pd.DataFrame) -> pd.DataFrame:
+    """The share of closed windows reaching each milestone, for all handoffs and for the
+    complete and incomplete ones (NaN where the data lack the milestone's table).
+
+    >>> frame = pd.DataFrame({"complete": [True, False], "window_closed": [True, True],
+    ...     "kickoff": [True, False], "go_live": [True, True], "first_value": [True, False],
+    ...     "qbr": [pd.NA, pd.NA], "adoption": [0.5, 0.3], "paying": [True, True]})
+    >>> first_days_table(frame.astype({"qbr": "boolean"}))["all"].tolist()
+    [0.5, 1.0, 0.5, nan, 1.0]
+    """
+    closed = days[days["window_closed"]]
+    groups = {"all": closed,
+              "complete": closed[closed["complete"].eq(True).fillna(False).astype(bool)],
+              "incomplete": closed[closed["complete"].eq(False).fillna(False).astype(bool)]}
+    table = pd.DataFrame({name: [_share_true(group[m]) for m in MILESTONES]
+                          for name, group in groups.items()}, index=list(MILESTONES),
+                         dtype=float)
+    table.index.name = "milestone"
+    return table
+
+
 # ---------------------------------------------------------------------------------------
 # Ownership and compensation
 # ---------------------------------------------------------------------------------------
@@ -312,14 +431,29 @@ def ownership_models() -> pd.DataFrame:
     """The ownership and compensation models, one row each, indexed by ``model_id``.
 
     Three are source 004's hybrid models; ``all-sales`` and ``all-cs`` are the book's
-    comparison points (``source`` says which). ``cs_influence_credit`` says whether the
-    model also credits CS in full on an expansion it found or helped close but does not
-    own; ``csm_incentive`` says what the model pays a CSM to do.
+    comparison points (``source`` is ``src004`` or ``book``). ``cs_influence_credit``
+    says whether the model also credits CS on an expansion it worked on but does not
+    own (how much is the plan's rule of engagement, :class:`CompPlan`);
+    ``csm_incentive`` says what the model pays a CSM to do.
 
-    >>> ownership_models().loc["revenue-pod", "expansion_owner"]
-    'pod'
+    >>> ownership_models().loc["revenue-pod", ["new_owner", "expansion_owner"]].tolist()
+    ['sales', 'pod']
     """
     return _table("ownership_models").set_index("model_id").copy()
+
+
+def source_name(source: str) -> str:
+    """A table's ``source`` cell in words: ``src004`` -> ``Source 004``, ``book`` ->
+    ``The book``.
+
+    >>> source_name("src004"), source_name("book")
+    ('Source 004', 'The book')
+    """
+    if source == "book":
+        return "The book"
+    if len(source) == 6 and source.startswith("src") and source[3:].isdigit():
+        return f"Source {source[3:]}"
+    raise ParameterError(f"Unknown source {source!r}: use src000 to src004 or book.")
 
 
 def _model(model_id: str) -> pd.Series:
@@ -330,13 +464,17 @@ def _model(model_id: str) -> pd.Series:
     return models.loc[model_id]
 
 
+REAL_COLLABORATION = ("sourced", "involved", "none")
+
+
 @dataclass(frozen=True)
 class CompPlan:
-    """Variable pay per dollar credited, as fractions (0.10 = 10%).
+    """Variable pay: rates per dollar credited (0.10 = 10%) and the rule of engagement.
 
-    All rates are the book's illustrative assumptions; the sources give none. Source 004
-    gives the principles: CS needs variable pay if it owns revenue, and no double
-    comping "unless there's real collaboration".
+    All rates and goals are the book's illustrative assumptions; the sources give none.
+    Source 004 gives the principles: CS needs variable pay if it owns revenue, a revenue
+    pod's pay is tied to NRR and GRR goals, and no double comping "unless there's real
+    collaboration", with clear rules of who is paid for what.
 
     Attributes
     ----------
@@ -344,53 +482,74 @@ class CompPlan:
         An account executive's rate on new, renewal and expansion ARR.
     cs_renewal_rate, cs_expansion_rate : float
         A CSM's rate on renewal and expansion ARR.
-    pod_rate : float
-        A revenue pod's rate on any ARR of its book (paid to the pod as a whole).
     expansion_rep_rate : float
         A dedicated expansion rep's rate on expansion ARR.
-    collaboration_rule : bool
-        When true, a dollar two teams worked on is credited once, split between them:
-        the non-owning team (CS) gets ``split`` of it and the owner the rest. When false,
-        both are credited in full (double credit).
+    pod_bonus_rate : float
+        A revenue pod's bonus at goal, as a share of its book (the renewal ARR due). The
+        pod is paid on its book's NRR and GRR, half on each, in proportion to how far
+        each reaches its goal (:func:`pod_pay`); it is not paid on new logos.
+    nrr_goal, grr_goal : float
+        The pod's NRR and GRR goals (fractions: 1.05 is 105%).
+    real_collaboration : str
+        The rule of engagement: which expansions count as real collaboration, so that
+        CS is paid on them in full besides their owner (a double credit source 004
+        allows). ``sourced`` (the book's default): CS found the expansion and passed it
+        to the owner (``cs_sourced``). ``involved``: CS sourced or only influenced it
+        (``cs_influenced``), so every touch is paid twice. ``none``: never.
     split : float
-        CS's share of a shared dollar under the collaboration rule. The book's
-        assumption: 0.5.
+        CS's share of an expansion it worked on that the rule does not count as real
+        collaboration; the owner keeps the rest, so that dollar is paid once. The
+        book's assumption: 0.5.
 
     Examples
     --------
+    >>> round(CompPlan().rate("pod", "renewal"), 4), round(CompPlan().rate("pod", "expansion"), 4)
+    (0.0413, 0.019)
     >>> CompPlan(split=1.5)
     Traceback (most recent call last):
     ...
     csmodels.exceptions.ParameterError: split must be a fraction from 0 to 1 (0.10 = 10%), not 1.5.
-    """
+    """  # noqa: E501
 
     sales_new_rate: float = 0.10
     sales_renewal_rate: float = 0.02
     sales_expansion_rate: float = 0.08
     cs_renewal_rate: float = 0.02
     cs_expansion_rate: float = 0.05
-    pod_rate: float = 0.04
     expansion_rep_rate: float = 0.08
-    collaboration_rule: bool = False
+    pod_bonus_rate: float = 0.04
+    nrr_goal: float = 1.05
+    grr_goal: float = 0.90
+    real_collaboration: str = "sourced"
     split: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("sales_new_rate", "sales_renewal_rate", "sales_expansion_rate",
-                     "cs_renewal_rate", "cs_expansion_rate", "pod_rate",
-                     "expansion_rep_rate", "split"):
+                     "cs_renewal_rate", "cs_expansion_rate", "expansion_rep_rate",
+                     "pod_bonus_rate", "split"):
             _share(name, getattr(self, name))
-        if not isinstance(self.collaboration_rule, bool):
-            raise ParameterError("collaboration_rule must be true or false, not "
-                                 f"{self.collaboration_rule!r}.")
+        for name in ("nrr_goal", "grr_goal"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    math.isfinite(value) and 0 < value <= 3):
+                raise ParameterError(f"{name} must be a fraction above 0 and at most 3 "
+                                     f"(1.05 = 105%), not {value!r}.")
+        if self.real_collaboration not in REAL_COLLABORATION:
+            raise ParameterError("real_collaboration must be one of "
+                                 f"{', '.join(REAL_COLLABORATION)}, not "
+                                 f"{self.real_collaboration!r}.")
 
     def rate(self, team: str, kind: str) -> float:
-        """The rate ``team`` earns on an opportunity of type ``kind``.
+        """The rate ``team`` earns on a dollar of ``kind`` ARR (a pod's is what a dollar
+        adds to its NRR and GRR bonus).
 
         >>> CompPlan().rate("cs", "renewal")
         0.02
         """
-        if team == "pod":
-            return self.pod_rate
+        if team == "pod" and kind == "renewal":
+            return self.pod_bonus_rate * (0.5 / self.nrr_goal + 0.5 / self.grr_goal)
+        if team == "pod" and kind == "expansion":
+            return self.pod_bonus_rate * 0.5 / self.nrr_goal
         if team == "expansion-rep" and kind == "expansion":
             return self.expansion_rep_rate
         if team == "sales":
@@ -399,12 +558,65 @@ class CompPlan:
             return getattr(self, f"cs_{kind}_rate")
         raise ParameterError(f"The plan has no rate for team {team!r} on {kind} ARR.")
 
+    def is_real(self, collaboration: str) -> bool:
+        """Whether the rule counts an expansion CS ``sourced`` or ``influenced`` as real
+        collaboration (paid to both teams).
 
-CREDIT_COLUMNS = ("opportunity_id", "account_id", "type", "amount", "team", "role",
-                  "credited_amount", "rate", "pay")
+        >>> CompPlan().is_real("sourced"), CompPlan().is_real("influenced")
+        (True, False)
+        """
+        if collaboration == "sourced":
+            return self.real_collaboration in ("sourced", "involved")
+        return collaboration == "influenced" and self.real_collaboration == "involved"
+
+
+def pod_pay(book: float, retained: float, expansion: float,
+            plan: CompPlan | None = None) -> dict:
+    """A revenue pod's bonus on its book's NRR and GRR (source 004: the pod's variable
+    pay is tied to NRR and GRR goals).
+
+    The book's assumption of how: at goal the pod earns ``pod_bonus_rate`` of its book,
+    half for NRR and half for GRR, each in proportion to how far it reaches its goal
+    (no floor, no cap). Since NRR and GRR are sums of dollars over the book, this is
+    also a rate per retained and per expanded dollar (:meth:`CompPlan.rate`).
+
+    Parameters
+    ----------
+    book : float
+        The renewal ARR due (the pod's book).
+    retained, expansion : float
+        Renewal ARR kept and expansion ARR won.
+
+    Returns
+    -------
+    dict
+        ``nrr``, ``grr``, ``attainment`` (1.0 at goal) and ``pay``; ``None`` throughout
+        for an empty book.
+
+    Examples
+    --------
+    >>> p = pod_pay(1_000_000, 900_000, 150_000)
+    >>> round(p["nrr"], 2), round(p["grr"], 2), p["attainment"], round(p["pay"])
+    (1.05, 0.9, 1.0, 40000)
+    """
+    plan = CompPlan() if plan is None else plan
+    if not book > 0:
+        return {"nrr": None, "grr": None, "attainment": None, "pay": None}
+    nrr, grr = (retained + expansion) / book, retained / book
+    attainment = 0.5 * nrr / plan.nrr_goal + 0.5 * grr / plan.grr_goal
+    return {"nrr": nrr, "grr": grr, "attainment": round(attainment, 12),
+            "pay": plan.pod_bonus_rate * book * attainment}
+
+
+CREDIT_COLUMNS = ("opportunity_id", "account_id", "type", "collaboration", "amount", "team",
+                  "role", "credited_amount", "rate", "pay")
 
 
 def _won(opportunities: pd.DataFrame | Company) -> pd.DataFrame:
+    return _deals(opportunities, ("won",))
+
+
+def _deals(opportunities: pd.DataFrame | Company, statuses: tuple[str, ...]) -> pd.DataFrame:
     if isinstance(opportunities, Company):
         if opportunities.opportunities is None:
             raise ParameterError("The ownership models need opportunities.csv in the data "
@@ -415,7 +627,7 @@ def _won(opportunities: pd.DataFrame | Company) -> pd.DataFrame:
     if missing:
         raise ParameterError(f"The opportunities lack the column {missing[0]!r}; they need "
                              f"{', '.join(needed)}.")
-    won = opportunities[opportunities["status"].astype(str).eq("won")].copy()
+    won = opportunities[opportunities["status"].astype(str).isin(statuses)].copy()
     won["type"] = won["type"].astype(str)
     bad = sorted(set(won["type"]) - {"new", "renewal", "expansion"})
     if bad:
@@ -423,13 +635,26 @@ def _won(opportunities: pd.DataFrame | Company) -> pd.DataFrame:
                              "expansion.")
     if "account_id" not in won.columns:
         won["account_id"] = pd.NA
-    involved = pd.Series(False, index=won.index)
+    flags = {}
     for column in ("cs_sourced", "cs_influenced"):
-        if column in won.columns:
-            involved |= won[column].astype("boolean").fillna(False).astype(bool)
-    won["cs_involved"] = involved
+        flags[column] = (won[column].astype("boolean").fillna(False).astype(bool)
+                         if column in won.columns else pd.Series(False, index=won.index))
+    won["collaboration"] = np.where(flags["cs_sourced"], "sourced",
+                                    np.where(flags["cs_influenced"], "influenced", "none"))
     won["amount"] = won["amount"].astype(float)
     return won
+
+
+def _credit_parts(model: pd.Series, plan: CompPlan, kind: str,
+                  collaboration: str) -> list[tuple[str, str, float]]:
+    """(team, role, share of the dollar) for one won dollar of ``kind``."""
+    owner = model[f"{kind}_owner"]
+    if not (model["cs_influence_credit"] == "yes" and kind == "expansion"
+            and owner != "cs" and collaboration != "none"):
+        return [(owner, "owner", 1.0)]
+    if plan.is_real(collaboration):
+        return [(owner, "owner", 1.0), ("cs", "collaboration", 1.0)]
+    return [(owner, "owner", 1.0 - plan.split), ("cs", "influence", plan.split)]
 
 
 def credit(opportunities: pd.DataFrame | Company, model_id: str,
@@ -438,9 +663,11 @@ def credit(opportunities: pd.DataFrame | Company, model_id: str,
 
     The model, not the data's ``owner_team``, decides who owns each type of opportunity
     (the point is to compare models on the same deals). Under a model with
-    ``cs_influence_credit``, a won expansion that CS sourced or influenced
-    (``cs_sourced`` or ``cs_influenced``; a column the data lack counts as false) is
-    also credited to CS: in full without the plan's collaboration rule, else split.
+    ``cs_influence_credit``, a won expansion CS worked on (``cs_sourced``, else
+    ``cs_influenced``; a column the data lack counts as false) is also credited to CS:
+    in full where the plan's rule of engagement counts it as real collaboration (role
+    ``collaboration``: one dollar paid to two teams, as source 004 allows), else split
+    (role ``influence``: CS gets ``plan.split`` of the dollar, the owner the rest).
 
     Parameters
     ----------
@@ -449,44 +676,39 @@ def credit(opportunities: pd.DataFrame | Company, model_id: str,
     model_id : str
         One of :func:`ownership_models`' ``model_id``.
     plan : CompPlan, optional
-        The rates; the defaults are the book's illustrative assumptions.
+        The rates and the rule; the defaults are the book's illustrative assumptions.
 
     Returns
     -------
     pandas.DataFrame
         One row per won opportunity per credited team: ``opportunity_id``,
-        ``account_id``, ``type``, ``amount``, ``team``, ``role`` (``owner`` or
+        ``account_id``, ``type``, ``collaboration`` (``sourced``, ``influenced`` or
+        ``none``), ``amount``, ``team``, ``role`` (``owner``, ``collaboration`` or
         ``influence``), ``credited_amount``, ``rate`` and ``pay``.
 
     Examples
     --------
-    >>> deals = pd.DataFrame({"opportunity_id": ["o1"], "type": ["expansion"],
-    ...                       "amount": [1000.0], "status": ["won"], "cs_influenced": [True]})
-    >>> credit(deals, "cs-renewals-sales-expansion")[["team", "credited_amount", "pay"]]
-        team  credited_amount   pay
-    0  sales           1000.0  80.0
-    1     cs           1000.0  50.0
+    >>> deals = pd.DataFrame({"opportunity_id": ["o1", "o2"], "type": ["expansion"] * 2,
+    ...                       "amount": [1000.0, 1000.0], "status": ["won", "won"],
+    ...                       "cs_sourced": [True, False], "cs_influenced": [True, True]})
+    >>> credit(deals, "cs-renewals-sales-expansion")[["team", "role", "pay"]]
+        team           role   pay
+    0  sales          owner  80.0
+    1     cs  collaboration  50.0
+    2  sales          owner  40.0
+    3     cs      influence  25.0
     """
     plan = CompPlan() if plan is None else plan
     if not isinstance(plan, CompPlan):
         raise ParameterError(f"plan must be a CompPlan, not {type(plan).__name__}.")
     model = _model(model_id)
-    influence = model["cs_influence_credit"] == "yes"
     rows = []
     for deal in _won(opportunities).itertuples(index=False):
-        owner = model[f"{deal.type}_owner"]
-        shared = (influence and deal.type == "expansion" and deal.cs_involved
-                  and owner != "cs")
-        cs_part = plan.split if (shared and plan.collaboration_rule) else 1.0
-        owner_part = 1.0 - cs_part if (shared and plan.collaboration_rule) else 1.0
-        credited = [(owner, "owner", owner_part)]
-        if shared:
-            credited.append(("cs", "influence", cs_part))
-        for team, role, part in credited:
+        for team, role, part in _credit_parts(model, plan, deal.type, deal.collaboration):
             amount = deal.amount * part
             rate = plan.rate(team, deal.type)
-            rows.append((deal.opportunity_id, deal.account_id, deal.type, deal.amount, team,
-                         role, amount, rate, amount * rate))
+            rows.append((deal.opportunity_id, deal.account_id, deal.type, deal.collaboration,
+                         deal.amount, team, role, amount, rate, amount * rate))
     out = pd.DataFrame(rows, columns=list(CREDIT_COLUMNS))
     for column in ("amount", "credited_amount", "rate", "pay"):
         out[column] = out[column].astype(float)
@@ -521,7 +743,12 @@ def credit_summary(opportunities: pd.DataFrame | Company, model_id: str,
 
 def double_credit(opportunities: pd.DataFrame | Company, model_id: str,
                   plan: CompPlan | None = None) -> pd.DataFrame:
-    """Won opportunities credited in full to more than one team, and what that costs.
+    """Won opportunities credited in full to two teams, and what that costs.
+
+    Under :func:`credit` a dollar is paid to two teams only where the plan's rule of
+    engagement counts the expansion as real collaboration; this lists those deals, so a
+    reader can see what the rule pays for collaboration (``plan.real_collaboration``
+    ``involved`` shows what paying every touch would cost).
 
     Parameters
     ----------
@@ -532,40 +759,182 @@ def double_credit(opportunities: pd.DataFrame | Company, model_id: str,
     -------
     pandas.DataFrame
         One row per double-credited opportunity: ``opportunity_id``, ``account_id``,
-        ``type``, ``amount``, ``teams`` (e.g. ``sales+cs``), ``credited_amount`` (the
-        total credited, more than ``amount``), ``extra_credit`` (the amount credited
-        beyond the owner's) and ``extra_pay`` (the pay to the teams beyond the owner:
-        what the double credit costs). Empty under a collaboration rule or a model that
-        credits one team per dollar.
+        ``type``, ``collaboration``, ``amount``, ``teams`` (e.g. ``sales+cs``),
+        ``credited_amount`` (the total credited, more than ``amount``),
+        ``extra_credit`` (the amount credited beyond the owner's) and ``extra_pay``
+        (the pay to the team beyond the owner). Empty under a model that credits one
+        team per dollar or a rule that counts nothing as real collaboration.
 
     Examples
     --------
     >>> deals = pd.DataFrame({"opportunity_id": ["o1"], "type": ["expansion"],
-    ...                       "amount": [1000.0], "status": ["won"], "cs_influenced": [True]})
+    ...                       "amount": [1000.0], "status": ["won"], "cs_sourced": [True]})
     >>> double_credit(deals, "expansion-reps")["extra_pay"].tolist()
     [50.0]
-    >>> len(double_credit(deals, "expansion-reps", CompPlan(collaboration_rule=True)))
+    >>> len(double_credit(deals, "expansion-reps", CompPlan(real_collaboration="none")))
     0
     """
     credited = credit(opportunities, model_id, plan)
-    full = credited[np.isclose(credited["credited_amount"], credited["amount"])
-                    & (credited["amount"] > 0)]
-    counts = full.groupby("opportunity_id")["team"].transform("size")
-    full = full[counts > 1]
-    columns = ["opportunity_id", "account_id", "type", "amount", "teams", "credited_amount",
-               "extra_credit", "extra_pay"]
-    if full.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float if c in columns[5:] or c == "amount"
+    columns = ["opportunity_id", "account_id", "type", "collaboration", "amount", "teams",
+               "credited_amount", "extra_credit", "extra_pay"]
+    doubled = credited[credited["opportunity_id"].isin(
+        credited.loc[credited["role"] == "collaboration", "opportunity_id"])]
+    if doubled.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float if c in columns[6:] or c == "amount"
                                           else object) for c in columns})
-    extra = full[full["role"] != "owner"]
-    grouped = full.groupby("opportunity_id", sort=False)
+    extra = doubled[doubled["role"] == "collaboration"]
+    grouped = doubled.groupby("opportunity_id", sort=False)
     out = grouped.agg(account_id=("account_id", "first"), type=("type", "first"),
-                      amount=("amount", "first"), teams=("team", "+".join),
-                      credited_amount=("credited_amount", "sum"))
+                      collaboration=("collaboration", "first"), amount=("amount", "first"),
+                      teams=("team", "+".join), credited_amount=("credited_amount", "sum"))
     out["extra_credit"] = extra.groupby("opportunity_id")["credited_amount"].sum()
     out["extra_pay"] = extra.groupby("opportunity_id")["pay"].sum()
-    out[["extra_credit", "extra_pay"]] = out[["extra_credit", "extra_pay"]].fillna(0.0)
     return out.reset_index()[columns]
+
+
+# ---------------------------------------------------------------------------------------
+# How behaviour responds to pay (the book's model)
+# ---------------------------------------------------------------------------------------
+
+OUTCOME_COLUMNS = ("retention_incentive", "expansion_incentive", "collaboration_incentive",
+                   "book", "churned", "retained", "expansion", "sourced_expansion",
+                   "sourced_share", "new", "nrr", "grr", "pay_sales", "pay_cs", "pay_pod",
+                   "pay_expansion_rep", "pay_total", "double_pay")
+
+
+def incentives(model_id: str, plan: CompPlan | None = None) -> dict[str, float]:
+    """What a model pays, per dollar, for the three behaviours the outcome model moves.
+
+    * ``retention``: the CSM's pay per renewal dollar kept (the CSM holds the
+      relationship; under ``all-sales`` the CSM is on a flat salary, so 0);
+    * ``expansion``: the expansion owner's pay per expansion dollar;
+    * ``collaboration``: the CSM's pay per expansion dollar the CSM finds and passes on
+      (in full under the rule of engagement, else ``split`` of the owner's; the pod's
+      expansion rate in a pod, where the CSM shares the book's NRR).
+
+    >>> incentives("all-sales")
+    {'retention': 0.0, 'expansion': 0.08, 'collaboration': 0.0}
+    """
+    plan = CompPlan() if plan is None else plan
+    model = _model(model_id)
+    renewal_owner, expansion_owner = model["renewal_owner"], model["expansion_owner"]
+    retention = plan.rate(renewal_owner, "renewal") if renewal_owner != "sales" else 0.0
+    if expansion_owner in ("cs", "pod"):
+        collaboration = plan.rate(expansion_owner, "expansion")
+    elif model["cs_influence_credit"] == "yes":
+        share = 1.0 if plan.is_real("sourced") else plan.split
+        collaboration = share * plan.cs_expansion_rate
+    else:
+        collaboration = 0.0
+    return {"retention": retention, "expansion": plan.rate(expansion_owner, "expansion"),
+            "collaboration": collaboration}
+
+
+def ownership_outcomes(opportunities: pd.DataFrame | Company, plan: CompPlan | None = None,
+                       current_model: str = "cs-renewals-sales-expansion",
+                       pay_response: float = 0.05) -> pd.DataFrame:
+    """Outcomes and pay of every ownership model, with behaviour that responds to pay.
+
+    Source 004: "compensation drives behavior". How much is the book's own model, not a
+    source's: the data are what the company's ``current_model`` produced; under another
+    model each behaviour moves by ``exp(pay_response x the change in its pay per dollar,
+    in percentage points)``, where :func:`incentives` says what each model pays for it.
+    Churn (lost renewal ARR) falls as the CSM's pay per retained dollar rises; the
+    expansions CS sources rise with the CSM's pay for sourcing them; the other
+    expansions rise with the owner's pay per expansion dollar. New logos do not move.
+    With ``pay_response=0`` every model has the data's outcomes and differs only in pay.
+
+    Parameters
+    ----------
+    opportunities : pandas.DataFrame or Company
+        The opportunities. The book is the renewal ARR due (renewals won or lost),
+        churn the renewals lost, expansion the expansions won.
+    plan : CompPlan, optional
+        The rates and the rule of engagement.
+    current_model : str
+        The model the company runs today, which produced the data.
+    pay_response : float
+        The book's assumption: the change in the log of an outcome per percentage point
+        of pay per dollar (0.05: one point more pay, about 5% more of the behaviour).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``model_id``: the three ``*_incentive`` rates; ``book``, ``churned``,
+        ``retained``, ``expansion``, ``sourced_expansion``, ``sourced_share`` (of the
+        expansion ARR, the share CS sourced), ``new``; ``nrr`` and ``grr`` of the book
+        (NaN for an empty book); the pay of each team, ``pay_total`` and
+        ``double_pay`` (pay for dollars credited to two teams). Pay is :func:`credit`'s
+        rules applied to the outcomes (a pod's is :func:`pod_pay`).
+
+    Examples
+    --------
+    >>> deals = pd.DataFrame({"opportunity_id": ["r1", "r2", "e1"],
+    ...     "type": ["renewal", "renewal", "expansion"], "amount": [900.0, 100.0, 50.0],
+    ...     "status": ["won", "lost", "won"]})
+    >>> flat = ownership_outcomes(deals, pay_response=0.0)
+    >>> flat["nrr"].round(2).unique().tolist(), float(flat.loc["all-sales", "pay_total"])
+    ([0.95], 22.0)
+    >>> moved = ownership_outcomes(deals, pay_response=0.05)
+    >>> bool(moved.loc["all-sales", "churned"] > moved.loc["revenue-pod", "churned"])
+    True
+    """
+    plan = CompPlan() if plan is None else plan
+    if not isinstance(plan, CompPlan):
+        raise ParameterError(f"plan must be a CompPlan, not {type(plan).__name__}.")
+    if isinstance(pay_response, bool) or not isinstance(pay_response, int | float) or not (
+            math.isfinite(pay_response) and 0 <= pay_response <= 1):
+        raise ParameterError("pay_response must be a number from 0 to 1 (0.05: one point "
+                             f"more pay per dollar, about 5% more of the behaviour), not "
+                             f"{pay_response!r}.")
+    _model(current_model)
+    deals = _deals(opportunities, ("won", "lost"))
+    won = deals[deals["status"].astype(str) == "won"]
+    renewals = deals[deals["type"] == "renewal"]
+    book = float(renewals["amount"].sum())
+    churn0 = float(renewals.loc[renewals["status"].astype(str) == "lost", "amount"].sum())
+    expansions = won[won["type"] == "expansion"]
+    by_kind = expansions.groupby("collaboration")["amount"].sum()
+    sourced0 = float(by_kind.get("sourced", 0.0))
+    influenced0, plain0 = float(by_kind.get("influenced", 0.0)), float(by_kind.get("none", 0.0))
+    new = float(won.loc[won["type"] == "new", "amount"].sum())
+    now = incentives(current_model, plan)
+    models, rows = ownership_models(), {}
+    for model_id, model in models.iterrows():
+        pays = incentives(model_id, plan)
+
+        def moved(name: str, _pays=pays) -> float:
+            return math.exp(pay_response * 100 * (_pays[name] - now[name]))
+
+        churned = min(book, churn0 / moved("retention"))
+        retained = book - churned
+        other = moved("expansion")
+        dollars = {("renewal", "none"): retained, ("new", "none"): new,
+                   ("expansion", "sourced"): sourced0 * moved("collaboration"),
+                   ("expansion", "influenced"): influenced0 * other,
+                   ("expansion", "none"): plain0 * other}
+        pay = dict.fromkeys(TEAMS, 0.0)
+        double = 0.0
+        for (kind, collaboration), amount in dollars.items():
+            for team, role, part in _credit_parts(model, plan, kind, collaboration):
+                paid = amount * part * plan.rate(team, kind)
+                pay[team] += paid
+                double += paid if role == "collaboration" else 0.0
+        expansion = sum(v for (k, _), v in dollars.items() if k == "expansion")
+        sourced = dollars[("expansion", "sourced")]
+        rows[model_id] = {
+            "retention_incentive": pays["retention"], "expansion_incentive": pays["expansion"],
+            "collaboration_incentive": pays["collaboration"], "book": book,
+            "churned": churned, "retained": retained, "expansion": expansion,
+            "sourced_expansion": sourced,
+            "sourced_share": sourced / expansion if expansion > 0 else np.nan, "new": new,
+            "nrr": (retained + expansion) / book if book > 0 else np.nan,
+            "grr": retained / book if book > 0 else np.nan,
+            **{f"pay_{team.replace('-', '_')}": value for team, value in pay.items()},
+            "pay_total": sum(pay.values()), "double_pay": double}
+    out = pd.DataFrame.from_dict(rows, orient="index")[list(OUTCOME_COLUMNS)]
+    out.index.name = "model_id"
+    return out.astype(float)
 
 
 # ---------------------------------------------------------------------------------------
