@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ import pandas as pd
 from ._tables import package_table
 from .exceptions import ParameterError
 from .io import Company
+from .summary import Summary, figure, section
 
 DOCUMENTED_FIELDS = ("goals", "stakeholders", "success_criteria", "commitments")
 TEAMS = ("sales", "cs", "pod", "expansion-rep")
@@ -509,7 +511,7 @@ class CompPlan:
     Traceback (most recent call last):
     ...
     csmodels.exceptions.ParameterError: split must be a fraction from 0 to 1 (0.10 = 10%), not 1.5.
-    """  # noqa: E501
+    """
 
     sales_new_rate: float = 0.10
     sales_renewal_rate: float = 0.02
@@ -1044,3 +1046,323 @@ def assessment_score(frame: pd.DataFrame) -> float:
     if frame.empty:
         raise ParameterError("The self-assessment has no practices to score.")
     return float(frame["score"].sum()) / (max(SCORES) * len(frame))
+
+
+# ---------------------------------------------------------------------------------------
+# The chapter's summary
+# ---------------------------------------------------------------------------------------
+
+STRICT_HANDOFF_DAYS = 7  # exercise 1's tighter SLA
+EXERCISE_RESPONSE_FACTOR = 2  # exercise 3 doubles the pay response
+
+
+def _num(value) -> float | None:
+    """A float, or None where undefined (NaN, NA, None)."""
+    if value is None or value is pd.NA:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class HandoffFigures(Summary):
+    """Handoff completeness and timing against the SLA, and quality against outcomes."""
+
+    handoffs: int = figure("Handoffs", "count")
+    share_complete: float | None = figure("Complete handoffs", "ratio")
+    mean_completeness: float | None = figure("Average completeness", "ratio")
+    median_handoff: float | None = figure("Median days from close to handoff", "days")
+    median_kickoff: float | None = figure("Median days from close to kickoff", "days")
+    sla_compliance: float | None = figure("Handoffs meeting both terms of the SLA", "ratio")
+    missing_kickoff: int = figure("Handoffs with no kickoff date", "count")
+    n_complete: int = figure("Complete handoffs (count)", "count")
+    n_incomplete: int = figure("Incomplete handoffs (count)", "count")
+    ttv_complete: float | None = figure("Median days to value, complete handoffs", "days")
+    ttv_incomplete: float | None = figure("Median days to value, incomplete handoffs", "days")
+    ret_complete: float | None = figure("First-year retention, complete handoffs", "ratio")
+    ret_incomplete: float | None = figure("First-year retention, incomplete handoffs",
+                                          "ratio")
+    absent_note: str = figure("Documented items the file lacks", "text")
+    strict_compliance: float | None = figure(
+        f"Handoffs meeting the SLA with a {STRICT_HANDOFF_DAYS}-day handoff", "ratio",
+        help="Exercise 1: the same data under the tighter SLA.")
+
+
+@dataclass(frozen=True)
+class FirstDaysFigures(Summary):
+    """The first days after each handoff (source 000's 90-day window), on the data."""
+
+    windows: int = figure("Handoffs whose window has closed", "count")
+    open_windows: int = figure("Handoffs whose window is still open", "count")
+    kickoff: float | None = figure("Kickoff held in the window", "ratio")
+    go_live: float | None = figure("Live on the product in the window", "ratio")
+    first_value: float | None = figure("First value in the window", "ratio")
+    qbr: float | None = figure("A QBR in the window", "ratio")
+    paying: float | None = figure("Still paying at the window's end", "ratio")
+    adoption: float | None = figure("Median adoption at the window's end", "ratio")
+    value_complete: float | None = figure("First value in the window, complete handoffs",
+                                          "ratio")
+    value_incomplete: float | None = figure(
+        "First value in the window, incomplete handoffs", "ratio")
+
+
+@dataclass(frozen=True)
+class GeneratorFigures(Summary):
+    """What the sample's generator (:mod:`csmodels.synth`) built in about handoffs."""
+
+    ttv_effect: float = figure("Onboarding lengthened per unit of missing completeness",
+                               "number")
+    health_effect: float = figure("Health shift per unit of completeness", "number")
+    late_prob: float = figure("Chance an average handoff is late", "ratio")
+
+
+@dataclass(frozen=True)
+class OwnershipFigures(Summary):
+    """Credit, pay and outcomes of the ownership models on the company's opportunities."""
+
+    rule: str = figure("Real collaboration (rule of engagement)", "text")
+    n_double: int = figure("Deals paid in full to two teams", "count")
+    double_credit: float = figure("Bookings credited twice", "money")
+    double_pay: float = figure("Pay for real collaboration", "money")
+    n_split: int = figure("Deals CS worked on, credited once and split", "count")
+    involved_double_pay: float = figure("Pay for collaboration if every touch counted",
+                                        "money", help="Exercise 2: real_collaboration "
+                                        "'involved'.")
+    involved_n_double: int = figure("Deals paid twice if every touch counted", "count")
+    pay_response: float = figure("Pay response (the book's)", "number")
+    current_nrr: float | None = figure("NRR of the book under the current model", "ratio")
+    current_grr: float | None = figure("GRR of the book under the current model", "ratio")
+    best_model: str | None = figure("Model with the highest NRR", "text")
+    best_nrr: float | None = figure("Highest NRR", "ratio")
+    worst_model: str | None = figure("Model with the lowest NRR", "text")
+    worst_nrr: float | None = figure("Lowest NRR", "ratio")
+    flat_churn_change: float | None = figure(
+        "Change in churn of the book with a flat-salary CSM (all-sales)", "points")
+    flat_sourced_share: float | None = figure(
+        "Share of expansion CS sources with a flat-salary CSM", "ratio")
+    current_sourced_share: float | None = figure(
+        "Share of expansion CS sources under the current model", "ratio")
+    pod_bonus_rate: float = figure("Pod's bonus at goal, share of its book", "ratio")
+    pod_attainment: float | None = figure("Revenue pod's attainment of its goals", "ratio")
+    pod_pay: float | None = figure("Revenue pod's bonus", "money")
+    nrr_goal: float = figure("Pod's NRR goal", "ratio")
+    grr_goal: float = figure("Pod's GRR goal", "ratio")
+    ex_response: float = figure("Exercise 3's pay response", "number")
+    ex_best_model: str | None = figure("Highest NRR at exercise 3's response", "text")
+    ex_best_nrr: float | None = figure("That NRR", "ratio")
+    ex_worst_nrr: float | None = figure("Lowest NRR at exercise 3's response", "ratio")
+
+
+@dataclass(frozen=True)
+class AssessmentFigures(Summary):
+    """The leader's self-assessment."""
+
+    score: float = figure("Self-assessment score", "ratio")
+    n_gaps: int = figure("Practices not in place", "count")
+    gaps: str = figure("The practices not in place", "text")
+    n_unanswered: int = figure("Practices left unanswered", "count")
+
+
+@dataclass(frozen=True)
+class CollaborationSummary(Summary):
+    """Every figure of the collaboration chapter, and the frames its charts draw."""
+
+    company_name: str = figure("Company", "text")
+    sla_days: int = figure("SLA: days from close to handoff", "count")
+    kickoff_days: int = figure("SLA: days from close to kickoff", "count")
+    first_days: int = figure("Days of the first-days window", "count")
+    strict_days: int = figure("Exercise 1's handoff days", "count")
+    model_name: str = figure("Ownership model", "text")
+    handoffs: HandoffFigures | None = section("Needs handoffs.")
+    first90: FirstDaysFigures | None = section("Needs handoffs with a closed window.")
+    generator: GeneratorFigures | None = section("Only on the book's sample company.")
+    ownership: OwnershipFigures | None = section("Needs opportunities.")
+    assessment: AssessmentFigures | None = section()
+    handoff_need: str = field(default="ok", compare=False)
+    first_days_need: str = field(default="ok", compare=False)
+    opps_need: str = field(default="ok", compare=False)
+    currency: str = field(default="USD", compare=False)
+    report: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    days: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    days_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    models: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    pay: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    outcomes: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    matrix: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    assessed: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+
+def _handoff_figures(company: Company, terms: SlaTerms) -> tuple[HandoffFigures,
+                                                                  pd.DataFrame]:
+    report = handoff_report(company, terms)
+    s = handoff_summary(report)
+    q = s["by_quality"]
+    strict = handoff_summary(handoff_report(company, SlaTerms(
+        handoff_within_days=STRICT_HANDOFF_DAYS, kickoff_within_days=terms.kickoff_within_days,
+        first_days=terms.first_days, required=terms.required)))
+    absent = s["absent_fields"]
+    note = ("The file records every one of the four." if not absent else
+            "The file lacks " + ", ".join(absent) + ", so completeness counts only the "
+            "others.")
+    return HandoffFigures(
+        handoffs=s["handoffs"], share_complete=s["share_complete"],
+        mean_completeness=s["mean_completeness"], median_handoff=s["median_days_to_handoff"],
+        median_kickoff=s["median_days_to_kickoff"], sla_compliance=s["sla_compliance"],
+        missing_kickoff=s["missing_kickoff"], n_complete=q["complete"]["count"],
+        n_incomplete=q["incomplete"]["count"],
+        ttv_complete=q["complete"]["median_days_to_value"],
+        ttv_incomplete=q["incomplete"]["median_days_to_value"],
+        ret_complete=q["complete"]["first_year_retention"],
+        ret_incomplete=q["incomplete"]["first_year_retention"], absent_note=note,
+        strict_compliance=strict["sla_compliance"]), report
+
+
+def _first_days_figures(days: pd.DataFrame, table: pd.DataFrame) -> FirstDaysFigures:
+    closed = days[days["window_closed"]]
+    return FirstDaysFigures(
+        windows=len(closed), open_windows=int((~days["window_closed"]).sum()),
+        **{m: _num(table.loc[m, "all"]) for m in MILESTONES},
+        adoption=_num(closed["adoption"].median()) if closed["adoption"].notna().any()
+        else None,
+        value_complete=_num(table.loc["first_value", "complete"]),
+        value_incomplete=_num(table.loc["first_value", "incomplete"]))
+
+
+def _generator_figures() -> GeneratorFigures:
+    from .synth import CompanyShape
+
+    shape = CompanyShape()
+    return GeneratorFigures(ttv_effect=shape.ttv_handoff_effect,
+                            health_effect=shape.handoff_health_effect,
+                            late_prob=shape.late_handoff_prob)
+
+
+def _extreme(outcomes: pd.DataFrame, models: pd.DataFrame, highest: bool
+             ) -> tuple[str | None, float | None]:
+    nrr = outcomes["nrr"].dropna()
+    if nrr.empty:
+        return None, None
+    best = nrr.idxmax() if highest else nrr.idxmin()
+    return str(models.loc[best, "name"]), float(nrr[best])
+
+
+def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
+                       pay_response: float) -> tuple[OwnershipFigures, pd.DataFrame,
+                                                     pd.DataFrame]:
+    models = ownership_models()
+    doubles = double_credit(company, model_id, plan)
+    involved = double_credit(company, model_id, replace(plan, real_collaboration="involved"))
+    credited = credit(company, model_id, plan)
+    outcomes = ownership_outcomes(company, plan, model_id, pay_response)
+    faster = ownership_outcomes(company, plan, model_id,
+                                min(1.0, pay_response * EXERCISE_RESPONSE_FACTOR))
+    now, flat, pod = (outcomes.loc[model_id], outcomes.loc["all-sales"],
+                      outcomes.loc["revenue-pod"])
+    pod_book = pod_pay(pod["book"], pod["retained"], pod["expansion"], plan)
+    churn = (None if not now["book"] > 0
+             else float((flat["churned"] - now["churned"]) / now["book"]))
+    best_model, best_nrr = _extreme(outcomes, models, True)
+    worst_model, worst_nrr = _extreme(outcomes, models, False)
+    ex_model, ex_nrr = _extreme(faster, models, True)
+    figures = OwnershipFigures(
+        rule=plan.real_collaboration, n_double=len(doubles),
+        double_credit=float(doubles["extra_credit"].sum()),
+        double_pay=float(doubles["extra_pay"].sum()),
+        n_split=int(credited.loc[credited["role"] == "influence", "opportunity_id"].nunique()),
+        involved_double_pay=float(involved["extra_pay"].sum()),
+        involved_n_double=len(involved), pay_response=float(pay_response),
+        current_nrr=_num(now["nrr"]), current_grr=_num(now["grr"]), best_model=best_model,
+        best_nrr=best_nrr, worst_model=worst_model, worst_nrr=worst_nrr,
+        flat_churn_change=churn, flat_sourced_share=_num(flat["sourced_share"]),
+        current_sourced_share=_num(now["sourced_share"]),
+        pod_bonus_rate=plan.pod_bonus_rate, pod_attainment=_num(pod_book["attainment"]), pod_pay=_num(pod_book["pay"]),
+        nrr_goal=plan.nrr_goal, grr_goal=plan.grr_goal,
+        ex_response=min(1.0, pay_response * EXERCISE_RESPONSE_FACTOR), ex_best_model=ex_model,
+        ex_best_nrr=ex_nrr, ex_worst_nrr=_extreme(faster, models, False)[1])
+    pay = outcomes[[f"pay_{t.replace('-', '_')}" for t in TEAMS]].rename(
+        columns=lambda c: c.removeprefix("pay_").replace("_", "-"))
+    pay = (pay.rename(index=models["name"]).rename_axis("model").reset_index()
+           .melt(id_vars="model", var_name="team", value_name="pay"))
+    return figures, outcomes, pay[pay["pay"] > 0].reset_index(drop=True)
+
+
+def summarise(data_dir: str | Path, profile_path: str | Path | None = None, *,
+              handoff_within_days: int = 14, kickoff_within_days: int = 30,
+              first_days: int = 90, ownership_model: str = "cs-renewals-sales-expansion",
+              real_collaboration: str = "sourced", split: float = 0.5,
+              pay_response: float = 0.05,
+              self_assessment_answers: Mapping[str, int] | None = None
+              ) -> CollaborationSummary:
+    """Load the company once and compute every figure of the collaboration chapter.
+
+    Parameters
+    ----------
+    data_dir, profile_path
+        The data folder and its profile (``None``: the folder's ``profile.yml``).
+    handoff_within_days, kickoff_within_days, first_days
+        The SLA (:class:`SlaTerms`).
+    ownership_model
+        The model the company runs today: its RACI, its double credit, and the data's
+        outcomes in :func:`ownership_outcomes`.
+    real_collaboration, split
+        The rule of engagement (:class:`CompPlan`).
+    pay_response
+        How strongly behaviour follows pay (:func:`ownership_outcomes`; the book's).
+    self_assessment_answers
+        Answers over the profile's ``self_assessment``.
+
+    Returns
+    -------
+    CollaborationSummary
+        A section is ``None`` where the data cannot support it; ``handoff_need``,
+        ``first_days_need`` and ``opps_need`` then say why.
+
+    Examples
+    --------
+    >>> s = summarise("data/sample")
+    >>> s.handoffs.handoffs > 0, s.generator is not None, s.ownership.rule
+    (True, True, 'sourced')
+    """
+    from . import needs
+    from .book import company_name, is_sample
+    from .io import load_company
+    from .profile import default_profile_path, load_profile
+
+    profile = load_profile(default_profile_path(data_dir, profile_path))
+    company = load_company(data_dir)
+    terms = SlaTerms(handoff_within_days=handoff_within_days,
+                     kickoff_within_days=kickoff_within_days, first_days=first_days)
+    plan = CompPlan(real_collaboration=real_collaboration, split=split)
+    models = ownership_models()
+    _model(ownership_model)
+    out: dict = {"handoffs": None, "first90": None, "ownership": None}
+    handoff_need = needs.rows(company, "handoffs", "The handoff analysis")
+    first_need = handoff_need
+    if handoff_need == needs.OK:
+        out["handoffs"], out["report"] = _handoff_figures(company, terms)
+        days = first_days_report(company, terms)
+        if days["window_closed"].any():
+            out["days"], out["days_table"] = days, first_days_table(days)
+            out["first90"] = _first_days_figures(days, out["days_table"])
+        else:
+            first_need = (f"The first {first_days} days are skipped: no handoff's window "
+                          "has closed before the data end. Data running "
+                          f"{first_days} days past a handoff would enable it.")
+    opps_need = needs.rows(company, "opportunities", "Crediting and pay by ownership model")
+    if opps_need == needs.OK:
+        out["ownership"], out["outcomes"], out["pay"] = _ownership_figures(
+            company, plan, ownership_model, pay_response)
+    answers = {**(profile.self_assessment or {}), **(self_assessment_answers or {})}
+    assessed = self_assessment(answers)
+    gaps = assessed.loc[assessed["score"] == 0, "practice_id"].tolist()
+    assessment = AssessmentFigures(score=assessment_score(assessed), n_gaps=len(gaps),
+                                   gaps=", ".join(gaps) if gaps else "none",
+                                   n_unanswered=int((~assessed["answered"]).sum()))
+    return CollaborationSummary(
+        company_name=str(company_name(profile, data_dir)), sla_days=handoff_within_days,
+        kickoff_days=kickoff_within_days, first_days=first_days,
+        strict_days=STRICT_HANDOFF_DAYS, model_name=str(models.loc[ownership_model, "name"]),
+        generator=_generator_figures() if is_sample(data_dir) else None,
+        assessment=assessment, handoff_need=handoff_need, first_days_need=first_need,
+        opps_need=opps_need, currency=profile.currency, models=models,
+        matrix=raci(ownership_model), assessed=assessed, **out)
