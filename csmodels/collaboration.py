@@ -1136,8 +1136,9 @@ class OwnershipFigures(Summary):
     best_nrr: float | None = figure("Highest NRR", "ratio")
     worst_model: str | None = figure("Model with the lowest NRR", "text")
     worst_nrr: float | None = figure("Lowest NRR", "ratio")
-    flat_churn_change: float | None = figure(
-        "Change in churn of the book with a flat-salary CSM (all-sales)", "points")
+    current_churn: float | None = figure("Share of the book churned, current model", "ratio")
+    flat_churn: float | None = figure(
+        "Share of the book churned with a flat-salary CSM (all-sales)", "ratio")
     flat_sourced_share: float | None = figure(
         "Share of expansion CS sources with a flat-salary CSM", "ratio")
     current_sourced_share: float | None = figure(
@@ -1259,8 +1260,6 @@ def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
     now, flat, pod = (outcomes.loc[model_id], outcomes.loc["all-sales"],
                       outcomes.loc["revenue-pod"])
     pod_book = pod_pay(pod["book"], pod["retained"], pod["expansion"], plan)
-    churn = (None if not now["book"] > 0
-             else float((flat["churned"] - now["churned"]) / now["book"]))
     best_model, best_nrr = _extreme(outcomes, models, True)
     worst_model, worst_nrr = _extreme(outcomes, models, False)
     ex_model, ex_nrr = _extreme(faster, models, True)
@@ -1273,7 +1272,9 @@ def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
         involved_n_double=len(involved), pay_response=float(pay_response),
         current_nrr=_num(now["nrr"]), current_grr=_num(now["grr"]), best_model=best_model,
         best_nrr=best_nrr, worst_model=worst_model, worst_nrr=worst_nrr,
-        flat_churn_change=churn, flat_sourced_share=_num(flat["sourced_share"]),
+        current_churn=_num(now["churned"] / now["book"]) if now["book"] > 0 else None,
+        flat_churn=_num(flat["churned"] / flat["book"]) if flat["book"] > 0 else None,
+        flat_sourced_share=_num(flat["sourced_share"]),
         current_sourced_share=_num(now["sourced_share"]),
         pod_bonus_rate=plan.pod_bonus_rate, pod_attainment=_num(pod_book["attainment"]),
         pod_pay=_num(pod_book["pay"]),

@@ -578,6 +578,9 @@ def test_summary_on_the_sample_matches_the_package(sample_dir):
     assert s.ownership.ex_best_nrr == pytest.approx(doubled["nrr"].max())
     assert s.ownership.ex_worst_nrr == pytest.approx(doubled["nrr"].min())
     assert s.ownership.ex_worst_nrr < s.ownership.worst_nrr
+    # a CSM on a flat salary: more churn, fewer expansions sourced (source 004's warning)
+    assert s.ownership.flat_churn > s.ownership.current_churn
+    assert s.ownership.flat_sourced_share < s.ownership.current_sourced_share
     days = co.first_days_table(co.first_days_report(company))
     assert s.first90.first_value == pytest.approx(days.loc["first_value", "all"])
     assert s.first90.value_complete > s.first90.value_incomplete
@@ -598,7 +601,7 @@ def test_summary_follows_the_parameters(sample_dir):
     assert "joint-training" not in s.assessment.gaps
     # no response: every model has the data's NRR
     assert s.ownership.best_nrr == s.ownership.worst_nrr == s.ownership.current_nrr
-    assert s.ownership.flat_churn_change == 0.0
+    assert s.ownership.flat_churn == s.ownership.current_churn > 0
     with pytest.raises(ParameterError):
         co.summarise(sample_dir, ownership_model="nobody")
 
