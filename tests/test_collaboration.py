@@ -630,3 +630,29 @@ def test_summary_without_handoffs_or_opportunities(sample_dir, tmp_path):
     assert "handoffs" in s.handoff_need and "opportunities" in s.opps_need
     assert s.assessment.score == pytest.approx(co.summarise(sample_dir).assessment.score)
     assert "handoffs_handoffs" not in dict((k, v) for k, _, v in s.rows() if v != "n/a")
+
+
+def test_the_new_charts_draw_words_in_the_book_style(sample_dir):
+    import json
+    import re
+
+    from csmodels.charts import chart_html
+    from csmodels.charts import collaboration as collab_charts
+    from csmodels.style import SMALL_PX
+
+    s = co.summarise(sample_dir)
+    for chart in (collab_charts.first_days_chart(s.days_table, 90),
+                  collab_charts.outcomes_chart(s.outcomes, s.models["name"])):
+        html = chart_html(chart.to_dict())
+        spec = json.loads(re.search(r'<script type="application/json" '
+                                    r'class="csmodels-spec">(.*?)</script>', html).group(1))
+        spec = spec["spec"]
+        assert spec["width"] == "container"
+        sizes = re.findall(r'"fontSize": (\d+(?:\.\d+)?)', json.dumps(spec))
+        assert sizes and min(float(x) for x in sizes) >= SMALL_PX
+        text = json.dumps(spec, ensure_ascii=False)
+        assert '"first_value"' not in text and '"revenue-pod"' not in text
+    days = collab_charts.first_days_chart(s.days_table, 90).to_dict()
+    values = days["datasets"][next(iter(days["datasets"]))]
+    assert {v["milestone"] for v in values} == set(co.MILESTONES.values())
+    assert len(values) == 2 * len(co.MILESTONES)  # complete and incomplete, all known
