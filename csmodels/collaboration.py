@@ -1,28 +1,38 @@
 """Sales and Customer Success collaboration: handoffs, ownership, pay and roles.
 
-Four tools, each from the sources of the collaboration chapter:
+The chapter calls :func:`summarise` once and glues the :class:`CollaborationSummary`
+it returns; the tools below are what it is made of, each from the chapter's sources:
 
 * **Handoff analytics** (source 000: a documented handoff and an SLA that says who owns
   the customer in the first 90 days). :func:`handoff_report` scores each handoff's
   documentation and timing against :class:`SlaTerms`; :func:`handoff_summary` adds the
   association between handoff quality and outcomes (time to value, first-year
-  retention). Association, not cause: better-run deals may both be handed off well and
-  retain better for other reasons.
+  retention); :func:`first_days_report` and :func:`first_days_table` show what each
+  account's first 90 days after its handoff held (kickoff, go-live, first value, a QBR,
+  adoption, still paying). On a company's own data the quality gap is an association,
+  not a cause; on the bundled sample the generator (:mod:`csmodels.synth`) built it in,
+  and the summary says so only there (:func:`csmodels.book.is_sample`).
 * **Ownership and compensation models** (source 004's hybrid models, plus two
   comparison points of the book's), read from
   ``csmodels/data/collaboration_ownership_models.csv``. :func:`credit` credits each won
-  opportunity to the teams a model pays, :func:`credit_summary` totals it per team and
-  :func:`double_credit` finds and prices the dollars paid in full to two teams, which
-  source 004 warns against ("avoid double comping unless there's real collaboration").
+  opportunity to the teams a model pays under a :class:`CompPlan` whose rule of
+  engagement pays one dollar to two teams only for real collaboration (source 004:
+  "avoid double comping unless there's real collaboration"; which collaboration is
+  real is the book's rule, a parameter); :func:`credit_summary` totals it per team,
+  :func:`double_credit` lists the dollars paid twice, :func:`pod_pay` pays a revenue pod
+  on its book's NRR and GRR goals, and :func:`ownership_outcomes` lets behaviour
+  (churn, expansion, CS-sourced expansion) respond to pay (source 004: "compensation
+  drives behavior"; how much is the book's own model, with a parameter).
 * **A responsibility (RACI) matrix** per model, :func:`raci`, from
   ``csmodels/data/collaboration_raci.csv``.
 * **A leader's self-assessment** of source 000's five collaboration practices and
   source 002's five strategies, :func:`self_assessment` and :func:`assessment_score`.
 
-Every number the sources do not give (the SLA days, the commission rates) is labelled
-as the book's assumption where it is defined.
+Every number the sources do not give (the SLA days, the commission rates, the pod's
+goals, the pay response) is labelled as the book's assumption where it is defined.
+Tables name sources as ``csmodels/data/sources.csv`` does (``src004``; ``book`` for the
+book's own), shown in words by :func:`source_name`.
 """
-
 from __future__ import annotations
 
 import math
@@ -1082,6 +1092,9 @@ class HandoffFigures(Summary):
     ret_complete: float | None = figure("First-year retention, complete handoffs", "ratio")
     ret_incomplete: float | None = figure("First-year retention, incomplete handoffs",
                                           "ratio")
+    value_from_contract: float | None = figure(
+        "First value within the first days of the contract", "ratio",
+        help="handoff_report's value_in_first_days, among the windows that have closed.")
     absent_note: str = figure("Documented items the file lacks", "text")
     strict_compliance: float | None = figure(
         f"Handoffs meeting the SLA with a {STRICT_HANDOFF_DAYS}-day handoff", "ratio",
@@ -1214,7 +1227,8 @@ def _handoff_figures(company: Company, terms: SlaTerms) -> tuple[HandoffFigures,
         ttv_complete=q["complete"]["median_days_to_value"],
         ttv_incomplete=q["incomplete"]["median_days_to_value"],
         ret_complete=q["complete"]["first_year_retention"],
-        ret_incomplete=q["incomplete"]["first_year_retention"], absent_note=note,
+        ret_incomplete=q["incomplete"]["first_year_retention"],
+        value_from_contract=_share_true(report["value_in_first_days"]), absent_note=note,
         strict_compliance=strict["sla_compliance"]), report
 
 

@@ -584,6 +584,9 @@ def test_summary_on_the_sample_matches_the_package(sample_dir):
     days = co.first_days_table(co.first_days_report(company))
     assert s.first90.first_value == pytest.approx(days.loc["first_value", "all"])
     assert s.first90.value_complete > s.first90.value_incomplete
+    report = co.handoff_report(company)
+    assert s.handoffs.value_from_contract == pytest.approx(
+        report["value_in_first_days"].dropna().astype(bool).mean())
     assert s.first90.windows + s.first90.open_windows == len(company.handoffs)
     # the sample's generator built the handoff effect in, and the summary says so
     from csmodels.synth import CompanyShape
