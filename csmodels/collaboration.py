@@ -1365,6 +1365,9 @@ def summarise(data_dir: str | Path, profile_path: str | Path | None = None, *,
                           "has closed before the data end. Data running "
                           f"{first_days} days past a handoff would enable it.")
     opps_need = needs.rows(company, "opportunities", "Crediting and pay by ownership model")
+    if opps_need == needs.OK and _won(company).empty:
+        opps_need = ("Crediting and pay by ownership model is skipped: no opportunity in "
+                     "opportunities.csv is won. Won opportunities would enable it.")
     if opps_need == needs.OK:
         out["ownership"], out["outcomes"], out["pay"] = _ownership_figures(
             company, plan, ownership_model, pay_response)

@@ -659,3 +659,15 @@ def test_the_new_charts_draw_words_in_the_book_style(sample_dir):
     values = days["datasets"][next(iter(days["datasets"]))]
     assert {v["milestone"] for v in values} == set(co.MILESTONES.values())
     assert len(values) == 2 * len(co.MILESTONES)  # complete and incomplete, all known
+
+
+def test_summary_with_no_won_opportunity(sample_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "open"
+    shutil.copytree(sample_dir, copy)
+    opps = pd.read_csv(copy / "opportunities.csv")
+    opps.assign(status="open").to_csv(copy / "opportunities.csv", index=False)
+    s = co.summarise(copy)
+    assert s.ownership is None and "no opportunity" in s.opps_need and "won" in s.opps_need
+    assert s.handoffs is not None
