@@ -1063,7 +1063,19 @@ def assessment_score(frame: pd.DataFrame) -> float:
 # ---------------------------------------------------------------------------------------
 
 STRICT_HANDOFF_DAYS = 7  # exercise 1's tighter SLA
-EXERCISE_RESPONSE_FACTOR = 2  # exercise 3 doubles the pay response
+EXERCISE_RESPONSE_FACTOR = 2  # exercise 3 doubles the pay response (0.1 from zero)
+
+
+def exercise_response(pay_response: float) -> float:
+    """The pay response exercise 3 asks for: double the chapter's, at most 1; 0.1 where the
+    chapter's is 0.
+
+    >>> exercise_response(0.05), exercise_response(0.0), exercise_response(0.8)
+    (0.1, 0.1, 1.0)
+    """
+    if pay_response <= 0:
+        return 0.1
+    return min(1.0, pay_response * EXERCISE_RESPONSE_FACTOR)
 
 
 def _num(value) -> float | None:
@@ -1269,8 +1281,7 @@ def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
     involved = double_credit(company, model_id, replace(plan, real_collaboration="involved"))
     credited = credit(company, model_id, plan)
     outcomes = ownership_outcomes(company, plan, model_id, pay_response)
-    faster = ownership_outcomes(company, plan, model_id,
-                                min(1.0, pay_response * EXERCISE_RESPONSE_FACTOR))
+    faster = ownership_outcomes(company, plan, model_id, exercise_response(pay_response))
     now, flat, pod = (outcomes.loc[model_id], outcomes.loc["all-sales"],
                       outcomes.loc["revenue-pod"])
     pod_book = pod_pay(pod["book"], pod["retained"], pod["expansion"], plan)
@@ -1293,7 +1304,7 @@ def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
         pod_bonus_rate=plan.pod_bonus_rate, pod_attainment=_num(pod_book["attainment"]),
         pod_pay=_num(pod_book["pay"]),
         nrr_goal=plan.nrr_goal, grr_goal=plan.grr_goal,
-        ex_response=min(1.0, pay_response * EXERCISE_RESPONSE_FACTOR), ex_best_model=ex_model,
+        ex_response=exercise_response(pay_response), ex_best_model=ex_model,
         ex_best_nrr=ex_nrr, ex_worst_nrr=_extreme(faster, models, False)[1])
     pay = outcomes[[f"pay_{t.replace('-', '_')}" for t in TEAMS]].rename(
         columns=lambda c: c.removeprefix("pay_").replace("_", "-"))

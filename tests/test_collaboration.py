@@ -605,6 +605,9 @@ def test_summary_follows_the_parameters(sample_dir):
     # no response: every model has the data's NRR
     assert s.ownership.best_nrr == s.ownership.worst_nrr == s.ownership.current_nrr
     assert s.ownership.flat_churn == s.ownership.current_churn > 0
+    # exercise 3 asks for a response of 0.1 when the chapter's is 0
+    assert s.ownership.ex_response == 0.1
+    assert s.ownership.ex_best_nrr > s.ownership.best_nrr
     with pytest.raises(ParameterError):
         co.summarise(sample_dir, ownership_model="nobody")
 
