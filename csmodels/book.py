@@ -184,3 +184,23 @@ def visible(text) -> str:
     data\\n\\n{{7*7}}\\u202e\\x07
     """
     return printable(str(text))
+
+
+def is_sample(data_dir) -> bool:
+    """Whether ``data_dir`` holds the book's bundled sample company: the same data files,
+    byte for byte, as ``data/sample`` of the book's sources (its fingerprint). A chapter
+    says what the sample's generator built in only when this is true, so a rerun on a
+    reader's data never shows it.
+
+    >>> is_sample("data/sample"), is_sample("data/cases/product-led")
+    (True, False)
+    """
+    from pathlib import Path
+
+    from .io import folder_fingerprint
+    from .rerun import book_root
+
+    sample = book_root() / "data" / "sample"
+    if data_dir is None or not sample.is_dir() or not Path(data_dir).is_dir():
+        return False
+    return folder_fingerprint(data_dir) == folder_fingerprint(sample)

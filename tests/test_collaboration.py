@@ -3,12 +3,15 @@ double credit, the RACI one-A rule and the leader's self-assessment."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from conftest import write_tables
 
 import csmodels as cs
 from csmodels import collaboration as co
+from csmodels._tables import package_table
 from csmodels.exceptions import ParameterError
 
 ARR = """
@@ -152,23 +155,28 @@ def test_handoff_report_needs_handoffs(sample_dir, tmp_path):
 # --- credit and pay ----------------------------------------------------------------------
 
 DEALS = pd.DataFrame({
-    "opportunity_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
-    "account_id": ["A1", "A2", "A3", "A4", "A5", "A6"],
-    "type": ["new", "renewal", "expansion", "expansion", "expansion", "new"],
-    "amount": [1000.0, 2000.0, 500.0, 300.0, 400.0, 100.0],
-    "status": ["won", "won", "won", "won", "lost", "open"],
-    "cs_influenced": [False, False, True, False, True, False],
+    "opportunity_id": ["o1", "o2", "o3", "o4", "o5", "o6", "o7"],
+    "account_id": ["A1", "A2", "A3", "A4", "A5", "A6", "A7"],
+    "type": ["new", "renewal", "expansion", "expansion", "expansion", "new", "expansion"],
+    "amount": [1000.0, 2000.0, 500.0, 300.0, 400.0, 100.0, 200.0],
+    "status": ["won", "won", "won", "won", "lost", "open", "won"],
+    "cs_sourced": [False, False, True, False, True, False, False],
+    "cs_influenced": [False, False, True, False, True, False, True],
 })
 
-# pay per team under the default plan, worked by hand (only o1-o4 are won):
-# sales rates new 10%, renewal 2%, expansion 8%; CS renewal 2%, expansion 5%;
-# pod 4%; expansion rep 8%. o3 is an expansion CS influenced.
+# pay per team under the default plan, worked by hand (o1-o4 and o7 are won):
+# sales rates new 10%, renewal 2%, expansion 8%; CS renewal 2%, expansion 5%; expansion
+# rep 8%; the pod 4% of its book at goal, half on NRR (goal 105%), half on GRR (90%).
+# o3 is an expansion CS sourced (real collaboration: paid to both in full), o7 one CS only
+# influenced (credited once, split half and half under the default rule).
+POD_RENEWAL = 0.04 * (0.5 / 1.05 + 0.5 / 0.90)
+POD_EXPANSION = 0.04 * 0.5 / 1.05
 EXPECTED_PAY = {
-    "cs-renewals-sales-expansion": {"sales": 100 + 40 + 24, "cs": 40 + 25},
-    "revenue-pod": {"pod": 3800 * 0.04},
-    "expansion-reps": {"sales": 100, "cs": 40 + 25, "expansion-rep": 800 * 0.08},
-    "all-sales": {"sales": 100 + 40 + 64},
-    "all-cs": {"sales": 100, "cs": 40 + 40},
+    "cs-renewals-sales-expansion": {"sales": 100 + 40 + 24 + 8, "cs": 40 + 25 + 5},
+    "revenue-pod": {"sales": 100, "pod": 2000 * POD_RENEWAL + 1000 * POD_EXPANSION},
+    "expansion-reps": {"sales": 100, "cs": 40 + 25 + 5, "expansion-rep": 40 + 24 + 8},
+    "all-sales": {"sales": 100 + 40 + 80},
+    "all-cs": {"sales": 100, "cs": 40 + 50},
 }
 
 
@@ -176,26 +184,32 @@ EXPECTED_PAY = {
 def test_pay_per_model_by_hand(model_id):
     summary = co.credit_summary(DEALS, model_id)
     assert summary["pay"].to_dict() == pytest.approx(EXPECTED_PAY[model_id])
-    assert set(co.credit(DEALS, model_id)["opportunity_id"]) == {"o1", "o2", "o3", "o4"}
+    assert set(co.credit(DEALS, model_id)["opportunity_id"]) == {"o1", "o2", "o3", "o4", "o7"}
 
 
-def test_credit_rows_for_an_influenced_expansion():
-    rows = co.credit(DEALS, "cs-renewals-sales-expansion")
-    o3 = rows[rows["opportunity_id"] == "o3"].set_index("team")
-    assert o3["role"].to_dict() == {"sales": "owner", "cs": "influence"}
-    assert o3["credited_amount"].tolist() == [500.0, 500.0]
-    assert o3["pay"].to_dict() == pytest.approx({"sales": 40.0, "cs": 25.0})
-    summary = co.credit_summary(DEALS, "cs-renewals-sales-expansion")
-    assert summary.loc["sales", "credited_amount"] == 1800.0
-    assert summary.loc["cs", "credited_amount"] == 2500.0
-    assert summary.loc["cs", "opportunities"] == 2
+def test_the_pod_is_paid_on_nrr_and_grr_goals_not_on_new_logos():
+    # source 004: the pod's variable pay is tied to NRR and GRR goals
+    rows = co.credit(DEALS, "revenue-pod")
+    assert rows.loc[rows["type"] == "new", "team"].tolist() == ["sales"]
+    pod = co.pod_pay(book=2000.0, retained=2000.0, expansion=1000.0)
+    assert pod["nrr"] == 1.5 and pod["grr"] == 1.0
+    assert pod["attainment"] == pytest.approx(0.5 * 1.5 / 1.05 + 0.5 * 1.0 / 0.9)
+    assert pod["pay"] == pytest.approx(co.credit_summary(DEALS, "revenue-pod").loc["pod", "pay"])
+    at_goal = co.pod_pay(1_000_000, 900_000, 150_000)
+    assert at_goal["attainment"] == 1.0 and at_goal["pay"] == pytest.approx(40_000)
+    # a missed goal pays less: same book, lower NRR and GRR
+    assert co.pod_pay(1_000_000, 800_000, 0)["pay"] < at_goal["pay"]
+    assert co.pod_pay(0, 0, 0)["pay"] is None
+    with pytest.raises(ParameterError, match="pod"):
+        co.CompPlan().rate("pod", "new")
 
 
-def test_double_credit_found_and_priced():
+def test_double_credit_only_for_real_collaboration():
+    # source 004: "avoid double comping unless there's real collaboration"
     double = co.double_credit(DEALS, "cs-renewals-sales-expansion")
     assert double["opportunity_id"].tolist() == ["o3"]
     row = double.iloc[0]
-    assert row["teams"] == "sales+cs"
+    assert row["teams"] == "sales+cs" and row["collaboration"] == "sourced"
     assert row["credited_amount"] == 1000.0 and row["extra_credit"] == 500.0
     assert row["extra_pay"] == pytest.approx(25.0)
     reps = co.double_credit(DEALS, "expansion-reps").iloc[0]
@@ -206,16 +220,26 @@ def test_double_credit_found_and_priced():
         assert co.double_credit(DEALS, model_id).empty
 
 
-def test_collaboration_rule_splits_the_dollar():
-    plan = co.CompPlan(collaboration_rule=True, split=0.4)
-    rows = co.credit(DEALS, "cs-renewals-sales-expansion", plan)
-    o3 = rows[rows["opportunity_id"] == "o3"].set_index("team")
-    assert o3["credited_amount"].to_dict() == pytest.approx({"sales": 300.0, "cs": 200.0})
-    assert o3["pay"].to_dict() == pytest.approx({"sales": 24.0, "cs": 10.0})
-    assert o3["credited_amount"].sum() == 500.0
-    assert co.double_credit(DEALS, "cs-renewals-sales-expansion", plan).empty
-    summary = co.credit_summary(DEALS, "cs-renewals-sales-expansion", plan)
-    assert summary["pay"].to_dict() == pytest.approx({"sales": 148.0, "cs": 50.0})
+def test_an_influenced_dollar_is_paid_once_and_split():
+    rows = co.credit(DEALS, "cs-renewals-sales-expansion", co.CompPlan(split=0.4))
+    o7 = rows[rows["opportunity_id"] == "o7"].set_index("team")
+    assert o7["role"].to_dict() == {"sales": "owner", "cs": "influence"}
+    assert o7["credited_amount"].to_dict() == pytest.approx({"sales": 120.0, "cs": 80.0})
+    assert o7["credited_amount"].sum() == 200.0
+    assert o7["pay"].to_dict() == pytest.approx({"sales": 9.6, "cs": 4.0})
+
+
+def test_the_rule_of_engagement_decides_what_is_paid_twice():
+    every_touch = co.CompPlan(real_collaboration="involved")
+    double = co.double_credit(DEALS, "cs-renewals-sales-expansion", every_touch)
+    assert double["opportunity_id"].tolist() == ["o3", "o7"]
+    assert double["extra_pay"].sum() == pytest.approx(25.0 + 10.0)
+    never = co.CompPlan(real_collaboration="none", split=0.5)
+    assert co.double_credit(DEALS, "cs-renewals-sales-expansion", never).empty
+    rows = co.credit(DEALS, "cs-renewals-sales-expansion", never)
+    assert rows.loc[rows["opportunity_id"] == "o3", "credited_amount"].sum() == 500.0
+    with pytest.raises(ParameterError, match="real_collaboration"):
+        co.CompPlan(real_collaboration="always")
 
 
 def test_cs_sourced_counts_and_missing_columns_count_as_false():
@@ -238,10 +262,60 @@ def test_credit_accepts_a_company_and_rejects_bad_input(sample_dir):
         co.credit(DEALS, "sales-owns-it")
     with pytest.raises(ParameterError, match="amount"):
         co.credit(DEALS.drop(columns="amount"), "all-cs")
-    for bad in ({"sales_new_rate": 1.5}, {"pod_rate": -0.1}, {"split": float("nan")},
-                {"cs_renewal_rate": "2%"}, {"collaboration_rule": "yes"}):
+    for bad in ({"sales_new_rate": 1.5}, {"pod_bonus_rate": -0.1}, {"split": float("nan")},
+                {"cs_renewal_rate": "2%"}, {"real_collaboration": True}, {"nrr_goal": 0},
+                {"grr_goal": float("inf")}):
         with pytest.raises(ParameterError):
             co.CompPlan(**bad)
+
+
+# --- behaviour that responds to pay ------------------------------------------------------
+
+BOOK = pd.DataFrame({
+    "opportunity_id": ["r1", "r2", "e1", "e2", "n1"],
+    "type": ["renewal", "renewal", "expansion", "expansion", "new"],
+    "amount": [900.0, 100.0, 60.0, 40.0, 500.0],
+    "status": ["won", "lost", "won", "won", "won"],
+    "cs_sourced": [False, False, True, False, False],
+})
+
+
+def test_zero_response_gives_every_model_the_same_outcomes():
+    flat = co.ownership_outcomes(BOOK, pay_response=0.0)
+    for column in ("churned", "retained", "expansion", "sourced_share", "nrr", "grr"):
+        assert flat[column].nunique() == 1, column
+    assert flat["nrr"].iloc[0] == pytest.approx(1.0) and flat["grr"].iloc[0] == 0.9
+    # and the pay is exactly credit()'s on the data's deals
+    for model_id in flat.index:
+        per_team = co.credit_summary(BOOK, model_id)["pay"]
+        assert flat.loc[model_id, "pay_total"] == pytest.approx(per_team.sum())
+
+
+def test_outcomes_follow_pay_and_the_response_moves_them():
+    weak = co.ownership_outcomes(BOOK, pay_response=0.02)
+    strong = co.ownership_outcomes(BOOK, pay_response=0.1)
+    now = "cs-renewals-sales-expansion"
+    # the current model keeps the data's outcomes whatever the response
+    assert weak.loc[now, "churned"] == strong.loc[now, "churned"] == 100.0
+    # a CSM on a flat salary (all-sales) earns nothing per retained dollar: more churn,
+    # fewer expansions sourced; more so with a stronger response
+    assert strong.loc["all-sales", "churned"] > weak.loc["all-sales", "churned"] > 100.0
+    assert weak.loc["all-sales", "churned"] == pytest.approx(100.0 * math.exp(0.02 * 2))
+    assert strong.loc["all-sales", "sourced_expansion"] == pytest.approx(
+        60.0 * math.exp(-0.1 * 5))
+    # the pod earns more per retained dollar than a CSM on 2%: less churn
+    assert strong.loc["revenue-pod", "churned"] < 100.0
+    assert strong["nrr"].max() - strong["nrr"].min() > weak["nrr"].max() - weak["nrr"].min()
+    # new logos do not move
+    assert strong["new"].eq(500.0).all()
+
+
+def test_outcomes_reject_bad_parameters():
+    for bad in (-0.1, float("nan"), True, "0.05", 2.0):
+        with pytest.raises(ParameterError, match="pay_response"):
+            co.ownership_outcomes(BOOK, pay_response=bad)
+    with pytest.raises(ParameterError, match="ownership model"):
+        co.ownership_outcomes(BOOK, current_model="nobody")
 
 
 def test_ownership_models_table():
@@ -251,9 +325,20 @@ def test_ownership_models_table():
     for column in ("new_owner", "renewal_owner", "expansion_owner"):
         assert set(models[column]) <= set(co.TEAMS)
     assert models.loc["revenue-pod", "csm_paid_on"].count("NRR") == 1
+    assert models.loc["revenue-pod", "new_owner"] == "sales"
     assert (models["csm_incentive"].str.len() > 20).all()
-    assert set(models["source"]) == {"004_b8619fbcaa12e132.txt", "book assumption"}
+    assert set(models["source"]) == {"src004", "book"}
     assert models.loc["expansion-reps", "expansion_owner"] == "expansion-rep"
+
+
+def test_source_ids_have_one_spelling():
+    # the collaboration tables name sources as csmodels/data/sources.csv does
+    known = set(package_table("sources", text=True)["bibkey"]) | {"book"}
+    for table in (co.ownership_models(), co.practices()):
+        assert set(table["source"]) <= known
+    assert co.source_name("src002") == "Source 002" and co.source_name("book") == "The book"
+    with pytest.raises(ParameterError):
+        co.source_name("004_b8619fbcaa12e132.txt")
 
 
 # --- RACI --------------------------------------------------------------------------------
@@ -289,8 +374,7 @@ def test_practices_table():
     table = co.practices()
     assert len(table) == 10 and table["practice_id"].is_unique
     assert table.groupby("group")["source"].unique().map(list).to_dict() == {
-        "collaboration practice": ["000_a87cb94a3071c21f.txt"],
-        "leader strategy": ["002_10d723511b1b2cd2.txt"]}
+        "collaboration practice": ["src000"], "leader strategy": ["src002"]}
 
 
 def test_self_assessment_scores_and_flags():
@@ -354,7 +438,7 @@ def test_sample_company(sample_dir):
         assert 0 < summary["pay"].sum() < 0.1 * total
     assert len(co.double_credit(company, "cs-renewals-sales-expansion")) > 0
     assert co.double_credit(company, "cs-renewals-sales-expansion",
-                            co.CompPlan(collaboration_rule=True)).empty
+                            co.CompPlan(real_collaboration="none")).empty
 
 
 # --- the chapter ----------------------------------------------------------------
@@ -365,29 +449,228 @@ def test_the_chapter_on_the_sample(tmp_path, sample_dir):
     from test_notebooks import run_chapter
 
     glued = run_chapter("collaboration", tmp_path / "c.ipynb", data_dir=str(sample_dir))
+    s = co.summarise(sample_dir)
+    expected = {key: str(s.text(key)) for key, _, value in s.rows() if value != "n/a"}
+    assert glued == expected  # every figure on the page is the summary's, and only those
     company = cs.load_company(sample_dir)
     summary = co.handoff_summary(co.handoff_report(company))
-    assert glued["sla_compliance"] == f"{summary['sla_compliance']:.1%}"
-    assert glued["n_handoffs"] == f"{summary['handoffs']:,}"
+    assert glued["handoffs_sla_compliance"] == f"{summary['sla_compliance']:.1%}"
     doubles = co.double_credit(company, "cs-renewals-sales-expansion")
-    assert glued["n_double"] == f"{len(doubles):,}" and len(doubles) > 0
+    assert glued["ownership_n_double"] == f"{len(doubles):,}" and len(doubles) > 0
+    assert "generator_ttv_effect" in glued
     answers = cs.load_profile(sample_dir / "profile.yml").self_assessment
     score = co.assessment_score(co.self_assessment(answers))
     assert glued["assessment_score"] == f"{score:.1%}"
 
 
 @pytest.mark.slow
-def test_the_chapter_with_a_stricter_sla_and_the_collaboration_rule(tmp_path, sample_dir):
+def test_the_chapter_with_a_stricter_sla_and_another_rule(tmp_path, sample_dir):
     from test_notebooks import run_chapter
 
     glued = run_chapter("collaboration", tmp_path / "c.ipynb", data_dir=str(sample_dir),
-                        handoff_within_days=7, collaboration_rule=True,
-                        ownership_model="revenue-pod",
+                        handoff_within_days=7, real_collaboration="none",
+                        ownership_model="revenue-pod", pay_response=0.0,
                         self_assessment={"joint-training": 2})
     company = cs.load_company(sample_dir)
     strict = co.handoff_summary(co.handoff_report(
         company, co.SlaTerms(handoff_within_days=7)))
-    assert glued["sla_compliance"] == f"{strict['sla_compliance']:.1%}"
-    assert glued["n_double"] == "0"
+    assert glued["handoffs_sla_compliance"] == f"{strict['sla_compliance']:.1%}"
+    assert glued["ownership_n_double"] == "0"
     assert glued["model_name"] == "Revenue pod (AE, CSM and SE)"
-    assert "joint-training" not in glued["gaps"]
+    assert glued["ownership_best_nrr"] == glued["ownership_worst_nrr"]
+    assert "joint-training" not in glued["assessment_gaps"]
+
+
+# --- the first days after the handoff ------------------------------------------------------
+
+FIRST_ARR = """
+account_id,month,arr
+A1,2024-01,100
+A1,2024-03,100
+A1,2024-04,100
+A2,2024-01,100
+A2,2024-04,0
+A3,2024-01,100
+A3,2024-04,100
+"""
+
+
+def test_first_days_after_each_handoff(tmp_path):
+    handoffs = """
+    account_id,closed_won_date,handoff_date,goals_documented,stakeholders_documented,success_criteria_documented,commitments_documented,kickoff_date
+    A1,2024-01-01,2024-01-01,true,true,true,true,2024-01-10
+    A2,2024-01-01,2024-01-01,true,false,true,true,
+    A3,2024-02-01,2024-02-01,true,true,true,true,2024-02-03
+    """
+    onboarding = """
+    account_id,contract_date,first_value_date,go_live_date
+    A1,2024-01-01,2024-03-31,2024-02-01
+    A2,2024-01-01,2024-04-01,2024-05-01
+    A3,2024-02-01,2024-02-10,2024-02-05
+    """
+    qbrs = """
+    account_id,date
+    A1,2024-03-31
+    A2,2024-04-01
+    """
+    usage = """
+    account_id,month,active_users,licensed_seats
+    A1,2024-03,5,10
+    A2,2024-03,2,10
+    A2,2024-04,9,10
+    """
+    folder = write_tables(tmp_path / "f", arr_monthly=FIRST_ARR, handoffs=handoffs,
+                          onboarding=onboarding, qbrs=qbrs, usage_monthly=usage)
+    days = co.first_days_report(cs.load_company(folder)).set_index("account_id")
+    # day 90 after a 2024-01-01 handoff is 2024-03-31, inside the data (to 2024-04-30);
+    # A3's window (to 2024-05-01) runs past the data, so its milestones are unknown
+    assert days["window_closed"].tolist() == [True, True, False]
+    assert days.loc["A1", ["kickoff", "go_live", "first_value", "qbr", "paying"]].tolist() \
+        == [True, True, True, True, True]
+    # A2: no kickoff date, live and first value after day 90, QBR on day 91, no ARR in
+    # the window's last month (2024-03 has no row: no ARR)
+    assert days.loc["A2", ["kickoff", "go_live", "first_value", "qbr", "paying"]].tolist() \
+        == [False, False, False, False, False]
+    assert days.loc["A1", "adoption"] == 0.5 and days.loc["A2", "adoption"] == 0.2
+    assert days.loc["A3", ["kickoff", "first_value", "qbr", "paying"]].isna().all()
+    assert pd.isna(days.loc["A3", "adoption"])
+    table = co.first_days_table(days.reset_index())
+    assert table.loc["first_value"].tolist() == [0.5, 1.0, 0.0]
+    assert table.loc["kickoff", "all"] == 0.5
+    # a longer window moves the milestones: by day 91 A2 has its first value and QBR
+    longer = co.first_days_report(cs.load_company(folder), co.SlaTerms(first_days=91))
+    assert longer.set_index("account_id").loc["A2", ["first_value", "qbr"]].tolist() \
+        == [True, True]
+
+
+def test_first_days_without_the_optional_tables(tmp_path):
+    handoffs = """
+    account_id,closed_won_date,handoff_date
+    A1,2024-01-01,2024-01-01
+    """
+    folder = write_tables(tmp_path / "f", arr_monthly=FIRST_ARR, handoffs=handoffs)
+    days = co.first_days_report(cs.load_company(folder))
+    assert days["window_closed"].tolist() == [True]
+    assert days[["go_live", "first_value", "qbr"]].isna().all().all()
+    assert not days["kickoff"].iloc[0] and days["paying"].iloc[0]
+    table = co.first_days_table(days)
+    assert table["all"].isna().tolist() == [False, True, True, True, False]
+
+
+# --- the chapter's summary ----------------------------------------------------------------
+
+def test_summary_on_the_sample_matches_the_package(sample_dir):
+    s = co.summarise(sample_dir)
+    company = cs.load_company(sample_dir)
+    handoffs = co.handoff_summary(co.handoff_report(company))
+    assert s.handoffs.handoffs == handoffs["handoffs"] == len(company.handoffs)
+    assert s.handoffs.sla_compliance == handoffs["sla_compliance"]
+    # exercise 1's figure is the change it asks for: a 7-day handoff SLA
+    strict = co.handoff_summary(co.handoff_report(company, co.SlaTerms(handoff_within_days=7)))
+    assert s.handoffs.strict_compliance == strict["sla_compliance"] < handoffs["sla_compliance"]
+    # exercise 2's: every touch counted as real collaboration
+    involved = co.double_credit(company, "cs-renewals-sales-expansion",
+                                co.CompPlan(real_collaboration="involved"))
+    assert s.ownership.involved_double_pay == pytest.approx(involved["extra_pay"].sum())
+    assert s.ownership.involved_n_double == len(involved) > s.ownership.n_double > 0
+    # exercise 3's: the pay response doubled
+    doubled = co.ownership_outcomes(company, pay_response=0.1)
+    assert s.ownership.ex_best_nrr == pytest.approx(doubled["nrr"].max())
+    assert s.ownership.ex_worst_nrr == pytest.approx(doubled["nrr"].min())
+    assert s.ownership.ex_worst_nrr < s.ownership.worst_nrr
+    # a CSM on a flat salary: more churn, fewer expansions sourced (source 004's warning)
+    assert s.ownership.flat_churn > s.ownership.current_churn
+    assert s.ownership.flat_sourced_share < s.ownership.current_sourced_share
+    days = co.first_days_table(co.first_days_report(company))
+    assert s.first90.first_value == pytest.approx(days.loc["first_value", "all"])
+    assert s.first90.value_complete > s.first90.value_incomplete
+    report = co.handoff_report(company)
+    assert s.handoffs.value_from_contract == pytest.approx(
+        report["value_in_first_days"].dropna().astype(bool).mean())
+    assert s.first90.windows + s.first90.open_windows == len(company.handoffs)
+    # the sample's generator built the handoff effect in, and the summary says so
+    from csmodels.synth import CompanyShape
+    assert s.generator.ttv_effect == CompanyShape().ttv_handoff_effect
+    assert s.to_dict()["ownership"]["rule"] == "sourced"
+
+
+def test_summary_follows_the_parameters(sample_dir):
+    s = co.summarise(sample_dir, handoff_within_days=7, real_collaboration="none",
+                     ownership_model="revenue-pod", pay_response=0.0,
+                     self_assessment_answers={"joint-training": 2})
+    assert s.handoffs.sla_compliance == s.handoffs.strict_compliance
+    assert s.ownership.n_double == 0 and s.ownership.double_pay == 0.0
+    assert s.model_name == "Revenue pod (AE, CSM and SE)"
+    assert "joint-training" not in s.assessment.gaps
+    # no response: every model has the data's NRR
+    assert s.ownership.best_nrr == s.ownership.worst_nrr == s.ownership.current_nrr
+    assert s.ownership.flat_churn == s.ownership.current_churn > 0
+    # exercise 3 asks for a response of 0.1 when the chapter's is 0
+    assert s.ownership.ex_response == 0.1
+    assert s.ownership.ex_best_nrr > s.ownership.best_nrr
+    with pytest.raises(ParameterError):
+        co.summarise(sample_dir, ownership_model="nobody")
+
+
+def test_the_generator_note_is_for_the_sample_only(sample_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sample_dir, copy)
+    assert co.summarise(copy).generator is not None  # the same data, elsewhere
+    arr = (copy / "arr_monthly.csv").read_text(encoding="utf-8")
+    (copy / "arr_monthly.csv").write_text(arr + "A00001,2019-01,1\n", encoding="utf-8")
+    assert co.summarise(copy).generator is None  # a reader's data, however close
+    assert co.summarise(sample_dir.parent / "cases" / "product-led").generator is None
+
+
+def test_summary_without_handoffs_or_opportunities(sample_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "bare"
+    shutil.copytree(sample_dir, copy)
+    (copy / "handoffs.csv").unlink()
+    (copy / "opportunities.csv").unlink()
+    s = co.summarise(copy)
+    assert s.handoffs is None and s.first90 is None and s.ownership is None
+    assert "handoffs" in s.handoff_need and "opportunities" in s.opps_need
+    assert s.assessment.score == pytest.approx(co.summarise(sample_dir).assessment.score)
+    assert "handoffs_handoffs" not in dict((k, v) for k, _, v in s.rows() if v != "n/a")
+
+
+def test_the_new_charts_draw_words_in_the_book_style(sample_dir):
+    import json
+    import re
+
+    from csmodels.charts import chart_html
+    from csmodels.charts import collaboration as collab_charts
+    from csmodels.style import SMALL_PX
+
+    s = co.summarise(sample_dir)
+    for chart in (collab_charts.first_days_chart(s.days_table, 90),
+                  collab_charts.outcomes_chart(s.outcomes, s.models["name"])):
+        html = chart_html(chart.to_dict())
+        spec = json.loads(re.search(r'<script type="application/json" '
+                                    r'class="csmodels-spec">(.*?)</script>', html).group(1))
+        spec = spec["spec"]
+        assert spec["width"] == "container"
+        sizes = re.findall(r'"fontSize": (\d+(?:\.\d+)?)', json.dumps(spec))
+        assert sizes and min(float(x) for x in sizes) >= SMALL_PX
+        text = json.dumps(spec, ensure_ascii=False)
+        assert '"first_value"' not in text and '"revenue-pod"' not in text
+    days = collab_charts.first_days_chart(s.days_table, 90).to_dict()
+    values = days["datasets"][next(iter(days["datasets"]))]
+    assert {v["milestone"] for v in values} == set(co.MILESTONES.values())
+    assert len(values) == 2 * len(co.MILESTONES)  # complete and incomplete, all known
+
+
+def test_summary_with_no_won_opportunity(sample_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "open"
+    shutil.copytree(sample_dir, copy)
+    opps = pd.read_csv(copy / "opportunities.csv")
+    opps.assign(status="open").to_csv(copy / "opportunities.csv", index=False)
+    s = co.summarise(copy)
+    assert s.ownership is None and "no opportunity" in s.opps_need and "won" in s.opps_need
+    assert s.handoffs is not None

@@ -40,7 +40,7 @@ def pay_by_model_chart(pay: pd.DataFrame, currency: str = "USD") -> alt.Chart:
     return alt.Chart(pay).mark_bar().encode(
         y=alt.Y("model:N", title=None, sort=list(dict.fromkeys(pay["model"])),
                 axis=alt.Axis(labelExpr=wrapped_labels(pay["model"].unique()))),
-        x=alt.X("pay:Q", title=f"Variable pay a year ({currency})", stack="zero",
+        x=alt.X("pay:Q", title=f"Variable pay on the data's deals ({currency})", stack="zero",
                 axis=alt.Axis(format="~s")),
         color=alt.Color("team:N", legend=alt.Legend(orient="bottom", title=None),
                         scale=alt.Scale(range=[BLUE, ORANGE, GREEN, GREY])),
@@ -64,3 +64,51 @@ def self_assessment_chart(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("practice_id:N", title="Practice"),
                  alt.Tooltip("score:Q", title="Score")],
     ).properties(width=WIDTH - 260, height=alt.Step(38))
+
+
+def first_days_chart(table: pd.DataFrame, first_days: int) -> alt.Chart:
+    """The share of handoffs reaching each milestone in their first days, complete against
+    incomplete handoffs (``table`` from :func:`csmodels.collaboration.first_days_table`)."""
+    from ..collaboration import MILESTONES
+
+    data = (table[["complete", "incomplete"]].rename(index=MILESTONES)
+            .rename_axis("milestone").reset_index()
+            .melt(id_vars="milestone", var_name="handoff", value_name="share").dropna())
+    data["handoff"] = data["handoff"] + " handoffs"
+    order = [MILESTONES[m] for m in table.index]
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("milestone:N", title=None, sort=order),
+        yOffset=alt.YOffset("handoff:N"),
+        x=alt.X("share:Q", title=f"Share of handoffs, by day {first_days} after the handoff",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("handoff:N", scale=alt.Scale(
+            domain=["complete handoffs", "incomplete handoffs"], range=[BLUE, ORANGE]),
+            legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip("milestone:N", title="Milestone"),
+                 alt.Tooltip("handoff:N", title="Handoffs"),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    ).properties(width=WIDTH - 260, height=alt.Step(16))
+
+
+def outcomes_chart(outcomes: pd.DataFrame, names: pd.Series) -> alt.Chart:
+    """NRR and GRR of the book under each ownership model, once behaviour responds to pay
+    (``outcomes`` from :func:`csmodels.collaboration.ownership_outcomes`)."""
+    data = outcomes[["nrr", "grr"]].rename(columns={"nrr": "NRR", "grr": "GRR"})
+    data = (data.rename(index=names).rename_axis("model").reset_index()
+            .melt(id_vars="model", var_name="measure", value_name="value").dropna())
+    data["model"] = words(data["model"])
+    return alt.Chart(data).mark_point(filled=True, size=90).encode(
+        y=alt.Y("model:N", title=None, sort=list(dict.fromkeys(data["model"])),
+                axis=alt.Axis(labelExpr=wrapped_labels(data["model"].unique()))),
+        x=alt.X("value:Q", title="Retention of the book", axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False)),
+        color=alt.Color("measure:N", scale=alt.Scale(domain=["NRR", "GRR"],
+                                                     range=[BLUE, GREEN]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        shape=alt.Shape("measure:N", scale=alt.Scale(domain=["NRR", "GRR"],
+                                                     range=["square", "circle"]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=[alt.Tooltip("model:N", title="Model"),
+                 alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("value:Q", title="Value", format=".1%")],
+    ).properties(width=WIDTH - 260, height=alt.Step(48))
