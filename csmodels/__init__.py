@@ -18,15 +18,19 @@ Metrics (the metrics chapter)
     (:class:`HealthModel`, :func:`health_scores`, :func:`health_separation` and its
     :class:`Separation`); :func:`metrics_summary` gathers them for one month under
     :class:`MetricSettings`, as ``csmodels metrics`` prints them; :func:`resolve_as_of`
-    turns a month given as text (or none: the last) into the month a metric reports on.
+    turns a month given as text (or none: the last) into the month a metric reports on;
+    :func:`average_contract_value` is the one definition of ACV (ARR per paying account).
 Revenue and lifetime value (the functions chapter)
     :class:`RevenueBase` and :func:`project_revenue`, :func:`revenue_layers`,
     :func:`revenue_base_from_data`, :func:`arr_in_year`, :func:`bookings_equivalent`,
-    :func:`sales_vs_cs`; :func:`simple_ltv`, :func:`capped_ltv`, :func:`ltv_table`,
+    :func:`cohort_survival`, :func:`nrr_matching_growth`, :func:`sales_vs_cs`;
+    :func:`simple_ltv`, :func:`capped_ltv`, :func:`ltv_table`,
     :func:`ltv_by_horizon`, the shifted-beta-geometric model
     (:class:`ShiftedBetaGeometric`, :class:`SurvivorCohorts`, :func:`survivor_cohorts`,
     :func:`simulate_survivors`, :func:`published_sbg_examples`, and :func:`refit_spread`,
-    how far a refit on simulated cohorts of one size scatters).
+    how far a refit on simulated cohorts of one size scatters; :func:`bootstrap_sbg`
+    and its :class:`SbgBootstrap`, the fit's uncertainty); :func:`functions_summary`
+    returns the chapter's :class:`FunctionsSummary`.
 What a section needs
     :mod:`csmodels.needs` checks, once for every chapter, whether the data can support
     each section (months of history, tables, accounts, cohorts) and gives the one
@@ -62,11 +66,14 @@ from . import collaboration, needs, reporting
 from .benchmarks import benchmark_for_acv, cs_kpis, retention_benchmarks
 from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
+from .functions import FunctionsSummary, functions_summary
 from .health import HealthModel, Separation, health_scores, health_separation
 from .io import Company, load_company
 from .lifetime import (
+    SbgBootstrap,
     ShiftedBetaGeometric,
     SurvivorCohorts,
+    bootstrap_sbg,
     capped_ltv,
     ltv_by_horizon,
     ltv_table,
@@ -94,6 +101,7 @@ from .metrics import (
     adoption_rate,
     arr_bridge,
     arr_movements,
+    average_contract_value,
     cohort_retention,
     compounded_monthly_retention,
     expansion_pipeline_influenced,
@@ -113,6 +121,8 @@ from .revenue import (
     RevenueBase,
     arr_in_year,
     bookings_equivalent,
+    cohort_survival,
+    nrr_matching_growth,
     project_revenue,
     revenue_base_from_data,
     revenue_layers,
@@ -128,6 +138,7 @@ __all__ = [
     "CsModelsError",
     "DataError",
     "Flip",
+    "FunctionsSummary",
     "HealthModel",
     "IncentivePressure",
     "MetricSettings",
@@ -138,6 +149,7 @@ __all__ = [
     "Recommendation",
     "Retention",
     "RevenueBase",
+    "SbgBootstrap",
     "Segment",
     "SegmentedRecommendation",
     "Separation",
@@ -150,17 +162,21 @@ __all__ = [
     "arr_bridge",
     "arr_in_year",
     "arr_movements",
+    "average_contract_value",
     "benchmark_for_acv",
     "bookings_equivalent",
+    "bootstrap_sbg",
     "capped_ltv",
     "charts",
     "cohort_retention",
+    "cohort_survival",
     "collaboration",
     "compounded_monthly_retention",
     "cs_kpis",
     "default_profile_path",
     "expansion_pipeline_influenced",
     "facts_from_data",
+    "functions_summary",
     "handoff_report",
     "handoff_summary",
     "health_scores",
@@ -172,6 +188,7 @@ __all__ = [
     "metrics_summary",
     "needs",
     "nps",
+    "nrr_matching_growth",
     "project_revenue",
     "published_sbg_examples",
     "qbr_coverage",

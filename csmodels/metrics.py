@@ -104,6 +104,23 @@ def resolve_as_of(panel: ArrPanel, as_of: str | pd.Period | None) -> pd.Period:
     return month
 
 
+def average_contract_value(panel: ArrPanel, as_of: str | pd.Period | None = None) -> float | None:
+    """Average contract value (ACV): ARR per paying account in ``as_of`` (default the
+    last month), or None when no account pays then.
+
+    The one definition of ACV in the package (it is also ARPA, average revenue per
+    account, on a yearly basis).
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"], "month": ["2024-01"] * 3,
+    ...                       "arr": [100.0, 50.0, 0.0]})
+    >>> average_contract_value(ArrPanel.from_frame(frame))
+    75.0
+    """
+    column = panel.values[:, panel.column(resolve_as_of(panel, as_of))]
+    paying = column > 0
+    return float(column[paying].mean()) if paying.any() else None
+
+
 # ------------------------------------------------------------------------- retention
 
 
