@@ -82,9 +82,10 @@ def test_a_steady_state_when_bookings_replace_what_is_lost():
 def test_the_split_by_hand():
     params = cs.RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=1.1, grr=0.9, years=2)
     row = cs.project_revenue(params).loc[2]
-    # year 1: 100 -> 120; year 2: kept 0.9 x 120, expansion 0.2 x 120, new 10
-    assert row[["installed_kept", "expansion", "new_business", "lost", "arr"]].tolist() == \
-        pytest.approx([108.0, 24.0, 10.0, 12.0, 142.0])
+    # year 1: 100 -> 120 (110 from today's customers, 10 new); year 2: today's customers
+    # keep 0.9 x 110 and expand 0.2 x 110, year 1's new customers grow at NRR to 11, new 10
+    assert row[["installed_kept", "expansion", "cohorts_kept", "new_business", "lost",
+                "arr"]].tolist() == pytest.approx([99.0, 22.0, 11.0, 10.0, 11.0, 142.0])
     assert row["installed_share"] == pytest.approx(132 / 142)
     assert row["from_starting_base"] == pytest.approx(121.0)
 
@@ -112,12 +113,18 @@ def test_revenue_layers_add_up_to_the_projection():
 @settings(max_examples=80, deadline=None)
 @given(arr0=st.floats(0, 1e9), b=st.floats(0, 1e8), g=st.floats(-0.5, 0.5),
        grr=st.floats(0.3, 1.0), extra=st.floats(0, 0.6), years=st.integers(1, 20),
-       scale=st.floats(0.01, 100))
-def test_revenue_base_invariants(arr0, b, g, grr, extra, years, scale):
+       scale=st.floats(0.01, 100),
+       ab=st.none() | st.tuples(st.floats(0.05, 50), st.floats(0.05, 50)))
+def test_revenue_base_invariants(arr0, b, g, grr, extra, years, scale, ab):
+    survival = None if ab is None else tuple(
+        float(v) for v in cs.lifetime.sbg_survival(*ab, np.arange(years + 1)))
     params = cs.RevenueBase(starting_arr=arr0, new_bookings=b, bookings_growth=g, nrr=grr + extra,
-                            grr=grr, years=years)
+                            grr=grr, years=years, new_survival=survival)
     table = cs.project_revenue(params)
-    parts = table.installed_kept + table.expansion + table.new_business
+    if survival is not None:  # a fitted cohort only shrinks: it never pays more than it booked
+        booked = sum(cs.revenue.bookings(params, k) for k in range(1, years + 1))
+        assert table.cohorts_kept.iloc[-1] + table.new_business.iloc[-1] <= booked * (1 + 1e-9)
+    parts = table.installed_kept + table.expansion + table.cohorts_kept + table.new_business
     assert np.allclose(parts[1:], table.arr[1:], rtol=1e-9, atol=1e-6)
     assert np.allclose(table.arr, [cs.arr_in_year(params, n) for n in table.year], rtol=1e-9,
                        atol=1e-6)
@@ -207,16 +214,24 @@ def _amounts(labels: list[str]) -> dict[tuple[int, str], float]:
 
 
 @pytest.mark.parametrize("growth", [0.0, 0.12])
-def test_the_explorer_computes_in_vega_what_the_package_computes(growth):
-    """Render the slider chart at its start values and read the bars' values back."""
+@pytest.mark.parametrize("fitted", [False, True])
+def test_the_explorer_computes_in_vega_what_the_package_computes(growth, fitted):
+    """Render the slider chart at its start values and read the bars' values back, with
+    new customers following NRR and following a fitted cohort model."""
+    model = cs.ShiftedBetaGeometric().fit([[124, 102, 87], [161, 140]])
+    survival = tuple(float(v) for v in model.survival(np.arange(16))) if fitted else None
     params = cs.RevenueBase(starting_arr=20e6, new_bookings=4e6, bookings_growth=growth,
-                            nrr=1.052, grr=0.914, years=6)
-    found = _amounts(_aria(charts.revenue_base_explorer(params, "EUR")))
+                            nrr=1.052, grr=0.914, years=6,
+                            new_survival=survival[:7] if fitted else None)
+    found = _amounts(_aria(charts.revenue_base_explorer(params, "EUR", survival=survival)))
     table = cs.project_revenue(params)
-    assert len(found) == 3 * 6
+    assert len(found) == 4 * 6
     for (year, part), amount in found.items():
         key = {v: k for k, v in charts.functions.COMPONENTS.items()}[part]
         assert amount == pytest.approx(table.loc[year, key], abs=1.0), (year, part)
+    if fitted:  # new customers no longer grow at NRR: a fitted cohort only shrinks
+        assert table.loc[6, "cohorts_kept"] < cs.project_revenue(
+            replace(params, new_survival=None)).loc[6, "cohorts_kept"]
 
 
 def test_the_explorer_holds_grr_at_or_below_nrr():
