@@ -29,6 +29,7 @@ from .lifetime import (
     ShiftedBetaGeometric,
     SurvivorCohorts,
     bootstrap_sbg,
+    ltv_by_horizon,
     ltv_table,
     published_sbg_examples,
     refit_spread,
@@ -88,6 +89,7 @@ class BaseSummary(Summary):
     model: RevenueBase = field(default=None, repr=False, compare=False)  # for the charts
     projection: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
     layers: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
+    explorer_survival: tuple = field(default=None, repr=False, compare=False)  # for the charts
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,20 @@ class LtvSummary(Summary):
     nrr_limit: float = figure("NRR up to which discounting converges", "share")
     table: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
     churns: dict = field(default=None, repr=False, compare=False)  # for the charts
+    horizon: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
+
+    def display_table(self, currency: str, cap_years: int, discount: float) -> pd.DataFrame:
+        """The simple formula three ways for each churn, formatted for the page."""
+        def shown(v: float) -> str:
+            return _money_or_infinite(v, currency)
+
+        t = self.table
+        return pd.DataFrame({
+            "Churn measure": t["measure"], "Churn a year": t["churn"].map(lambda v: str(fmt(v))),
+            "Formula (value / churn)": t["formula"].map(shown),
+            f"Capped at {cap_years} years": t["capped"].map(shown),
+            f"Discounted at {discount:.0%}": t["discounted"].map(shown)}).set_index(
+            "Churn measure")
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,7 @@ class SbgSummary(Summary):
     seed: int = figure("Bootstrap seed", "count")
     model: ShiftedBetaGeometric = field(default=None, repr=False, compare=False)  # for the charts
     bootstrap: SbgBootstrap = field(default=None, repr=False, compare=False)  # for the charts
+    band: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,10 @@ class ExercisesSummary(Summary):
     full: str = figure("Renewal at period 7, seven periods of data", "text")
     short: str = figure("Renewal at period 7, two periods of data", "text")
     true_r7: float = figure("True renewal at period 7", "ratio")
+    oldest: str | None = figure("The oldest cohort, fitted alone in exercise 4", "text")
+    oldest_r1: float | None = figure("Its first renewal rate", "ratio")
+    oldest_r1_low: float | None = figure("The same, low end", "ratio")
+    oldest_r1_high: float | None = figure("The same, high end", "ratio")
 
 
 @dataclass(frozen=True)
@@ -272,12 +293,17 @@ def functions_summary(company, profile, data_dir=None, *, as_of=None, years: int
         ltv=_ltv_section(panel, month, base.model, gross_margin, ltv_cap_years, discount_rate,
                          currency) if base else None,
         cohorts=_cohort_section(cohorts) if cohort_need == needs.OK else None,
-        sbg=sbg, ex=_exercises_section(base.model if base else None),
+        sbg=sbg, ex=_exercises_section(base.model if base else None,
+                                       cohorts if sbg is not None else None,
+                                       bootstrap_draws, interval_level, seed),
         base_need=base_need, bookings_need=bookings_need, cohort_need=cohort_need,
         sbg_note=sbg_note)
 
 
 # ------------------------------------------------------------------------ sections
+
+
+EXPLORER_YEARS = 15  # the years the chapter's "Try it" chart can show
 
 
 def _per_year(period_months: int, years: int) -> np.ndarray:
@@ -326,7 +352,9 @@ def _base_section(company, panel, month, sbg: SbgSummary | None, period_months: 
         installed_share_1=float(first["installed_share"]),
         installed_share_n=float(last["installed_share"]), starting_arr_n=today,
         starting_share_n=today / float(last["arr"]) if last["arr"] > 0 else None,
-        **figures, model=model, projection=projection, layers=layers)
+        **figures, model=model, projection=projection, layers=layers,
+        explorer_survival=None if sbg is None else tuple(
+            float(v) for v in sbg.model.survival(_per_year(period_months, EXPLORER_YEARS))))
 
 
 def _new_arr(panel: ArrPanel, month: pd.Period) -> float | None:
@@ -372,7 +400,8 @@ def _ltv_section(panel, month, model: RevenueBase, gross_margin: float, cap_year
         ltv_net=_money_or_infinite(by.loc["Net revenue churn", "formula"], currency),
         ltv_net_capped=float(by.loc["Net revenue churn", "capped"]),
         ltv_net_discounted=_money_or_infinite(by.loc["Net revenue churn", "discounted"], currency),
-        nrr_limit=1 + discount, table=table, churns=churns)
+        nrr_limit=1 + discount, table=table, churns=churns,
+        horizon=ltv_by_horizon(value, churns, max_years=20))
 
 
 def _cohort_section(cohorts: SurvivorCohorts) -> CohortSummary:
@@ -424,15 +453,45 @@ def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, di
         clv_sbg=model.lifetime_value(value, d), clv_low=clv[0], clv_high=clv[1],
         clv_constant=simple_ltv(value, 1 - float(model.retention_rate(1)), d),
         derl_oldest=model.derl(d, oldest), residual_oldest=value * model.derl(d, oldest),
-        draws=boot.draws, level=level, seed=int(seed), model=model, bootstrap=boot)
+        draws=boot.draws, level=level, seed=int(seed), model=model, bootstrap=boot,
+        band=_band(boot, horizon, level))
+
+
+def _band(boot: SbgBootstrap, horizon: int, level: float) -> pd.DataFrame:
+    """Per period: the bootstrap interval of survival and of the renewal rate."""
+    rows = []
+    for t in range(horizon + 1):
+        share = boot.interval(sbg_survival(boot.alpha, boot.beta, t), level)
+        rate = (boot.interval(sbg_retention(boot.alpha, boot.beta, t), level) if t >= 1
+                else (np.nan, np.nan))
+        rows.append({"period": t, "share_low": share[0], "share_high": share[1],
+                     "rate_low": rate[0], "rate_high": rate[1]})
+    return pd.DataFrame(rows)
 
 
 # The third exercise's settings: the "regular" cohort of Fader and Hardie (2007).
 EX_ALPHA, EX_BETA, EX_PERIODS, EX_OBSERVED = 0.704, 1.182, 7, 3
 
 
-def _exercises_section(model: RevenueBase | None, ex_growth: float = 0.2, ex_size: int = 150,
-                       ex_runs: int = 100, ex_band: float = 0.90) -> ExercisesSummary:
+def oldest_cohort_fit(cohorts: SurvivorCohorts, draws: int, seed: int
+                      ) -> tuple[str, ShiftedBetaGeometric, SbgBootstrap] | None:
+    """The fourth exercise's change: the model fitted to the oldest cohort alone, and its
+    bootstrap; None unless two cohorts are fitted and the oldest alone can be."""
+    fittable = cohorts.fittable()
+    if len(fittable) < 2:
+        return None
+    oldest = fittable.iloc[:1]
+    try:
+        model = ShiftedBetaGeometric().fit(oldest)
+    except ParameterError:
+        return None
+    return str(oldest.index[0]), model, bootstrap_sbg(model, draws, seed)
+
+
+def _exercises_section(model: RevenueBase | None, cohorts: SurvivorCohorts | None,
+                       draws: int, level: float, seed: int, ex_growth: float = 0.2,
+                       ex_size: int = 150, ex_runs: int = 100,
+                       ex_band: float = 0.90) -> ExercisesSummary:
     needed = None
     if model is not None and model.new_bookings > 0:  # else there is nothing to grow
         needed = nrr_matching_growth(model, ex_growth)
@@ -442,6 +501,12 @@ def _exercises_section(model: RevenueBase | None, ex_growth: float = 0.2, ex_siz
     for key, found in rates.items():
         low, high = np.percentile(found, [50 * (1 - ex_band), 50 * (1 + ex_band)])
         shown[key] = f"{fmt(low)} to {fmt(high)}"
+    alone = oldest_cohort_fit(cohorts, draws, seed) if cohorts is not None else None
+    if alone is not None:
+        label, fit, boot = alone
+        r1 = boot.interval(sbg_retention(boot.alpha, boot.beta, 1), level)
+        shown.update(oldest=label, oldest_r1=float(fit.retention_rate(1)), oldest_r1_low=r1[0],
+                     oldest_r1_high=r1[1])
     return ExercisesSummary(
         growth=ex_growth, nrr_needed=needed,
         nrr_points=needed - model.nrr if needed is not None else None,

@@ -286,22 +286,91 @@ class ShiftedBetaGeometric:
 
 
 def _mle(cohorts: list[np.ndarray], initial: tuple[float, float],
-         bounds: tuple[float, float], tol: float = 1e-15) -> tuple[tuple[float, float], float]:
+         bounds: tuple[float, float]) -> tuple[tuple[float, float], float]:
     """(alpha, beta) maximising the likelihood within ``bounds``, and the log-likelihood.
 
     No checks: a sample with no churn (or no survivor) ends at a bound, which the
-    bootstrap needs to count rather than to refuse. ``tol`` is the relative change
-    in the likelihood at which the search stops (the bootstrap's refits use a looser one).
+    bootstrap needs to count rather than to refuse.
     """
     low, high = bounds
     start = np.log(np.clip(np.asarray(initial, dtype=float), low, high))
     from scipy.optimize import minimize  # imported here: scipy costs ~0.7 s at start-up
     result = minimize(_objective, start, args=(cohorts,), jac=True, method="L-BFGS-B",
                       bounds=[(math.log(low), math.log(high))] * 2,
-                      options={"ftol": tol, "gtol": max(tol ** 0.5 * 1e-2, 1e-9),
-                               "maxiter": 2000})
+                      options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000})
     a, b = (float(v) for v in np.exp(result.x))
     return (a, b), float(-result.fun)
+
+
+def _ll_grad_hess(x: np.ndarray, samples: list[np.ndarray]):
+    """Log-likelihood, gradient and Hessian in (log alpha, log beta) for many samples at
+    once: ``x`` is (draws, 2), each of ``samples`` a (draws, periods + 1) array of counts
+    of one cohort."""
+    from scipy.special import betaln, digamma, polygamma
+
+    a, b = np.exp(x[:, 0])[:, None], np.exp(x[:, 1])[:, None]
+    ll = np.zeros(len(x))
+    ga, gb, haa, hab, hbb = (np.zeros((len(x), 1)) for _ in range(5))
+
+    def add(weight, da, db):
+        """weight x [ln B(a + da, b + db) - ln B(a, b)], summed over the last axis."""
+        nonlocal ll, ga, gb, haa, hab, hbb
+        s = a + b
+        ll = ll + np.sum(weight * (betaln(a + da, b + db) - betaln(a, b)), axis=1)
+        t1, t0 = polygamma(1, s + da + db), polygamma(1, s)
+        ga = ga + np.sum(weight * (digamma(a + da) - digamma(s + da + db)
+                                   - digamma(a) + digamma(s)), axis=1, keepdims=True)
+        gb = gb + np.sum(weight * (digamma(b + db) - digamma(s + da + db)
+                                   - digamma(b) + digamma(s)), axis=1, keepdims=True)
+        haa = haa + np.sum(weight * (polygamma(1, a + da) - t1 - polygamma(1, a) + t0), axis=1,
+                           keepdims=True)
+        hab = hab + np.sum(weight * (t0 - t1), axis=1, keepdims=True)
+        hbb = hbb + np.sum(weight * (polygamma(1, b + db) - t1 - polygamma(1, b) + t0), axis=1,
+                           keepdims=True)
+
+    for counts in samples:
+        t = np.arange(1, counts.shape[1])[None, :]
+        add(counts[:, :-1] - counts[:, 1:], 1.0, t - 1.0)  # lost in period t: P(T = t)
+        add(counts[:, -1:], 0.0, float(counts.shape[1] - 1))  # still there: S(last)
+    # to log space: d/dx = a d/da, d2/dx2 = a^2 d2/da2 + a d/da
+    grad = np.hstack([a * ga, b * gb])
+    hess = np.empty((len(x), 2, 2))
+    hess[:, 0, 0] = (a * a * haa + a * ga)[:, 0]
+    hess[:, 1, 1] = (b * b * hbb + b * gb)[:, 0]
+    hess[:, 0, 1] = hess[:, 1, 0] = (a * b * hab)[:, 0]
+    return ll, grad, hess
+
+
+def _mle_many(samples: list[np.ndarray], start: tuple[float, float],
+              bounds: tuple[float, float], iterations: int = 500) -> np.ndarray:
+    """Maximum-likelihood (alpha, beta) of many samples at once, (draws, 2).
+
+    Levenberg-Marquardt steps in (log alpha, log beta), every draw in one array: a
+    step that lowers a draw's likelihood is refused and that draw's damping raised,
+    so each draw climbs; estimates are held within ``bounds``, where a sample with no
+    churn (or no survivor) ends.
+    """
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    x = np.tile(np.log(np.clip(start, *bounds)), (samples[0].shape[0], 1))
+    ll, grad, hess = _ll_grad_hess(x, samples)
+    damping = np.full(len(x), 1e-3)
+    for _ in range(iterations):
+        system = -hess + damping[:, None, None] * np.eye(2)
+        try:
+            step = np.linalg.solve(system, grad[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = grad / (damping[:, None] + 1.0)
+        trial = np.clip(x + step, lo, hi)
+        ll_new, grad_new, hess_new = _ll_grad_hess(trial, samples)
+        better = ll_new >= ll
+        x = np.where(better[:, None], trial, x)
+        ll = np.where(better, ll_new, ll)
+        grad = np.where(better[:, None], grad_new, grad)
+        hess = np.where(better[:, None, None], hess_new, hess)
+        damping = np.clip(np.where(better, damping / 3, damping * 4), 1e-12, 1e12)
+        if np.all((np.abs(step).max(axis=1) < 1e-9) | (damping > 1e10)):
+            break
+    return np.exp(x)
 
 
 def _log_likelihood(alpha: float, beta: float, cohorts: list[np.ndarray]) -> float:
@@ -518,10 +587,8 @@ def bootstrap_sbg(model: ShiftedBetaGeometric, draws: int = 200, seed: int = 0) 
         theta = rng.beta(a, b, (int(draws), counts[0]))
         life = rng.geometric(np.clip(theta, 1e-12, 1.0))
         simulated.append(np.stack([(life > t).sum(axis=1) for t in range(len(counts))], axis=1))
-    fits = [_mle([sim[i] for sim in simulated], (a, b), model.bounds, tol=1e-10)[0]
-            for i in range(int(draws))]
-    alpha, beta = (np.array(v) for v in zip(*fits, strict=True))
-    return SbgBootstrap(alpha=alpha, beta=beta, seed=seed)
+    fits = _mle_many(simulated, (a, b), model.bounds)
+    return SbgBootstrap(alpha=fits[:, 0], beta=fits[:, 1], seed=seed)
 
 
 # --------------------------------------------------------------- cohorts from the data

@@ -240,10 +240,13 @@ def ltv_horizon_chart(frame: pd.DataFrame, cap_years: int, currency: str = "USD"
 
 
 def retention_fit_chart(shares: pd.DataFrame, model: ShiftedBetaGeometric, horizon: int,
-                        period_label: str = "Years") -> alt.VConcatChart:
+                        period_label: str = "Years", band: pd.DataFrame | None = None,
+                        level: float = 0.9) -> alt.VConcatChart:
     """Actual logo survival and retention rate of each cohort (points, from
     :meth:`~csmodels.lifetime.SurvivorCohorts.survival_shares`) against the fitted
-    sBG model (line, projected to ``horizon`` periods)."""
+    sBG model (line, projected to ``horizon`` periods), with the bootstrap interval of
+    the fit as a grey band where ``band`` (``period``, ``share_low``, ``share_high``,
+    ``rate_low``, ``rate_high``) is given."""
     periods = np.arange(horizon + 1)
     fitted = pd.DataFrame({"period": periods, "share": model.survival(periods),
                            "rate": np.r_[np.nan, model.retention_rate(periods[1:])],
@@ -268,10 +271,21 @@ def retention_fit_chart(shares: pd.DataFrame, model: ShiftedBetaGeometric, horiz
         points = alt.Chart(data_actual).mark_point(filled=True, size=70).encode(
             x=x, y=f"{field}:Q", color=colour,
             tooltip=[*tips, alt.Tooltip("accounts:Q", title="Accounts")])
-        return alt.layer(line, points).properties(width=WIDTH, height=180)
+        if band is None:
+            return alt.layer(line, points).properties(width=WIDTH, height=180)
+        shaded = band.dropna(subset=[f"{field}_low"])
+        area = alt.Chart(shaded).mark_area(color="#999999", opacity=0.3).encode(
+            x=x, y=f"{field}_low:Q", y2=f"{field}_high:Q",
+            tooltip=[alt.Tooltip("period:Q", title=f"{period_label} since start"),
+                     alt.Tooltip(f"{field}_low:Q", title=f"{level:.0%} interval, low",
+                                 format=".1%"),
+                     alt.Tooltip(f"{field}_high:Q", title=f"{level:.0%} interval, high",
+                                 format=".1%")])
+        return alt.layer(area, line, points).properties(width=WIDTH, height=180)
 
     survival = panel("share", "Still customers", actual, fitted)
     rate = panel("rate", "Renewed that period", actual.dropna(subset=["rate"]),
                  fitted.dropna(subset=["rate"]))
     return alt.vconcat(survival, rate, description="Fitted vs actual retention").properties(
-        title="Logo retention: the cohorts (points) and the fitted model (line)")
+        title="Logo retention: the cohorts (points) and the fitted model (line)"
+        + ("" if band is None else f", {level:.0%} bootstrap interval (band)"))
