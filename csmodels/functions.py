@@ -90,6 +90,7 @@ class BaseSummary(Summary):
     projection: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
     layers: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
     explorer_survival: tuple = field(default=None, repr=False, compare=False)  # for the charts
+    new_cohort_note: str | None = field(default=None, repr=False, compare=False)  # on the page
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ class BookingsSummary(Summary):
 
     nrr_change: float = figure("Change in NRR priced", "points")
     gain_n: float = figure("ARR it adds in the last year", "money")
-    bookings_equiv: float = figure("Rise in every year's bookings that adds as much", "ratio")
-    bookings_equiv_money: float = figure("The same in the first year's bookings", "money")
+    equiv: float = figure("Rise in every year's bookings that adds as much", "ratio")
+    equiv_money: float = figure("The same in the first year's bookings", "money")
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,12 @@ class LtvSummary(Summary):
     logo_churn: float | None = figure("Logo churn", "ratio")
     gross_churn: float = figure("Gross revenue churn", "ratio")
     net_churn: float = figure("Net revenue churn", "ratio")
-    ltv_gross: str = figure("Formula with gross churn", "text")
-    ltv_gross_point_less: str = figure("Formula with a point less gross churn", "text")
+    gross: str = figure("Formula with gross churn", "text")
+    gross_point_less: str = figure("Formula with a point less gross churn", "text")
     one_point: float = figure("One point of churn", "points")
-    ltv_net: str = figure("Formula with net churn", "text")
-    ltv_net_capped: float = figure("Capped value with net churn", "money")
-    ltv_net_discounted: str = figure("Discounted value with net churn", "text")
+    net: str = figure("Formula with net churn", "text")
+    net_capped: float = figure("Capped value with net churn", "money")
+    net_discounted: str = figure("Discounted value with net churn", "text")
     nrr_limit: float = figure("NRR up to which discounting converges", "share")
     table: pd.DataFrame = field(default=None, repr=False, compare=False)  # for the charts
     churns: dict = field(default=None, repr=False, compare=False)  # for the charts
@@ -168,7 +169,7 @@ class SbgSummary(Summary):
     s_h: float = figure("Still customers at the last period projected", "ratio")
     s_h_low: float = figure("The same, low end", "ratio")
     s_h_high: float = figure("The same, high end", "ratio")
-    clv_sbg: float = figure("Lifetime value of a new account (sBG)", "money")
+    clv: float = figure("Lifetime value of a new account (sBG)", "money")
     clv_low: float = figure("The same, low end", "money")
     clv_high: float = figure("The same, high end", "money")
     clv_constant: float = figure("Lifetime value at a constant first-renewal rate", "money")
@@ -338,7 +339,12 @@ def _base_section(company, panel, month, sbg: SbgSummary | None, period_months: 
                        new_s_n=float(model.new_survival[model.years]), arr_n_nrr=nrr_way,
                        arr_n_gap=nrr_way - float(last["arr"]), arr_n_low=low, arr_n_high=high)
     else:
-        figures = dict(nrr_new_cohorts=model.nrr)
+        figures = dict(nrr_new_cohorts=model.nrr, new_cohort_note=(
+            f"No retention model could be fitted to this company's cohorts (the section on "
+            f"it below says why), so new customers are given the base's NRR of "
+            f"{model.nrr:.1%}. That flatters them: a new cohort still holds the customers "
+            "most likely to leave. Read the projection as an upper bound until the cohorts "
+            "have been through two renewals."))
     return BaseSummary(
         overrides=", ".join(overridden) or "none", arr0=model.starting_arr,
         new_bookings=model.new_bookings,
@@ -372,8 +378,8 @@ def _bookings_section(model: RevenueBase, projection: pd.DataFrame,
     better = arr_in_year(replace(model, nrr=model.nrr + nrr_change), model.years)
     return BookingsSummary(nrr_change=nrr_change,
                            gain_n=better - float(projection.iloc[-1]["arr"]),
-                           bookings_equiv=equivalent,
-                           bookings_equiv_money=equivalent * model.new_bookings)
+                           equiv=equivalent,
+                           equiv_money=equivalent * model.new_bookings)
 
 
 def _money_or_infinite(value: float, currency: str) -> str:
@@ -393,13 +399,13 @@ def _ltv_section(panel, month, model: RevenueBase, gross_margin: float, cap_year
     return LtvSummary(
         arpa=arpa, value_per_year=value, logo_churn=ret.logo_churn if ret else None,
         gross_churn=1 - model.grr, net_churn=1 - model.nrr,
-        ltv_gross=_money_or_infinite(by.loc["Gross revenue churn", "formula"], currency),
-        ltv_gross_point_less=_money_or_infinite(
+        gross=_money_or_infinite(by.loc["Gross revenue churn", "formula"], currency),
+        gross_point_less=_money_or_infinite(
             simple_ltv(value, 1 - model.grr - one_point), currency),
         one_point=one_point,
-        ltv_net=_money_or_infinite(by.loc["Net revenue churn", "formula"], currency),
-        ltv_net_capped=float(by.loc["Net revenue churn", "capped"]),
-        ltv_net_discounted=_money_or_infinite(by.loc["Net revenue churn", "discounted"], currency),
+        net=_money_or_infinite(by.loc["Net revenue churn", "formula"], currency),
+        net_capped=float(by.loc["Net revenue churn", "capped"]),
+        net_discounted=_money_or_infinite(by.loc["Net revenue churn", "discounted"], currency),
         nrr_limit=1 + discount, table=table, churns=churns,
         horizon=ltv_by_horizon(value, churns, max_years=20))
 
@@ -416,10 +422,17 @@ def _cohort_section(cohorts: SurvivorCohorts) -> CohortSummary:
                          n_renewals=at_risk, cohorts=cohorts)
 
 
+def _number(v: float) -> str:
+    """Three significant figures or so, as a reader writes them: 0.245, 5.81, 2,067."""
+    return f"{v:,.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}" if v >= 1 else (
+        f"{v:.3f}")
+
+
 def _range(values: tuple[float, float], high_bound: float) -> str:
+    """'0.245 to 2,067', or '... to no upper limit the data can set' at the search's bound."""
     low, high = values
-    top = "no upper limit the data can set" if high >= high_bound / 1.01 else f"{high:,.2f}"
-    return f"{low:,.2f} to {top}"
+    top = "no upper limit the data can set" if high >= high_bound / 1.01 else _number(high)
+    return f"{_number(low)} to {top}"
 
 
 def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, discount: float,
@@ -441,8 +454,9 @@ def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, di
     clv = interval(sbg_lifetime_value(boot.alpha, boot.beta, value, d))
     note = None
     if model.at_bound_:
-        note = ("the estimates sit at the search's bounds: the data cannot tell how much "
-                "customers differ, so the model reduces to one churn rate for everyone")
+        note = ("The estimates sit at the bounds of the search: the cohorts cannot tell how "
+                "much customers differ, so the model reduces to one churn rate for everyone "
+                "and its renewal rates do not rise with tenure. More renewals would tell.")
     return SbgSummary(
         alpha=model.alpha_, beta=model.beta_, alpha_range=_range(interval(boot.alpha), bound),
         beta_range=_range(interval(boot.beta), bound), bound_note=note,
@@ -450,7 +464,7 @@ def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, di
         r1=float(model.retention_rate(1)), r1_low=r1[0], r1_high=r1[1],
         r_h=float(model.retention_rate(horizon)), r_h_low=r_h[0], r_h_high=r_h[1],
         s_h=float(model.survival(horizon)), s_h_low=s_h[0], s_h_high=s_h[1],
-        clv_sbg=model.lifetime_value(value, d), clv_low=clv[0], clv_high=clv[1],
+        clv=model.lifetime_value(value, d), clv_low=clv[0], clv_high=clv[1],
         clv_constant=simple_ltv(value, 1 - float(model.retention_rate(1)), d),
         derl_oldest=model.derl(d, oldest), residual_oldest=value * model.derl(d, oldest),
         draws=boot.draws, level=level, seed=int(seed), model=model, bootstrap=boot,
