@@ -272,51 +272,59 @@ def test_static_charts_render_with_tooltips(sample_dir):
 
 @pytest.mark.slow
 def test_functions_chapter_on_the_sample(tmp_path, sample_dir):
+    """The page glues exactly the summary's figures, and the summary's figures are the
+    package's models run by hand."""
     from test_notebooks import run_chapter
 
     glued = run_chapter("functions", tmp_path / "functions.ipynb", data_dir=str(sample_dir))
     company = cs.load_company(sample_dir)
+    summary = cs.functions_summary(company, cs.load_profile(None), sample_dir)
+    expected = {}
+    summary.glue(lambda k, v, display: expected.__setitem__(k, v))
+    assert glued == expected
     params = cs.revenue_base_from_data(company)
-    table = cs.project_revenue(params)
     assert glued["company_name"] == "Northwind Analytics" and glued["as_of"] == "2025-12"
-    assert glued["nrr"] == fmt(params.nrr) and glued["grr"] == fmt(params.grr)
-    assert glued["arr0"] == fmt(params.starting_arr, "money")
-    assert glued["new_bookings"] == fmt(params.new_bookings, "money")
-    assert glued["arr_n"] == fmt(table.iloc[-1]["arr"], "money")
-    assert glued["installed_share_n"] == fmt(table.iloc[-1]["installed_share"])
-    assert glued["bookings_equiv"] == fmt(cs.bookings_equivalent(params, 0.05))
-    assert glued["overrides"] == "none"
+    assert glued["base_nrr"] == fmt(params.nrr) and glued["base_grr"] == fmt(params.grr)
+    assert glued["base_arr0"] == fmt(params.starting_arr, "money")
+    assert glued["base_overrides"] == "none"
     assert glued["ltv_net"] == ("infinite" if params.nrr >= 1 else glued["ltv_net"])
     panel = cs.ArrPanel.from_frame(company.arr_monthly)
     cohorts = cs.survivor_cohorts(panel)
     model = cs.ShiftedBetaGeometric().fit(cohorts.fittable())
-    assert glued["alpha"] == f"{model.alpha_:.3f}" and glued["beta"] == f"{model.beta_:.3f}"
-    assert glued["r1"] == fmt(float(model.retention_rate(1)))
+    assert glued["sbg_r1"] == glued["base_new_r1"] == fmt(float(model.retention_rate(1)))
     value = panel.values[panel.values[:, -1] > 0, -1].mean() * 0.75
-    assert glued["clv_sbg"] == fmt(model.lifetime_value(value, 0.10), "money")
-    assert glued["left_out"] == fmt(cohorts.left_out, "int")
+    assert glued["sbg_clv"] == fmt(model.lifetime_value(value, 0.10), "money")
+    # new cohorts follow the fitted model: the projection by hand
+    survival = model.survival(np.arange(6))
+    arr5 = params.starting_arr * params.nrr ** 5 + sum(
+        params.new_bookings * survival[5 - k] for k in range(1, 6))
+    assert glued["base_arr_n"] == fmt(arr5, "money")
     assert glued["paper_regular_fit"] == glued["paper_regular_published"]
-    assert glued["paper_high_end_fit"] == glued["paper_high_end_published"]
+    assert glued["cohorts_n_fit_cohorts"] == "2" and glued["cohorts_max_periods"] == "2"
     assert "n/a" not in glued.values()
 
 
 @pytest.mark.slow
 def test_functions_chapter_on_a_second_company(tmp_path, second_company):
     """24 months of data: the retention model cannot be fitted on yearly periods, and
-    the page says so instead of failing; overrides reach the model."""
+    the page says so instead of failing; overrides reach the model; new customers
+    then keep NRR, and the page says that this flatters them."""
     from test_notebooks import run_chapter
 
-    glued = run_chapter("functions", tmp_path / "functions.ipynb",
-                        data_dir=str(second_company), nrr=1.1, years=3, bookings_growth=0.1)
+    out = tmp_path / "functions.ipynb"
+    glued = run_chapter("functions", out, data_dir=str(second_company), nrr=1.1, years=3,
+                        bookings_growth=0.1)
     company = cs.load_company(second_company)
     params = cs.revenue_base_from_data(company, nrr=1.1, years=3, bookings_growth=0.1)
     table = cs.project_revenue(params)
     assert glued["company_name"] == "Second Test Co"
-    assert glued["arr_n"] == fmt(table.iloc[-1]["arr"], "money", "EUR")
-    assert glued["nrr"] == "110.0%" and glued["years"] == "3" and glued["overrides"] == "nrr"
-    assert glued["grr"] == fmt(params.grr)
-    assert "alpha" not in glued and "clv_sbg" not in glued  # not fitted: left off the page
-    assert glued["max_periods"] == "1"
+    assert glued["base_arr_n"] == fmt(table.iloc[-1]["arr"], "money", "EUR")
+    assert glued["base_nrr"] == "110.0%" and glued["base_years"] == "3"
+    assert glued["base_overrides"] == "nrr" and glued["base_grr"] == fmt(params.grr)
+    assert "sbg_alpha" not in glued and "sbg_clv" not in glued  # not fitted: off the page
+    assert "base_new_r1" not in glued and glued["base_nrr_new_cohorts"] == "110.0%"
+    assert glued["cohorts_max_periods"] == "1"
+    assert "That flatters them" in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -329,8 +337,8 @@ def test_functions_chapter_with_half_year_periods(tmp_path, second_company):
     cohorts = cs.survivor_cohorts(panel, 6, "2024-03")
     model = cs.ShiftedBetaGeometric().fit(cohorts.fittable())
     assert glued["as_of"] == "2024-03" and glued["unit"] == "6-month period"
-    assert glued["alpha"] == f"{model.alpha_:.3f}"
-    assert glued["r1"] == fmt(float(model.retention_rate(1)))
+    assert glued["sbg_alpha"] == fmt(model.alpha_, "ratio")
+    assert glued["sbg_r1"] == fmt(float(model.retention_rate(1)))
 
 
 @pytest.mark.slow
