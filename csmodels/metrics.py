@@ -111,8 +111,8 @@ def average_contract_value(panel: ArrPanel, as_of: str | pd.Period | None = None
     The one definition of ACV in the package (it is also ARPA, average revenue per
     account, on a yearly basis).
 
-    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"], "month": ["2024-01"] * 3,
-    ...                       "arr": [100.0, 50.0, 0.0]})
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"], "arr": [100.0, 50.0, 0.0],
+    ...                       "month": pd.PeriodIndex(["2024-01"] * 3, freq="M")})
     >>> average_contract_value(ArrPanel.from_frame(frame))
     75.0
     """

@@ -163,9 +163,10 @@ def project_revenue(params: RevenueBase) -> pd.DataFrame:
     --------
     >>> t = project_revenue(RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=1.1,
     ...                                 grr=0.9, years=2, new_survival=(1.0, 0.5, 0.25)))
-    >>> t.loc[2, ["installed_kept", "expansion", "cohorts_kept", "new_business"]].tolist()
-    [99.0, 22.000000000000007, 5.0, 10.0]
-    >>> round(t.loc[2, "lost"], 6)  # 10% of 110 from the base, half of year 1's 10
+    >>> [round(v, 6) for v in t.loc[2, ["installed_kept", "expansion", "cohorts_kept",
+    ...                                    "new_business"]]]
+    [99.0, 22.0, 5.0, 10.0]
+    >>> round(float(t.loc[2, "lost"]), 6)  # 10% of 110 from the base, half of year 1's 10
     16.0
     """
     rows = [{"year": 0, "arr": params.starting_arr, "installed_kept": params.starting_arr,
