@@ -278,7 +278,8 @@ def test_functions_chapter_on_the_sample(tmp_path, sample_dir):
 
     glued = run_chapter("functions", tmp_path / "functions.ipynb", data_dir=str(sample_dir))
     company = cs.load_company(sample_dir)
-    summary = cs.functions_summary(company, cs.load_profile(None), sample_dir)
+    profile = cs.load_profile(cs.default_profile_path(sample_dir, None))
+    summary = cs.functions_summary(company, profile, sample_dir)
     expected = {}
     summary.glue(lambda k, v, display: expected.__setitem__(k, v))
     assert glued == expected
