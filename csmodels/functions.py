@@ -507,8 +507,8 @@ def _exercises_section(model: RevenueBase | None, cohorts: SurvivorCohorts | Non
                        ex_size: int = 150, ex_runs: int = 100,
                        ex_band: float = 0.90) -> ExercisesSummary:
     needed = None
-    if model is not None and model.new_bookings > 0:  # else there is nothing to grow
-        needed = nrr_matching_growth(model, ex_growth)
+    if model is not None and model.new_bookings > 0 and model.starting_arr > 0:
+        needed = nrr_matching_growth(model, ex_growth)  # else nothing to grow or act on
     rates = refit_spread(EX_ALPHA, EX_BETA, ex_size, EX_PERIODS, observed=EX_OBSERVED,
                          runs=ex_runs, at=EX_PERIODS)
     shown = {}

@@ -251,9 +251,13 @@ def nrr_matching_growth(params: RevenueBase, growth: float) -> float:
         return arr_in_year(replace(flat, nrr=nrr, grr=min(flat.grr, nrr)), flat.years)
 
     low, high = 0.0, max(3.0, flat.nrr)
-    if reached(high) < target:
-        raise ParameterError(f"No NRR up to {high:.0%} matches bookings growing {growth:.0%} "
-                             "a year; try a smaller growth.")
+    for _ in range(40):  # widen the search until NRR is high enough
+        if reached(high) >= target:
+            break
+        low, high = high, high * 2
+    else:
+        raise ParameterError(f"No NRR matches bookings growing {growth:.0%} a year: with no "
+                             "ARR today, NRR has nothing to act on.")
     for _ in range(80):
         mid = (low + high) / 2
         low, high = (mid, high) if reached(mid) < target else (low, mid)

@@ -253,3 +253,45 @@ def test_a_fit_at_the_bounds_is_flagged():
 def test_check_cohorts_still_refuses_what_cannot_be_fitted():
     with pytest.raises(cs.ParameterError, match="No customer was lost"):
         _check_cohorts([[10, 10, 10]])
+
+
+def test_the_nrr_of_exercise_1_is_found_however_high():
+    huge = cs.RevenueBase(starting_arr=1e6, new_bookings=5e6, nrr=9.0, grr=0.9, years=5)
+    needed = cs.nrr_matching_growth(huge, 0.2)
+    assert cs.arr_in_year(replace(huge, nrr=needed), 5) == pytest.approx(
+        cs.arr_in_year(replace(huge, bookings_growth=0.2), 5), rel=1e-9)
+    fitted = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # new customers on a cohort model, not on NRR
+    with pytest.raises(cs.ParameterError, match="no ARR today"):
+        cs.nrr_matching_growth(replace(huge, starting_arr=0.0, new_survival=fitted), 0.2)
+
+
+HARD_SHAPES = {
+    "one-cohort": accounts("2023-03", [1] * 4 + [2] * 3 + [5] * 13, "A"),
+    "no-renewal-yet": accounts("2025-03", [1] * 10, "A"),
+    "no-churn": accounts("2023-03", [5] * 12, "A") | accounts("2024-03", [5] * 12, "B"),
+    "all-lost": accounts("2023-03", [1] * 12, "A") | accounts("2024-03", [1] * 12, "B"),
+    "at-the-bounds": accounts("2023-03", [1] * 40 + [2] * 20 + [5] * 20, "A")
+    | accounts("2024-03", [1] * 40 + [5] * 40, "B"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", list(HARD_SHAPES))
+def test_the_chapter_reads_cleanly_on_the_hard_shapes(tmp_path, shape):
+    """The page, pruned as a rerun prunes it: no unglued key, no n/a, no NaN, no empty
+    chart; the sentences that replace a skipped fit are on it."""
+    from tests import inprocess
+
+    frame = company(HARD_SHAPES[shape]).arr_monthly.astype({"month": str})
+    frame.to_csv(tmp_path / "arr_monthly.csv", index=False)
+    nb = inprocess.execute("functions", data_dir=str(tmp_path), bootstrap_draws=50)
+    assert inprocess.page_problems(nb) == []
+    shown = json.dumps([str(out.get("object", "")) + str(getattr(out.get("object"), "data", ""))
+                        for cell in nb.cells if cell.cell_type == "code"
+                        for out in cell.get("outputs", [])])
+    glued = inprocess.glued(nb)
+    if shape in ("no-renewal-yet", "no-churn", "all-lost"):
+        assert "sbg_r1" not in glued and "flatters them" in shown
+    else:
+        assert "sbg_r1" in glued and "base_new_r1" in glued
+    assert ("bounds of the search" in shown) == (shape == "at-the-bounds")
