@@ -175,6 +175,7 @@ class SbgSummary(Summary):
     clv_constant: float = figure("Lifetime value at a constant first-renewal rate", "money")
     derl_oldest: float = figure("Further payments expected from the oldest accounts", "number")
     residual_oldest: float = figure("Their value", "money")
+    residual_new: float = figure("The same for an account up for its first renewal", "money")
     draws: int = figure("Bootstrap draws", "count")
     level: float = figure("Interval level", "share")
     seed: int = figure("Bootstrap seed", "count")
@@ -467,6 +468,7 @@ def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, di
         clv=model.lifetime_value(value, d), clv_low=clv[0], clv_high=clv[1],
         clv_constant=simple_ltv(value, 1 - float(model.retention_rate(1)), d),
         derl_oldest=model.derl(d, oldest), residual_oldest=value * model.derl(d, oldest),
+        residual_new=value * model.derl(d, 0),
         draws=boot.draws, level=level, seed=int(seed), model=model, bootstrap=boot,
         band=_band(boot, horizon, level))
 

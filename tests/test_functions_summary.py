@@ -74,6 +74,8 @@ def test_the_figures_are_the_models_run_by_hand(sample):
     # the renewal decisions the fit rests on: 124 + 102 for 2023, 161 for 2024
     assert s.cohorts.n_renewals == 124 + 102 + 161
     assert s.ltv.net_capped == pytest.approx(cs.capped_ltv(acv * 0.75, 1 - s.base.nrr, 5))
+    # Fader and Hardie (2010): each renewal survived raises what the rest is worth
+    assert s.sbg.residual_oldest > s.sbg.residual_new
 
 
 def test_new_cohorts_follow_the_cohort_model_not_nrr(sample):
