@@ -429,11 +429,27 @@ def _number(v: float) -> str:
         f"{v:.3f}")
 
 
-def _range(values: tuple[float, float], high_bound: float) -> str:
-    """'0.245 to 2,067', or '... to no upper limit the data can set' at the search's bound."""
-    low, high = values
-    top = "no upper limit the data can set" if high >= high_bound / 1.01 else _number(high)
-    return f"{_number(low)} to {top}"
+def _range(values: tuple[float, float], bounds: tuple[float, float]) -> str:
+    """'0.245 to 2,067', with the search's bounds named where a refit reached them."""
+    def end(v: float) -> str:
+        if v >= bounds[1] / 1.01:
+            return "no upper limit the data can set"
+        return _number(v) + (" (the search's floor)" if v <= bounds[0] * 1.01 else "")
+    return f"{end(values[0])} to {end(values[1])}"
+
+
+def _bound_note(model: ShiftedBetaGeometric) -> str | None:
+    """What a fit at the search's bounds means, or None if it is inside them."""
+    if not model.at_bound_:
+        return None
+    if model.alpha_ <= model.bounds[0] * 1.01 or model.beta_ <= model.bounds[0] * 1.01:
+        return ("An estimate sits at the floor of the search: the cohorts look like two kinds "
+                "of customer, those who leave early and those who almost never leave, and "
+                "cannot say how rare leaving is among the second; the lifetime values then "
+                "rest on the discount rate more than on the data. More renewals would tell.")
+    return ("The estimates sit at the bounds of the search: the cohorts cannot tell how much "
+            "customers differ, so the model reduces to one churn rate for everyone and its "
+            "renewal rates do not rise with tenure. More renewals would tell.")
 
 
 def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, discount: float,
@@ -444,7 +460,6 @@ def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, di
     value = (average_contract_value(panel, month) or 0.0) * gross_margin * period_months / 12
     d = (1 + discount) ** (period_months / 12) - 1
     oldest = int(cohorts.windows["periods"].max())
-    bound = model.bounds[1]
 
     def interval(values) -> tuple[float, float]:
         return boot.interval(values, level)
@@ -453,14 +468,10 @@ def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, di
         sbg_retention(boot.alpha, boot.beta, horizon))
     s_h = interval(sbg_survival(boot.alpha, boot.beta, horizon))
     clv = interval(sbg_lifetime_value(boot.alpha, boot.beta, value, d))
-    note = None
-    if model.at_bound_:
-        note = ("The estimates sit at the bounds of the search: the cohorts cannot tell how "
-                "much customers differ, so the model reduces to one churn rate for everyone "
-                "and its renewal rates do not rise with tenure. More renewals would tell.")
     return SbgSummary(
-        alpha=model.alpha_, beta=model.beta_, alpha_range=_range(interval(boot.alpha), bound),
-        beta_range=_range(interval(boot.beta), bound), bound_note=note,
+        alpha=model.alpha_, beta=model.beta_,
+        alpha_range=_range(interval(boot.alpha), model.bounds),
+        beta_range=_range(interval(boot.beta), model.bounds), bound_note=_bound_note(model),
         mean_churn=model.alpha_ / (model.alpha_ + model.beta_),
         r1=float(model.retention_rate(1)), r1_low=r1[0], r1_high=r1[1],
         r_h=float(model.retention_rate(horizon)), r_h_low=r_h[0], r_h_high=r_h[1],

@@ -297,3 +297,19 @@ def test_the_chapter_reads_cleanly_on_the_hard_shapes(tmp_path, shape):
     else:
         assert "sbg_r1" in glued and "base_new_r1" in glued
     assert ("bounds of the search" in shown) == (shape == "at-the-bounds")
+
+
+def test_a_fit_at_the_floor_is_told_apart_from_one_at_the_ceiling():
+    """Lost at once, then no one leaves (the scaling-high-touch case): alpha at the floor,
+    two kinds of customer; halving every period: both at the ceiling, one kind."""
+    from csmodels.functions import _bound_note, _range
+
+    floor = cs.ShiftedBetaGeometric().fit([[32, 29, 29], [27, 25]])
+    assert floor.alpha_ == pytest.approx(floor.bounds[0], rel=0.02)
+    assert "two kinds of customer" in _bound_note(floor)
+    ceiling = cs.ShiftedBetaGeometric().fit([[800, 400, 200], [800, 400]])
+    assert "one churn rate for everyone" in _bound_note(ceiling)
+    inside = cs.ShiftedBetaGeometric().fit([1000, 631, 468, 382])
+    assert _bound_note(inside) is None
+    assert _range((0.001, 0.5), floor.bounds) == "0.001 (the search's floor) to 0.500"
+    assert _range((2.5, 1e4), floor.bounds) == "2.50 to no upper limit the data can set"
