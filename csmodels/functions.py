@@ -156,6 +156,8 @@ class SbgSummary(Summary):
 
     alpha: float = figure("alpha", "number")
     beta: float = figure("beta", "number")
+    alpha_text: str = figure("alpha, as the prose shows it", "text")
+    beta_text: str = figure("beta, as the prose shows it", "text")
     alpha_range: str = figure("alpha, interval", "text")
     beta_range: str = figure("beta, interval", "text")
     bound_note: str | None = figure("Note on a fit at a bound", "text")
@@ -470,6 +472,8 @@ def _sbg_section(cohorts: SurvivorCohorts, panel, month, gross_margin: float, di
     clv = interval(sbg_lifetime_value(boot.alpha, boot.beta, value, d))
     return SbgSummary(
         alpha=model.alpha_, beta=model.beta_,
+        alpha_text=_range((model.alpha_,) * 2, model.bounds).split(" to ")[0],
+        beta_text=_range((model.beta_,) * 2, model.bounds).split(" to ")[0],
         alpha_range=_range(interval(boot.alpha), model.bounds),
         beta_range=_range(interval(boot.beta), model.bounds), bound_note=_bound_note(model),
         mean_churn=model.alpha_ / (model.alpha_ + model.beta_),

@@ -287,5 +287,5 @@ def retention_fit_chart(shares: pd.DataFrame, model: ShiftedBetaGeometric, horiz
     rate = panel("rate", "Renewed that period", actual.dropna(subset=["rate"]),
                  fitted.dropna(subset=["rate"]))
     return alt.vconcat(survival, rate, description="Fitted vs actual retention").properties(
-        title="Logo retention: the cohorts (points) and the fitted model (line)"
-        + ("" if band is None else f", {level:.0%} bootstrap interval (band)"))
+        title="Logo retention: cohorts (points), fitted model (line)"
+        + ("" if band is None else f", {level:.0%} interval (band)"))
