@@ -260,6 +260,12 @@ def functions_summary(company, profile, data_dir=None, *, as_of=None, years: int
         if isinstance(value, bool) or not isinstance(value, int | float) or not (
                 low <= value <= high):
             raise ParameterError(f"{name} must be a number from {low} to {high}, not {value!r}.")
+    for name, value, low, high in (("bootstrap_draws", bootstrap_draws, 10, 100_000),
+                                   ("seed", seed, 0, 2 ** 32 - 1)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or not (
+                low <= value <= high):
+            raise ParameterError(f"{name} must be a whole number from {low} to {high}, not "
+                                 f"{value!r}.")
     unit = "year" if period_months == 12 else f"{period_months}-month period"
     cohorts = survivor_cohorts(panel, period_months, month)
     cohort_need = needs.survivor_cohorts(cohorts)

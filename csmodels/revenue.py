@@ -216,8 +216,10 @@ def bookings_equivalent(params: RevenueBase, nrr_change: float) -> float:
     """The rise in every year's bookings (as a fraction) that adds as much final-year
     ARR as changing NRR (and GRR with it, where GRR would pass NRR) by ``nrr_change``.
 
-    ARR in the last year is linear in bookings, ARR_N = ARR_0 r^N + B_1 A(r), so the
-    answer is (ARR_N(r') - ARR_N(r)) / (B_1 A(r)).
+    ARR in the last year is linear in bookings, ARR_N = ARR_0 r^N + B_1 A, where A sums
+    (1 + g)^(k-1) S(N - k) over the years k, so the answer is (ARR_N(r') - ARR_N(r)) /
+    (B_1 A). With new customers on a fitted cohort model, only today's customers move
+    with r.
 
     >>> p = RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=1.0, grr=0.9, years=1)
     >>> round(bookings_equivalent(p, 0.05), 6)  # +5 of ARR from the base = +50% bookings

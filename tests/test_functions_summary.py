@@ -337,3 +337,11 @@ def test_the_intervals_cover_the_truth_about_as_often_as_they_say():
             low, high = boot.interval(values, 0.9)
             hits[key] += low <= truth[key] <= high
     assert 0.8 <= hits["r1"] / runs <= 0.99 and 0.7 <= hits["s5"] / runs <= 0.99, hits
+
+
+@pytest.mark.parametrize(("name", "value"), [("bootstrap_draws", 5), ("bootstrap_draws", 2.5),
+                                             ("seed", -1), ("seed", True),
+                                             ("interval_level", 1.0), ("gross_margin", 1.5)])
+def test_bad_parameters_are_named(sample_dir, name, value):
+    with pytest.raises(cs.ParameterError, match=name):
+        cs.functions_summary(cs.load_company(sample_dir), Profile(), **{name: value})
