@@ -24,11 +24,14 @@ Metrics (the metrics chapter)
 Revenue and lifetime value (the functions chapter)
     :class:`RevenueBase` and :func:`project_revenue`, :func:`revenue_layers`,
     :func:`revenue_base_from_data`, :func:`arr_in_year`, :func:`bookings_equivalent`,
-    :func:`sales_vs_cs`; :func:`simple_ltv`, :func:`capped_ltv`, :func:`ltv_table`,
+    :func:`cohort_survival`, :func:`nrr_matching_growth`, :func:`sales_vs_cs`;
+    :func:`simple_ltv`, :func:`capped_ltv`, :func:`ltv_table`,
     :func:`ltv_by_horizon`, the shifted-beta-geometric model
     (:class:`ShiftedBetaGeometric`, :class:`SurvivorCohorts`, :func:`survivor_cohorts`,
     :func:`simulate_survivors`, :func:`published_sbg_examples`, and :func:`refit_spread`,
-    how far a refit on simulated cohorts of one size scatters).
+    how far a refit on simulated cohorts of one size scatters; :func:`bootstrap_sbg`
+    and its :class:`SbgBootstrap`, the fit's uncertainty); :func:`functions_summary`
+    returns the chapter's :class:`FunctionsSummary`.
 What a section needs
     :mod:`csmodels.needs` checks, once for every chapter, whether the data can support
     each section (months of history, tables, accounts, cohorts) and gives the one
@@ -65,12 +68,15 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 from . import collaboration, needs, pressure, reporting
 from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
+from .functions import FunctionsSummary, functions_summary
 from .health import HealthModel, RenewalTest, health_scores, renewal_test, renewals
 from .inputs import Company, load_company
 from .kpis import MetricSettings, MetricsSummary, metrics_summary
 from .lifetime import (
+    SbgBootstrap,
     ShiftedBetaGeometric,
     SurvivorCohorts,
+    bootstrap_sbg,
     capped_ltv,
     ltv_by_horizon,
     ltv_table,
@@ -119,6 +125,8 @@ from .revenue import (
     RevenueBase,
     arr_in_year,
     bookings_equivalent,
+    cohort_survival,
+    nrr_matching_growth,
     project_revenue,
     revenue_base_from_data,
     revenue_layers,
@@ -134,6 +142,7 @@ __all__ = [
     "CsModelsError",
     "DataError",
     "Flip",
+    "FunctionsSummary",
     "HealthModel",
     "IncentivePressure",
     "MetricSettings",
@@ -147,6 +156,7 @@ __all__ = [
     "RenewalTest",
     "Retention",
     "RevenueBase",
+    "SbgBootstrap",
     "Segment",
     "SegmentedRecommendation",
     "ShiftedBetaGeometric",
@@ -161,15 +171,18 @@ __all__ = [
     "average_contract_value",
     "benchmark_for_acv",
     "bookings_equivalent",
+    "bootstrap_sbg",
     "capped_ltv",
     "charts",
     "cohort_retention",
+    "cohort_survival",
     "collaboration",
     "compounded_monthly_retention",
     "cs_kpis",
     "default_profile_path",
     "expansion_pipeline_influenced",
     "facts_from_data",
+    "functions_summary",
     "handoff_report",
     "handoff_summary",
     "health_scores",
@@ -180,6 +193,7 @@ __all__ = [
     "metrics_summary",
     "needs",
     "nps",
+    "nrr_matching_growth",
     "pressure",
     "pressure_summary",
     "project_revenue",

@@ -197,7 +197,7 @@ def is_sample(data_dir) -> bool:
     """
     from pathlib import Path
 
-    from .io import folder_fingerprint
+    from .inputs import folder_fingerprint
     from .rerun import book_root
 
     sample = book_root() / "data" / "sample"

@@ -1352,7 +1352,7 @@ def summarise(data_dir: str | Path, profile_path: str | Path | None = None, *,
     """
     from . import needs
     from .book import company_name, is_sample
-    from .io import load_company
+    from .inputs import load_company
     from .profile import default_profile_path, load_profile
 
     profile = load_profile(default_profile_path(data_dir, profile_path))

@@ -1,16 +1,21 @@
 """The revenue-base model: how much of future ARR the installed base carries.
 
-Each year the customers already paying keep ``grr`` of their ARR, expand it by
-``nrr - grr``, and Sales adds a year of new bookings. With ARR_0 today and B_n the
-bookings of year n,
+Each year today's customers keep ``grr`` of their ARR and expand it by ``nrr -
+grr``; Sales adds a year of new bookings, and each year's new customers then
+stay as a cohort does: a share S(j) of them is still paying j years after they
+signed. With ARR_0 today and B_k the bookings of year k,
 
-    ARR_n = NRR x ARR_(n-1) + B_n,    B_n = B_1 x (1 + g)^(n-1),
+    ARR_n = ARR_0 NRR^n + sum over k = 1..n of B_k S(n - k),    B_k = B_1 (1 + g)^(k-1).
 
-so ARR_n = ARR_0 NRR^n + sum over k = 1..n of B_k NRR^(n-k); with constant bookings
-B (g = 0) this is ARR_0 r^n + B (1 - r^n) / (1 - r). The installed base of year n
-is NRR x ARR_(n-1); the new business is B_n. Two assumptions of the book's, not of
-the sources: retention applies to the ARR at the start of each year (a year's new
-customers are not churned in the year they sign), and NRR and GRR stay constant.
+S comes from the shifted-beta-geometric model fitted to the company's own cohorts
+(:func:`~csmodels.lifetime.ShiftedBetaGeometric.survival`, passed as
+``new_survival``): new customers renew as new customers do, not as the seasoned
+base, whose NRR mixes survivors of many years with their expansion. Without a
+fitted model (``new_survival=None``) new cohorts follow the base's NRR, S(j) =
+NRR^j, which flatters them; the page says so. Assumptions of the book's, not of the
+sources: NRR and GRR of today's customers stay constant, a year's new customers are
+not lost in the year they sign, and the new customers who stay keep the ARR they
+signed at (the cohort model counts accounts, not revenue).
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ class RevenueBase:
         Gross revenue retention (at most 1 and at most ``nrr``).
     years : int
         Years to project (1 to 50).
+    new_survival : tuple of float, optional
+        S(0), S(1), ..., S(years): the share of a year's new customers still paying
+        j years after signing (S(0) = 1, never rising). None: new cohorts follow NRR.
 
     Examples
     --------
@@ -58,8 +66,11 @@ class RevenueBase:
     nrr: float = 1.05
     grr: float = 0.90
     years: int = 5
+    new_survival: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.new_survival is not None:
+            _check_survival(self.new_survival, self.years)
         for name in ("starting_arr", "new_bookings", "nrr", "grr"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not (
@@ -81,6 +92,32 @@ class RevenueBase:
                                  f"{self.years!r}.")
 
 
+def _check_survival(survival, years: int) -> None:
+    values = np.asarray(survival, dtype=float) if not isinstance(survival, str) else None
+    if values is None or values.ndim != 1 or len(values) < years + 1:
+        raise ParameterError(f"new_survival must hold the shares S(0) to S({years}) (a "
+                             f"share for every year projected), not {survival!r}.")
+    if not (np.isfinite(values).all() and values[0] == 1 and (values >= 0).all()
+            and (np.diff(values) <= 1e-12).all()):
+        raise ParameterError("new_survival must start at 1 and never rise or fall below 0: "
+                             "it is the share of a cohort still paying after each year.")
+
+
+def cohort_survival(params: RevenueBase, age) -> np.ndarray:
+    """S(age): the share of a year's new customers' ARR still paid ``age`` years on.
+
+    >>> p = RevenueBase(nrr=1.1, grr=0.9)
+    >>> [round(float(v), 2) for v in cohort_survival(p, [0, 2])]  # no fitted model: NRR^j
+    [1.0, 1.21]
+    >>> float(cohort_survival(RevenueBase(years=1, new_survival=(1.0, 0.8)), 1))
+    0.8
+    """
+    age = np.asarray(age, dtype=int)
+    if params.new_survival is None:
+        return params.nrr ** age.astype(float)
+    return np.asarray(params.new_survival, dtype=float)[age]
+
+
 def bookings(params: RevenueBase, year: int) -> float:
     """New bookings B_n of ``year`` (1-based).
 
@@ -92,47 +129,61 @@ def bookings(params: RevenueBase, year: int) -> float:
 
 def arr_in_year(params: RevenueBase, year: int) -> float:
     """ARR at the end of ``year`` (year 0 is today), summed directly:
-    ARR_0 r^n + sum over k = 1..n of B_k r^(n-k).
+    ARR_0 r^n + sum over k = 1..n of B_k S(n - k).
 
     >>> p = RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=0.9, grr=0.9)
     >>> round(arr_in_year(p, 2), 6)  # 100 x 0.81 + 10 x 0.9 + 10
     100.0
+    >>> round(arr_in_year(RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=0.9, grr=0.9,
+    ...                               years=2, new_survival=(1.0, 0.5, 0.3)), 2), 6)
+    96.0
     """
-    r = params.nrr
-    new = sum(bookings(params, k) * r ** (year - k) for k in range(1, year + 1))
-    return params.starting_arr * r ** year + new
+    new = sum(bookings(params, k) * float(cohort_survival(params, year - k))
+              for k in range(1, year + 1))
+    return params.starting_arr * params.nrr ** year + new
 
 
 def project_revenue(params: RevenueBase) -> pd.DataFrame:
-    """ARR year by year, split into the installed base and new business.
+    """ARR year by year: today's customers, the new customers of earlier projected
+    years, and the year's new business.
 
     Returns
     -------
     DataFrame
         One row per year 0..``years`` with ``arr`` (end of year), the year's
-        ``installed_kept`` (GRR x last year's ARR), ``expansion`` ((NRR - GRR) x
-        last year's ARR), ``new_business`` (the year's bookings), ``lost`` ((1 -
-        GRR) x last year's ARR), ``installed_share`` (installed base over ARR) and
-        ``from_starting_base`` (what today's customers pay then: ARR_0 x NRR^n).
+        ``installed_kept`` (GRR x today's customers' ARR a year before),
+        ``expansion`` ((NRR - GRR) x the same), ``cohorts_kept`` (what the customers
+        booked in earlier projected years still pay), ``new_business`` (the year's
+        bookings), ``lost`` (ARR that left during the year), ``installed_share``
+        (all but the new business over ARR: the customers the year started with)
+        and ``from_starting_base`` (what today's customers pay then: ARR_0 x NRR^n).
         Year 0 is today: all of it is installed base.
 
     Examples
     --------
     >>> t = project_revenue(RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=1.1,
-    ...                                 grr=0.9, years=1))
-    >>> t.loc[1, ["installed_kept", "expansion", "new_business", "arr"]].tolist()
-    [90.0, 20.000000000000007, 10.0, 120.0]
+    ...                                 grr=0.9, years=2, new_survival=(1.0, 0.5, 0.25)))
+    >>> [round(v, 6) for v in t.loc[2, ["installed_kept", "expansion", "cohorts_kept",
+    ...                                    "new_business"]]]
+    [99.0, 22.0, 5.0, 10.0]
+    >>> round(float(t.loc[2, "lost"]), 6)  # 10% of 110 from the base, half of year 1's 10
+    16.0
     """
     rows = [{"year": 0, "arr": params.starting_arr, "installed_kept": params.starting_arr,
-             "expansion": 0.0, "new_business": 0.0, "lost": 0.0}]
-    for year in range(1, params.years + 1):
-        previous = rows[-1]["arr"]
-        kept, grown = params.grr * previous, (params.nrr - params.grr) * previous
-        new = bookings(params, year)
-        rows.append({"year": year, "arr": kept + grown + new, "installed_kept": kept,
-                     "expansion": grown, "new_business": new, "lost": previous - kept})
+             "expansion": 0.0, "cohorts_kept": 0.0, "new_business": 0.0, "lost": 0.0}]
+    for n in range(1, params.years + 1):
+        base = params.starting_arr * params.nrr ** (n - 1)  # today's customers a year before
+        booked = np.array([bookings(params, k) for k in range(1, n)])
+        ages = n - np.arange(1, n)
+        cohorts_now = float(np.sum(booked * cohort_survival(params, ages)))
+        cohorts_before = float(np.sum(booked * cohort_survival(params, ages - 1)))
+        new = bookings(params, n)
+        kept, grown = params.grr * base, (params.nrr - params.grr) * base
+        rows.append({"year": n, "arr": kept + grown + cohorts_now + new, "installed_kept": kept,
+                     "expansion": grown, "cohorts_kept": cohorts_now, "new_business": new,
+                     "lost": (1 - params.grr) * base + max(cohorts_before - cohorts_now, 0.0)})
     table = pd.DataFrame(rows)
-    installed = table["installed_kept"] + table["expansion"]
+    installed = table["arr"] - table["new_business"]
     table["installed_share"] = (installed / table["arr"]).where(table["arr"] > 0)
     table["from_starting_base"] = params.starting_arr * params.nrr ** table["year"]
     return table
@@ -140,7 +191,7 @@ def project_revenue(params: RevenueBase) -> pd.DataFrame:
 
 def revenue_layers(params: RevenueBase) -> pd.DataFrame:
     """ARR of each year split by when its customers were won: today's customers
-    (ARR_0 NRR^n) and each year's bookings (B_k NRR^(n-k)).
+    (ARR_0 NRR^n) and each year's bookings (B_k S(n - k)).
 
     Returns
     -------
@@ -155,7 +206,8 @@ def revenue_layers(params: RevenueBase) -> pd.DataFrame:
     """
     rows = [{"year": year, "layer": 0, "arr": params.starting_arr * params.nrr ** year}
             for year in range(params.years + 1)]
-    rows += [{"year": year, "layer": k, "arr": bookings(params, k) * params.nrr ** (year - k)}
+    rows += [{"year": year, "layer": k,
+              "arr": bookings(params, k) * float(cohort_survival(params, year - k))}
              for k in range(1, params.years + 1) for year in range(k, params.years + 1)]
     return pd.DataFrame(rows).sort_values(["year", "layer"], ignore_index=True)
 
@@ -164,8 +216,10 @@ def bookings_equivalent(params: RevenueBase, nrr_change: float) -> float:
     """The rise in every year's bookings (as a fraction) that adds as much final-year
     ARR as changing NRR (and GRR with it, where GRR would pass NRR) by ``nrr_change``.
 
-    ARR in the last year is linear in bookings, ARR_N = ARR_0 r^N + B_1 A(r), so the
-    answer is (ARR_N(r') - ARR_N(r)) / (B_1 A(r)).
+    ARR in the last year is linear in bookings, ARR_N = ARR_0 r^N + B_1 A, where A sums
+    (1 + g)^(k-1) S(N - k) over the years k, so the answer is (ARR_N(r') - ARR_N(r)) /
+    (B_1 A). With new customers on a fitted cohort model, only today's customers move
+    with r.
 
     >>> p = RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=1.0, grr=0.9, years=1)
     >>> round(bookings_equivalent(p, 0.05), 6)  # +5 of ARR from the base = +50% bookings
@@ -179,6 +233,37 @@ def bookings_equivalent(params: RevenueBase, nrr_change: float) -> float:
                       grr=min(params.grr, params.nrr + nrr_change))
     gain = arr_in_year(changed, params.years) - arr_in_year(params, params.years)
     return gain / new_only
+
+
+def nrr_matching_growth(params: RevenueBase, growth: float) -> float:
+    """The NRR that, with flat bookings, gives as much ARR in the last year as bookings
+    growing ``growth`` a year at today's NRR (GRR lowered with it where it would pass).
+
+    The answer of the functions chapter's first exercise, found as a student checks it:
+    by moving NRR in :func:`arr_in_year` (bisection; ARR in the last year rises with NRR).
+
+    >>> p = RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=1.0, grr=0.9, years=1)
+    >>> round(nrr_matching_growth(p, 0.2), 6)  # one year: growth has not started yet
+    1.0
+    """
+    flat = replace(params, bookings_growth=0.0)
+    target = arr_in_year(replace(flat, bookings_growth=growth), flat.years)
+
+    def reached(nrr: float) -> float:
+        return arr_in_year(replace(flat, nrr=nrr, grr=min(flat.grr, nrr)), flat.years)
+
+    low, high = 0.0, max(3.0, flat.nrr)
+    for _ in range(40):  # widen the search until NRR is high enough
+        if reached(high) >= target:
+            break
+        low, high = high, high * 2
+    else:
+        raise ParameterError(f"No NRR matches bookings growing {growth:.0%} a year: with no "
+                             "ARR today, NRR has nothing to act on.")
+    for _ in range(80):
+        mid = (low + high) / 2
+        low, high = (mid, high) if reached(mid) < target else (low, mid)
+    return high
 
 
 def revenue_base_from_data(company: Company, as_of: str | pd.Period | None = None,

@@ -82,9 +82,10 @@ def test_a_steady_state_when_bookings_replace_what_is_lost():
 def test_the_split_by_hand():
     params = cs.RevenueBase(starting_arr=100.0, new_bookings=10.0, nrr=1.1, grr=0.9, years=2)
     row = cs.project_revenue(params).loc[2]
-    # year 1: 100 -> 120; year 2: kept 0.9 x 120, expansion 0.2 x 120, new 10
-    assert row[["installed_kept", "expansion", "new_business", "lost", "arr"]].tolist() == \
-        pytest.approx([108.0, 24.0, 10.0, 12.0, 142.0])
+    # year 1: 100 -> 120 (110 from today's customers, 10 new); year 2: today's customers
+    # keep 0.9 x 110 and expand 0.2 x 110, year 1's new customers grow at NRR to 11, new 10
+    assert row[["installed_kept", "expansion", "cohorts_kept", "new_business", "lost",
+                "arr"]].tolist() == pytest.approx([99.0, 22.0, 11.0, 10.0, 11.0, 142.0])
     assert row["installed_share"] == pytest.approx(132 / 142)
     assert row["from_starting_base"] == pytest.approx(121.0)
 
@@ -112,12 +113,18 @@ def test_revenue_layers_add_up_to_the_projection():
 @settings(max_examples=80, deadline=None)
 @given(arr0=st.floats(0, 1e9), b=st.floats(0, 1e8), g=st.floats(-0.5, 0.5),
        grr=st.floats(0.3, 1.0), extra=st.floats(0, 0.6), years=st.integers(1, 20),
-       scale=st.floats(0.01, 100))
-def test_revenue_base_invariants(arr0, b, g, grr, extra, years, scale):
+       scale=st.floats(0.01, 100),
+       ab=st.none() | st.tuples(st.floats(0.05, 50), st.floats(0.05, 50)))
+def test_revenue_base_invariants(arr0, b, g, grr, extra, years, scale, ab):
+    survival = None if ab is None else tuple(
+        float(v) for v in cs.lifetime.sbg_survival(*ab, np.arange(years + 1)))
     params = cs.RevenueBase(starting_arr=arr0, new_bookings=b, bookings_growth=g, nrr=grr + extra,
-                            grr=grr, years=years)
+                            grr=grr, years=years, new_survival=survival)
     table = cs.project_revenue(params)
-    parts = table.installed_kept + table.expansion + table.new_business
+    if survival is not None:  # a fitted cohort only shrinks: it never pays more than it booked
+        booked = sum(cs.revenue.bookings(params, k) for k in range(1, years + 1))
+        assert table.cohorts_kept.iloc[-1] + table.new_business.iloc[-1] <= booked * (1 + 1e-9)
+    parts = table.installed_kept + table.expansion + table.cohorts_kept + table.new_business
     assert np.allclose(parts[1:], table.arr[1:], rtol=1e-9, atol=1e-6)
     assert np.allclose(table.arr, [cs.arr_in_year(params, n) for n in table.year], rtol=1e-9,
                        atol=1e-6)
@@ -207,16 +214,24 @@ def _amounts(labels: list[str]) -> dict[tuple[int, str], float]:
 
 
 @pytest.mark.parametrize("growth", [0.0, 0.12])
-def test_the_explorer_computes_in_vega_what_the_package_computes(growth):
-    """Render the slider chart at its start values and read the bars' values back."""
+@pytest.mark.parametrize("fitted", [False, True])
+def test_the_explorer_computes_in_vega_what_the_package_computes(growth, fitted):
+    """Render the slider chart at its start values and read the bars' values back, with
+    new customers following NRR and following a fitted cohort model."""
+    model = cs.ShiftedBetaGeometric().fit([[124, 102, 87], [161, 140]])
+    survival = tuple(float(v) for v in model.survival(np.arange(16))) if fitted else None
     params = cs.RevenueBase(starting_arr=20e6, new_bookings=4e6, bookings_growth=growth,
-                            nrr=1.052, grr=0.914, years=6)
-    found = _amounts(_aria(charts.revenue_base_explorer(params, "EUR")))
+                            nrr=1.052, grr=0.914, years=6,
+                            new_survival=survival[:7] if fitted else None)
+    found = _amounts(_aria(charts.revenue_base_explorer(params, "EUR", survival=survival)))
     table = cs.project_revenue(params)
-    assert len(found) == 3 * 6
+    assert len(found) == 4 * 6
     for (year, part), amount in found.items():
         key = {v: k for k, v in charts.functions.COMPONENTS.items()}[part]
         assert amount == pytest.approx(table.loc[year, key], abs=1.0), (year, part)
+    if fitted:  # new customers no longer grow at NRR: a fitted cohort only shrinks
+        assert table.loc[6, "cohorts_kept"] < cs.project_revenue(
+            replace(params, new_survival=None)).loc[6, "cohorts_kept"]
 
 
 def test_the_explorer_holds_grr_at_or_below_nrr():
@@ -257,51 +272,60 @@ def test_static_charts_render_with_tooltips(sample_dir):
 
 @pytest.mark.slow
 def test_functions_chapter_on_the_sample(tmp_path, sample_dir):
+    """The page glues exactly the summary's figures, and the summary's figures are the
+    package's models run by hand."""
     from test_notebooks import run_chapter
 
     glued = run_chapter("functions", tmp_path / "functions.ipynb", data_dir=str(sample_dir))
     company = cs.load_company(sample_dir)
+    profile = cs.load_profile(cs.default_profile_path(sample_dir, None))
+    summary = cs.functions_summary(company, profile, sample_dir)
+    expected = {}
+    summary.glue(lambda k, v, display: expected.__setitem__(k, v))
+    assert glued == expected
     params = cs.revenue_base_from_data(company)
-    table = cs.project_revenue(params)
     assert glued["company_name"] == "Northwind Analytics" and glued["as_of"] == "2025-12"
-    assert glued["nrr"] == fmt(params.nrr) and glued["grr"] == fmt(params.grr)
-    assert glued["arr0"] == fmt(params.starting_arr, "money")
-    assert glued["new_bookings"] == fmt(params.new_bookings, "money")
-    assert glued["arr_n"] == fmt(table.iloc[-1]["arr"], "money")
-    assert glued["installed_share_n"] == fmt(table.iloc[-1]["installed_share"])
-    assert glued["bookings_equiv"] == fmt(cs.bookings_equivalent(params, 0.05))
-    assert glued["overrides"] == "none"
+    assert glued["base_nrr"] == fmt(params.nrr) and glued["base_grr"] == fmt(params.grr)
+    assert glued["base_arr0"] == fmt(params.starting_arr, "money")
+    assert glued["base_overrides"] == "none"
     assert glued["ltv_net"] == ("infinite" if params.nrr >= 1 else glued["ltv_net"])
     panel = cs.ArrPanel.from_frame(company.arr_monthly)
     cohorts = cs.survivor_cohorts(panel)
     model = cs.ShiftedBetaGeometric().fit(cohorts.fittable())
-    assert glued["alpha"] == f"{model.alpha_:.3f}" and glued["beta"] == f"{model.beta_:.3f}"
-    assert glued["r1"] == fmt(float(model.retention_rate(1)))
+    assert glued["sbg_r1"] == glued["base_new_r1"] == fmt(float(model.retention_rate(1)))
     value = panel.values[panel.values[:, -1] > 0, -1].mean() * 0.75
-    assert glued["clv_sbg"] == fmt(model.lifetime_value(value, 0.10), "money")
-    assert glued["left_out"] == fmt(cohorts.left_out, "int")
+    assert glued["sbg_clv"] == fmt(model.lifetime_value(value, 0.10), "money")
+    # new cohorts follow the fitted model: the projection by hand
+    survival = model.survival(np.arange(6))
+    arr5 = params.starting_arr * params.nrr ** 5 + sum(
+        params.new_bookings * survival[5 - k] for k in range(1, 6))
+    assert glued["base_arr_n"] == fmt(arr5, "money")
     assert glued["paper_regular_fit"] == glued["paper_regular_published"]
-    assert glued["paper_high_end_fit"] == glued["paper_high_end_published"]
+    assert glued["cohorts_n_fit_cohorts"] == "2" and glued["cohorts_max_periods"] == "2"
     assert "n/a" not in glued.values()
 
 
 @pytest.mark.slow
 def test_functions_chapter_on_a_second_company(tmp_path, second_company):
     """24 months of data: the retention model cannot be fitted on yearly periods, and
-    the page says so instead of failing; overrides reach the model."""
+    the page says so instead of failing; overrides reach the model; new customers
+    then keep NRR, and the page says that this flatters them."""
     from test_notebooks import run_chapter
 
-    glued = run_chapter("functions", tmp_path / "functions.ipynb",
-                        data_dir=str(second_company), nrr=1.1, years=3, bookings_growth=0.1)
+    out = tmp_path / "functions.ipynb"
+    glued = run_chapter("functions", out, data_dir=str(second_company), nrr=1.1, years=3,
+                        bookings_growth=0.1)
     company = cs.load_company(second_company)
     params = cs.revenue_base_from_data(company, nrr=1.1, years=3, bookings_growth=0.1)
     table = cs.project_revenue(params)
     assert glued["company_name"] == "Second Test Co"
-    assert glued["arr_n"] == fmt(table.iloc[-1]["arr"], "money", "EUR")
-    assert glued["nrr"] == "110.0%" and glued["years"] == "3" and glued["overrides"] == "nrr"
-    assert glued["grr"] == fmt(params.grr)
-    assert "alpha" not in glued and "clv_sbg" not in glued  # not fitted: left off the page
-    assert glued["max_periods"] == "1"
+    assert glued["base_arr_n"] == fmt(table.iloc[-1]["arr"], "money", "EUR")
+    assert glued["base_nrr"] == "110.0%" and glued["base_years"] == "3"
+    assert glued["base_overrides"] == "nrr" and glued["base_grr"] == fmt(params.grr)
+    assert "sbg_alpha" not in glued and "sbg_clv" not in glued  # not fitted: off the page
+    assert "base_new_r1" not in glued and glued["base_nrr_new_cohorts"] == "110.0%"
+    assert glued["cohorts_max_periods"] == "1"
+    assert "That flatters them" in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -314,8 +338,8 @@ def test_functions_chapter_with_half_year_periods(tmp_path, second_company):
     cohorts = cs.survivor_cohorts(panel, 6, "2024-03")
     model = cs.ShiftedBetaGeometric().fit(cohorts.fittable())
     assert glued["as_of"] == "2024-03" and glued["unit"] == "6-month period"
-    assert glued["alpha"] == f"{model.alpha_:.3f}"
-    assert glued["r1"] == fmt(float(model.retention_rate(1)))
+    assert glued["sbg_alpha"] == fmt(model.alpha_, "ratio")
+    assert glued["sbg_r1"] == fmt(float(model.retention_rate(1)))
 
 
 @pytest.mark.slow

@@ -145,5 +145,5 @@ def test_the_quota_model_says_what_it_lowered(corpus):
 def test_a_short_history_still_projects_with_the_readers_retention(corpus):
     glued = inprocess.glued(inprocess.execute("functions", data_dir=str(corpus("months-2")),
                                               nrr=1.05, grr=0.9))
-    assert glued["nrr"] == "105.0%" and glued["grr"] == "90.0%"
-    assert glued["overrides"] == "nrr, grr" and "logo_churn" not in glued
+    assert glued["base_nrr"] == "105.0%" and glued["base_grr"] == "90.0%"
+    assert glued["base_overrides"] == "nrr, grr" and "ltv_logo_churn" not in glued

@@ -48,11 +48,15 @@ def browser():
 
 
 def open_explorer(browser, folder: Path, currency: str):
-    """A page with the chapter's explorer on the sample company and the book's chart
-    script; returns (page, params, the page's errors)."""
+    """A page with the chapter's explorer on the sample company, new customers following
+    its fitted cohort model as in the chapter, and the book's chart script; returns
+    (page, params, the page's errors)."""
     write_script(folder)
-    params = cs.revenue_base_from_data(cs.load_company(ROOT / "data" / "sample"))
-    spec = charts.revenue_base_explorer(params, currency).to_dict()
+    summary = cs.functions_summary(cs.load_company(ROOT / "data" / "sample"), cs.Profile(),
+                                   bootstrap_draws=20)
+    params = summary.base.model
+    spec = charts.revenue_base_explorer(params, currency,
+                                        survival=summary.base.explorer_survival).to_dict()
     (folder / "index.html").write_text(
         '<!doctype html><html><head><meta charset="utf-8"><script src="csmodels-charts.js">'
         f"</script></head><body>{chart_html(spec)}</body></html>", encoding="utf-8")
@@ -62,7 +66,7 @@ def open_explorer(browser, folder: Path, currency: str):
     page.goto((folder / "index.html").as_uri())
     page.wait_for_function("document.querySelector('div.csmodels-chart')"
                            ".getAttribute('data-embedded') === 'done'", timeout=30_000)
-    return page, params, errors
+    return page, (params, summary.base.explorer_survival), errors
 
 
 @pytest.fixture(scope="module")
@@ -112,34 +116,36 @@ def test_the_explorer_stays_consistent(explorer, position):
     raw = re.search(r"(?<![\d.,])\d{5,}", everything)
     assert raw is None, everything[max(raw.start() - 40, 0):raw.end() + 10]
     # 3. the words agree with the package's projection at this position
+    params, survival = params
     model = cs.RevenueBase(starting_arr=params.starting_arr, new_bookings=b1_units * 1e6,
                            bookings_growth=growth_pct / 100, nrr=(grr_pct + expansion_pct) / 100,
-                           grr=grr_pct / 100, years=years)
+                           grr=grr_pct / 100, years=years, new_survival=survival[:years + 1])
     table = cs.project_revenue(model)
     arr, prev = table.loc[years, "arr"], table.loc[years - 1, "arr"]
-    base_change = (model.nrr - 1) * prev
+    base_change = (model.nrr - 1) * model.starting_arr * model.nrr ** (years - 1)
     words = " ".join(t for t in seen["texts"] if t.startswith(("Year ", "new business")))
-    verb = "grows by" if base_change > 0.5 else "loses" if base_change < -0.5 else "stays level"
-    assert f"Year {years}: the installed base {verb}" in words, words
+    verb = "grow by" if base_change > 0.5 else "lose" if base_change < -0.5 else "stay level"
+    assert f"Year {years}: today's customers {verb}" in words, words
     trend = "grows" if arr - prev > 0.5 else "falls" if arr - prev < -0.5 else "stays level"
     assert f"so ARR {trend} to USD" in words, words
     figures = [money(x) for x in re.findall(r"USD ([\d,]+)", words)]
-    expected = ([abs(base_change)] if verb != "stays level" else []) + [
+    expected = ([abs(base_change)] if verb != "stay level" else []) + [
+        table.loc[years, "cohorts_kept"],
         model.new_bookings * (1 + model.bookings_growth) ** (years - 1), arr]
     assert figures == pytest.approx(expected, abs=1.0)
     # 4. the chapter's prose: with NRR below 100% the blue and green part of each bar is
-    # lower than the whole bar of the year before (today's ARR for the first year)
+    # lower than the blue and green part of the bar before (today's ARR for the first year)
     parts: dict[int, float] = {}
     for label in seen["aria"]:
-        m = re.search(r"Year: (\d+); Part: (Installed base kept|Expansion of the base); "
-                      r"Amount \(USD\): ([\d,.]+)", label)
+        m = re.search(r"Year: (\d+); Part: (Today's customers kept|Expansion of today's "
+                      r"customers); Amount \(USD\): ([\d,.]+)", label)
         if m:
             parts[int(m[1])] = parts.get(int(m[1]), 0.0) + money(m[3])
     assert sorted(parts) == list(range(1, years + 1))
     for year, base in parts.items():
-        assert base == pytest.approx(model.nrr * table.loc[year - 1, "arr"], abs=2.0)
-        if model.nrr < 1:
-            assert base < table.loc[year - 1, "arr"]
+        assert base == pytest.approx(model.starting_arr * model.nrr ** year, abs=2.0)
+        before = parts.get(year - 1, model.starting_arr)
+        assert (base < before) if model.nrr < 1 else (base >= before - 2.0)
 
 
 def test_the_prose_promises_what_the_explorer_does():
@@ -149,7 +155,8 @@ def test_the_prose_promises_what_the_explorer_does():
     assert "watch the base shrink" not in prose
     assert "NRR is GRR plus expansion, so it never falls below GRR" in prose
     assert ("With NRR below 100%, the blue and green part of each bar is lower than the "
-            "whole bar of the year before (today's ARR, for the first year)") in prose
+            "blue and green part of the bar before") in prose
+    assert "new customers renewing as the fitted cohort model says" in prose
 
 
 def test_a_hostile_currency_is_shown_as_text(browser, tmp_path):

@@ -1,8 +1,9 @@
 """Charts of the functions chapter: the revenue base and lifetime value.
 
 Colours are the Okabe-Ito palette, safe for the common colour-vision
-deficiencies: blue for the installed base, green for its expansion, orange for
-new business. :func:`revenue_base_explorer` recomputes the projection in
+deficiencies: blue for today's customers, green for their expansion, sky blue for
+the new customers of earlier projected years, orange for the year's new business.
+:func:`revenue_base_explorer` recomputes the projection in
 Vega-Lite transforms from a sequence of years, so its sliders work in a static
 page with no kernel.
 """
@@ -18,18 +19,13 @@ from ..revenue import RevenueBase
 from ..style import SMALL_PX
 from ._render import WIDTH
 
-COMPONENTS = {"installed_kept": "Installed base kept", "expansion": "Expansion of the base",
+COMPONENTS = {"installed_kept": "Today's customers kept",
+              "expansion": "Expansion of today's customers",
+              "cohorts_kept": "New customers of earlier years",
               "new_business": "New business"}
-COLOURS = ["#0072B2", "#009E73", "#E69F00"]
+COLOURS = ["#0072B2", "#009E73", "#56B4E9", "#E69F00"]
 COHORT_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                   "#F0E442", "#000000"]
-
-# ARR at the end of year n in closed form, as a Vega expression template: "{a0}" is
-# today's ARR and "{n}" the year; nrr, b1 and growth are the sliders' signals.
-_ARR_N = ("{a0} * pow(nrr, {n}) + (abs(nrr - 1 - growth) < 1e-9"
-          " ? b1 * ({n}) * pow(nrr, ({n}) - 1)"
-          " : b1 * (pow(nrr, {n}) - pow(1 + growth, {n})) / (nrr - 1 - growth))")
-
 
 def _colour(field: str) -> alt.Color:
     return alt.Color(f"{field}:N", sort=list(COMPONENTS.values()),
@@ -51,7 +47,7 @@ def _stacked_bars(base: alt.Chart, currency: str) -> alt.LayerChart:
         color=_colour("component"), order=alt.Order("order:Q"),
         tooltip=_stack_tooltip(currency))
     # the labels repeat the bars' share; screen readers get it from the bars' own labels
-    labels = base.transform_filter("datum.order == 2").mark_text(
+    labels = base.transform_filter(f"datum.order == {len(COMPONENTS) - 1}").mark_text(
         dy=-6, fontSize=SMALL_PX, aria=False).encode(
         x="year:O", y=alt.Y("arr:Q"), text=alt.Text("installed_share:Q", format=".0%"),
         tooltip=_stack_tooltip(currency))
@@ -59,8 +55,9 @@ def _stacked_bars(base: alt.Chart, currency: str) -> alt.LayerChart:
 
 
 def revenue_base_chart(table: pd.DataFrame, currency: str = "USD") -> alt.LayerChart:
-    """Each projected year's ARR as installed base kept, its expansion and new business,
-    labelled with the installed base's share (from :func:`~csmodels.revenue.project_revenue`)."""
+    """Each projected year's ARR as today's customers kept, their expansion, the new
+    customers of earlier years and the year's new business, labelled with the share of
+    the customers the year started with (from :func:`~csmodels.revenue.project_revenue`)."""
     frame = table[table["year"] >= 1]
     long = frame.melt(id_vars=["year", "arr", "installed_share"], value_vars=list(COMPONENTS),
                       var_name="key", value_name="amount")
@@ -114,11 +111,12 @@ def _bookings_unit(top: float) -> tuple[float, str]:
 _EXPLAIN = {
     "line1": ("'NRR ' + format(nrr, '.1%') + ' = GRR ' + format(grr, '.1%')"
               " + ' + expansion ' + format(nrr - grr, '.1%') + '.'"),
-    "line2": ("'Year ' + datum.year + ': the installed base '"
-              " + (datum.base_change > 0.5 ? 'grows by ' + datum.currency + ' '"
-              " + format(datum.base_change, ',.0f') : datum.base_change < -0.5 ? 'loses '"
-              " + datum.currency + ' ' + format(-datum.base_change, ',.0f') : 'stays level')"
-              " + ';'"),
+    "line2": ("'Year ' + datum.year + ': today\\'s customers '"
+              " + (datum.base_change > 0.5 ? 'grow by ' + datum.currency + ' '"
+              " + format(datum.base_change, ',.0f') : datum.base_change < -0.5 ? 'lose '"
+              " + datum.currency + ' ' + format(-datum.base_change, ',.0f') : 'stay level')"
+              " + '; new customers of earlier years pay ' + datum.currency + ' '"
+              " + format(datum.cohorts_kept, ',.0f') + ';'"),
     "line3": ("'new business adds ' + datum.currency + ' ' + format(datum.new_business, ',.0f')"
               " + ', so ARR ' + (datum.arr - datum.prev > 0.5 ? 'grows' : datum.arr - datum.prev"
               " < -0.5 ? 'falls' : 'stays level') + ' to ' + datum.currency + ' '"
@@ -126,18 +124,24 @@ _EXPLAIN = {
 }
 
 
-def revenue_base_explorer(params: RevenueBase, currency: str = "USD",
-                          max_years: int = 15) -> alt.VConcatChart:
-    """The revenue-base projection with sliders for GRR, the expansion of the base
-    (NRR is GRR plus expansion, so GRR can never exceed NRR), bookings, their growth and
-    the years shown, computed in the browser from ``params`` as the start (retention
-    rounded to 0.1 point, bookings to the slider's step), with three lines of text that
-    say, with the figures, what the base and new business do in the last year shown.
+def revenue_base_explorer(params: RevenueBase, currency: str = "USD", max_years: int = 15,
+                          survival=None) -> alt.VConcatChart:
+    """The revenue-base projection with sliders for GRR, the expansion of today's
+    customers (NRR is GRR plus expansion, so GRR can never exceed NRR), bookings, their
+    growth and the years shown, computed in the browser from ``params`` as the start
+    (retention rounded to 0.1 point, bookings to the slider's step), with three lines of
+    text that say, with the figures, what today's customers, earlier new customers and
+    new business do in the last year shown.
 
-    The transforms use the closed form ARR_n = ARR_0 r^n + B_1 (r^n - q^n) / (r - q)
-    (q = 1 + growth). Percentages are sliders in percent and bookings count in
+    ``survival`` is S(0), ..., S(``max_years``), the share of a year's new customers
+    still paying after each year (the fitted cohort model); None lets new customers
+    follow the NRR slider, as :func:`~csmodels.revenue.cohort_survival` does. The
+    browser sums ARR_n = ARR_0 NRR^n + sum over k of B_k S(n - k) from one row per
+    (year, cohort age). Percentages are sliders in percent and bookings count in
     thousands, millions or billions, so the figures beside the sliders read as numbers.
     """
+    if survival is not None and len(survival) < max_years + 1:
+        raise ValueError(f"survival needs S(0) to S({max_years}), got {len(survival)} shares.")
     top = max(params.new_bookings * 3, params.starting_arr * 0.3, 1.0)
     unit, unit_name = _bookings_unit(top)
     step = float(10 ** np.floor(np.log10(top / 200)))
@@ -160,24 +164,39 @@ def revenue_base_explorer(params: RevenueBase, currency: str = "USD",
         alt.param(name="b1", expr=f"b1_units * {unit!r}"),
         alt.param(name="growth", expr="growth_pct / 100"),
     ]
-    years = pd.DataFrame({"year": range(1, max_years + 1), "currency": currency})
+    share = (lambda j: None) if survival is None else (lambda j: float(survival[j]))
+    pairs = pd.DataFrame([{"year": n, "age": j, "s": share(j), "s_prev": share(max(j - 1, 0)),
+                           "currency": currency}
+                          for n in range(1, max_years + 1) for j in range(n)])
     a0 = repr(float(params.starting_arr))
-    projected = alt.Chart(years).transform_filter("datum.year <= horizon").transform_calculate(
-        arr=_ARR_N.format(a0=a0, n="datum.year"), prev=_ARR_N.format(a0=a0, n="datum.year - 1"),
-        new_business="b1 * pow(1 + growth, datum.year - 1)",
+    projected = alt.Chart(pairs).transform_filter("datum.year <= horizon").transform_calculate(
+        f="datum.s != null ? datum.s : pow(nrr, datum.age)",
+        f_prev="datum.s_prev != null ? datum.s_prev : pow(nrr, datum.age - 1)",
+        booked="b1 * pow(1 + growth, datum.year - datum.age - 1)",
+    ).transform_calculate(
+        c_now="datum.age >= 1 ? datum.booked * datum.f : 0",
+        c_prev="datum.age >= 1 ? datum.booked * datum.f_prev : 0",
+        new="datum.age == 0 ? datum.booked : 0",
+    ).transform_aggregate(
+        cohorts_kept="sum(c_now)", cohorts_prev="sum(c_prev)", new_business="sum(new)",
+        groupby=["year", "currency"],
+    ).transform_calculate(base_prev=f"{a0} * pow(nrr, datum.year - 1)").transform_calculate(
+        arr="nrr * datum.base_prev + datum.cohorts_kept + datum.new_business",
+        prev="datum.base_prev + datum.cohorts_prev",
     )
     base = projected.transform_calculate(
-        installed_kept="grr * datum.prev", expansion="(nrr - grr) * datum.prev",
+        installed_kept="grr * datum.base_prev", expansion="(nrr - grr) * datum.base_prev",
     ).transform_calculate(
         installed_share="datum.arr > 0 ? (datum.arr - datum.new_business) / datum.arr : null",
     ).transform_fold(list(COMPONENTS), as_=["key", "amount"]).transform_calculate(
-        order="datum.key == 'installed_kept' ? 0 : datum.key == 'expansion' ? 1 : 2",
+        order=" : ".join(f"datum.key == {k!r} ? {i}" for i, k in enumerate(COMPONENTS))
+        + f" : {len(COMPONENTS)}",
     ).transform_calculate(
         component=f"[{', '.join(repr(v) for v in COMPONENTS.values())}][datum.order]")
     bars = _stacked_bars(base, currency).properties(
         width=WIDTH, height=280, title="Try it: move the sliders below the chart")
     explained = projected.transform_filter("datum.year == horizon").transform_calculate(
-        base_change="(nrr - 1) * datum.prev").transform_calculate(**_EXPLAIN)
+        base_change="(nrr - 1) * datum.base_prev").transform_calculate(**_EXPLAIN)
     lines = alt.layer(*(explained.mark_text(align="left", baseline="top", fontSize=12).encode(
         x=alt.value(0), y=alt.value(18 * i), text=f"{field}:N")
         for i, field in enumerate(_EXPLAIN))).properties(
@@ -221,10 +240,13 @@ def ltv_horizon_chart(frame: pd.DataFrame, cap_years: int, currency: str = "USD"
 
 
 def retention_fit_chart(shares: pd.DataFrame, model: ShiftedBetaGeometric, horizon: int,
-                        period_label: str = "Years") -> alt.VConcatChart:
+                        period_label: str = "Years", band: pd.DataFrame | None = None,
+                        level: float = 0.9) -> alt.VConcatChart:
     """Actual logo survival and retention rate of each cohort (points, from
     :meth:`~csmodels.lifetime.SurvivorCohorts.survival_shares`) against the fitted
-    sBG model (line, projected to ``horizon`` periods)."""
+    sBG model (line, projected to ``horizon`` periods), with the bootstrap interval of
+    the fit as a grey band where ``band`` (``period``, ``share_low``, ``share_high``,
+    ``rate_low``, ``rate_high``) is given."""
     periods = np.arange(horizon + 1)
     fitted = pd.DataFrame({"period": periods, "share": model.survival(periods),
                            "rate": np.r_[np.nan, model.retention_rate(periods[1:])],
@@ -249,10 +271,21 @@ def retention_fit_chart(shares: pd.DataFrame, model: ShiftedBetaGeometric, horiz
         points = alt.Chart(data_actual).mark_point(filled=True, size=70).encode(
             x=x, y=f"{field}:Q", color=colour,
             tooltip=[*tips, alt.Tooltip("accounts:Q", title="Accounts")])
-        return alt.layer(line, points).properties(width=WIDTH, height=180)
+        if band is None:
+            return alt.layer(line, points).properties(width=WIDTH, height=180)
+        shaded = band.dropna(subset=[f"{field}_low"])
+        area = alt.Chart(shaded).mark_area(color="#999999", opacity=0.3).encode(
+            x=x, y=f"{field}_low:Q", y2=f"{field}_high:Q",
+            tooltip=[alt.Tooltip("period:Q", title=f"{period_label} since start"),
+                     alt.Tooltip(f"{field}_low:Q", title=f"{level:.0%} interval, low",
+                                 format=".1%"),
+                     alt.Tooltip(f"{field}_high:Q", title=f"{level:.0%} interval, high",
+                                 format=".1%")])
+        return alt.layer(area, line, points).properties(width=WIDTH, height=180)
 
     survival = panel("share", "Still customers", actual, fitted)
     rate = panel("rate", "Renewed that period", actual.dropna(subset=["rate"]),
                  fitted.dropna(subset=["rate"]))
     return alt.vconcat(survival, rate, description="Fitted vs actual retention").properties(
-        title="Logo retention: the cohorts (points) and the fitted model (line)")
+        title="Logo retention: cohorts (points), fitted model (line)"
+        + ("" if band is None else f", {level:.0%} interval (band)"))
