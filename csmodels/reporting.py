@@ -491,6 +491,20 @@ def monte_carlo(weights: Mapping[str, float] | None = None, n: int = 10_000,
 # --- the ranking against the maturity recommendation ----------------------------
 
 
+def _headline(given: Profile, profile: Profile, funding: str | None):
+    """The maturity chapter's recommendation for the company: a company that lists
+    segments is placed by its largest segment by ARR, as
+    :func:`csmodels.maturity.summarise` places it."""
+    from .maturity import recommend, recommend_segments, segments_of
+
+    segments = segments_of(given)
+    if len(segments) > 1:
+        base = replace(profile, acv=None, touch=None, segments=None)
+        result = recommend_segments(base, segments, funding_stage=funding, arr=profile.arr)
+        return next(rec for seg, rec in result.segments if seg.name == result.lead)
+    return recommend(profile, funding_stage=funding)
+
+
 def placement_of(reports_to: str, cs_leader: str) -> str | None:
     """The model's placement for a recommendation's reporting line and CS leader.
 
@@ -735,9 +749,7 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
     >>> s.stage, s.reconciliation.placement
     ('startup', 'Head of CS under the CEO')
     """
-    from .maturity import recommend
-
-    profile = profile or Profile()
+    profile = given = profile or Profile()
     if arr_monthly is not None:
         from .maturity import facts_from_data
 
@@ -761,7 +773,7 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
                            low=score_matrix(long, "low"), high=score_matrix(long, "high"))
     funding = stage if stage in STAGES else profile.funding_stage
     try:  # the same company: a funding stage given as the stage parameter counts here too
-        rec = recommend(profile, funding_stage=funding)
+        rec = _headline(given, profile, funding)
     except ParameterError:  # too little in the profile to recommend anything
         rec = None
     reconciled = None if rec is None else reconcile(rec, ranked, chosen, matrix, phase, funding)

@@ -40,5 +40,5 @@ def test_a_model_error_reaches_the_terminal_as_a_sentence(tmp_path):
                            "-p", "ownership_model", "nobody"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
-    assert "ownership_model is 'nobody'. Use one of" in done.stderr
+    assert "ownership model 'nobody'. Use one of" in done.stderr
     assert "Traceback" not in done.stderr and "('" not in done.stderr
