@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "give a figure")
     metrics.set_defaults(run=_run_metrics)
     _add_recommend_command(commands)
+    _add_summary_commands(commands)
     _add_rerun_commands(commands)
     return parser
 
@@ -124,6 +125,203 @@ def _run_recommend(args: argparse.Namespace) -> int:
         text = describe(result) + (f"\n\n{summary.note}" if summary.note else "")
     print(json.dumps(result.to_dict(), indent=2) if args.json else text)
     return 0
+
+
+# ---------------------------------------------------------------- a chapter's Summary
+
+# The commands that print a chapter's Summary: chapter -> (help, what the Summary holds).
+SUMMARY_COMMANDS = {
+    "functions": ("the functions chapter's figures: the revenue base, lifetime value and the "
+                  "retention model", "csmodels.FunctionsSummary"),
+    "collaboration": ("the collaboration chapter's figures: handoffs, the first days, "
+                      "crediting and pay, the self-assessment", "csmodels.CollaborationSummary"),
+    "reporting": ("the reporting chapter's figures: where CS reports, and quota pressure",
+                  "csmodels.ReportingSummary"),
+}
+
+
+def _summary_class(chapter: str):
+    from .collaboration import CollaborationSummary
+    from .functions import FunctionsSummary
+    from .reporting import ReportingSummary
+
+    return {"functions": FunctionsSummary, "collaboration": CollaborationSummary,
+            "reporting": ReportingSummary}[chapter]
+
+
+def _json_keys(chapter: str) -> str:
+    """What ``--json`` writes, read from the Summary's own declarations."""
+    fields = _summary_class(chapter).fields()
+    figures = [f.name for f in fields if "unit" in f.metadata]
+    sections = [f.name for f in fields if "section" in f.metadata]
+    if chapter == "reporting":
+        sections.append("pressure")
+    return (f"the figures {', '.join(figures)}, and the sections {', '.join(sections)} as "
+            "nested objects (null where the data cannot support one)")
+
+
+def _add_summary_commands(commands) -> None:
+    """``functions``, ``collaboration``, ``reporting``: a chapter's Summary, as ``metrics``."""
+    for chapter, (help_text, cls) in SUMMARY_COMMANDS.items():
+        command = commands.add_parser(
+            chapter, help=help_text,
+            description=f"Compute every figure of the {chapter} chapter for the company in a "
+            "data folder: the one call the chapter makes, with its parameters (the defaults "
+            "of its parameters cell, and any -p), as csmodels rerun runs it. Without --json, "
+            "a table of the figures, labelled as the summary declares them, one block per "
+            f"section. --json writes one object with the keys of {cls}: "
+            f"{_json_keys(chapter)}.")
+        command.add_argument("--data", required=True, metavar="DIR",
+                             help="folder with arr_monthly.csv and any optional tables")
+        command.add_argument("--profile", metavar="FILE",
+                             help="a profile.yml (default: the one in --data, if any)")
+        command.add_argument(
+            "-p", "--parameter", nargs=2, action="append", default=[],
+            metavar=("NAME", "VALUE"),
+            help="set a parameter of the chapter, as csmodels rerun does: NAME one of its "
+            "parameters cell, VALUE read as a plain value (text, a number, True/False, None, "
+            "a list or a dict), never run as code")
+        command.add_argument("--json", action="store_true",
+                             help="print one JSON object instead of a table: amounts of money "
+                             "rounded to the cent, ratios as fractions to "
+                             f"{UNITS['ratio'][2]} decimals, null where the data cannot "
+                             "give a figure")
+        command.set_defaults(run=_run_summary)
+
+
+def chapter_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:
+    """The chapter's parameters as its ``parameters`` cell declares them:
+    ``name -> (type, default)``, the names, types and defaults ``csmodels rerun`` checks
+    ``-p`` against (read here without papermill, which only ``rerun`` and ``book`` need).
+
+    >>> chapter_parameters("functions")["years"]
+    ('int', 5)
+    """
+    import ast
+
+    import nbformat
+
+    from .rerun import book_root
+
+    notebook = nbformat.read(book_root() / "chapters" / f"{chapter}.ipynb", as_version=4)
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    declared = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            declared[node.target.id] = (ast.unparse(node.annotation),
+                                        ast.literal_eval(node.value))
+    return declared
+
+
+def chapter_values(chapter: str, given: Sequence[tuple[str, str]]) -> dict:
+    """The chapter's parameters for one run: its defaults, with the ``-p NAME VALUE``
+    pairs ``given`` read (never run) and checked as ``csmodels rerun`` checks them."""
+    from .book import visible
+    from .exceptions import ParameterError
+    from .parameters import RESERVED, check_value, parse_value
+
+    declared = chapter_parameters(chapter)
+    values = {name: default for name, (_, default) in declared.items()
+              if name not in RESERVED}
+    for name, text in given:
+        if name in RESERVED:
+            raise ParameterError(f"-p {name} is set by --data/--profile; use those options.")
+        if name not in values:
+            listing = ", ".join(f"{n} ({declared[n][0]})" for n in values)
+            raise ParameterError(f"The chapter {chapter} has no parameter '{visible(name)}'. "
+                                 f"Its parameters are: {listing}.")
+        kind, default = declared[name]
+        values[name] = check_value(name, parse_value(text), kind, repr(default))
+    return values
+
+
+def chapter_summary(chapter: str, data: str, profile: str | None, values: dict):
+    """The Summary of ``chapter`` for the company in ``data``: the call its notebook makes,
+    with the parameters ``values`` (:func:`chapter_values`)."""
+    if chapter == "functions":
+        from .functions import summarise
+
+        return summarise(data, profile, **values)
+    if chapter == "collaboration":
+        from .collaboration import summarise
+
+        values = dict(values)
+        answers = values.pop("self_assessment")
+        return summarise(data, profile, self_assessment_answers=answers, **values)
+    return _reporting(data, profile, values)
+
+
+def _reporting(data: str, profile_path: str | None, values: dict):
+    """The reporting chapter's two calls (criteria model, then quota pressure) as its
+    notebook makes them, as one Summary with the pressure model as its ``pressure``
+    section. The data are loaded strictly: bad data stop here, as ``csmodels rerun``
+    stops them before the chapter runs (the notebook's fallback to the profile alone
+    serves only the book's own build)."""
+    from dataclasses import dataclass, fields
+
+    from .inputs import load_company
+    from .pressure import PressureSummary, pressure_summary
+    from .profile import default_profile_path, load_profile
+    from .reporting import ReportingSummary, reporting_summary
+    from .summary import section
+
+    @dataclass(frozen=True)
+    class ReportingChapter(ReportingSummary):
+        pressure: PressureSummary | None = section("The quota-pressure model")
+
+    pressure_names = ("current_pressure", "horizon_years", "trust_cost", "memory",
+                      "ready_share", "nrr", "grr")
+    pressure_values = {name: values.pop(name) for name in pressure_names}
+    profile = load_profile(default_profile_path(data, profile_path))
+    result = reporting_summary(profile, arr_monthly=load_company(data).arr_monthly, **values)
+    pressure = pressure_summary(data, **pressure_values)
+    return ReportingChapter(**{f.name: getattr(result, f.name) for f in fields(result)
+                               if f.init}, pressure=pressure)
+
+
+def _run_summary(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .exceptions import DataError, Problem
+
+    values = chapter_values(args.command, args.parameter)  # before reading any data
+    if not Path(args.data).is_dir():
+        raise DataError([Problem(args.data, "The data folder does not exist.",
+                                 "Give the folder that holds arr_monthly.csv.")])
+    summary = chapter_summary(args.command, args.data, args.profile, values)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2, allow_nan=False))
+    else:
+        print(format_summary(summary, f"The {args.command} chapter's figures for the data "
+                             f"in {printable(args.data)}"))
+    return 0
+
+
+def format_summary(summary, title: str) -> str:
+    """The readable table of a chapter's Summary: its figures, labelled as the summary
+    declares them (:meth:`csmodels.summary.Summary.rows`), then one block per section."""
+    currency = getattr(summary, "currency", None)
+    lines = [title + (f" (amounts in {printable(currency)})" if currency else "")]
+    _summary_block(summary, "", lines)
+    return "\n".join(lines)
+
+
+def _summary_block(summary, heading: str, lines: list[str], path: str = "") -> None:
+    direct = {f.name for f in summary.fields() if "unit" in f.metadata}
+    rows = [(label, shown) for key, label, shown in summary.rows() if key in direct]
+    lines += ["", heading] if heading else [""]
+    if rows:
+        width = max(len(label) for label, _ in rows)
+        # printable(): text from the reader's data is shown as text, escapes and all
+        lines += [f"  {label:<{width}}  {printable(shown)}" for label, shown in rows]
+    for f in summary.fields():
+        if "section" in f.metadata:
+            key, about = f"{path}{f.name}", f.metadata["help"]
+            value = getattr(summary, f.name)
+            if value is None:
+                lines += ["", f"[{key}] n/a" + (f" ({about.rstrip('.')})" if about else "")]
+            else:
+                _summary_block(value, f"[{key}] {about}".rstrip(), lines, f"{key}.")
 
 
 def _add_rerun_commands(commands) -> None:

@@ -235,6 +235,7 @@ class FunctionsSummary(Summary):
     bookings_need: str = field(default=None, repr=False, compare=False)  # what a page shows
     cohort_need: str = field(default=None, repr=False, compare=False)  # what a page shows
     sbg_note: str | None = field(default=None, repr=False, compare=False)  # what a page shows
+    currency: str = field(default="USD", compare=False)  # the profile's, for amounts shown
 
 
 def functions_summary(company, profile, data_dir=None, *, as_of=None, years: int = 5,
@@ -307,7 +308,26 @@ def functions_summary(company, profile, data_dir=None, *, as_of=None, years: int
                                        cohorts if sbg is not None else None,
                                        bootstrap_draws, interval_level, seed),
         base_need=base_need, bookings_need=bookings_need, cohort_need=cohort_need,
-        sbg_note=sbg_note)
+        sbg_note=sbg_note, currency=currency)
+
+
+def summarise(data_dir, profile_path=None, **parameters) -> FunctionsSummary:
+    """Load the company in ``data_dir`` and its profile once, and compute every figure of
+    the functions chapter: the one call the chapter and ``csmodels functions`` make.
+
+    ``profile_path`` ``None`` reads the folder's ``profile.yml`` if there is one;
+    ``parameters`` are the chapter's, as :func:`functions_summary` takes them.
+
+    >>> s = summarise("data/sample", bootstrap_draws=50)
+    >>> s.text("sbg_r1"), s.currency
+    ('84.9%', 'USD')
+    """
+    from .inputs import load_company
+    from .profile import default_profile_path, load_profile
+
+    company = load_company(data_dir)
+    profile = load_profile(default_profile_path(data_dir, profile_path))
+    return functions_summary(company, profile, data_dir, **parameters)
 
 
 # ------------------------------------------------------------------------ sections

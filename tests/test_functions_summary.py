@@ -61,7 +61,7 @@ def test_every_figure_of_the_prose_is_a_summary_figure(sample):
     assert asked <= glued, asked - glued
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert code.count("glue(") == 1 and "summary.glue(glue" in code
-    assert code.count("cs.functions_summary(") == 1
+    assert code.count("cs.functions.summarise(") == 1  # the one call csmodels functions makes
 
 
 def test_the_figures_are_the_models_run_by_hand(sample):
