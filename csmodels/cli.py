@@ -132,11 +132,12 @@ def _run_recommend(args: argparse.Namespace) -> int:
 # The commands that print a chapter's Summary: chapter -> (help, what the Summary holds).
 SUMMARY_COMMANDS = {
     "functions": ("the functions chapter's figures: the revenue base, lifetime value and the "
-                  "retention model", "csmodels.FunctionsSummary"),
+                  "retention model", "csmodels.functions.FunctionsSummary"),
     "collaboration": ("the collaboration chapter's figures: handoffs, the first days, "
-                      "crediting and pay, the self-assessment", "csmodels.CollaborationSummary"),
+                      "crediting and pay, the self-assessment",
+                      "csmodels.collaboration.CollaborationSummary"),
     "reporting": ("the reporting chapter's figures: where CS reports, and quota pressure",
-                  "csmodels.ReportingSummary"),
+                  "csmodels.reporting.ReportingSummary"),
 }
 
 
@@ -155,8 +156,8 @@ def _json_keys(chapter: str) -> str:
     figures = [f.name for f in fields if "unit" in f.metadata]
     sections = [f.name for f in fields if "section" in f.metadata]
     if chapter == "reporting":
-        sections.append("pressure")
-    return (f"the figures {', '.join(figures)}, and the sections {', '.join(sections)} as "
+        sections.append("pressure (csmodels.pressure.PressureSummary)")
+    return (f"the figures {', '.join(figures)}; and the sections {', '.join(sections)}, as "
             "nested objects (null where the data cannot support one)")
 
 
@@ -166,8 +167,8 @@ def _add_summary_commands(commands) -> None:
         command = commands.add_parser(
             chapter, help=help_text,
             description=f"Compute every figure of the {chapter} chapter for the company in a "
-            "data folder: the one call the chapter makes, with its parameters (the defaults "
-            "of its parameters cell, and any -p), as csmodels rerun runs it. Without --json, "
+            "data folder: the call the chapter makes, with its parameters (the defaults of "
+            "its parameters cell, and any -p), as csmodels rerun runs it. Without --json, "
             "a table of the figures, labelled as the summary declares them, one block per "
             f"section. --json writes one object with the keys of {cls}: "
             f"{_json_keys(chapter)}.")
