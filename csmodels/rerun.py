@@ -46,7 +46,6 @@ import yaml
 
 from . import __version__
 from ._fs import MARKER, check_output, copy_tree, os_errors, staged
-from ._kernel import in_worker, kernel_manager_in
 from ._signals import deferred_signals
 from .book import visible
 from .exceptions import CsModelsError, ParameterError
@@ -195,6 +194,8 @@ def execute_chapter(source: Path, target: Path, data: Path, profile: Path | None
     the provenance block added after the run. ``parameters`` must have passed
     :func:`check_parameters`."""
     import papermill as pm
+
+    from ._kernel import kernel_manager_in
 
     nb = nbformat.read(source, as_version=4)
     values = {"data_dir": str(data.resolve()),
@@ -365,6 +366,8 @@ def rerun_chapter(chapter: str, data: str | Path, out: str | Path, profile=None,
                   source: str | Path | None = None) -> Path:
     """Execute ``chapter`` on ``data``; write ``<out>/<chapter>.ipynb``, the page's site
     in ``<out>/html`` and ``<out>/index.html`` opening it. Returns ``out``."""
+    from ._kernel import in_worker  # jupyter-client (the [book] extra): imported on use only
+
     root, parameters = book_root(source), dict(parameters or {})
     chapters = list_chapters(root)
     if chapter not in chapters:
@@ -419,6 +422,8 @@ def build_book(data: str | Path, out: str | Path, profile=None, force: bool = Fa
     ``parameters`` maps ``NAME`` (every chapter that has that parameter) or
     ``CHAPTER.NAME`` (that chapter only) to a value (:func:`csmodels.parameters.book_parameters`).
     """
+    from ._kernel import in_worker  # jupyter-client (the [book] extra): imported on use only
+
     root = book_root(source)
     names = list(chapters or list_chapters(root))
     per_chapter = book_parameters({n: root / "chapters" / f"{n}.ipynb" for n in names},

@@ -313,6 +313,22 @@ def test_every_parameter_reaches_the_chapters_functions_with_its_default(chapter
         assert defaults[key] == default, (chapter, name, defaults[key], default)
 
 
+def test_the_commands_need_only_the_core_dependencies(sample_dir):
+    """Without the [book] extra (its modules hidden), each command still prints its figures."""
+    hide = ("jupyter_client", "papermill", "nbclient", "ipykernel", "IPython", "myst_nb",
+            "jupyter_book", "sphinx")
+    script = (f"import sys\nsys.modules.update(dict.fromkeys({hide!r}))\n"
+              "from csmodels.cli import main\nsys.exit(main(sys.argv[1:]))")
+    for chapter, extra in (("functions", FAST), ("collaboration", ()),
+                           ("reporting", ("-p", "n_draws", "100"))):
+        done = subprocess.run([sys.executable, "-c", script, chapter, "--data",
+                               str(sample_dir), *extra, "--json"], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+        assert json.loads(done.stdout)["company_name" if chapter != "reporting" else
+                                       "leader"] in ("Northwind Analytics", "COO (operations)")
+
+
 # ---------------------------------------------------------------- --help
 
 
