@@ -258,6 +258,7 @@ def _reporting(data: str, profile_path: str | None, values: dict):
     section. The data are loaded strictly: bad data stop here, as ``csmodels rerun``
     stops them before the chapter runs (the notebook's fallback to the profile alone
     serves only the book's own build)."""
+    import inspect
     from dataclasses import dataclass, fields
 
     from .inputs import load_company
@@ -270,25 +271,19 @@ def _reporting(data: str, profile_path: str | None, values: dict):
     class ReportingChapter(ReportingSummary):
         pressure: PressureSummary | None = section("The quota-pressure model")
 
-    pressure_names = ("current_pressure", "horizon_years", "trust_cost", "memory",
-                      "ready_share", "nrr", "grr")
-    pressure_values = {name: values.pop(name) for name in pressure_names}
+    # the criteria model's parameters to it, the rest (current_pressure, nrr ...) to pressure
+    takes = inspect.signature(reporting_summary).parameters
+    criteria = {name: value for name, value in values.items() if name in takes}
     profile = load_profile(default_profile_path(data, profile_path))
-    result = reporting_summary(profile, arr_monthly=load_company(data).arr_monthly, **values)
-    pressure = pressure_summary(data, **pressure_values)
+    result = reporting_summary(profile, arr_monthly=load_company(data).arr_monthly, **criteria)
+    pressure = pressure_summary(data, **{name: value for name, value in values.items()
+                                         if name not in takes})
     return ReportingChapter(**{f.name: getattr(result, f.name) for f in fields(result)
                                if f.init}, pressure=pressure)
 
 
 def _run_summary(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .exceptions import DataError, Problem
-
     values = chapter_values(args.command, args.parameter)  # before reading any data
-    if not Path(args.data).is_dir():
-        raise DataError([Problem(args.data, "The data folder does not exist.",
-                                 "Give the folder that holds arr_monthly.csv.")])
     summary = chapter_summary(args.command, args.data, args.profile, values)
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, allow_nan=False))

@@ -262,6 +262,9 @@ def test_a_missing_folder_or_profile_exits_2(chapter, tmp_path, sample_dir, caps
     code = main([chapter, "--data", str(sample_dir), "--profile", str(tmp_path / "p.yml")])
     out, err = capsys.readouterr()
     _refused(code, out, err, chapter, "p.yml", "profile file does not exist")
+    code = main([chapter, "--data", str(sample_dir / "arr_monthly.csv")])
+    out, err = capsys.readouterr()
+    _refused(code, out, err, chapter, "is a file, not a folder")
     empty = tmp_path / "empty"
     empty.mkdir()
     code = main([chapter, "--data", str(empty)])
