@@ -27,13 +27,51 @@ ROLE = re.compile(r"\{claim\}`([^`]*)`")
 
 
 def sources() -> pd.DataFrame:
-    """The five sources, indexed by their number (``"000"`` ...), with bibliography
-    details.
+    """The sources, indexed by their number (``"000"`` ...), with their BibTeX key
+    (``bibkey``, ``src000`` ...), the file of their text and bibliography details.
 
     >>> sources().loc["002", "label"]
     'Robertson 2025'
     """
     return package_table("sources", text=True).set_index("source").copy()
+
+
+def source(bibkey: str) -> pd.Series:
+    """The row of ``sources.csv`` for a source's BibTeX key (``src003``), with its
+    number as ``source``: the one table of source ids, so a sixth source is one row.
+
+    Raises ``ValueError`` for a key the table does not list.
+
+    >>> source("src002")["file"]
+    '002_10d723511b1b2cd2.txt'
+    """
+    table = sources()
+    rows = table[table["bibkey"] == bibkey]
+    if rows.empty:
+        raise ValueError(f"Unknown source {bibkey!r}: csmodels/data/sources.csv lists "
+                         f"{', '.join(table['bibkey'])}. Add the source there, or name one "
+                         "it lists.")
+    row = rows.iloc[0].copy()
+    row["source"] = rows.index[0]
+    return row
+
+
+def source_name(bibkey: str) -> str:
+    """How a page names a source: ``src003`` -> ``Source 003``.
+
+    >>> source_name("src003")
+    'Source 003'
+    """
+    return f"Source {source(bibkey)['source']}"
+
+
+def source_file(bibkey: str) -> str:
+    """The file of a source's text in ``../shared/sources``: ``src003`` -> its file name.
+
+    >>> source_file("src004")
+    '004_b8619fbcaa12e132.txt'
+    """
+    return str(source(bibkey)["file"])
 
 
 def register() -> pd.DataFrame:
