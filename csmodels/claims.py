@@ -74,6 +74,33 @@ def source_file(bibkey: str) -> str:
     return str(source(bibkey)["file"])
 
 
+SOURCE_ID = re.compile(r"src\d+")  # how the package's tables name a source (its bibkey)
+
+
+def check_source_ids() -> list[str]:
+    """Every cell of the package's tables (``csmodels/data/*.csv``, a ``source`` column)
+    that names a source ``sources.csv`` does not list, one message each.
+
+    Other cells of those columns are the book's own (``book``) or outside references
+    (a key of ``references.bib``), which this check leaves alone.
+    """
+    from importlib.resources import files
+
+    known, problems = set(sources()["bibkey"]), []
+    for path in sorted(files("csmodels").joinpath("data").iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".csv") or path.name == "sources.csv":
+            continue
+        table = package_table(path.name.removesuffix(".csv"), text=True)
+        if "source" not in table.columns:
+            continue
+        for row, cell in table["source"].items():
+            if SOURCE_ID.fullmatch(cell.strip()) and cell.strip() not in known:
+                problems.append(f"csmodels/data/{path.name}, row {row + 2}: source {cell!r} "
+                                "is not in csmodels/data/sources.csv; add it there or name "
+                                f"one of {', '.join(sorted(known))}")
+    return problems
+
+
 def register() -> pd.DataFrame:
     """The claims register, indexed by ``claim_id``; ``used_in`` is split into a list.
 
