@@ -7,6 +7,12 @@ and data tables). Pages cite a claim with the ``{claim}`` role and tables with a
 ``claim`` column, so a citation is only ever as good as the words behind it; the
 Sphinx side is :mod:`csmodels.sphinx_claims`.
 
+``csmodels/data/sources.csv`` is the one table of source ids: a source's number
+(``003``), its BibTeX key (``src003``, as the package's tables name it) and the file of
+its text. Pages and the command line name a source through :func:`source_name` and
+:func:`source_file`, and :func:`check_source_ids` finds a table that names a source the
+file does not list, so a new source is one row there.
+
 The span check (:func:`check_spans`) compares each span with the source text
 after three normalisations that do not change the words: runs of white space
 become one space, and the escaped dollar (``\\$``) and bold tags (``<b>``) of the
