@@ -3,6 +3,24 @@
 The public API is every name in ``__all__``; the book's architecture page
 (``appendix/architecture.md``) says what each module is for.
 
+One summary per chapter
+    Each chapter's module loads the chapter's inputs once and returns one frozen
+    :class:`Summary`, whose fields carry their label and unit (sections hold another
+    Summary, or ``None`` where the data cannot support them). The chapter glues it, the
+    command line prints it and the tests read it:
+
+    * the metrics chapter, :func:`metrics_summary` -> :class:`MetricsSummary`
+      (``csmodels metrics``);
+    * the functions chapter, :func:`functions_summary` -> :class:`FunctionsSummary`;
+    * the maturity chapter, :func:`summarise` (of :mod:`csmodels.maturity`) ->
+      :class:`MaturitySummary` (``csmodels recommend``);
+    * the reporting chapter, :func:`reporting_summary` -> :class:`ReportingSummary`, with
+      the maturity recommendation beside the ranking (a :class:`Reconciliation`) and the
+      quota-pressure model as its ``pressure`` section, a :class:`PressureSummary`
+      (:func:`pressure_summary` gives that section alone);
+    * the collaboration chapter, :func:`csmodels.collaboration.summarise` ->
+      :class:`CollaborationSummary`.
+
 Data
     :func:`load_company` reads and validates a data folder into a :class:`Company`
     (every problem a reader can fix is a :class:`CsModelsError`: :class:`DataError`
@@ -37,13 +55,12 @@ What a section needs
     each section (months of history, tables, accounts, cohorts) and gives the one
     sentence a skipped section shows.
 Where CS belongs (the maturity, reporting and collaboration chapters)
-    :func:`recommend` a structure from :class:`CompanyFacts` (:func:`facts_from_data`)
-    as a :class:`Recommendation`, or one per :class:`Segment` with
-    :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
+    :mod:`csmodels.maturity`: :func:`recommend` a structure from :class:`CompanyFacts`
+    (:func:`facts_from_data`) as a :class:`Recommendation`, or one per :class:`Segment`
+    with :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
     :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`);
     :mod:`csmodels.pressure` (quota pressure on CSMs over several years:
-    :class:`IncentivePressure`, and :func:`pressure_summary`, the chapter section's
-    :class:`PressureSummary`);
+    :class:`IncentivePressure`);
     :mod:`csmodels.collaboration` (handoffs under :class:`SlaTerms`,
     :func:`handoff_report`, :func:`handoff_summary`; pay under a :class:`CompPlan`).
 Published tables
@@ -65,8 +82,14 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from . import collaboration, needs, pressure, reporting
-from .collaboration import CompPlan, SlaTerms, handoff_report, handoff_summary
+from . import collaboration, maturity, needs, pressure, reporting
+from .collaboration import (
+    CollaborationSummary,
+    CompPlan,
+    SlaTerms,
+    handoff_report,
+    handoff_summary,
+)
 from .exceptions import CsModelsError, DataError, ParameterError, Problem
 from .functions import FunctionsSummary, functions_summary
 from .health import HealthModel, RenewalTest, health_scores, renewal_test, renewals
@@ -88,12 +111,14 @@ from .lifetime import (
 )
 from .maturity import (
     CompanyFacts,
+    MaturitySummary,
     Recommendation,
     Segment,
     SegmentedRecommendation,
     facts_from_data,
     recommend,
     recommend_segments,
+    summarise,
 )
 from .metrics import (
     ArrPanel,
@@ -120,7 +145,7 @@ from .metrics import (
 from .pressure import IncentivePressure, PressureSummary, pressure_summary
 from .profile import Profile, default_profile_path, load_profile
 from .published import benchmark_for_acv, cs_kpis, retention_benchmarks
-from .reporting import Flip
+from .reporting import Flip, Reconciliation, ReportingSummary, reporting_summary
 from .revenue import (
     RevenueBase,
     arr_in_year,
@@ -132,9 +157,11 @@ from .revenue import (
     revenue_layers,
     sales_vs_cs,
 )
+from .summary import Summary
 
 __all__ = [
     "ArrPanel",
+    "CollaborationSummary",
     "CompPlan",
     "Company",
     "CompanyFacts",
@@ -145,6 +172,7 @@ __all__ = [
     "FunctionsSummary",
     "HealthModel",
     "IncentivePressure",
+    "MaturitySummary",
     "MetricSettings",
     "MetricsSummary",
     "Nps",
@@ -153,7 +181,9 @@ __all__ = [
     "Problem",
     "Profile",
     "Recommendation",
+    "Reconciliation",
     "RenewalTest",
+    "ReportingSummary",
     "Retention",
     "RevenueBase",
     "SbgBootstrap",
@@ -161,6 +191,7 @@ __all__ = [
     "SegmentedRecommendation",
     "ShiftedBetaGeometric",
     "SlaTerms",
+    "Summary",
     "SurvivorCohorts",
     "TimeToValue",
     "__version__",
@@ -190,6 +221,7 @@ __all__ = [
     "load_profile",
     "ltv_by_horizon",
     "ltv_table",
+    "maturity",
     "metrics_summary",
     "needs",
     "nps",
@@ -206,6 +238,7 @@ __all__ = [
     "renewal_test",
     "renewals",
     "reporting",
+    "reporting_summary",
     "resolve_as_of",
     "retention",
     "retention_benchmarks",
@@ -216,6 +249,7 @@ __all__ = [
     "seat_utilisation",
     "simple_ltv",
     "simulate_survivors",
+    "summarise",
     "survivor_cohorts",
     "time_to_value",
 ]

@@ -7,6 +7,12 @@ and data tables). Pages cite a claim with the ``{claim}`` role and tables with a
 ``claim`` column, so a citation is only ever as good as the words behind it; the
 Sphinx side is :mod:`csmodels.sphinx_claims`.
 
+``csmodels/data/sources.csv`` is the one table of source ids: a source's number
+(``003``), its BibTeX key (``src003``, as the package's tables name it) and the file of
+its text. Pages and the command line name a source through :func:`source_name` and
+:func:`source_file`, and :func:`check_source_ids` finds a table that names a source the
+file does not list, so a new source is one row there.
+
 The span check (:func:`check_spans`) compares each span with the source text
 after three normalisations that do not change the words: runs of white space
 become one space, and the escaped dollar (``\\$``) and bold tags (``<b>``) of the
@@ -27,13 +33,78 @@ ROLE = re.compile(r"\{claim\}`([^`]*)`")
 
 
 def sources() -> pd.DataFrame:
-    """The five sources, indexed by their number (``"000"`` ...), with bibliography
-    details.
+    """The sources, indexed by their number (``"000"`` ...), with their BibTeX key
+    (``bibkey``, ``src000`` ...), the file of their text and bibliography details.
 
     >>> sources().loc["002", "label"]
     'Robertson 2025'
     """
     return package_table("sources", text=True).set_index("source").copy()
+
+
+def source(bibkey: str) -> pd.Series:
+    """The row of ``sources.csv`` for a source's BibTeX key (``src003``), with its
+    number as ``source``: the one table of source ids, so a sixth source is one row.
+
+    Raises ``ValueError`` for a key the table does not list.
+
+    >>> source("src002")["file"]
+    '002_10d723511b1b2cd2.txt'
+    """
+    table = sources()
+    rows = table[table["bibkey"] == bibkey]
+    if rows.empty:
+        raise ValueError(f"Unknown source {bibkey!r}: csmodels/data/sources.csv lists "
+                         f"{', '.join(table['bibkey'])}. Add the source there, or name one "
+                         "it lists.")
+    row = rows.iloc[0].copy()
+    row["source"] = rows.index[0]
+    return row
+
+
+def source_name(bibkey: str) -> str:
+    """How a page names a source: ``src003`` -> ``Source 003``.
+
+    >>> source_name("src003")
+    'Source 003'
+    """
+    return f"Source {source(bibkey)['source']}"
+
+
+def source_file(bibkey: str) -> str:
+    """The file of a source's text in ``../shared/sources``: ``src003`` -> its file name.
+
+    >>> source_file("src004")
+    '004_b8619fbcaa12e132.txt'
+    """
+    return str(source(bibkey)["file"])
+
+
+SOURCE_ID = re.compile(r"src\d+")  # how the package's tables name a source (its bibkey)
+
+
+def check_source_ids() -> list[str]:
+    """Every cell of the package's tables (``csmodels/data/*.csv``, a ``source`` column)
+    that names a source ``sources.csv`` does not list, one message each.
+
+    Other cells of those columns are the book's own (``book``) or outside references
+    (a key of ``references.bib``), which this check leaves alone.
+    """
+    from importlib.resources import files
+
+    known, problems = set(sources()["bibkey"]), []
+    for path in sorted(files("csmodels").joinpath("data").iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".csv") or path.name == "sources.csv":
+            continue
+        table = package_table(path.name.removesuffix(".csv"), text=True)
+        if "source" not in table.columns:
+            continue
+        for row, cell in table["source"].items():
+            if SOURCE_ID.fullmatch(cell.strip()) and cell.strip() not in known:
+                problems.append(f"csmodels/data/{path.name}, row {row + 2}: source {cell!r} "
+                                "is not in csmodels/data/sources.csv; add it there or name "
+                                f"one of {', '.join(sorted(known))}")
+    return problems
 
 
 def register() -> pd.DataFrame:

@@ -49,17 +49,13 @@ import pandas as pd
 
 from ._tables import package_table
 from .book import Text
+from .claims import source_file, source_name
 from .exceptions import ParameterError
 from .profile import BUYERS, STAGES, TOUCH, Profile
 from .summary import Summary, figure, section
 
 ACV_LINE = 75_000  # source 003's line between high- and low-touch businesses
 STARTUP_STAGES = ("seed", "series-a", "series-b")  # source 003: "Seed or Series A/B"
-SOURCE_FILES = {
-    "src000": "000_a87cb94a3071c21f.txt", "src001": "001_124b6e1005650e9a.txt",
-    "src002": "002_10d723511b1b2cd2.txt", "src003": "003_c88a717ebc556350.txt",
-    "src004": "004_b8619fbcaa12e132.txt",
-}
 
 
 def _table(name: str) -> pd.DataFrame:
@@ -302,7 +298,7 @@ def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
         segment=segment, cs_leader=row["cs_leader"], reports_to=row["reports_to"],
         renewal_owner=row["renewal_owner"], expansion_owner=row["expansion_owner"],
         compensation=row["compensation"], reasons=reasons, guidance=guidance,
-        sources=tuple(SOURCE_FILES[s] for s in sorted(set(sources))),
+        sources=tuple(source_file(s) for s in sorted(set(sources))),
         conflicts=tuple(conflicts(facts, segment, stage)))
 
 
@@ -654,7 +650,7 @@ def describe(r: Recommendation) -> str:
     lines += [f"{k[0].upper()}{k[1:]}: {v}" for k, v in r.guidance.items()]
     for c in r.conflicts:
         lines += ["", f"Where the sources disagree: {c.topic}"]
-        lines += [f"  Source {SOURCE_FILES[s][:3]} (claim {c.claims.get(s, 'none')}): {text}"
+        lines += [f"  {source_name(s)} (claim {c.claims.get(s, 'none')}): {text}"
                   for s, text in c.positions.items()]
         lines.append(f"  [book's reading] What decides: {c.decides}")
     titles = _source_titles()

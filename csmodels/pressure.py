@@ -30,8 +30,10 @@ pays up to a point: a year's NRR judged alone always rises with pressure, since
 its bill arrives at the next renewal. A peak over several years comes from the
 dynamics: each step of pressure reaches accounts less ready than the last (fewer
 buy, more are hurt), the damage is paid at later renewals and lingers, and a
-damaged base buys less. :func:`pressure_summary` calibrates the model to a
-company and returns the figures the chapter shows (:class:`PressureSummary`).
+damaged base buys less. :func:`company_summary` (or :func:`pressure_summary`,
+from a data folder) calibrates the model to a company and returns the figures the
+chapter shows, a :class:`PressureSummary`: the ``pressure`` section of the
+reporting chapter's summary (:func:`csmodels.reporting.reporting_summary`).
 
 >>> m = IncentivePressure()
 >>> round(m.peak(horizon_years=1), 2), round(m.peak(horizon_years=5), 2)
@@ -469,36 +471,58 @@ def _moves(table: pd.DataFrame | None, peak: float) -> str | None:
     return text[0].upper() + text[1:] + "."
 
 
-def company_retention(data_dir: str | Path) -> tuple[float | None, float | None]:
-    """The company's trailing NRR and GRR from its data, or ``(None, None)`` where the
-    data cannot give them (the model then runs on its default rates and says so)."""
-    from .inputs import load_company
+def company_retention(company) -> tuple[float | None, float | None]:
+    """The company's trailing NRR and GRR, or ``(None, None)`` where the data cannot give
+    them (the model then runs on its default rates and says so).
+
+    ``company`` is a loaded :class:`~csmodels.inputs.Company`, a data folder to load, or
+    ``None`` (no usable data).
+    """
     from .kpis import metrics_summary
 
+    if company is None:
+        return None, None
     try:
-        figures = metrics_summary(load_company(data_dir))
+        if isinstance(company, (str, Path)):
+            from .inputs import load_company
+
+            company = load_company(company)
+        figures = metrics_summary(company)
     except CsModelsError:
         return None, None
     return figures.nrr, figures.grr
 
 
-def pressure_summary(data_dir: str | Path, nrr: float | None = None, grr: float | None = None,
-                     **parameters) -> PressureSummary:
-    """:func:`summarise` on the company in ``data_dir``: the one call the chapter makes.
+def company_summary(company, nrr: float | None = None, grr: float | None = None,
+                    **parameters) -> PressureSummary:
+    """:func:`summarise` on a company already loaded (or ``None``: no usable data).
 
     ``nrr`` and ``grr``, where given, replace the company's trailing figures (for a
-    company whose data hold less than a year, or to try another company's).
+    company whose data hold less than a year, or to try another company's); the
+    other ``parameters`` are :func:`summarise`'s. The reporting chapter's
+    :func:`csmodels.reporting.reporting_summary` calls it with the company it loaded.
     """
     for name, value in (("nrr", nrr), ("grr", grr)):
         if value is not None:
             _number(name, value, 0, 10, hint=f"Give {name} as a fraction (1.05 is 105%), or None "
                                              "for the company's own.")
     given = tuple(name for name, value in (("nrr", nrr), ("grr", grr)) if value is not None)
-    data_nrr, data_grr = company_retention(data_dir) if len(given) < 2 else (None, None)
+    data_nrr, data_grr = company_retention(company) if len(given) < 2 else (None, None)
     return summarise(data_nrr if nrr is None else nrr, data_grr if grr is None else grr,
                      given=given, **parameters)
 
 
+def pressure_summary(data_dir: str | Path, nrr: float | None = None, grr: float | None = None,
+                     **parameters) -> PressureSummary:
+    """:func:`company_summary` on the company in ``data_dir`` (the reporting chapter's
+    ``pressure`` section, on its own).
+
+    A folder the loader cannot read counts as no data: the model then runs on its
+    default rates and says so.
+    """
+    return company_summary(data_dir, nrr, grr, **parameters)
+
+
 __all__ = ["EXERCISES", "IncentivePressure", "PressureSummary", "company_retention",
-           "pressure_summary", "summarise"]
+           "company_summary", "pressure_summary", "summarise"]
 

@@ -40,12 +40,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ._tables import package_table
-from .exceptions import ParameterError
+from .book import company_name
+from .exceptions import CsModelsError, ParameterError
+from .pressure import PressureSummary, company_summary
 from .profile import STAGES, Profile
 from .summary import Summary, figure, section
 
@@ -58,6 +61,7 @@ LINES = {"ceo": "ceo", "cco": "ceo", "cro": "cro", "coo": "coo", "product": "pro
 PHASES = ("startup", "scale-up")  # source 000: Seed and Series A; Series B and beyond
 READINGS = ("source", "book")
 SCORE_RANGE = (1, 5)
+EXERCISE_WEIGHTS = {"incentive_purity": 5}  # exercise 1's change, over the profile's weights
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -656,8 +660,14 @@ def _why_they_part(rec: str, leader: str, weights: pd.Series, matrix: pd.DataFra
 
 @dataclass(frozen=True)
 class ReportingSummary(Summary):
-    """The reporting chapter's figures for one company (:func:`reporting_summary`)."""
+    """The reporting chapter's figures for one company (:func:`reporting_summary`).
 
+    The criteria model's figures, the first exercise's and, as the ``pressure``
+    section, the quota-pressure model's (:class:`csmodels.pressure.PressureSummary`,
+    glued as ``pressure_*``). The fields after the figures are what the chapter draws.
+    """
+
+    company_name: str = figure("Company", "text")
     n_arguments: int = figure("Arguments in the sources", "count")
     cro_small_share: float = figure("Companies with a CRO that have 11-200 employees", "share",
                                     help="source 001, LinkedIn data")
@@ -693,7 +703,14 @@ class ReportingSummary(Summary):
         "Why the ranking cannot be set beside the maturity recommendation", "text")
     reconciliation: Reconciliation | None = section(
         "the maturity recommendation beside the ranking; none when it cannot be made")
+    ex_purist_leader: str = figure("Exercise 1: placement first with incentive purity at 5",
+                                   "text")
+    ex_purist_cro_rank: int = figure("Exercise 1: rank of Sales / CRO with incentive purity "
+                                     "at 5", "count")
+    pressure: PressureSummary | None = section(
+        "quota pressure on CSMs over several years (csmodels.pressure)")
     # what the chapter draws (not figures)
+    currency: str = field(default="USD", compare=False)
     weights: pd.Series = field(default=None, compare=False, repr=False)
     table: pd.DataFrame = field(default=None, compare=False, repr=False)
     matrix: pd.DataFrame = field(default=None, compare=False, repr=False)
@@ -712,13 +729,13 @@ def _both_sentence(lead: str, both: pd.Series) -> str:
             f"of the draws and {PLACEMENT_LABELS[top]} most often, in {both[top]:.1%}.")
 
 
-def reporting_summary(profile: Profile | None = None, weights: Mapping[str, float] | None = None,
-                      stage: str | None = None, n_draws: int = 10_000,
-                      concentration: float = 20.0, seed: int = 0,
-                      vary_scores: bool = True, table: pd.DataFrame | None = None,
-                      arr_monthly: pd.DataFrame | None = None,
-                      score_changes: Mapping[str, float] | None = None) -> ReportingSummary:
-    """The reporting chapter's figures for a company, in one call.
+def summarise(profile: Profile | None = None, weights: Mapping[str, float] | None = None,
+              stage: str | None = None, n_draws: int = 10_000, concentration: float = 20.0,
+              seed: int = 0, vary_scores: bool = True, table: pd.DataFrame | None = None,
+              arr_monthly: pd.DataFrame | None = None,
+              score_changes: Mapping[str, float] | None = None) -> ReportingSummary:
+    """The criteria model's figures for a company given as a profile (no ``pressure``
+    section: :func:`reporting_summary` adds it, from the company's data).
 
     Parameters
     ----------
@@ -745,9 +762,9 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
 
     Examples
     --------
-    >>> s = reporting_summary(Profile(funding_stage="seed", acv=90_000), n_draws=500)
-    >>> s.stage, s.reconciliation.placement
-    ('startup', 'Head of CS under the CEO')
+    >>> s = summarise(Profile(funding_stage="seed", acv=90_000), n_draws=500)
+    >>> s.stage, s.reconciliation.placement, s.pressure
+    ('startup', 'Head of CS under the CEO', None)
     """
     profile = given = profile or Profile()
     if arr_monthly is not None:
@@ -788,7 +805,9 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
                    f"under {rec.reports_to}), so there is no rank to compare.")
     reading = long["reading"] if "reading" in long.columns else pd.Series(dtype=str)
     moved = long["delta"] if "delta" in long.columns else pd.Series(dtype=float)
+    purist = ranking({**(profile.reporting_weights or {}), **EXERCISE_WEIGHTS}, matrix)
     return ReportingSummary(
+        company_name=str(company_name(given, None)), currency=given.currency,
         n_arguments=len(arguments()),
         cro_small_share=float(facts().loc["cro_small_company_share", "value"]),
         n_scores=len(long), n_book_readings=int((reading == "book").sum()),
@@ -812,8 +831,68 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
         mc_ceo_line_share=None if both is None else float(
             both[[p for p in both.index if LINES[p] == "ceo"]].sum()),
         reconciliation_missing=missing, reconciliation=reconciled,
+        ex_purist_leader=PLACEMENT_LABELS[purist.index[0]],
+        ex_purist_cro_rank=int(purist.loc["cro", "rank"]),
         weights=chosen, table=long, matrix=matrix, ranked=ranked, shares=shares,
         shares_uniform=uniform, shares_both=both)
+
+
+def reporting_summary(data_dir: str | Path | None = None,
+                      profile_path: str | Path | None = None, *,
+                      profile: Profile | None = None, weights: Mapping[str, float] | None = None,
+                      stage: str | None = None, n_draws: int = 10_000,
+                      concentration: float = 20.0, seed: int = 0, vary_scores: bool = True,
+                      table: pd.DataFrame | None = None,
+                      score_changes: Mapping[str, float] | None = None,
+                      **pressure) -> ReportingSummary:
+    """Everything the reporting chapter shows about a company, in one call.
+
+    Loads the profile (``profile``, else ``profile_path``, else ``data_dir/profile.yml``)
+    and the data once: the data's last month gives the ARR and ACV the profile leaves
+    out (:func:`summarise`, the criteria model), and its trailing NRR and GRR calibrate
+    the quota-pressure model, the ``pressure`` section
+    (:func:`csmodels.pressure.company_summary`). A data folder the loader cannot read
+    counts as no data: the page then works from the profile alone.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The company's data folder; ``None`` works from the profile alone.
+    profile_path : str or Path, optional
+        A ``profile.yml``; default the one in ``data_dir`` if there is one.
+    profile : Profile, optional
+        A profile already in memory, in place of reading one.
+    weights, stage, n_draws, concentration, seed, vary_scores, table, score_changes
+        The criteria model's, as :func:`summarise` takes them.
+    **pressure
+        ``nrr``, ``grr`` (``None``: the data's), ``current_pressure``,
+        ``horizon_years``, ``trust_cost``, ``memory``, ``ready_share``: the
+        quota-pressure model's, as :func:`csmodels.pressure.company_summary` takes them.
+
+    Examples
+    --------
+    >>> s = reporting_summary("data/sample", n_draws=500)
+    >>> s.company_name, s.stage, s.pressure.calibration[:17]
+    ('Northwind Analytics', 'scale-up', 'calibrated so tha')
+    """
+    from .inputs import load_company
+    from .profile import default_profile_path, load_profile
+
+    if profile is None:
+        profile = load_profile(profile_path if data_dir is None
+                               else default_profile_path(data_dir, profile_path))
+    company = None
+    if data_dir is not None:
+        try:
+            company = load_company(data_dir)
+        except CsModelsError:
+            company = None  # no usable data: the profile alone, default pressure rates
+    criteria_model = summarise(profile, weights, stage, n_draws=n_draws,
+                               concentration=concentration, seed=seed, vary_scores=vary_scores,
+                               table=table, score_changes=score_changes,
+                               arr_monthly=None if company is None else company.arr_monthly)
+    return replace(criteria_model, company_name=str(company_name(profile, data_dir)),
+                   pressure=company_summary(company, **pressure))
 
 
 # --- the incentive-pressure model -------------------------------------------

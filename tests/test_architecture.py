@@ -101,3 +101,86 @@ def test_the_readme_claims_only_the_checks_the_tests_run():
     lint = (ROOT / "tests" / "test_lint.py").read_text(encoding="utf-8")
     assert "ruff format" not in readme  # the code is not formatted by ruff; no claim
     assert "ruff check" in readme and '"check"' in lint
+
+
+def _summary_classes() -> set[type]:
+    """Every :class:`csmodels.summary.Summary` subclass the package's modules define."""
+    import importlib
+    import pkgutil
+
+    from csmodels.summary import Summary
+
+    for info in pkgutil.walk_packages(csmodels.__path__, "csmodels."):
+        if not info.name.rsplit(".", 1)[-1].startswith("_"):
+            importlib.import_module(info.name)
+    found, todo = set(), list(Summary.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        if cls.__module__.startswith("csmodels.") and cls not in found:
+            found.add(cls)
+        todo += cls.__subclasses__()
+    return found
+
+
+def _sections_of(cls: type) -> set[type]:
+    """The Summary classes ``cls`` holds as sections (its ``section()`` fields)."""
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    held = set()
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("section"):
+            held |= {t for t in (typing.get_args(hints[f.name]) or (hints[f.name],))
+                     if isinstance(t, type)}
+    return held
+
+
+def chapter_summaries() -> set[type]:
+    """The summaries a chapter's module returns: those no other summary holds as a section."""
+    classes = _summary_classes()
+    held = set().union(*(_sections_of(cls) for cls in classes)) - {type(None)}
+    return classes - held
+
+
+def test_the_chapter_summaries_are_found():
+    names = {cls.__name__ for cls in chapter_summaries()}
+    assert {"MetricsSummary", "FunctionsSummary", "MaturitySummary", "ReportingSummary",
+            "CollaborationSummary"} <= names, names
+    assert "PressureSummary" not in names  # a section of the reporting chapter's summary
+    assert "Reconciliation" not in names
+
+
+@pytest.mark.parametrize("cls", sorted(chapter_summaries(), key=lambda c: c.__name__),
+                         ids=lambda c: c.__name__)
+def test_every_chapter_summary_is_exported_and_described(cls):
+    assert cls.__name__ in csmodels.__all__, f"{cls.__module__}.{cls.__name__}"
+    assert getattr(csmodels, cls.__name__) is cls
+    assert f":class:`{cls.__name__}`" in csmodels.__doc__
+
+
+@pytest.mark.parametrize(("name", "module"), [
+    ("summarise", "csmodels.maturity"), ("MaturitySummary", "csmodels.maturity"),
+    ("CollaborationSummary", "csmodels.collaboration"),
+    ("reporting_summary", "csmodels.reporting"), ("ReportingSummary", "csmodels.reporting"),
+    ("pressure_summary", "csmodels.pressure"), ("PressureSummary", "csmodels.pressure"),
+    ("FunctionsSummary", "csmodels.functions"), ("MetricsSummary", "csmodels.kpis"),
+    ("metrics_summary", "csmodels.kpis"), ("functions_summary", "csmodels.functions"),
+    ("Summary", "csmodels.summary"),
+])
+def test_the_summaries_are_the_public_api(name, module):
+    assert name in csmodels.__all__ and getattr(csmodels, name).__module__ == module
+
+
+def test_the_docstring_names_only_what_exists():
+    """Every ``:func:`` and ``:class:`` the package docstring names is in ``__all__`` or
+    a module of the package, so the description cannot drift from the code."""
+    import importlib
+    import re
+
+    for role, target in re.findall(r":(func|class|mod):`([^`]+)`", csmodels.__doc__):
+        if target in csmodels.__all__:
+            continue
+        module, _, attr = target.rpartition(".")
+        owner = importlib.import_module(target if role == "mod" else module)
+        assert role == "mod" or hasattr(owner, attr), target

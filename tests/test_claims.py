@@ -242,3 +242,79 @@ def test_an_uncovered_table_row_stops_the_build(monkeypatch):
     monkeypatch.setattr(sphinx_claims, "check_tables", lambda: ["cs_kpis.csv#NPS cites 004"])
     with pytest.raises(ExtensionError, match=r"cs_kpis\.csv#NPS cites 004"):
         sphinx_claims._check_tables(None)
+
+
+# --- one table of source ids ------------------------------------------------------------
+
+
+def test_every_table_names_only_sources_of_the_sources_table():
+    assert claims.check_source_ids() == []
+    # and the reporting page's tables show each source by its number
+    from csmodels import reporting
+
+    for table in (reporting.arguments(), reporting.scores(), reporting.stage_adjustments()):
+        names = table["source"].map(claims.source_name)
+        assert set(names) <= {f"Source {n}" for n in sources().index}
+
+
+def test_a_table_naming_an_unknown_source_is_found(monkeypatch):
+    original = claims.package_table
+    scores = original("reporting_scores", text=True).copy()
+    scores.loc[3, "source"] = "src005"
+    monkeypatch.setattr(claims, "package_table", lambda name, text=False: scores
+                        if name == "reporting_scores" else original(name, text))
+    assert claims.check_source_ids() == [
+        "csmodels/data/reporting_scores.csv, row 5: source 'src005' is not in "
+        "csmodels/data/sources.csv; add it there or name one of src000, src001, src002, "
+        "src003, src004"]
+
+
+def test_an_unknown_source_id_is_refused_with_what_to_do():
+    with pytest.raises(ValueError, match=r"Unknown source 'src005': csmodels/data/"
+                                         r"sources.csv lists src000, .*Add the source there"):
+        claims.source_name("src005")
+    with pytest.raises(ValueError, match="Unknown source '003'"):
+        claims.source_file("003")  # a number is not a bibkey
+
+
+def test_each_source_id_has_one_spelling_read_from_the_sources_table():
+    table = sources()
+    for number, row in table.iterrows():
+        assert claims.source_name(row["bibkey"]) == f"Source {number}"
+        assert claims.source_file(row["bibkey"]) == row["file"]
+        assert row["file"].startswith(f"{number}_") and row["bibkey"] == f"src{number}"
+
+
+def test_a_sixth_source_is_one_row_of_the_sources_table(monkeypatch):
+    import pandas as pd
+
+    original = claims.package_table
+    table = original("sources", text=True)
+    sixth = pd.concat([table, pd.DataFrame([{**table.iloc[0].to_dict(), "source": "005",
+                                             "bibkey": "src005",
+                                             "file": "005_0123456789abcdef.txt"}])],
+                      ignore_index=True)
+    monkeypatch.setattr(claims, "package_table", lambda name, text=False: sixth
+                        if name == "sources" else original(name, text))
+    assert claims.source_name("src005") == "Source 005"
+    assert claims.source_file("src005") == "005_0123456789abcdef.txt"
+    assert claims.check_source_ids() == []
+
+
+def _code(path: Path) -> str:
+    """A module's text, or a notebook's code cells."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":
+        cells = json.loads(text)["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    return text
+
+
+def test_no_module_or_chapter_keeps_its_own_table_of_source_ids():
+    """The source ids and files are written only in sources.csv (and the claims register
+    and tables that cite them), never as a dict in code or a notebook."""
+    spelled = re.compile(r"[\"']src\d{3}[\"']\s*:|\d{3}_[0-9a-f]{16}\.txt")
+    places = [*ROOT.glob("csmodels/**/*.py"), *ROOT.glob("chapters/*.ipynb"),
+              *ROOT.glob("cases/*.ipynb"), *ROOT.glob("appendix/*.ipynb")]
+    found = [str(p.relative_to(ROOT)) for p in places if spelled.search(_code(p))]
+    assert found == ["csmodels/claims.py"]  # its doctests show what it reads from the table

@@ -249,7 +249,7 @@ def test_the_chapter_on_the_sample_uses_the_profile_weights(tmp_path, sample_dir
 
     glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir))
     profile = cs.load_profile(sample_dir / "profile.yml")
-    summary = reporting.reporting_summary(profile)
+    summary = reporting.reporting_summary(str(sample_dir))
     # the page shows the chapter's Summary, figure for figure
     for key in ("leader", "margin", "mc_leader_share", "mc_both_share", "stage_text",
                 "flip_text", "reconciliation_why", "reconciliation_sentence"):

@@ -222,7 +222,7 @@ def sample_profile(sample_dir):
 
 
 def test_the_reconciliation_sentence_is_made_of_both_results(sample_profile):
-    s = reporting.reporting_summary(sample_profile, n_draws=200)
+    s = reporting.summarise(sample_profile, n_draws=200)
     rec = maturity.recommend(sample_profile)
     placement = reporting.placement_of(rec.reports_to, rec.cs_leader)
     ranked = reporting.ranking(sample_profile.reporting_weights,
@@ -253,7 +253,7 @@ def test_the_reconciliation_sentence_is_made_of_both_results(sample_profile):
 
 def test_the_reconciliation_follows_the_weights_and_the_company(sample_profile):
     # read as a seed company weighing purity and voice, the head of CS under the CEO leads
-    agree = reporting.reporting_summary(
+    agree = reporting.summarise(
         sample_profile, {"incentive_purity": 10, "executive_voice": 10}, "seed", n_draws=200)
     assert agree.reconciliation.rank == 1 and agree.leader == "Head of CS under the CEO"
     assert agree.reconciliation.why == "The two answers agree."
@@ -264,12 +264,12 @@ def test_the_reconciliation_follows_the_weights_and_the_company(sample_profile):
         "to Head of CS under the CEO or CCO under the CEO; this ranking puts Head of CS under "
         "the CEO first and CCO under the CEO second.")
     assert "stage differently" not in agree.reconciliation.sentence
-    scaling = reporting.reporting_summary(
+    scaling = reporting.summarise(
         Profile(funding_stage="growth", acv=120_000), n_draws=200)
     assert scaling.reconciliation.placement == "CCO under the CEO"
     assert scaling.reconciliation.rank == 1 and "stage differently" not in \
         scaling.reconciliation.sentence
-    plg = reporting.reporting_summary(Profile(funding_stage="seed", acv=5_000,
+    plg = reporting.summarise(Profile(funding_stage="seed", acv=5_000,
                                               product_led=True), n_draws=200)
     assert plg.reconciliation.placement == "Sales / CRO"
     assert "Sales / CRO gains most" in plg.reconciliation.sentence or \
@@ -277,7 +277,7 @@ def test_the_reconciliation_follows_the_weights_and_the_company(sample_profile):
 
 
 def test_without_facts_there_is_no_reconciliation_and_no_phase():
-    s = reporting.reporting_summary(Profile(), n_draws=200)
+    s = reporting.summarise(Profile(), n_draws=200)
     assert s.reconciliation is None and s.stage is None
     assert s.to_dict()["reconciliation"] is None
     assert s.stage_text == ("This run reads the stage-free scores: the profile gives "
@@ -293,7 +293,7 @@ def test_without_facts_there_is_no_reconciliation_and_no_phase():
 
 
 def test_the_summary_holds_what_the_functions_give(sample_profile):
-    s = reporting.reporting_summary(sample_profile, n_draws=3_000, seed=2)
+    s = reporting.summarise(sample_profile, n_draws=3_000, seed=2)
     weights = sample_profile.reporting_weights
     matrix = reporting.score_matrix(reporting.scores("scale-up"))
     ranked = reporting.ranking(weights, matrix)
@@ -316,7 +316,7 @@ def test_the_summary_holds_what_the_functions_give(sample_profile):
 
 def test_a_tie_for_first_is_said_as_a_tie(sample_profile):
     # with the sample's weights at a scale-up, the COO and the CCO both score 38 / 10
-    s = reporting.reporting_summary(sample_profile, n_draws=200)
+    s = reporting.summarise(sample_profile, n_draws=200)
     assert s.margin == pytest.approx(0)
     assert s.lead_text == ("COO (operations) and CCO under the CEO share first place, "
                            "at 3.80.")
@@ -324,17 +324,17 @@ def test_a_tie_for_first_is_said_as_a_tie(sample_profile):
 
 
 def test_the_weights_and_stage_parameters_override_the_profile(sample_profile):
-    s = reporting.reporting_summary(sample_profile, {"feedback_loop": 10}, "seed", n_draws=200)
+    s = reporting.summarise(sample_profile, {"feedback_loop": 10}, "seed", n_draws=200)
     merged = {**sample_profile.reporting_weights, "feedback_loop": 10}
     ranked = reporting.ranking(merged, reporting.score_matrix(reporting.scores("startup")))
     assert s.stage == "startup" and s.leader == ranked.iloc[0]["label"]
     assert s.weights_from == "the chapter's weights parameter over the profile's"
-    no_scores = reporting.reporting_summary(sample_profile, n_draws=200, vary_scores=False)
+    no_scores = reporting.summarise(sample_profile, n_draws=200, vary_scores=False)
     assert no_scores.mc_both_share is None and no_scores.mc_ceo_line_share is None
 
 
 def test_the_summary_glues_every_figure_as_text(sample_profile):
-    s = reporting.reporting_summary(sample_profile, n_draws=500)
+    s = reporting.summarise(sample_profile, n_draws=500)
     glued = {}
     keys = s.glue(lambda k, v, display: glued.__setitem__(k, v))
     assert {"leader", "margin", "flip_text", "mc_both_share", "reconciliation_sentence",
@@ -348,12 +348,12 @@ def test_arr_and_acv_the_profile_leaves_out_come_from_arr_monthly():
     frame = pd.DataFrame({"account_id": ["a", "b", "a", "b"],
                           "month": pd.PeriodIndex(["2025-01"] * 2 + ["2025-02"] * 2, freq="M"),
                           "arr": [1e6, 1e6, 2e6, 1e6]})
-    s = reporting.reporting_summary(Profile(), n_draws=200, arr_monthly=frame)
+    s = reporting.summarise(Profile(), n_draws=200, arr_monthly=frame)
     assert s.stage == "startup" and "source 004's early stage" in s.stage_from
     assert s.reconciliation.placement == "Head of CS under the CEO"
     assert s.reconciliation.segment == "startup with a high-touch business"
     # the profile's own figures come first
-    big = reporting.reporting_summary(Profile(arr=40e6, acv=20_000), n_draws=200,
+    big = reporting.summarise(Profile(arr=40e6, acv=20_000), n_draws=200,
                                       arr_monthly=frame)
     assert big.stage == "scale-up" and big.reconciliation.placement == "CCO under the CEO"
 
@@ -384,7 +384,7 @@ def test_every_figure_in_the_models_prose_is_a_figure_of_the_summary(sample_prof
     text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     ours = text[text.index("## Five placements, argued"):text.index("## Quota pressure")]
     used = set(re.findall(r"\{glue:text\}`([^`]+)`", ours))
-    keys = {k for k, _, _ in reporting.reporting_summary(sample_profile, n_draws=100).rows()}
+    keys = {k for k, _, _ in reporting.summarise(sample_profile, n_draws=100).rows()}
     assert {"reconciliation_why", "mc_both_text", "stage_text", "lead_text"} <= used
     assert used <= keys | {"reconciliation_missing"}, used - keys
 
@@ -403,7 +403,7 @@ def test_the_readers_scores_replace_the_books_and_widen_their_ranges():
     # equal weights at a scale-up: the head of CS gains 3 + 2.5 points, 20 -> 25.5
     ranked = reporting.ranking(EQUAL, matrix)
     assert ranked.loc["ceo", "value"] == pytest.approx(25.5 / 7)
-    s = reporting.reporting_summary(Profile(funding_stage="growth"), n_draws=200,
+    s = reporting.summarise(Profile(funding_stage="growth"), n_draws=200,
                                     score_changes={"product/expansion_alignment": 5})
     assert s.n_reader_scores == 1 and s.matrix.loc["product", "expansion_alignment"] == 5
 
