@@ -155,8 +155,6 @@ def _json_keys(chapter: str) -> str:
     fields = _summary_class(chapter).fields()
     figures = [f.name for f in fields if "unit" in f.metadata]
     sections = [f.name for f in fields if "section" in f.metadata]
-    if chapter == "reporting":
-        sections.append("pressure (csmodels.pressure.PressureSummary)")
     return (f"the figures {', '.join(figures)}; and the sections {', '.join(sections)}, as "
             "nested objects (null where the data cannot support one)")
 
@@ -249,37 +247,13 @@ def chapter_summary(chapter: str, data: str, profile: str | None, values: dict):
         values = dict(values)
         answers = values.pop("self_assessment")
         return summarise(data, profile, self_assessment_answers=answers, **values)
-    return _reporting(data, profile, values)
-
-
-def _reporting(data: str, profile_path: str | None, values: dict):
-    """The reporting chapter's two calls (criteria model, then quota pressure) as its
-    notebook makes them, as one Summary with the pressure model as its ``pressure``
-    section. The data are loaded strictly: bad data stop here, as ``csmodels rerun``
-    stops them before the chapter runs (the notebook's fallback to the profile alone
-    serves only the book's own build)."""
-    import inspect
-    from dataclasses import dataclass, fields
-
     from .inputs import load_company
-    from .pressure import PressureSummary, pressure_summary
-    from .profile import default_profile_path, load_profile
-    from .reporting import ReportingSummary, reporting_summary
-    from .summary import section
+    from .reporting import reporting_summary
 
-    @dataclass(frozen=True)
-    class ReportingChapter(ReportingSummary):
-        pressure: PressureSummary | None = section("The quota-pressure model")
-
-    # the criteria model's parameters to it, the rest (current_pressure, nrr ...) to pressure
-    takes = inspect.signature(reporting_summary).parameters
-    criteria = {name: value for name, value in values.items() if name in takes}
-    profile = load_profile(default_profile_path(data, profile_path))
-    result = reporting_summary(profile, arr_monthly=load_company(data).arr_monthly, **criteria)
-    pressure = pressure_summary(data, **{name: value for name, value in values.items()
-                                         if name not in takes})
-    return ReportingChapter(**{f.name: getattr(result, f.name) for f in fields(result)
-                               if f.init}, pressure=pressure)
+    # Loaded strictly first: bad data stop here, as csmodels rerun stops them before the
+    # chapter runs (reporting_summary reads an unreadable folder as no data, for the book).
+    load_company(data)
+    return reporting_summary(data, profile, **values)
 
 
 def _run_summary(args: argparse.Namespace) -> int:

@@ -41,16 +41,6 @@ def printed_json(capsys, *argv: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def reporting_in_python(data, profile_path=None, **changes) -> tuple[dict, dict]:
-    """The reporting chapter's two calls, as its notebook makes them on loadable data."""
-    profile = cs.load_profile(cs.default_profile_path(data, profile_path))
-    keep = {k: changes.pop(k) for k in list(changes) if k in ("weights", "stage", "seed",
-                                                               "n_draws", "vary_scores")}
-    result = reporting.reporting_summary(
-        profile, arr_monthly=cs.load_company(data).arr_monthly, **keep)
-    return as_json(result), as_json(cs.pressure_summary(data, **changes))
-
-
 # ------------------------------------------------------------ the same figures as the chapter
 
 
@@ -72,10 +62,9 @@ def test_collaboration_on_the_sample_is_the_chapters_summary(sample_dir, capsys)
     assert out["generator"] is not None  # the book's own sample company
 
 
-def test_reporting_on_the_sample_is_the_chapters_two_summaries(sample_dir, capsys):
+def test_reporting_on_the_sample_is_the_chapters_summary(sample_dir, capsys):
     out = printed_json(capsys, "reporting", "--data", str(sample_dir))
-    figures, pressure_figures = reporting_in_python(sample_dir)
-    assert out == {**figures, "pressure": pressure_figures}
+    assert out == as_json(reporting.reporting_summary(sample_dir))
     assert out["leader"] == "COO (operations)" and out["n_draws"] == 10_000
     panel = cs.ArrPanel.from_frame(cs.load_company(sample_dir).arr_monthly)
     assert out["pressure"]["nrr_today"] == pytest.approx(cs.retention(panel).nrr, abs=1e-6)
@@ -97,9 +86,8 @@ def test_parameters_reach_the_summary(sample_dir, capsys):
     out = printed_json(capsys, "reporting", "--data", str(sample_dir), "-p", "weights",
                        "{'incentive_purity': 5}", "-p", "n_draws", "500", "-p", "nrr", "1.1",
                        "-p", "horizon_years", "2")
-    figures, pressure_figures = reporting_in_python(
-        sample_dir, weights={"incentive_purity": 5}, n_draws=500, nrr=1.1, horizon_years=2)
-    assert out == {**figures, "pressure": pressure_figures}
+    assert out == as_json(reporting.reporting_summary(
+        sample_dir, weights={"incentive_purity": 5}, n_draws=500, nrr=1.1, horizon_years=2))
     assert out["n_draws"] == 500 and out["pressure"]["horizon_years"] == 2
 
 
@@ -116,8 +104,7 @@ def test_a_company_unlike_the_sample(shape, tmp_path, capsys):
     assert out == as_json(collaboration.summarise(data))
     assert out["generator"] is None  # the generator's figures belong to the sample only
     out = printed_json(capsys, "reporting", "--data", str(data), "-p", "n_draws", "300")
-    figures, pressure_figures = reporting_in_python(data, n_draws=300)
-    assert out == {**figures, "pressure": pressure_figures}
+    assert out == as_json(reporting.reporting_summary(data, n_draws=300))
     assert folder_digest(data) == before and sorted(p.name for p in data.iterdir()) == sorted(
         p.name for p in (tmp_path / shape).iterdir())
 
@@ -154,16 +141,15 @@ def test_the_table_shows_every_figure_as_the_summary_labels_it(chapter, sample_d
     out = capsys.readouterr().out
     summary = {"functions": lambda: functions.summarise(sample_dir, bootstrap_draws=50),
                "collaboration": lambda: collaboration.summarise(sample_dir),
-               "reporting": lambda: reporting.reporting_summary(
-                   cs.load_profile(sample_dir / "profile.yml"), n_draws=300,
-                   arr_monthly=cs.load_company(sample_dir).arr_monthly)}[chapter]()
+               "reporting": lambda: reporting.reporting_summary(sample_dir, n_draws=300),
+               }[chapter]()
     for _, label, shown in summary.rows():
         assert re.search(rf"^  {re.escape(label)} +{re.escape(shown)}$", out, re.M), label
     for f in type(summary).fields():
         if "section" in f.metadata and getattr(summary, f.name) is not None:
             assert f"\n[{f.name}]" in out
     if chapter == "reporting":
-        assert "\n[pressure] The quota-pressure model\n" in out
+        assert "\n[pressure] " in out and "\n[pressure.ex_memory] " in out
 
 
 def test_text_from_the_data_stays_text(tmp_path, capsys):
@@ -301,7 +287,7 @@ def test_every_parameter_reaches_the_chapters_functions_with_its_default(chapter
     default, so the command, the chapter and a call from Python cannot drift apart."""
     takes = {"functions": [functions.functions_summary],
              "collaboration": [collaboration.summarise],
-             "reporting": [reporting.reporting_summary, pressure.pressure_summary,
+             "reporting": [reporting.reporting_summary, pressure.company_summary,
                            pressure.summarise]}[chapter]
     defaults = {}
     for fn in takes:
@@ -328,8 +314,7 @@ def test_the_commands_need_only_the_core_dependencies(sample_dir):
                                str(sample_dir), *extra, "--json"], capture_output=True,
                               text=True, timeout=300)
         assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
-        assert json.loads(done.stdout)["company_name" if chapter != "reporting" else
-                                       "leader"] in ("Northwind Analytics", "COO (operations)")
+        assert json.loads(done.stdout)["company_name"] == "Northwind Analytics"
 
 
 # ---------------------------------------------------------------- --help
