@@ -11,15 +11,17 @@ One summary per chapter
 
     * the metrics chapter, :func:`metrics_summary` -> :class:`MetricsSummary`
       (``csmodels metrics``);
-    * the functions chapter, :func:`functions_summary` -> :class:`FunctionsSummary`;
+    * the functions chapter, :func:`csmodels.functions.summarise` (which loads the data
+      and profile, then calls :func:`functions_summary`) -> :class:`FunctionsSummary`
+      (``csmodels functions``);
     * the maturity chapter, :func:`summarise` (of :mod:`csmodels.maturity`) ->
       :class:`MaturitySummary` (``csmodels recommend``);
     * the reporting chapter, :func:`reporting_summary` -> :class:`ReportingSummary`, with
       the maturity recommendation beside the ranking (a :class:`Reconciliation`) and the
       quota-pressure model as its ``pressure`` section, a :class:`PressureSummary`
-      (:func:`pressure_summary` gives that section alone);
+      (:func:`pressure_summary` gives that section alone) (``csmodels reporting``);
     * the collaboration chapter, :func:`csmodels.collaboration.summarise` ->
-      :class:`CollaborationSummary`.
+      :class:`CollaborationSummary` (``csmodels collaboration``).
 
 Data
     :func:`load_company` reads and validates a data folder into a :class:`Company`
