@@ -109,6 +109,21 @@ def test_a_company_unlike_the_sample(shape, tmp_path, capsys):
         p.name for p in (tmp_path / shape).iterdir())
 
 
+def test_figures_worked_out_by_hand(tmp_path, capsys):
+    """Three accounts paying 12,000, 13,000 and 14,000 a year, flat for 20 months."""
+    data = write_shape("three-accounts", tmp_path / "flat")
+    out = printed_json(capsys, "functions", "--data", str(data), *FAST)
+    assert (out["company_name"], out["data_months"], out["as_of"]) == (
+        "Hand Made Ltd", 20, "2025-08")
+    assert out["base"]["arr0"] == 39_000 and out["base"]["nrr"] == out["base"]["grr"] == 1
+    assert out["base"]["new_bookings"] == 0
+    assert out["ltv"]["arpa"] == 13_000 and out["ltv"]["value_per_year"] == 0.75 * 13_000
+    assert out["ltv"]["net_capped"] == 5 * 0.75 * 13_000  # no churn: five years' margin
+    out = printed_json(capsys, "functions", "--data", str(data), *FAST,
+                       "-p", "gross_margin", "0.5", "-p", "ltv_cap_years", "3")
+    assert out["ltv"]["net_capped"] == 3 * 0.5 * 13_000
+
+
 def test_sections_the_data_cannot_support_are_null(tmp_path, capsys):
     data = write_shape("months-2", tmp_path / "short")
     out = printed_json(capsys, "functions", "--data", str(data), *FAST)
@@ -135,8 +150,8 @@ def test_the_second_company_in_euros(second_company, capsys):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_the_table_shows_every_figure_as_the_summary_labels_it(chapter, sample_dir, capsys):
-    extra = list(FAST) if chapter == "functions" else ["-p", "n_draws", "300"] * (
-        chapter == "reporting")
+    extra = {"functions": FAST, "collaboration": (),
+             "reporting": ("-p", "n_draws", "300")}[chapter]
     assert main([chapter, "--data", str(sample_dir), *extra]) == 0
     out = capsys.readouterr().out
     summary = {"functions": lambda: functions.summarise(sample_dir, bootstrap_draws=50),
