@@ -18,7 +18,15 @@ from shapes import write_shape
 
 import csmodels as cs
 from csmodels import collaboration, functions, pressure, reporting
-from csmodels.cli import SUMMARY_COMMANDS, build_parser, chapter_parameters, main
+from csmodels.cli import (
+    SUMMARY_COMMANDS,
+    build_parser,
+    chapter_parameters,
+    chapter_summary,
+    chapter_values,
+    main,
+)
+from tests import inprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
@@ -89,6 +97,28 @@ def test_parameters_reach_the_summary(sample_dir, capsys):
     assert out == as_json(reporting.reporting_summary(
         sample_dir, weights={"incentive_purity": 5}, n_draws=500, nrr=1.1, horizon_years=2))
     assert out["n_draws"] == 500 and out["pressure"]["horizon_years"] == 2
+
+
+@pytest.mark.parametrize("chapter, pairs", [
+    ("functions", [("bootstrap_draws", "50"), ("years", "3"), ("nrr_change", "0.02")]),
+    ("collaboration", [("split", "0.3"), ("self_assessment", "{'shared-metrics': 0}")]),
+    ("reporting", [("n_draws", "300"), ("stage", "seed"), ("current_pressure", "0.7")]),
+])
+@pytest.mark.parametrize("company", ["sample", "no-new-accounts"])
+def test_the_command_and_the_executed_chapter_agree(chapter, pairs, company, sample_dir,
+                                                    tmp_path):
+    """The chapter's notebook, run with the same -p values, glues exactly the figures the
+    command computes (every one of them, formatted for the prose)."""
+    data = sample_dir if company == "sample" else write_shape(company, tmp_path / company)
+    values = chapter_values(chapter, pairs)
+    summary = chapter_summary(chapter, str(data), None, values)
+    ours: dict = {}
+    summary.glue(lambda key, value, display=False: ours.__setitem__(key, str(value)),
+                 currency=summary.currency)
+    nb = inprocess.execute(chapter, data_dir=str(data.resolve()), profile_path=None,
+                           **{name: values[name] for name, _ in pairs})
+    theirs = {key: str(value) for key, value in inprocess.glued(nb).items()}
+    assert len(ours) > 20 and theirs == ours
 
 
 @pytest.mark.parametrize("shape", ["months-2", "months-13", "no-new-accounts", "no-profile",
