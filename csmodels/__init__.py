@@ -58,8 +58,9 @@ What a section needs
     sentence a skipped section shows.
 Where CS belongs (the maturity, reporting and collaboration chapters)
     :mod:`csmodels.maturity`: :func:`recommend` a structure from :class:`CompanyFacts`
-    (:func:`facts_from_data`) as a :class:`Recommendation`, or one per :class:`Segment`
-    with :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
+    (:func:`facts_from_data`) as a :class:`Recommendation`, with each point where the
+    sources disagree as a :class:`Conflict`, or one per :class:`Segment` with
+    :func:`recommend_segments` (a :class:`SegmentedRecommendation`);
     :mod:`csmodels.reporting` (where CS reports: the criteria model, :class:`Flip`);
     :mod:`csmodels.pressure` (quota pressure on CSMs over several years:
     :class:`IncentivePressure`);
@@ -113,6 +114,7 @@ from .lifetime import (
 )
 from .maturity import (
     CompanyFacts,
+    Conflict,
     MaturitySummary,
     Recommendation,
     Segment,
@@ -168,6 +170,7 @@ __all__ = [
     "Company",
     "CompanyFacts",
     "Compounded",
+    "Conflict",
     "CsModelsError",
     "DataError",
     "Flip",

@@ -25,11 +25,14 @@ reason. Scores and ranges are the book's reading, not figures from the sources:
 assumptions a reader can replace by passing their own table. The reader sets the
 weights; a placement's value is the weighted mean of its scores.
 
-:func:`reporting_summary` gathers the chapter's figures for one company in a
+:func:`reporting_summary` is the one call the chapter makes: it loads the profile and
+the data once and gathers the chapter's figures for one company in a
 :class:`ReportingSummary`: the ranking at the company's stage, its margin and
 smallest flip, how often each placement comes first when weights and scores vary
-(:func:`monte_carlo`), and how the ranking compares with the maturity
-recommendation (:func:`reconcile`).
+(:func:`monte_carlo`), how the ranking compares with the maturity recommendation
+(:func:`reconcile`), the first exercise's ranking and, as its ``pressure`` section,
+the quota-pressure model of :mod:`csmodels.pressure` calibrated on the company's NRR
+and GRR. :func:`summarise` gives the criteria model's figures for a profile alone.
 
 >>> ranking(default_weights()).index[0]
 'cco'

@@ -96,7 +96,9 @@ def test_the_default_peak_is_interior():
 @given(models, horizons)
 def test_the_peak_moves_the_way_the_chapter_says(m, horizon):
     """A higher trust cost, a longer memory, a longer horizon or a larger ready share
-    lowers the peak; a larger upsell raises it (a company with no past damage)."""
+    lowers the peak; a larger upsell raises it where a unit of damage costs 5% of ARR
+    or more at renewal, and below that lowers it by less than 0.01 (a company with no
+    past damage)."""
     peak = m.peak(horizon)
 
     def moved(**change):
@@ -106,7 +108,19 @@ def test_the_peak_moves_the_way_the_chapter_says(m, horizon):
     assert moved(memory=min(m.memory + 0.05, 0.95)) <= peak + 1e-6
     assert m.peak(horizon + 1) <= peak + 1e-6
     assert moved(ready_share=min(m.ready_share + 0.05, 1.0)) <= peak + 1e-6
-    assert moved(upsell=m.upsell * 1.5) >= peak - 1e-6
+    bigger = moved(upsell=m.upsell * 1.5)
+    assert bigger >= peak - (1e-6 if m.trust_cost >= 0.05 else 0.01)
+
+
+def test_with_almost_no_trust_cost_a_larger_upsell_can_lower_the_peak():
+    """The exception the chapter names, found by the property test above: damage that
+    costs almost nothing at renewal still costs the upsells a damaged base does not buy."""
+    m = IncentivePressure(upsell=1.0, ready_share=0.25, base_loss=0.0, trust_cost=0.015625,
+                          memory=0.0)
+    lower = dataclasses.replace(m, upsell=1.5).peak(2)
+    assert m.peak(2) - 0.01 < lower < m.peak(2) - 1e-4
+    costly = dataclasses.replace(m, trust_cost=0.2)
+    assert dataclasses.replace(costly, upsell=1.5).peak(2) > costly.peak(2)
 
 
 def test_the_moves_are_strict_somewhere():
