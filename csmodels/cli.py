@@ -177,15 +177,27 @@ def _add_summary_commands(commands) -> None:
         command.add_argument(
             "-p", "--parameter", nargs=2, action="append", default=[],
             metavar=("NAME", "VALUE"),
-            help="set a parameter of the chapter, as csmodels rerun does: NAME one of its "
-            "parameters cell, VALUE read as a plain value (text, a number, True/False, None, "
-            "a list or a dict), never run as code")
+            help="set a parameter of the chapter, as csmodels rerun does: NAME one of "
+            f"{_parameter_names(chapter)}; VALUE read as a plain value (text, a number, "
+            "True/False, None, a list or a dict), never run as code")
         command.add_argument("--json", action="store_true",
                              help="print one JSON object instead of a table: amounts of money "
                              "rounded to the cent, ratios as fractions to "
                              f"{UNITS['ratio'][2]} decimals, null where the data cannot "
                              "give a figure")
         command.set_defaults(run=_run_summary)
+
+
+def _parameter_names(chapter: str) -> str:
+    """The names ``-p`` takes, for ``--help`` (the chapter's own words if its notebook
+    cannot be found: the command then says so when it runs)."""
+    from .parameters import RESERVED
+
+    try:
+        names = [n for n in chapter_parameters(chapter) if n not in RESERVED]
+    except CsModelsError:
+        return "the names in the chapter's parameters cell"
+    return ", ".join(names)
 
 
 def chapter_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:

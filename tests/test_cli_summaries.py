@@ -380,3 +380,5 @@ def test_help_lists_the_commands_and_their_json_keys():
             assert re.search(rf"\b{f.name}\b", text), (chapter, f.name)
         assert "-p NAME VALUE" in text and "--json" in text
         assert f"csmodels.{chapter}.{cls.__name__}" in text
+        for name in chapter_parameters(chapter):  # what -p takes
+            assert name in ("data_dir", "profile_path") or re.search(rf"\b{name}\b", text)
