@@ -20,20 +20,20 @@ signed at (the cohort model counts accounts, not revenue).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 
+from ._checks import Checked, number
 from .exceptions import ParameterError
 from .inputs import Company
 from .metrics import ArrPanel, arr_bridge, resolve_as_of, retention
 
 
 @dataclass(frozen=True)
-class RevenueBase:
+class RevenueBase(Checked):
     """Parameters of the revenue-base model (amounts are annual, in one currency).
 
     Attributes
@@ -60,36 +60,22 @@ class RevenueBase:
     5
     """
 
-    starting_arr: float = 10_000_000.0
-    new_bookings: float = 3_000_000.0
-    bookings_growth: float = 0.0
-    nrr: float = 1.05
-    grr: float = 0.90
-    years: int = 5
+    starting_arr: float = number(10_000_000.0, low=0)
+    new_bookings: float = number(3_000_000.0, low=0)
+    bookings_growth: float = number(0.0, above=-1)
+    nrr: float = number(1.05, low=0)
+    grr: float = number(0.90, low=0, high=1, rule="a share kept, >= 0 and at most 1 (100%)")
+    years: int = number(5, low=1, high=50, whole=True)
     new_survival: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.new_survival is not None:
-            _check_survival(self.new_survival, self.years)
-        for name in ("starting_arr", "new_bookings", "nrr", "grr"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    math.isfinite(value) and value >= 0):
-                raise ParameterError(f"{name} must be a finite number >= 0, not {value!r}.")
-        if not self.grr <= 1:
-            raise ParameterError(f"grr is a share kept, at most 1 (100%), not {self.grr!r}.")
+        super().__post_init__()
         if not self.grr <= self.nrr:
             raise ParameterError(
                 f"grr ({self.grr:.3f}) cannot exceed nrr ({self.nrr:.3f}): NRR is GRR plus "
                 "expansion. Check that the two are not swapped.")
-        if not (isinstance(self.bookings_growth, int | float) and self.bookings_growth > -1
-                and math.isfinite(self.bookings_growth)):
-            raise ParameterError(
-                f"bookings_growth must be a number above -1, not {self.bookings_growth!r}.")
-        if isinstance(self.years, bool) or not isinstance(self.years, int | np.integer) or not (
-                1 <= self.years <= 50):
-            raise ParameterError(f"years must be a whole number from 1 to 50, not "
-                                 f"{self.years!r}.")
+        if self.new_survival is not None:
+            _check_survival(self.new_survival, self.years)
 
 
 def _check_survival(survival, years: int) -> None:
