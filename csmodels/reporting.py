@@ -37,13 +37,13 @@ recommendation (:func:`reconcile`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from ._checks import Checked, check_number, number
 from ._tables import package_table
 from .exceptions import ParameterError
 from .profile import STAGES, Profile
@@ -58,6 +58,7 @@ LINES = {"ceo": "ceo", "cco": "ceo", "cro": "cro", "coo": "coo", "product": "pro
 PHASES = ("startup", "scale-up")  # source 000: Seed and Series A; Series B and beyond
 READINGS = ("source", "book")
 SCORE_RANGE = (1, 5)
+_IS = "{name} is {value}."  # the form of this module's messages, a hint after
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -157,10 +158,9 @@ def with_changes(table: pd.DataFrame, changes: Mapping[str, float] | None) -> pd
                 f"{key!r} is not a placement and criterion of the score table.",
                 f"Write 'placement/criterion', with a placement of {', '.join(PLACEMENTS)} "
                 f"and a criterion of {', '.join(criteria().index)}.")
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                or not SCORE_RANGE[0] <= value <= SCORE_RANGE[1]:
-            raise ParameterError(f"The score given for {key!r} is {value!r}.",
-                                 "Give a number from 1 (weak) to 5 (strong).")
+        value = check_number(f"The score given for {key!r}", value, low=SCORE_RANGE[0],
+                             high=SCORE_RANGE[1], message=_IS,
+                             hint="Give a number from 1 (weak) to 5 (strong).")
         table.loc[where, "score"] = value
         table.loc[where, "low"] = table.loc[where, "low"].clip(upper=value)
         table.loc[where, "high"] = table.loc[where, "high"].clip(lower=value)
@@ -288,11 +288,8 @@ def check_weights(weights: Mapping[str, float] | None) -> pd.Series:
             raise ParameterError(
                 f"'{name}' is not a reporting criterion.",
                 f"Use one of {', '.join(full)} (see the reporting-options chapter).")
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                or not math.isfinite(value) or value < 0:
-            raise ParameterError(f"The weight of '{name}' is {value!r}.",
-                                 "Give each weight as a number, 0 or more.")
-        full[name] = float(value)
+        full[name] = check_number(f"The weight of '{name}'", value, low=0, message=_IS,
+                                  hint="Give each weight as a number, 0 or more.")
     series = pd.Series(full, name="weight")
     if series.sum() <= 0:
         raise ParameterError("Every reporting weight is 0.",
@@ -449,11 +446,13 @@ def monte_carlo(weights: Mapping[str, float] | None = None, n: int = 10_000,
     >>> round(float(shares.sum()), 6)
     1.0
     """
-    if not (isinstance(n, int) and n > 0):
-        raise ParameterError(f"n is {n!r}.", "Give the number of draws as a whole number above 0.")
-    if concentration is not None and not (math.isfinite(concentration) and concentration > 0):
-        raise ParameterError(f"concentration is {concentration!r}.",
-                             "Give a number above 0, or None for uniform weights.")
+    n = check_number("n", n, above=0, whole=True, message=_IS,
+                     hint="Give the number of draws as a whole number above 0.")
+    concentration = check_number("concentration", concentration, above=0, none_ok=True,
+                                 message=_IS,
+                                 hint="Give a number above 0, or None for uniform weights.")
+    seed = check_number("seed", seed, low=0, whole=True, message=_IS,
+                        hint="Give the seed as a whole number, 0 or more.")
     if (low is None) != (high is None):
         raise ParameterError("Only one end of the score ranges is given.",
                              "Give both low and high, or neither.")
@@ -819,8 +818,22 @@ def reporting_summary(profile: Profile | None = None, weights: Mapping[str, floa
 # --- the incentive-pressure model -------------------------------------------
 
 
+def _rate(default: float) -> float:
+    return number(default, low=0, message=_IS,
+                  hint="Give it as a fraction of ARR, 0 or more (0.1 is 10%).")
+
+
+def _calibration(nrr: float, grr: float, current_pressure: float) -> tuple[float, ...]:
+    """The figures a model is calibrated on, checked: NRR and GRR as finite fractions,
+    the pressure from 0 to 1."""
+    return (check_number("NRR", nrr, message=_IS, hint="Give NRR as a fraction (1.05 is 105%)."),
+            check_number("GRR", grr, message=_IS, hint="Give GRR as a fraction (0.9 is 90%)."),
+            check_number("current_pressure", current_pressure, low=0, high=1, message=_IS,
+                         hint="Give the pressure on CSMs today from 0 to 1."))
+
+
 @dataclass(frozen=True)
-class IncentivePressure:
+class IncentivePressure(Checked):
     """An illustrative model of quota pressure on CSMs: the book's, with stated assumptions.
 
     Sources 000 and 002 describe the mechanism: under quota pressure CSMs push
@@ -843,26 +856,18 @@ class IncentivePressure:
     0.25
     """
 
-    base_expansion: float = 0.12
-    base_loss: float = 0.08
-    expansion_gain: float = 0.10
-    loss_gain: float = 0.20
-    curvature: float = 2.0
+    base_expansion: float = _rate(0.12)
+    base_loss: float = _rate(0.08)
+    expansion_gain: float = _rate(0.10)
+    loss_gain: float = _rate(0.20)
+    curvature: float = number(2.0, above=1, message=_IS, hint="Give a number above 1 (2 "
+                              "makes the loss grow with p squared).")
 
     def __post_init__(self) -> None:
-        for name in ("base_expansion", "base_loss", "expansion_gain", "loss_gain"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (isinstance(value, (int, float))
-                                               and math.isfinite(value) and value >= 0):
-                raise ParameterError(f"{name} is {value!r}.",
-                                     "Give it as a fraction of ARR, 0 or more (0.1 is 10%).")
+        super().__post_init__()
         if self.base_loss > 1:
             raise ParameterError(f"base_loss is {self.base_loss!r}: more than all the ARR.",
                                  "Give the share of ARR lost in a year, from 0 to 1.")
-        if not (isinstance(self.curvature, (int, float)) and math.isfinite(self.curvature)
-                and self.curvature > 1):
-            raise ParameterError(f"curvature is {self.curvature!r}.",
-                                 "Give a number above 1 (2 makes the loss grow with p squared).")
 
     @classmethod
     def calibrated(cls, nrr: float, grr: float, current_pressure: float = 0.3,
@@ -873,9 +878,7 @@ class IncentivePressure:
         >>> round(m.nrr(0.3), 6), round(m.grr(0.3), 6)
         (1.05, 0.9)
         """
-        if not (0 <= current_pressure <= 1):
-            raise ParameterError(f"current_pressure is {current_pressure!r}.",
-                                 "Give the pressure on CSMs today from 0 to 1.")
+        nrr, grr, current_pressure = _calibration(nrr, grr, current_pressure)
         if not (0 < grr <= 1 and nrr >= grr):
             raise ParameterError(f"NRR {nrr!r} and GRR {grr!r} cannot calibrate the model.",
                                  "Give GRR in (0, 1] and NRR at least GRR.")
@@ -907,6 +910,7 @@ class IncentivePressure:
         >>> note.startswith("The loss gain is lowered from 20% to 14.4%")
         True
         """
+        nrr, grr, current_pressure = _calibration(nrr, grr, current_pressure)
         shape, p = cls(**gains), current_pressure
         changed, lowered = {}, []
         if p > 0 and 0 < grr <= 1 and nrr >= grr:
