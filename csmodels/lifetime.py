@@ -488,8 +488,9 @@ def simulate_survivors(alpha: float, beta: float, size: int, periods: int,
     >>> simulate_survivors(1.0, 2.0, 1000, 3, seed=1)[0]
     1000
     """
-    if not (alpha > 0 and beta > 0) or size < 1 or periods < 1:
-        raise ParameterError("alpha and beta must be above 0, size and periods at least 1.")
+    alpha, beta = check_number("alpha", alpha, above=0), check_number("beta", beta, above=0)
+    size = check_number("size", size, low=1, whole=True)
+    periods = check_number("periods", periods, low=1, whole=True)
     rng = np.random.default_rng(seed)
     theta = rng.beta(alpha, beta, size)
     lifetime = rng.geometric(np.clip(theta, 1e-12, 1.0))  # the period in which each leaves

@@ -26,7 +26,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
-from ._checks import Checked, number
+from ._checks import Checked, check_number, number
 from .exceptions import ParameterError
 from .inputs import Company
 from .metrics import ArrPanel, arr_bridge, resolve_as_of, retention
@@ -211,6 +211,7 @@ def bookings_equivalent(params: RevenueBase, nrr_change: float) -> float:
     >>> round(bookings_equivalent(p, 0.05), 6)  # +5 of ARR from the base = +50% bookings
     0.5
     """
+    nrr_change = check_number("nrr_change", nrr_change)
     new_only = arr_in_year(replace(params, starting_arr=0.0), params.years)
     if new_only <= 0:
         raise ParameterError("With no new bookings there is nothing to compare an NRR change "
@@ -232,6 +233,7 @@ def nrr_matching_growth(params: RevenueBase, growth: float) -> float:
     >>> round(nrr_matching_growth(p, 0.2), 6)  # one year: growth has not started yet
     1.0
     """
+    growth = check_number("growth", growth, above=-1)
     flat = replace(params, bookings_growth=0.0)
     target = arr_in_year(replace(flat, bookings_growth=growth), flat.years)
 
