@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Iterable
 from typing import Any
 
 from .exceptions import ParameterError
@@ -146,7 +145,7 @@ class Rule:
         """``value`` checked (see :func:`check_number`), as a plain Python number: an
         ``int`` if whole, a given ``int`` or ``float`` as it is, any other number (numpy's)
         as a ``float``; ``None`` stays ``None``."""
-        checked = check_number(name, value, **dataclasses.asdict(self))
+        checked = check_number(name, value, **vars(self))
         if checked is None or self.whole:
             return checked
         return value if type(value) in (int, float) else checked
@@ -189,22 +188,3 @@ class Checked:
 
     def __post_init__(self) -> None:
         check_declared(self)
-
-
-def check_fields(instance: object, names: Iterable[str], **bounds) -> None:
-    """:func:`check_number` on each of ``names`` of a (frozen) dataclass instance, as its
-    ``__post_init__`` does; ``bounds`` are those of :func:`check_number`.
-
-    >>> from dataclasses import dataclass
-    >>> @dataclass(frozen=True)
-    ... class Rates:
-    ...     nrr: float = 1.05
-    ...     grr: float = 0.9
-    ...     def __post_init__(self):
-    ...         check_fields(self, ("nrr", "grr"), low=0)
-    >>> Rates(grr=float("inf"))
-    Traceback (most recent call last):
-    csmodels.exceptions.ParameterError: grr must be a finite number >= 0, not inf.
-    """
-    for name in names:
-        check_number(name, getattr(instance, name), **bounds)

@@ -15,7 +15,7 @@ import pytest
 
 from csmodels import benchmark_for_acv, load_company, load_profile, pressure, reporting
 from csmodels import collaboration as co
-from csmodels._checks import Checked, check_fields, check_number, is_number, number_rule
+from csmodels._checks import Checked, check_number, is_number, number, number_rule
 from csmodels.exceptions import DataError, ParameterError
 from csmodels.functions import functions_summary
 from csmodels.health import HealthModel, renewal_test, renewals
@@ -96,13 +96,17 @@ def test_a_long_value_is_shortened_in_the_message():
     assert len(str(info.value)) < 120
 
 
-def test_check_fields_checks_each_named_field():
-    class Settings:
-        nrr, grr, label = 1.05, float("nan"), "text"
+def test_checked_checks_the_declared_fields_only_in_their_order():
+    @dataclasses.dataclass(frozen=True)
+    class Settings(Checked):
+        nrr: float = number(1.05, low=0)
+        grr: float = number(0.9, low=0, high=1)
+        label: str = "text"
 
-    check_fields(Settings(), ("nrr",), low=0)
-    with pytest.raises(ParameterError, match=r"^grr must be a finite number >= 0, not nan"):
-        check_fields(Settings(), ("nrr", "grr"), low=0)
+    assert Settings(label=float("nan")).label != Settings().label  # not declared: not checked
+    with pytest.raises(ParameterError, match=r"^nrr must be a finite number >= 0, not nan"):
+        Settings(nrr=float("nan"), grr=2)
+    assert Settings(nrr=np.int64(2)).nrr == 2.0 and type(Settings(nrr=2).nrr) is int
 
 
 # ------------------------------------------------------------------ where it is used
