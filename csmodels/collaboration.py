@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import Checked, check_number, is_number, number
+from ._checks import Checked, check_number, is_number, number, shown
 from ._tables import package_table
 from .exceptions import ParameterError
 from .inputs import Company
@@ -1029,7 +1029,7 @@ def self_assessment(answers: Mapping[str, int] | None = None) -> pd.DataFrame:
             raise ParameterError(f"Unknown practice {key!r}. Use one of: {', '.join(known)}.")
         if not is_number(value, low=min(SCORES), high=max(SCORES), whole=True):
             raise ParameterError(f"The score of {key!r} must be 0 (not in place), 1 (partly) "
-                                 f"or 2 (in place), not {value!r}.")
+                                 f"or 2 (in place), not {shown(value)}.")
     frame["score"] = [int(answers.get(p, 0)) for p in known]
     frame["status"] = frame["score"].map(SCORES)
     frame["answered"] = [p in answers for p in known]
