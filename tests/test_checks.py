@@ -424,3 +424,14 @@ def test_retention_gives_its_figures_by_to_dict():
     assert figures.to_dict()["nrr"] == pytest.approx(160 / 200)
     assert not hasattr(figures, "as_dict")
     assert list(retention_series(PANEL, 12).columns) == list(figures.to_dict())
+
+
+@pytest.mark.parametrize(("name", "bad"), [("months", 0), ("months", "24"),
+                                           ("n_initial_accounts", float("nan")),
+                                           ("new_accounts_per_month", True)])
+def test_the_generators_shape_is_checked_by_name(name, bad):
+    from csmodels.synth import CompanyShape, generate_company
+
+    with pytest.raises(ParameterError, match=rf"^CompanyShape\.{name} must be .*, not "
+                                             rf"{re.escape(repr(bad))}\."):
+        generate_company(dataclasses.replace(CompanyShape(), **{name: bad}))
