@@ -4,8 +4,12 @@ Models take their settings as plain numbers (a rate, a share, a number of days),
 code, from ``-p`` values and from ``profile.yml``. Each is checked the same way here:
 any real number (``int``, ``float``, numpy's numbers) that is finite and inside its
 bounds passes; ``True``/``False`` (which Python counts as 1 and 0), text, ``None``
-(unless allowed), NaN and infinities do not. The message names the setting and says
-what it takes.
+(unless allowed), NaN and infinities do not. The message names the setting, shows the
+value and says what it takes, as a :class:`~csmodels.exceptions.ParameterError`.
+
+A model's settings (a frozen dataclass) are declared with :func:`number` and checked by
+the :class:`Checked` mixin's ``__post_init__``; a function's arguments are checked with
+:func:`check_number` directly.
 
 >>> check_number("grr", 0.9, low=0, high=1)
 0.9
@@ -18,9 +22,10 @@ years must be a whole number >= 1, not True.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
-from collections.abc import Iterable
+from typing import Any
 
 from .exceptions import ParameterError
 
@@ -75,44 +80,111 @@ def is_number(value: object, *, low: float | None = None, high: float | None = N
             and (above is None or number > above) and (below is None or number < below))
 
 
+MESSAGE = "{name} must be {rule}, not {value}."
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message never echoes a whole file.
+
+    >>> shown(0.5), shown("x" * 100)[-5:], len(shown("x" * 100))
+    ('0.5', 'xx...', 60)
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def check_number(name: str, value: object, *, low: float | None = None,
                  high: float | None = None, above: float | None = None,
                  below: float | None = None, whole: bool = False,
-                 none_ok: bool = False, hint: str | None = None):
+                 none_ok: bool = False, hint: str | None = None,
+                 rule: str | None = None, message: str = MESSAGE):
     """``value`` as a ``float`` (an ``int`` if ``whole``), or :class:`ParameterError`
     saying ``"{name} must be {rule}, not {value!r}."`` (and ``hint``, if given).
 
-    ``None`` passes (and is returned) only with ``none_ok``.
+    ``None`` passes (and is returned) only with ``none_ok``. ``rule`` replaces the
+    words :func:`number_rule` finds for the bounds (to add an example, ``"a fraction
+    from 0 to 1 (0.10 = 10%)"``); ``message`` replaces the sentence, with the same
+    ``{name}``, ``{rule}`` and ``{value}`` (the value's shortened ``repr``).
 
     >>> check_number("nrr", 1, low=0), check_number("years", 5.0, low=1, whole=True)
     (1.0, 5)
     >>> check_number("acv", None, low=0, none_ok=True) is None
     True
+    >>> try:
+    ...     check_number("split", 1.5, low=0, high=1, message="{name} is {value}.",
+    ...                  hint="Give a share from 0 to 1")
+    ... except ParameterError as err:
+    ...     print(err)
+    split is 1.5. Give a share from 0 to 1.
     """
     if value is None and none_ok:
         return None
     if not is_number(value, low=low, high=high, above=above, below=below, whole=whole):
-        rule = number_rule(low=low, high=high, above=above, below=below, whole=whole)
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        message = f"{name} must be {rule}, not {shown}."
-        raise ParameterError(message, hint) if hint else ParameterError(message)
+        words = rule or number_rule(low=low, high=high, above=above, below=below,
+                                    whole=whole)
+        text = message.format(name=name, rule=words, value=shown(value))
+        raise ParameterError(text, hint) if hint else ParameterError(text)
     return int(value) if whole else float(value)
 
 
-def check_fields(instance: object, names: Iterable[str], **bounds) -> None:
-    """:func:`check_number` on each of ``names`` of a (frozen) dataclass instance, as its
-    ``__post_init__`` does; ``bounds`` are those of :func:`check_number`.
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """What one numeric setting takes: the keywords of :func:`check_number`."""
 
-    >>> from dataclasses import dataclass
-    >>> @dataclass(frozen=True)
-    ... class Rates:
-    ...     nrr: float = 1.05
-    ...     grr: float = 0.9
-    ...     def __post_init__(self):
-    ...         check_fields(self, ("nrr", "grr"), low=0)
-    >>> Rates(grr=float("inf"))
+    low: float | None = None
+    high: float | None = None
+    above: float | None = None
+    below: float | None = None
+    whole: bool = False
+    none_ok: bool = False
+    hint: str | None = None
+    rule: str | None = None
+    message: str = MESSAGE
+
+    def check(self, name: str, value: object):
+        """``value`` checked (see :func:`check_number`), as a plain Python number: an
+        ``int`` if whole, a given ``int`` or ``float`` as it is, any other number (numpy's)
+        as a ``float``; ``None`` stays ``None``."""
+        checked = check_number(name, value, **vars(self))
+        if checked is None or self.whole:
+            return checked
+        return value if type(value) in (int, float) else checked
+
+
+def number(default: Any = dataclasses.MISSING, **rule) -> Any:
+    """A dataclass field holding a number that :class:`Checked` checks against ``rule``
+    (the keywords of :func:`check_number`), as :func:`csmodels.summary.figure` declares
+    a figure.
+
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Plan(Checked):
+    ...     split: float = number(0.5, low=0, high=1)
+    ...     years: int = number(5, low=1, high=50, whole=True)
+    >>> import numpy as np
+    >>> Plan(years=np.int64(3)).years, Plan(years=3.0).years, Plan(split=np.float32(0.25)).split
+    (3, 3, 0.25)
+    >>> Plan(split=True)
     Traceback (most recent call last):
-    csmodels.exceptions.ParameterError: grr must be a finite number >= 0, not inf.
+    csmodels.exceptions.ParameterError: split must be a finite number from 0 to 1, not True.
     """
-    for name in names:
-        check_number(name, getattr(instance, name), **bounds)
+    return dataclasses.field(default=default, metadata={"rule": Rule(**rule)})
+
+
+def check_declared(instance: object) -> None:
+    """Check each field of a frozen dataclass declared with :func:`number`, in the
+    order of the fields, and store numpy numbers (and whole floats of a whole-number
+    field) as plain Python ones."""
+    for spec in dataclasses.fields(instance):
+        rule = spec.metadata.get("rule")
+        if rule is not None:
+            value = rule.check(spec.name, getattr(instance, spec.name))
+            object.__setattr__(instance, spec.name, value)
+
+
+class Checked:
+    """Mixin of a frozen dataclass whose numeric fields are declared with :func:`number`:
+    its ``__post_init__`` checks them. A class with further checks (between fields, on
+    text) calls ``super().__post_init__()`` first."""
+
+    def __post_init__(self) -> None:
+        check_declared(self)

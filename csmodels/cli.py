@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from ._checks import is_number
 from .exceptions import CsModelsError, printable
 from .inputs import load_company
 from .inputs.limits import MAX_AMOUNT
@@ -71,9 +72,9 @@ def _amount(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number (write 120000, without currency signs)") from None
-    if not value >= 0 or value == float("inf"):
+    if not is_number(value, low=0):  # NaN and inf too
         raise argparse.ArgumentTypeError(f"{text!r} must be a number >= 0")
-    if value > MAX_AMOUNT:  # the loader's ceiling on amounts (data dictionary, "Budgets")
+    if not is_number(value, high=MAX_AMOUNT):  # the loader's ceiling (data dictionary, "Budgets")
         raise argparse.ArgumentTypeError(f"{text!r} is above {MAX_AMOUNT:.0e}, the largest "
                                          "amount csmodels takes")
     return value

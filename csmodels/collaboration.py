@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import Checked, check_number, is_number, number, shown
 from ._tables import package_table
 from .exceptions import ParameterError
 from .inputs import Company
@@ -64,16 +65,17 @@ def _table(name: str) -> pd.DataFrame:
     return package_table(f"collaboration_{name}", text=True)
 
 
-def _whole(name: str, value: object, low: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ParameterError(f"{name} must be a whole number of days >= {low}, not {value!r}.")
+def _deadline(default: int) -> int:
+    return number(default, low=1, whole=True, rule="a whole number of days >= 1")
 
 
-def _share(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and 0 <= value <= 1):
-        raise ParameterError(f"{name} must be a fraction from 0 to 1 (0.10 = 10%), "
-                             f"not {value!r}.")
+def _share(default: float) -> float:
+    return number(default, low=0, high=1, rule="a fraction from 0 to 1 (0.10 = 10%)")
+
+
+def _goal(default: float) -> float:
+    return number(default, above=0, high=3, rule="a fraction above 0 and at most 3 "
+                  "(1.05 = 105%)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ def _share(name: str, value: object) -> None:
 # ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SlaTerms:
+class SlaTerms(Checked):
     """The handoff service-level agreement between Sales and Customer Success.
 
     Attributes
@@ -111,14 +113,13 @@ class SlaTerms:
     csmodels.exceptions.ParameterError: handoff_within_days must be a whole number of days >= 1, not 0.
     """  # noqa: E501
 
-    handoff_within_days: int = 14
-    kickoff_within_days: int = 30
-    first_days: int = 90
+    handoff_within_days: int = _deadline(14)
+    kickoff_within_days: int = _deadline(30)
+    first_days: int = _deadline(90)
     required: tuple[str, ...] = DOCUMENTED_FIELDS
 
     def __post_init__(self) -> None:
-        for name in ("handoff_within_days", "kickoff_within_days", "first_days"):
-            _whole(name, getattr(self, name))
+        super().__post_init__()
         if isinstance(self.required, str) or not isinstance(self.required, tuple | list):
             raise ParameterError("required must be a tuple of documented items, e.g. "
                                  f"{DOCUMENTED_FIELDS!r}, not {self.required!r}.")
@@ -480,7 +481,7 @@ REAL_COLLABORATION = ("sourced", "involved", "none")
 
 
 @dataclass(frozen=True)
-class CompPlan:
+class CompPlan(Checked):
     """Variable pay: rates per dollar credited (0.10 = 10%) and the rule of engagement.
 
     All rates and goals are the book's illustrative assumptions; the sources give none.
@@ -523,29 +524,20 @@ class CompPlan:
     csmodels.exceptions.ParameterError: split must be a fraction from 0 to 1 (0.10 = 10%), not 1.5.
     """
 
-    sales_new_rate: float = 0.10
-    sales_renewal_rate: float = 0.02
-    sales_expansion_rate: float = 0.08
-    cs_renewal_rate: float = 0.02
-    cs_expansion_rate: float = 0.05
-    expansion_rep_rate: float = 0.08
-    pod_bonus_rate: float = 0.04
-    nrr_goal: float = 1.05
-    grr_goal: float = 0.90
+    sales_new_rate: float = _share(0.10)
+    sales_renewal_rate: float = _share(0.02)
+    sales_expansion_rate: float = _share(0.08)
+    cs_renewal_rate: float = _share(0.02)
+    cs_expansion_rate: float = _share(0.05)
+    expansion_rep_rate: float = _share(0.08)
+    pod_bonus_rate: float = _share(0.04)
+    nrr_goal: float = _goal(1.05)
+    grr_goal: float = _goal(0.90)
     real_collaboration: str = "sourced"
-    split: float = 0.5
+    split: float = _share(0.5)
 
     def __post_init__(self) -> None:
-        for name in ("sales_new_rate", "sales_renewal_rate", "sales_expansion_rate",
-                     "cs_renewal_rate", "cs_expansion_rate", "expansion_rep_rate",
-                     "pod_bonus_rate", "split"):
-            _share(name, getattr(self, name))
-        for name in ("nrr_goal", "grr_goal"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    math.isfinite(value) and 0 < value <= 3):
-                raise ParameterError(f"{name} must be a fraction above 0 and at most 3 "
-                                     f"(1.05 = 105%), not {value!r}.")
+        super().__post_init__()
         if self.real_collaboration not in REAL_COLLABORATION:
             raise ParameterError("real_collaboration must be one of "
                                  f"{', '.join(REAL_COLLABORATION)}, not "
@@ -894,11 +886,9 @@ def ownership_outcomes(opportunities: pd.DataFrame | Company, plan: CompPlan | N
     plan = CompPlan() if plan is None else plan
     if not isinstance(plan, CompPlan):
         raise ParameterError(f"plan must be a CompPlan, not {type(plan).__name__}.")
-    if isinstance(pay_response, bool) or not isinstance(pay_response, int | float) or not (
-            math.isfinite(pay_response) and 0 <= pay_response <= 1):
-        raise ParameterError("pay_response must be a number from 0 to 1 (0.05: one point "
-                             f"more pay per dollar, about 5% more of the behaviour), not "
-                             f"{pay_response!r}.")
+    pay_response = check_number(
+        "pay_response", pay_response, low=0, high=1, rule="a number from 0 to 1 (0.05: one "
+        "point more pay per dollar, about 5% more of the behaviour)")
     _model(current_model)
     deals = _deals(opportunities, ("won", "lost"))
     won = deals[deals["status"].astype(str) == "won"]
@@ -1037,10 +1027,9 @@ def self_assessment(answers: Mapping[str, int] | None = None) -> pd.DataFrame:
     for key, value in answers.items():
         if key not in known:
             raise ParameterError(f"Unknown practice {key!r}. Use one of: {', '.join(known)}.")
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or (
-                value not in SCORES):
+        if not is_number(value, low=min(SCORES), high=max(SCORES), whole=True):
             raise ParameterError(f"The score of {key!r} must be 0 (not in place), 1 (partly) "
-                                 f"or 2 (in place), not {value!r}.")
+                                 f"or 2 (in place), not {shown(value)}.")
     frame["score"] = [int(answers.get(p, 0)) for p in known]
     frame["status"] = frame["score"].map(SCORES)
     frame["answered"] = [p in answers for p in known]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import needs
+from ._checks import check_number
 from .book import company_name, fmt
 from .exceptions import ParameterError
 from .lifetime import (
@@ -258,15 +259,15 @@ def functions_summary(company, profile, data_dir=None, *, as_of=None, years: int
     month = resolve_as_of(panel, as_of)
     for name, value, low, high in (("gross_margin", gross_margin, 0, 1),
                                    ("interval_level", interval_level, 0.5, 0.999)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                low <= value <= high):
-            raise ParameterError(f"{name} must be a number from {low} to {high}, not {value!r}.")
-    for name, value, low, high in (("bootstrap_draws", bootstrap_draws, 10, 100_000),
-                                   ("seed", seed, 0, 2 ** 32 - 1)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or not (
-                low <= value <= high):
-            raise ParameterError(f"{name} must be a whole number from {low} to {high}, not "
-                                 f"{value!r}.")
+        check_number(name, value, low=low, high=high, rule=f"a number from {low} to {high}")
+    bootstrap_draws = check_number("bootstrap_draws", bootstrap_draws, low=10, high=100_000,
+                                   whole=True, rule="a whole number from 10 to 100000")
+    seed = check_number("seed", seed, low=0, high=2 ** 32 - 1, whole=True,
+                        rule=f"a whole number from 0 to {2 ** 32 - 1}")
+    ltv_cap_years = check_number("ltv_cap_years", ltv_cap_years, low=1, whole=True)
+    projection_periods = check_number("projection_periods", projection_periods, low=1,
+                                      whole=True)
+    period_months = check_number("period_months", period_months, low=1, high=24, whole=True)
     unit = "year" if period_months == 12 else f"{period_months}-month period"
     cohorts = survivor_cohorts(panel, period_months, month)
     cohort_need = needs.survivor_cohorts(cohorts)

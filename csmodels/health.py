@@ -32,6 +32,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from ._checks import Checked, check_number, number, shown
 from .exceptions import ParameterError
 from .inputs import Company
 from .metrics import ArrPanel, covers, resolve_as_of, seat_utilisation
@@ -45,35 +46,33 @@ _NEEDS = {"adoption": "usage_monthly", "nps": "nps_responses", "engagement": "qb
 
 
 @dataclass(frozen=True)
-class HealthModel:
+class HealthModel(Checked):
     """Settings of the health score (every one an assumption of the book's)."""
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    trend_months: int = 3
-    trend_span: float = 0.2
-    engagement_months: int = 6
-    nps_months: int = 12
-    missing: float = 0.5
+    trend_months: int = number(3, low=1, whole=True)
+    trend_span: float = number(0.2, above=0)
+    engagement_months: int = number(6, low=1, whole=True)
+    nps_months: int = number(12, low=1, whole=True)
+    missing: float = number(0.5, low=0, high=1)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.weights, Mapping):
+            raise ParameterError("Health-score weights must map components to numbers, not "
+                                 f"{shown(self.weights)}.")
         unknown = set(self.weights) - set(COMPONENTS)
         if unknown:
             raise ParameterError(
                 f"Unknown health-score component(s) {sorted(unknown)}; "
                 f"the components are {', '.join(COMPONENTS)}.")
-        values = np.array([float(v) for v in self.weights.values()])
-        if (~np.isfinite(values)).any() or (values < 0).any() or values.sum() <= 0:
+        weights = {k: check_number(f"The health-score weight of {k!r}", v, low=0)
+                   for k, v in self.weights.items()}
+        if sum(weights.values()) <= 0:
             raise ParameterError("Health-score weights must be finite, >= 0 and not all 0, "
                                  f"got {dict(self.weights)}.")
-        for name in ("trend_months", "engagement_months", "nps_months"):
-            if int(getattr(self, name)) < 1:
-                raise ParameterError(f"{name} must be at least 1, got {getattr(self, name)}.")
-        if not self.trend_span > 0:
-            raise ParameterError(f"trend_span must be above 0, got {self.trend_span}.")
-        if not 0 <= self.missing <= 1:
-            raise ParameterError(f"missing must be between 0 and 1, got {self.missing}.")
         object.__setattr__(self, "weights", MappingProxyType(
-            {k: float(self.weights.get(k, 0.0)) for k in COMPONENTS}))
+            {k: weights.get(k, 0.0) for k in COMPONENTS}))
 
 
 def health_scores(company: Company, model: HealthModel | None = None,
@@ -174,6 +173,7 @@ def renewals(company: Company, panel: ArrPanel | None = None,
     [{'account_id': 'a', 'renewal': '2025-02', 'churned': False}, \
 {'account_id': 'b', 'renewal': '2025-02', 'churned': True}]
     """
+    term_months = check_number("term_months", term_months, low=1, whole=True)
     panel = panel or ArrPanel.from_frame(company.arr_monthly)
     paying = panel.values > 0
     anchor = np.full(len(panel.accounts), np.nan)  # the current contract's start column
@@ -241,8 +241,9 @@ def renewal_test(company: Company, model: HealthModel | None = None,
     interval from the standard error of Hanley and McNeil (1982); ``by_band`` gives the
     churn rate in ``bands`` equal-sized score bands, lowest first.
     """
-    if lead_months < 1:
-        raise ParameterError(f"The lead must be at least 1 month, not {lead_months}.")
+    lead_months = check_number("lead_months", lead_months, low=1, whole=True,
+                               rule="a whole number of months, at least 1")
+    bands = check_number("bands", bands, low=1, whole=True)
     panel = panel or ArrPanel.from_frame(company.arr_monthly)
     last = resolve_as_of(panel, last)
     first = panel.months[0] if first is None else resolve_as_of(panel, first)

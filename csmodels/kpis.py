@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from . import needs
-from .exceptions import ParameterError
+from ._checks import Checked, number
 from .health import HealthModel, RenewalTest, renewal_test, renewals
 from .inputs import Company
 from .metrics import (
@@ -51,8 +51,13 @@ from .published import benchmark_for_acv, retention_benchmarks
 from .summary import Summary, figure, section
 
 
+def _count(default: int) -> int:
+    """A setting counted in whole months (or days, or renewals), at least 1."""
+    return number(default, low=1, whole=True, rule="a whole number of at least 1")
+
+
 @dataclass(frozen=True)
-class MetricSettings:
+class MetricSettings(Checked):
     """The definitional choices of the metrics chapter (all assumptions of the book's
     except ``lookback_months``, ``nps_window_months`` and the NPS bands, which
     follow the KPI definitions of ``csmodels/data/cs_kpis.csv``).
@@ -64,28 +69,18 @@ class MetricSettings:
     compared; it is skipped below ``health_min_renewals`` renewals.
     """
 
-    lookback_months: int = 12
-    nps_window_months: int = 12
-    qbr_window_months: int = 3
-    qbr_min_arr: float = 0.0
-    ttv_window_months: int = 12
-    ttv_target_days: int = 60
-    pipeline_window_months: int = 12
+    lookback_months: int = _count(12)
+    nps_window_months: int = _count(12)
+    qbr_window_months: int = _count(3)
+    qbr_min_arr: float = number(0.0, low=0)
+    ttv_window_months: int = _count(12)
+    ttv_target_days: int = _count(60)
+    pipeline_window_months: int = _count(12)
     cohort_freq: str = "Q"
-    contract_term_months: int = 12
-    health_lead_months: int = 3
-    health_window_months: int = 12
-    health_min_renewals: int = 20
-
-    def __post_init__(self) -> None:
-        for name in ("lookback_months", "nps_window_months", "qbr_window_months",
-                     "ttv_window_months", "ttv_target_days", "pipeline_window_months",
-                     "contract_term_months", "health_lead_months", "health_window_months",
-                     "health_min_renewals"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ParameterError(f"{name} must be a whole number of at least 1, "
-                                     f"not {value!r}.")
+    contract_term_months: int = _count(12)
+    health_lead_months: int = _count(3)
+    health_window_months: int = _count(12)
+    health_min_renewals: int = _count(20)
 
 
 # ------------------------------------------------------------------------------ sections

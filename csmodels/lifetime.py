@@ -29,6 +29,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
+from ._checks import check_number
 from .exceptions import ParameterError
 from .metrics import ArrPanel, resolve_as_of
 
@@ -71,8 +72,7 @@ def capped_ltv(value_per_year: float, churn: float, years: int,
     """
     _check_value(value_per_year)
     _check_churn(churn)
-    if isinstance(years, bool) or int(years) != years or years < 1:
-        raise ParameterError(f"years must be a whole number >= 1, not {years!r}.")
+    years = check_number("years", years, low=1, whole=True)
     _check_discount(discount)
     ratio = (1 - churn) / (1 + discount)
     return float(value_per_year * np.sum(ratio ** np.arange(int(years))))
@@ -112,23 +112,17 @@ def ltv_table(value_per_year: float, churns: dict[str, float], years: int,
 
 
 def _check_value(value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and value >= 0):
-        raise ParameterError(f"The value per year must be a finite number >= 0, not {value!r}.")
+    check_number("The value per year", value, low=0)
 
 
 def _check_churn(churn: float) -> None:
-    if isinstance(churn, bool) or not isinstance(churn, int | float) or not (
-            math.isfinite(churn) and churn < 1):
-        raise ParameterError(f"churn must be a finite number below 1 (a share lost per year; "
-                             f"negative for net churn when NRR is above 100%), not {churn!r}.")
+    check_number("churn", churn, below=1, rule="a finite number below 1 (a share lost per "
+                 "year; negative for net churn when NRR is above 100%)")
 
 
 def _check_discount(discount: float) -> None:
-    if isinstance(discount, bool) or not isinstance(discount, int | float) or not (
-            math.isfinite(discount) and discount >= 0):
-        raise ParameterError(f"The discount rate must be a finite number >= 0 (0.1 for 10% a "
-                             f"period), not {discount!r}.")
+    check_number("The discount rate", discount, low=0,
+                 rule="a finite number >= 0 (0.1 for 10% a period)")
 
 
 # ----------------------------------------------------------- shifted-beta-geometric
@@ -254,9 +248,7 @@ class ShiftedBetaGeometric:
         """
         a, b = self._fitted()
         _check_discount(discount)
-        if isinstance(renewals, bool) or int(renewals) != renewals or renewals < 0:
-            raise ParameterError(f"renewals must be a whole number >= 0, not {renewals!r}.")
-        n = int(renewals)
+        n = check_number("renewals", renewals, low=0, whole=True)
         if discount == 0:
             return (b + n) / (a - 1) if a > 1 else math.inf
         from scipy.special import hyp2f1
@@ -496,8 +488,9 @@ def simulate_survivors(alpha: float, beta: float, size: int, periods: int,
     >>> simulate_survivors(1.0, 2.0, 1000, 3, seed=1)[0]
     1000
     """
-    if not (alpha > 0 and beta > 0) or size < 1 or periods < 1:
-        raise ParameterError("alpha and beta must be above 0, size and periods at least 1.")
+    alpha, beta = check_number("alpha", alpha, above=0), check_number("beta", beta, above=0)
+    size = check_number("size", size, low=1, whole=True)
+    periods = check_number("periods", periods, low=1, whole=True)
     rng = np.random.default_rng(seed)
     theta = rng.beta(alpha, beta, size)
     lifetime = rng.geometric(np.clip(theta, 1e-12, 1.0))  # the period in which each leaves
@@ -555,8 +548,8 @@ class SbgBootstrap:
 
     def interval(self, values, level: float) -> tuple[float, float]:
         """The central ``level`` of ``values`` (one per draw): a percentile interval."""
-        if not 0 < level < 1:
-            raise ParameterError(f"level must be between 0 and 1 (0.9 for 90%), not {level!r}.")
+        check_number("level", level, above=0, below=1,
+                     rule="a number between 0 and 1 (0.9 for 90%)")
         low, high = np.quantile(np.asarray(values, dtype=float), [(1 - level) / 2,
                                                                   (1 + level) / 2])
         return float(low), float(high)
@@ -579,8 +572,8 @@ def bootstrap_sbg(model: ShiftedBetaGeometric, draws: int = 200, seed: int = 0) 
     (True, 40)
     """
     a, b = model._fitted()
-    if isinstance(draws, bool) or int(draws) != draws or not 10 <= draws <= 100_000:
-        raise ParameterError(f"draws must be a whole number from 10 to 100000, not {draws!r}.")
+    draws = check_number("draws", draws, low=10, high=100_000, whole=True,
+                         rule="a whole number from 10 to 100000")
     rng = np.random.default_rng(seed)
     simulated = []
     for counts in model.cohorts_:
@@ -685,11 +678,7 @@ def survivor_cohorts(panel: ArrPanel, period_months: int = 12,
     >>> cohorts.left_out
     1
     """
-    if isinstance(period_months, bool) or int(period_months) != period_months or not (
-            1 <= period_months <= 24):
-        raise ParameterError(f"period_months must be a whole number from 1 to 24, not "
-                             f"{period_months!r}.")
-    p = int(period_months)
+    p = check_number("period_months", period_months, low=1, high=24, whole=True)
     paying = panel.values[:, : panel.column(resolve_as_of(panel, as_of)) + 1] > 0
     started = paying.any(axis=1)  # accounts that start after as_of are in no cohort
     start = paying.argmax(axis=1)

@@ -40,13 +40,13 @@ two or more), the company's path through the stages and the chapter's figures.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import pandas as pd
 
+from ._checks import Checked, number
 from ._tables import package_table
 from .book import Text
 from .claims import source_file, source_name
@@ -84,8 +84,13 @@ def funding_stages() -> pd.DataFrame:
     return _table("funding_stages").set_index("funding_stage").copy()
 
 
+def _amount(default: float | None, shown: str, none_ok: bool = True) -> float | None:
+    return number(default, low=0, none_ok=none_ok, rule="a number >= 0 (no currency signs)",
+                  message=f"The {shown} must be {{rule}}, not {{value}}.")
+
+
 @dataclass(frozen=True)
-class CompanyFacts:
+class CompanyFacts(Checked):
     """What the engine needs to know about a company; ``None`` means unknown.
 
     ``acv_line`` is source 003's line; the book treats a contract of exactly that
@@ -93,26 +98,20 @@ class CompanyFacts:
     """
 
     funding_stage: str | None = None
-    arr: float | None = None
-    acv: float | None = None
+    arr: float | None = _amount(None, "ARR")
+    acv: float | None = _amount(None, "ACV")
     touch: str | None = None
     buyer: str | None = None
     product_led: bool = False
-    acv_line: float = ACV_LINE
+    acv_line: float = _amount(ACV_LINE, "ACV LINE", none_ok=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         for name, allowed in (("funding_stage", STAGES), ("touch", TOUCH), ("buyer", BUYERS)):
             value = getattr(self, name)
             if value is not None and value not in allowed:
                 raise ParameterError(f"Unknown {name.replace('_', ' ')} {value!r}. "
                                      f"Use one of: {', '.join(allowed)}.")
-        for name in ("arr", "acv", "acv_line"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, int | float)
-                                      or not math.isfinite(value) or value < 0):
-                raise ParameterError(f"The {name.upper().replace('_', ' ')} must be a number "
-                                     f">= 0 (no currency signs), not {value!r}.")
         if not isinstance(self.product_led, bool):
             raise ParameterError(f"product_led must be true or false, not {self.product_led!r}.")
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ._checks import check_number
 from .exceptions import ParameterError
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
@@ -84,6 +85,11 @@ class ArrPanel:
     def total(self) -> pd.Series:
         """Total ARR per month."""
         return pd.Series(self.values.sum(axis=0), index=self.months, name="arr")
+
+
+def _months(name: str, value: object) -> int:
+    """A window or lookback in whole months, at least 1 (:func:`check_number`)."""
+    return check_number(name, value, low=1, whole=True, rule="a whole number of months >= 1")
 
 
 def _ordinal(months: pd.Series) -> np.ndarray:
@@ -159,7 +165,7 @@ def average_contract_value(panel: ArrPanel, as_of: str | pd.Period | None = None
     90000.0
     """
     if stated is not None:
-        return float(stated)
+        return check_number("stated", stated, low=0)
     now = panel.values[:, panel.column(resolve_as_of(panel, as_of))]
     paying = now > 0
     return float(now[paying].sum() / paying.sum()) if paying.any() else None
@@ -182,7 +188,8 @@ class Retention:
     base_arr: float
     lookback_months: int
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
+        """The figures as a dict, one key per field."""
         return asdict(self)
 
 
@@ -210,8 +217,7 @@ def retention(panel: ArrPanel, as_of: str | pd.Period | None = None,
     >>> round(r.nrr, 4), round(r.grr, 4), round(r.logo_churn, 4)
     (0.5667, 0.5, 0.3333)
     """
-    if lookback < 1:
-        raise ParameterError(f"The lookback must be at least 1 month, not {lookback}.")
+    lookback = _months("lookback", lookback)
     month = resolve_as_of(panel, as_of)
     t = panel.column(month)
     if t < lookback:
@@ -235,7 +241,8 @@ def retention(panel: ArrPanel, as_of: str | pd.Period | None = None,
 
 def retention_series(panel: ArrPanel, lookback: int = 12) -> pd.DataFrame:
     """:func:`retention` for every month that has ``lookback`` months of history."""
-    rows = [retention(panel, month, lookback).as_dict() for month in panel.months[lookback:]]
+    lookback = _months("lookback", lookback)
+    rows = [retention(panel, month, lookback).to_dict() for month in panel.months[lookback:]]
     return pd.DataFrame(rows, columns=list(Retention.__dataclass_fields__))
 
 
@@ -262,6 +269,7 @@ def compounded_monthly_retention(panel: ArrPanel, as_of: str | pd.Period | None 
     >>> c.nrr, c.grr
     (1.0, 0.5)
     """
+    months = _months("months", months)
     month = resolve_as_of(panel, as_of)
     steps = [retention(panel, month - k, lookback=1) for k in range(months)]
     return Compounded(nrr=float(np.prod([r.nrr for r in steps])),
@@ -272,6 +280,7 @@ def reactivated_arr(panel: ArrPanel, as_of: str | pd.Period | None = None,
                     lookback: int = 12) -> float:
     """ARR at ``as_of`` of base accounts (paying ``lookback`` months earlier) that
     stopped paying at least once in between and came back."""
+    lookback = _months("lookback", lookback)
     month = resolve_as_of(panel, as_of)
     t = panel.column(month)
     if t < lookback:
@@ -413,8 +422,7 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
     >>> nps(r, "2024-01").score
     25.0
     """
-    if window_months < 1:
-        raise ParameterError(f"The NPS window must be at least 1 month, not {window_months}.")
+    window_months = _months("window_months", window_months)
     month = resolve_as_of(responses["date"], as_of, window_months)
     answered = responses["date"].dt.to_period("M")
     inside = responses[(answered > month - window_months) & (answered <= month)]
@@ -482,6 +490,8 @@ def time_to_value(onboarding: pd.DataFrame, as_of: str | pd.Period, window_month
     ``not_yet`` and as missing the target once ``target_days`` have passed; the
     median is over the contracts that reached value.
     """
+    window_months = _months("window_months", window_months)
+    target_days = check_number("target_days", target_days, low=1, whole=True)
     month = resolve_as_of(onboarding["contract_date"], as_of, window_months)
     end = month.end_time.normalize()
     signed = onboarding["contract_date"].dt.to_period("M")
@@ -502,6 +512,8 @@ def qbr_coverage(qbrs: pd.DataFrame, panel: ArrPanel, as_of: str | pd.Period,
                  window_months: int = 3, min_arr: float = 0.0) -> float | None:
     """Share of paying accounts (ARR above ``min_arr`` in ``as_of``) that held a QBR
     in the ``window_months`` ending at ``as_of``."""
+    window_months = _months("window_months", window_months)
+    min_arr = check_number("min_arr", min_arr, low=0)
     month = resolve_as_of(panel, as_of)
     now = panel.values[:, panel.column(month)]
     eligible = panel.accounts[(now > 0) & (now >= min_arr)]
@@ -520,6 +532,7 @@ def expansion_pipeline_influenced(opportunities: pd.DataFrame, as_of: str | pd.P
     ending at ``as_of``, whatever its status. ``None`` without such opportunities
     or without the ``cs_sourced``/``cs_influenced`` columns.
     """
+    window_months = _months("window_months", window_months)
     month = resolve_as_of(opportunities["created_date"], as_of, window_months)
     created = opportunities["created_date"].dt.to_period("M")
     pipe = opportunities[(opportunities["type"] == "expansion") & (created > month - window_months)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from ._checks import is_number
+from ._checks import is_number, shown
 from .book import visible
 from .exceptions import ParameterError
 
@@ -147,14 +147,9 @@ def check_value(name: str, value, declared: str | None = None, default: str = "N
     if (isinstance(value, bool) and declared != "bool") or not isinstance(value, wanted):
         hint = (f" To give the text {value!r}, quote it: -p {name} \"'{value}'\"."
                 if declared == "str" and type(value) in (int, float) else "")
-        raise ParameterError(f"-p {name}: {_kind(value)} ({_short(value)}) is not allowed "
+        raise ParameterError(f"-p {name}: {_kind(value)} ({shown(value)}) is not allowed "
                              f"here. {says}{hint}")
     return float(value) if declared == "float" else value
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def declared(notebook: Path) -> dict[str, dict]:

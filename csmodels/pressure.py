@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import Checked, check_number, number
 from .exceptions import CsModelsError, ParameterError
 from .summary import Summary, figure, section
 
@@ -56,18 +57,16 @@ GRID = np.linspace(0.0, 1.0, 201)  # pressures searched before the peak is refin
 HORIZON_LIMIT = 50
 
 
-def _number(name: str, value, low: float, high: float, *, open_low: bool = False,
-            open_high: bool = False, hint: str) -> None:
-    """Refuse ``value`` unless it is a finite number (not a bool) in its range."""
-    ok = (not isinstance(value, bool) and isinstance(value, (int, float, np.number))
-          and math.isfinite(value) and (value > low if open_low else value >= low)
-          and (value < high if open_high else value <= high))
-    if not ok:
-        raise ParameterError(f"{name} is {value!r}.", hint)
+_IS = "{name} is {value}."  # the form of this module's messages, a hint after
+
+
+def _share(default: float, hint: str, **bounds: float) -> float:
+    """A model parameter (:func:`~csmodels._checks.number`), a hint after its message."""
+    return number(default, message=_IS, hint=hint, **bounds)
 
 
 @dataclass(frozen=True)
-class IncentivePressure:
+class IncentivePressure(Checked):
     """The book's model of quota pressure on CSMs over several years (see the module).
 
     Every parameter is the book's own assumption, not a figure from a source.
@@ -92,23 +91,19 @@ class IncentivePressure:
     [0.02, 0.111]
     """
 
-    upsell: float = 0.40
-    ready_share: float = 0.30
-    base_loss: float = 0.02
-    trust_cost: float = 0.20
-    memory: float = 0.50
-
-    def __post_init__(self) -> None:
-        _number("upsell", self.upsell, 0, math.inf,
-                hint="Give the size of an upsell as a share of ARR, 0 or more (0.4 is 40%).")
-        _number("ready_share", self.ready_share, 0, 1, open_low=True,
-                hint="Give the share of accounts ready for an upsell, above 0 and at most 1.")
-        _number("base_loss", self.base_loss, 0, 1,
-                hint="Give the share of ARR lost at renewal with trust intact, from 0 to 1.")
-        _number("trust_cost", self.trust_cost, 0, math.inf,
-                hint="Give the extra share of ARR lost per unit of trust damage, 0 or more.")
-        _number("memory", self.memory, 0, 1, open_high=True,
-                hint="Give the share of trust damage left a year later, from 0 to below 1.")
+    upsell: float = _share(
+        0.40, low=0, hint="Give the size of an upsell as a share of ARR, 0 or more (0.4 is 40%).")
+    ready_share: float = _share(
+        0.30, above=0, high=1,
+        hint="Give the share of accounts ready for an upsell, above 0 and at most 1.")
+    base_loss: float = _share(
+        0.02, low=0, high=1,
+        hint="Give the share of ARR lost at renewal with trust intact, from 0 to 1.")
+    trust_cost: float = _share(
+        0.20, low=0, hint="Give the extra share of ARR lost per unit of trust damage, 0 or more.")
+    memory: float = _share(
+        0.50, low=0, below=1,
+        hint="Give the share of trust damage left a year later, from 0 to below 1.")
 
     # --- one year ----------------------------------------------------------------
 
@@ -184,7 +179,7 @@ class IncentivePressure:
     def peak(self, horizon_years: int = 5, start_damage: float = 0.0) -> float:
         """The pressure, held from now, that leaves today's customers the most ARR
         after ``horizon_years`` (searched on a grid, then refined)."""
-        _horizon(horizon_years)
+        horizon_years = _horizon(horizon_years)
         values = self.arr_after(GRID, horizon_years, start_damage)
         i = int(np.argmax(values))
         if values.max() - values.min() < 1e-15:
@@ -216,10 +211,7 @@ class IncentivePressure:
         >>> round(1 + float(m.expansion(0.5, d) - m.loss(d)), 6), round(1 - float(m.loss(d)), 6)
         (1.05, 0.9)
         """
-        _number("current_pressure", current_pressure, 0, 1,
-                hint="Give the pressure on CSMs today from 0 to 1.")
-        for name, value in (("nrr", nrr), ("grr", grr)):
-            _number(name, value, 0, math.inf, hint="Give retention as a fraction (1.05 is 105%).")
+        nrr, grr, current_pressure = _calibration(nrr, grr, current_pressure)
         if not (0 < grr <= 1 and nrr >= grr):
             raise ParameterError(f"NRR {nrr!r} and GRR {grr!r} cannot calibrate the model.",
                                  "Give GRR in (0, 1] and NRR at least GRR.")
@@ -252,6 +244,7 @@ class IncentivePressure:
         >>> note[:48]
         'The trust cost is lowered from 20.0% to 12.6% of'
         """
+        nrr, grr, current_pressure = _calibration(nrr, grr, current_pressure)
         shape_model = cls(**shape)
         damage = shape_model.steady_damage(current_pressure)
         most = (1 - grr) / damage if damage > 0 and 0 < grr <= 1 else math.inf
@@ -278,8 +271,9 @@ class IncentivePressure:
         >>> IncentivePressure.for_company(1.05, 0.9, given=("grr",))[1][55:]
         "the company's own NRR (105.0%) and the GRR set by the chapter's grr parameter (90.0%)"
         """
-        _number("current_pressure", current_pressure, 0, 1,
-                hint="Give the pressure on CSMs today, from 0 (no quota) to 1 (mostly quota).")
+        check_number("current_pressure", current_pressure, low=0, high=1, message=_IS,
+                     hint="Give the pressure on CSMs today, from 0 (no quota) to 1 (mostly "
+                     "quota).")
         if nrr is None or grr is None:
             return cls(**shape), ("on its default rates, as the data give no NRR and GRR (the "
                                   "chapter's nrr and grr parameters can)")
@@ -309,19 +303,31 @@ def _whose(nrr: float, grr: float, given: tuple[str, ...]) -> str:
 
 def _pressures(p) -> np.ndarray:
     """``p`` as floats, refused unless every value is a pressure from 0 to 1."""
-    values = np.asarray(p, float)
-    if not np.all(np.isfinite(values) & (values >= 0) & (values <= 1)):
+    try:
+        values = np.asarray(p, float)
+    except (TypeError, ValueError):  # text, or a list of lists of different lengths
+        values = np.array(np.nan)
+    if isinstance(p, bool) or not np.all(np.isfinite(values) & (values >= 0) & (values <= 1)):
         raise ParameterError(f"A pressure of {p!r} is outside 0 to 1.",
                              "Give pressures from 0 (no quota on CSMs) to 1 (mostly quota).")
     return values
 
 
+def _calibration(nrr: float, grr: float, current_pressure: float) -> tuple[float, ...]:
+    """The figures a model is calibrated on, checked: retention 0 or more, the pressure
+    from 0 to 1."""
+    nrr, grr = (check_number(name, value, low=0, message=_IS,
+                             hint="Give retention as a fraction (1.05 is 105%).")
+                for name, value in (("nrr", nrr), ("grr", grr)))
+    return nrr, grr, check_number("current_pressure", current_pressure, low=0, high=1,
+                                  message=_IS,
+                                  hint="Give the pressure on CSMs today from 0 to 1.")
+
+
 def _horizon(horizon_years) -> int:
-    if isinstance(horizon_years, bool) or not isinstance(horizon_years, (int, np.integer)) \
-            or not 1 <= horizon_years <= HORIZON_LIMIT:
-        raise ParameterError(f"horizon_years is {horizon_years!r}.",
-                             f"Give a whole number of years from 1 to {HORIZON_LIMIT}.")
-    return int(horizon_years)
+    return check_number("horizon_years", horizon_years, low=1, high=HORIZON_LIMIT, whole=True,
+                        message=_IS,
+                        hint=f"Give a whole number of years from 1 to {HORIZON_LIMIT}.")
 
 
 # --- the chapter's figures ---------------------------------------------------------
@@ -504,8 +510,9 @@ def company_summary(company, nrr: float | None = None, grr: float | None = None,
     """
     for name, value in (("nrr", nrr), ("grr", grr)):
         if value is not None:
-            _number(name, value, 0, 10, hint=f"Give {name} as a fraction (1.05 is 105%), or None "
-                                             "for the company's own.")
+            check_number(name, value, low=0, high=10, message=_IS,
+                         hint=f"Give {name} as a fraction (1.05 is 105%), or None for the "
+                         "company's own.")
     given = tuple(name for name, value in (("nrr", nrr), ("grr", grr)) if value is not None)
     data_nrr, data_grr = company_retention(company) if len(given) < 2 else (None, None)
     return summarise(data_nrr if nrr is None else nrr, data_grr if grr is None else grr,

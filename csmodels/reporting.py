@@ -40,7 +40,6 @@ and GRR. :func:`summarise` gives the criteria model's figures for a profile alon
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import check_number
 from ._tables import package_table
 from .book import company_name
 from .exceptions import CsModelsError, ParameterError
@@ -65,6 +65,7 @@ PHASES = ("startup", "scale-up")  # source 000: Seed and Series A; Series B and 
 READINGS = ("source", "book")
 SCORE_RANGE = (1, 5)
 EXERCISE_WEIGHTS = {"incentive_purity": 5}  # exercise 1's change, over the profile's weights
+_IS = "{name} is {value}."  # the form of this module's messages, a hint after
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -164,10 +165,9 @@ def with_changes(table: pd.DataFrame, changes: Mapping[str, float] | None) -> pd
                 f"{key!r} is not a placement and criterion of the score table.",
                 f"Write 'placement/criterion', with a placement of {', '.join(PLACEMENTS)} "
                 f"and a criterion of {', '.join(criteria().index)}.")
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                or not SCORE_RANGE[0] <= value <= SCORE_RANGE[1]:
-            raise ParameterError(f"The score given for {key!r} is {value!r}.",
-                                 "Give a number from 1 (weak) to 5 (strong).")
+        value = check_number(f"The score given for {key!r}", value, low=SCORE_RANGE[0],
+                             high=SCORE_RANGE[1], message=_IS,
+                             hint="Give a number from 1 (weak) to 5 (strong).")
         table.loc[where, "score"] = value
         table.loc[where, "low"] = table.loc[where, "low"].clip(upper=value)
         table.loc[where, "high"] = table.loc[where, "high"].clip(lower=value)
@@ -295,11 +295,8 @@ def check_weights(weights: Mapping[str, float] | None) -> pd.Series:
             raise ParameterError(
                 f"'{name}' is not a reporting criterion.",
                 f"Use one of {', '.join(full)} (see the reporting-options chapter).")
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                or not math.isfinite(value) or value < 0:
-            raise ParameterError(f"The weight of '{name}' is {value!r}.",
-                                 "Give each weight as a number, 0 or more.")
-        full[name] = float(value)
+        full[name] = check_number(f"The weight of '{name}'", value, low=0, message=_IS,
+                                  hint="Give each weight as a number, 0 or more.")
     series = pd.Series(full, name="weight")
     if series.sum() <= 0:
         raise ParameterError("Every reporting weight is 0.",
@@ -456,11 +453,13 @@ def monte_carlo(weights: Mapping[str, float] | None = None, n: int = 10_000,
     >>> round(float(shares.sum()), 6)
     1.0
     """
-    if not (isinstance(n, int) and n > 0):
-        raise ParameterError(f"n is {n!r}.", "Give the number of draws as a whole number above 0.")
-    if concentration is not None and not (math.isfinite(concentration) and concentration > 0):
-        raise ParameterError(f"concentration is {concentration!r}.",
-                             "Give a number above 0, or None for uniform weights.")
+    n = check_number("n", n, above=0, whole=True, message=_IS,
+                     hint="Give the number of draws as a whole number above 0.")
+    concentration = check_number("concentration", concentration, above=0, none_ok=True,
+                                 message=_IS,
+                                 hint="Give a number above 0, or None for uniform weights.")
+    seed = check_number("seed", seed, low=0, whole=True, message=_IS,
+                        hint="Give the seed as a whole number, 0 or more.")
     if (low is None) != (high is None):
         raise ParameterError("Only one end of the score ranges is given.",
                              "Give both low and high, or neither.")
@@ -896,178 +895,3 @@ def reporting_summary(data_dir: str | Path | None = None,
                                arr_monthly=None if company is None else company.arr_monthly)
     return replace(criteria_model, company_name=str(company_name(profile, data_dir)),
                    pressure=company_summary(company, **pressure))
-
-
-# --- the incentive-pressure model -------------------------------------------
-
-
-@dataclass(frozen=True)
-class IncentivePressure:
-    """An illustrative model of quota pressure on CSMs: the book's, with stated assumptions.
-
-    Sources 000 and 002 describe the mechanism: under quota pressure CSMs push
-    upsells before customers are ready, trust erodes and churn rises. The model
-    puts numbers on it for one year of a customer base, with pressure p from 0
-    (no quota on CSMs) to 1 (CSMs paid mostly on quota):
-
-    * expansion = ``base_expansion`` + ``expansion_gain`` x p: pressure brings
-      expansion forward, in proportion (assumption);
-    * lost ARR (churn and contraction) = ``base_loss`` + ``loss_gain`` x
-      p ** ``curvature``: trust erodes slowly at first, then faster (assumption:
-      ``curvature`` > 1);
-    * NRR = 1 + expansion - lost ARR, GRR = 1 - lost ARR.
-
-    NRR then peaks at p* = (``expansion_gain`` / (``curvature`` x ``loss_gain``))
-    ** (1 / (``curvature`` - 1)), within 0 and 1. None of the numbers is from a
-    source; every one is a parameter.
-
-    >>> round(IncentivePressure().peak_pressure, 3)
-    0.25
-    """
-
-    base_expansion: float = 0.12
-    base_loss: float = 0.08
-    expansion_gain: float = 0.10
-    loss_gain: float = 0.20
-    curvature: float = 2.0
-
-    def __post_init__(self) -> None:
-        for name in ("base_expansion", "base_loss", "expansion_gain", "loss_gain"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (isinstance(value, (int, float))
-                                               and math.isfinite(value) and value >= 0):
-                raise ParameterError(f"{name} is {value!r}.",
-                                     "Give it as a fraction of ARR, 0 or more (0.1 is 10%).")
-        if self.base_loss > 1:
-            raise ParameterError(f"base_loss is {self.base_loss!r}: more than all the ARR.",
-                                 "Give the share of ARR lost in a year, from 0 to 1.")
-        if not (isinstance(self.curvature, (int, float)) and math.isfinite(self.curvature)
-                and self.curvature > 1):
-            raise ParameterError(f"curvature is {self.curvature!r}.",
-                                 "Give a number above 1 (2 makes the loss grow with p squared).")
-
-    @classmethod
-    def calibrated(cls, nrr: float, grr: float, current_pressure: float = 0.3,
-                   **gains: float) -> IncentivePressure:
-        """The model that reproduces a company's NRR and GRR at its current pressure.
-
-        >>> m = IncentivePressure.calibrated(1.05, 0.9, current_pressure=0.3)
-        >>> round(m.nrr(0.3), 6), round(m.grr(0.3), 6)
-        (1.05, 0.9)
-        """
-        if not (0 <= current_pressure <= 1):
-            raise ParameterError(f"current_pressure is {current_pressure!r}.",
-                                 "Give the pressure on CSMs today from 0 to 1.")
-        if not (0 < grr <= 1 and nrr >= grr):
-            raise ParameterError(f"NRR {nrr!r} and GRR {grr!r} cannot calibrate the model.",
-                                 "Give GRR in (0, 1] and NRR at least GRR.")
-        shape = cls(**gains)
-        p = current_pressure
-        base_loss = (1 - grr) - shape.loss_gain * p ** shape.curvature
-        base_expansion = (nrr - grr) - shape.expansion_gain * p
-        if base_loss < 0 or base_expansion < 0:
-            raise ParameterError(
-                f"With these gains, NRR {nrr:.3f} and GRR {grr:.3f} at pressure {p} imply a "
-                "negative base rate.", "Lower the current pressure or the gains.")
-        return cls(base_expansion=base_expansion, base_loss=base_loss,
-                   expansion_gain=shape.expansion_gain, loss_gain=shape.loss_gain,
-                   curvature=shape.curvature)
-
-    @classmethod
-    def calibrated_within(cls, nrr: float, grr: float, current_pressure: float = 0.3,
-                          **gains: float) -> tuple[IncentivePressure, str | None]:
-        """:meth:`calibrated`, lowering a gain the company's figures cannot carry.
-
-        A gain larger than the company's whole loss (``1 - GRR``) or expansion
-        (``NRR - GRR``) at today's pressure would need a negative base rate. Such a
-        gain is lowered to the largest the figures allow (its base rate is then 0).
-        Returns the model and a sentence saying what was lowered (None if nothing).
-
-        >>> m, note = IncentivePressure.calibrated_within(1.117, 0.964, current_pressure=0.5)
-        >>> round(m.nrr(0.5), 6), round(m.grr(0.5), 6), round(m.loss_gain, 3)
-        (1.117, 0.964, 0.144)
-        >>> note.startswith("The loss gain is lowered from 20% to 14.4%")
-        True
-        """
-        shape, p = cls(**gains), current_pressure
-        changed, lowered = {}, []
-        if p > 0 and 0 < grr <= 1 and nrr >= grr:
-            most_loss = (1 - grr) / p ** shape.curvature
-            most_expansion = (nrr - grr) / p
-            if shape.loss_gain > most_loss:
-                changed["loss_gain"] = most_loss
-                lowered.append(f"the loss gain is lowered from {shape.loss_gain:.0%} to "
-                               f"{most_loss:.1%}")
-            if shape.expansion_gain > most_expansion:
-                changed["expansion_gain"] = most_expansion
-                lowered.append(f"the expansion gain is lowered from {shape.expansion_gain:.0%}"
-                               f" to {most_expansion:.1%}")
-        model = cls.calibrated(nrr, grr, current_pressure=p, **{**gains, **changed})
-        if not lowered:
-            return model, None
-        text = " and ".join(lowered)
-        return model, (f"{text[0].upper()}{text[1:]}, the most this company's NRR "
-                       f"{nrr:.1%} and GRR {grr:.1%} allow at pressure {p:g} (with larger "
-                       "gains the model would need a negative base rate).")
-
-    @classmethod
-    def for_company(cls, nrr: float | None, grr: float | None, current_pressure: float = 0.3,
-                    **gains: float) -> tuple[IncentivePressure, str]:
-        """The model a chapter shows, and how it was set, as a phrase for the page.
-
-        Calibrated on the company's NRR and GRR when there are any
-        (:meth:`calibrated_within`, which lowers a gain they cannot carry), else on the
-        model's default base rates.
-
-        >>> model, how = IncentivePressure.for_company(None, None)
-        >>> how
-        'on its default base rates, as the data give no NRR and GRR'
-        >>> IncentivePressure.for_company(1.117, 0.964, 0.5)[1][:70]
-        "calibrated so that, at today's pressure, it gives the company's own NR"
-        """
-        if nrr is None or grr is None:
-            return cls(**gains), "on its default base rates, as the data give no NRR and GRR"
-        try:
-            model, lowered = cls.calibrated_within(nrr, grr, current_pressure, **gains)
-        except ParameterError:  # e.g. GRR 0: nothing to calibrate on
-            return cls(**gains), ("on its default base rates, as this company's NRR and GRR "
-                                  "cannot set them")
-        how = "calibrated so that, at today's pressure, it gives the company's own NRR and GRR"
-        return model, how + (f"; {lowered[0].lower()}{lowered[1:-1]}" if lowered else "")
-
-    def expansion(self, p):
-        """Expansion as a share of last year's ARR at pressure ``p`` (a number or an array)."""
-        return _same_shape(self.base_expansion + self.expansion_gain * np.asarray(p, float))
-
-    def loss(self, p):
-        """ARR lost to churn and contraction at pressure ``p``, at most all of it."""
-        raw = self.base_loss + self.loss_gain * np.asarray(p, float) ** self.curvature
-        return _same_shape(np.minimum(raw, 1.0))
-
-    def nrr(self, p):
-        """Net revenue retention at pressure ``p``."""
-        return 1 + self.expansion(p) - self.loss(p)
-
-    def grr(self, p):
-        """Gross revenue retention at pressure ``p``."""
-        return 1 - self.loss(p)
-
-    @property
-    def peak_pressure(self) -> float:
-        """The pressure at which NRR peaks, clipped to [0, 1]."""
-        if self.loss_gain == 0:
-            return 1.0
-        peak = (self.expansion_gain / (self.curvature * self.loss_gain)) ** (
-            1 / (self.curvature - 1))
-        return float(min(max(peak, 0.0), 1.0))
-
-    def curve(self, points: int = 101) -> pd.DataFrame:
-        """NRR, GRR, expansion and loss over pressures from 0 to 1."""
-        p = np.linspace(0, 1, points)
-        return pd.DataFrame({"pressure": p, "nrr": self.nrr(p), "grr": self.grr(p),
-                             "expansion": self.expansion(p), "loss": self.loss(p)})
-
-
-def _same_shape(values: np.ndarray):
-    """A float for a scalar input, the array otherwise."""
-    return float(values) if np.ndim(values) == 0 else values

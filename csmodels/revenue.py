@@ -20,20 +20,20 @@ signed at (the cohort model counts accounts, not revenue).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 
+from ._checks import Checked, check_number, number
 from .exceptions import ParameterError
 from .inputs import Company
 from .metrics import ArrPanel, arr_bridge, resolve_as_of, retention
 
 
 @dataclass(frozen=True)
-class RevenueBase:
+class RevenueBase(Checked):
     """Parameters of the revenue-base model (amounts are annual, in one currency).
 
     Attributes
@@ -60,36 +60,22 @@ class RevenueBase:
     5
     """
 
-    starting_arr: float = 10_000_000.0
-    new_bookings: float = 3_000_000.0
-    bookings_growth: float = 0.0
-    nrr: float = 1.05
-    grr: float = 0.90
-    years: int = 5
+    starting_arr: float = number(10_000_000.0, low=0)
+    new_bookings: float = number(3_000_000.0, low=0)
+    bookings_growth: float = number(0.0, above=-1)
+    nrr: float = number(1.05, low=0)
+    grr: float = number(0.90, low=0, high=1, rule="a share kept, >= 0 and at most 1 (100%)")
+    years: int = number(5, low=1, high=50, whole=True)
     new_survival: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.new_survival is not None:
-            _check_survival(self.new_survival, self.years)
-        for name in ("starting_arr", "new_bookings", "nrr", "grr"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    math.isfinite(value) and value >= 0):
-                raise ParameterError(f"{name} must be a finite number >= 0, not {value!r}.")
-        if not self.grr <= 1:
-            raise ParameterError(f"grr is a share kept, at most 1 (100%), not {self.grr!r}.")
+        super().__post_init__()
         if not self.grr <= self.nrr:
             raise ParameterError(
                 f"grr ({self.grr:.3f}) cannot exceed nrr ({self.nrr:.3f}): NRR is GRR plus "
                 "expansion. Check that the two are not swapped.")
-        if not (isinstance(self.bookings_growth, int | float) and self.bookings_growth > -1
-                and math.isfinite(self.bookings_growth)):
-            raise ParameterError(
-                f"bookings_growth must be a number above -1, not {self.bookings_growth!r}.")
-        if isinstance(self.years, bool) or not isinstance(self.years, int | np.integer) or not (
-                1 <= self.years <= 50):
-            raise ParameterError(f"years must be a whole number from 1 to 50, not "
-                                 f"{self.years!r}.")
+        if self.new_survival is not None:
+            _check_survival(self.new_survival, self.years)
 
 
 def _check_survival(survival, years: int) -> None:
@@ -225,6 +211,7 @@ def bookings_equivalent(params: RevenueBase, nrr_change: float) -> float:
     >>> round(bookings_equivalent(p, 0.05), 6)  # +5 of ARR from the base = +50% bookings
     0.5
     """
+    nrr_change = check_number("nrr_change", nrr_change)
     new_only = arr_in_year(replace(params, starting_arr=0.0), params.years)
     if new_only <= 0:
         raise ParameterError("With no new bookings there is nothing to compare an NRR change "
@@ -246,6 +233,7 @@ def nrr_matching_growth(params: RevenueBase, growth: float) -> float:
     >>> round(nrr_matching_growth(p, 0.2), 6)  # one year: growth has not started yet
     1.0
     """
+    growth = check_number("growth", growth, above=-1)
     flat = replace(params, bookings_growth=0.0)
     target = arr_in_year(replace(flat, bookings_growth=growth), flat.years)
 

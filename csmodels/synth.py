@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ._checks import check_number
 from .inputs import neutralise_formulas
 
 __all__ = [
@@ -1043,8 +1044,9 @@ def _check_shape(shape: CompanyShape) -> None:
     unknown = sorted(set(shape.tables) - set(TABLES))
     if unknown:
         raise ValueError(f"CompanyShape.tables: unknown table(s) {unknown}; known: {TABLES}")
-    if shape.months < 1 or shape.n_initial_accounts < 0 or shape.new_accounts_per_month < 0:
-        raise ValueError("CompanyShape: months must be >= 1 and account counts >= 0")
+    check_number("CompanyShape.months", shape.months, low=1, whole=True)
+    check_number("CompanyShape.n_initial_accounts", shape.n_initial_accounts, low=0, whole=True)
+    check_number("CompanyShape.new_accounts_per_month", shape.new_accounts_per_month, low=0)
     if not shape.segments:
         raise ValueError("CompanyShape.segments must name at least one segment")
 
