@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,12 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # the console script installed beside this interpreter (jupyter_book has no __main__)
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+# the browser and the wait for the charts, shared with the printer (teaching/print.py)
+sys.path.insert(0, str(ROOT / "teaching"))
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

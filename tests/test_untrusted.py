@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from test_site import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
+from conftest import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
 
 from csmodels.book import visible
 

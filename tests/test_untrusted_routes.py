@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 import yaml
-from test_site import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
+from conftest import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
 
 from csmodels.book import visible
 
