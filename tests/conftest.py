@@ -14,6 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+# a helper module's asserts explain themselves as a test's do
+pytest.register_assert_rewrite("tests.same_figures")
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 # the console script installed beside this interpreter (jupyter_book has no __main__)
@@ -31,6 +34,28 @@ def sample_dir() -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def company_type(monkeypatch):
+    """``company_type(segment, column, value)``: for this test, the maturity chapter's
+    ``company_types`` table says ``value`` in ``column`` for ``segment`` (a new row of a
+    source, to show the model reads the table rather than code)."""
+    from csmodels import maturity
+
+    original = maturity._table
+
+    def change(segment: str, column: str, value: str) -> None:
+        def changed(name):
+            table = original(name)
+            if name == "company_types":
+                table = table.copy()
+                table.loc[table["segment"] == segment, column] = value
+            return table
+
+        monkeypatch.setattr(maturity, "_table", changed)
+
+    return change
 
 
 def write_tables(folder: Path, **tables: str) -> Path:
