@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -433,24 +432,8 @@ def _health_section(check, settings, company) -> HealthCheck:
 
 def _generator_churn_effect(company: Company) -> float | None:
     """The effect of health on churn that :mod:`csmodels.synth` builds into the sample,
-    when ``company`` is the bundled sample (byte for byte); else ``None``."""
-    from .inputs import folder_fingerprint
-    from .rerun import book_root
+    when ``company`` is the bundled sample (:func:`csmodels.book.is_sample`); else ``None``."""
+    from .book import is_sample
     from .synth import CompanyShape
 
-    sample = book_root() / "data" / "sample"
-    folder = Path(company.folder) if company.folder is not None else None
-    if folder is None or not sample.is_dir() or not folder.is_dir():
-        return None
-    if folder.resolve() != sample.resolve() and (
-            _sizes(folder) != _sizes(sample)  # cheap: most folders differ here already
-            or folder_fingerprint(folder) != folder_fingerprint(sample)):
-        return None
-    return float(CompanyShape().churn_health_effect)
-
-
-def _sizes(folder: Path) -> list[tuple[str, int]]:
-    """The name and size of each file a run reads from ``folder``."""
-    from .inputs import input_files
-
-    return sorted((path.name, path.stat().st_size) for path in input_files(folder))
+    return float(CompanyShape().churn_health_effect) if is_sample(company.folder) else None
