@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -47,7 +47,7 @@ from .metrics import (
     time_to_value,
 )
 from .published import benchmark_for_acv, retention_benchmarks
-from .summary import Summary, figure, section
+from .summary import Summary, drawn, figure, section
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ class MetricsSummary(Summary):
     nps_detail: NpsDetail | None = section("promoters, detractors, ARR-weighted NPS")
     ttv_detail: TimeToValueDetail | None = section("time to value beyond its median")
     missing_tables: tuple[str, ...] = ()
-    frames: MetricsFrames | None = field(default=None, repr=False, compare=False)
+    frames: MetricsFrames | None = drawn()
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as JSON (:meth:`Summary.to_dict`) and ``missing_tables``."""
