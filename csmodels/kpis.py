@@ -16,9 +16,8 @@ if the engine can give it), and its test; the appendix on the architecture says 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -296,7 +295,7 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     frames = MetricsFrames(panel, month, bridge,
                            retention_series(panel, lookback) if ret else None, cohorts,
                            check[0], MappingProxyType(skipped))
-    return dataclasses.replace(summary, frames=frames)
+    return replace(summary, frames=frames)
 
 
 def _table_kpis(company: Company, panel: ArrPanel, month: pd.Period,
