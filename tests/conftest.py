@@ -22,7 +22,7 @@ SAMPLE = ROOT / "data" / "sample"
 # the console script installed beside this interpreter (jupyter_book has no __main__)
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 # the browser and the wait for the charts, shared with the printer (teaching/print.py)
-sys.path.insert(0, str(ROOT / "teaching"))
+sys.path.append(str(ROOT / "teaching"))  # last: its build.py must not hide a package
 from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 

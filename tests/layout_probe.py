@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 # the wait for the charts and the browser are the printer's (teaching/chromium.py)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "teaching"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "teaching"))
 from chromium import CHROMIUM, CHROMIUM_ARGS, chart_states
 
 # Returns a list of problems, each a short description of one element.
