@@ -47,7 +47,7 @@ from ._checks import Checked, check_number, is_number, number, shown
 from ._tables import package_table
 from .exceptions import ParameterError
 from .inputs import Company
-from .summary import Summary, figure, section
+from .summary import Summary, drawn, figure, section
 
 DOCUMENTED_FIELDS = ("goals", "stakeholders", "success_criteria", "commitments")
 TEAMS = ("sales", "cs", "pod", "expansion-rep")
@@ -1197,14 +1197,14 @@ class CollaborationSummary(Summary):
     first_days_need: str = field(default="ok", compare=False)
     opps_need: str = field(default="ok", compare=False)
     currency: str = field(default="USD", compare=False)
-    report: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    days: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    days_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    models: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    pay: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    outcomes: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    matrix: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    assessed: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    report: pd.DataFrame | None = drawn()
+    days: pd.DataFrame | None = drawn()
+    days_table: pd.DataFrame | None = drawn()
+    models: pd.DataFrame | None = drawn()
+    pay: pd.DataFrame | None = drawn()
+    outcomes: pd.DataFrame | None = drawn()
+    matrix: pd.DataFrame | None = drawn()
+    assessed: pd.DataFrame | None = drawn()
 
 
 def _handoff_figures(company: Company, terms: SlaTerms) -> tuple[HandoffFigures,

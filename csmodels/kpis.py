@@ -16,10 +16,8 @@ if the engine can give it), and its test; the appendix on the architecture says 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -48,7 +46,7 @@ from .metrics import (
     time_to_value,
 )
 from .published import benchmark_for_acv, retention_benchmarks
-from .summary import Summary, figure, section
+from .summary import Summary, drawn, figure, section
 
 
 def _count(default: int) -> int:
@@ -228,7 +226,7 @@ class MetricsSummary(Summary):
     nps_detail: NpsDetail | None = section("promoters, detractors, ARR-weighted NPS")
     ttv_detail: TimeToValueDetail | None = section("time to value beyond its median")
     missing_tables: tuple[str, ...] = ()
-    frames: MetricsFrames | None = field(default=None, repr=False, compare=False)
+    frames: MetricsFrames | None = drawn()
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as JSON (:meth:`Summary.to_dict`) and ``missing_tables``."""
@@ -292,7 +290,7 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     frames = MetricsFrames(panel, month, bridge,
                            retention_series(panel, lookback) if ret else None, cohorts,
                            check[0], MappingProxyType(skipped))
-    return dataclasses.replace(summary, frames=frames)
+    return replace(summary, frames=frames)
 
 
 def _table_kpis(company: Company, panel: ArrPanel, month: pd.Period,
@@ -428,24 +426,8 @@ def _health_section(check, settings, company) -> HealthCheck:
 
 def _generator_churn_effect(company: Company) -> float | None:
     """The effect of health on churn that :mod:`csmodels.synth` builds into the sample,
-    when ``company`` is the bundled sample (byte for byte); else ``None``."""
-    from .inputs import folder_fingerprint
-    from .rerun import book_root
+    when ``company`` is the bundled sample (:func:`csmodels.book.is_sample`); else ``None``."""
+    from .book import is_sample
     from .synth import CompanyShape
 
-    sample = book_root() / "data" / "sample"
-    folder = Path(company.folder) if company.folder is not None else None
-    if folder is None or not sample.is_dir() or not folder.is_dir():
-        return None
-    if folder.resolve() != sample.resolve() and (
-            _sizes(folder) != _sizes(sample)  # cheap: most folders differ here already
-            or folder_fingerprint(folder) != folder_fingerprint(sample)):
-        return None
-    return float(CompanyShape().churn_health_effect)
-
-
-def _sizes(folder: Path) -> list[tuple[str, int]]:
-    """The name and size of each file a run reads from ``folder``."""
-    from .inputs import input_files
-
-    return sorted((path.name, path.stat().st_size) for path in input_files(folder))
+    return float(CompanyShape().churn_health_effect) if is_sample(company.folder) else None

@@ -147,7 +147,9 @@ def provenance_html(prov: dict) -> str:
     (True, False)
     """
     rows = _provenance_rows(prov)
-    cells = "".join(f'<tr><th style="white-space:nowrap;padding-right:1em">{html.escape(k)}'
+    # the labels wrap where the window is narrow: kept on one line, the longest pushed the
+    # block wider than a phone's screen
+    cells = "".join(f'<tr><th style="padding-right:1em">{html.escape(k)}'
                     f'</th><td><code style="word-break:break-all">'
                     f"{html.escape(visible(v))}</code></td></tr>" for k, v in rows)
     return ('<div class="csmodels-provenance" style="border:1px solid #bbb;border-radius:4px;'

@@ -8,7 +8,8 @@ so the three cannot disagree, and adding a figure is one field in one place.
 
 A field declared with :func:`section` holds another :class:`Summary` (a section
 of a chapter), glued and printed with its own name as a prefix, or ``None`` where
-the data cannot support the section. A figure whose value is ``None`` is one
+the data cannot support the section; one declared with :func:`drawn` holds what the
+chapter draws (a table, a model), which is not a figure. A figure whose value is ``None`` is one
 the data cannot give: it is not glued (the page then drops the prose that would
 show it, :mod:`csmodels.needs`), printed as ``n/a`` and written as JSON ``null``.
 
@@ -68,6 +69,15 @@ def section(help: str = "") -> Any:
     """A summary field holding another :class:`Summary` (one section of a chapter),
     or ``None`` where the data cannot support the section."""
     return dataclasses.field(default=None, metadata={"section": True, "help": help})
+
+
+def drawn() -> Any:
+    """A summary field that is not a figure: a table or model the chapter draws or shows.
+
+    It is left out of the figures (glued, printed, written as JSON), of ``repr`` and of
+    equality, so two summaries with the same figures compare equal.
+    """
+    return dataclasses.field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,10 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from chromium import CHROMIUM, CHROMIUM_ARGS, chart_states, undrawn
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
 PDF_OPTIONS = {"format": "A4", "print_background": True, "prefer_css_page_size": False,
                "margin": {"top": "18mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}}
 # Shown on paper: the solutions' dropdowns open; hidden: the "show code" toggles of
@@ -102,13 +100,7 @@ def build_site(edition: str) -> Path:
 
 
 def wait_for_charts(page) -> None:
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('div.csmodels-chart'))"
-        ".every(d => ['done', 'failed'].includes(d.getAttribute('data-embedded')))",
-        timeout=60_000)
-    failed = page.eval_on_selector_all(
-        "div.csmodels-chart", "ds => ds.filter(d => d.getAttribute('data-embedded') !== 'done'"
-        " || !d.querySelector('svg.marks')).length")
+    failed = undrawn(chart_states(page, timeout=60_000))
     if failed:
         raise PrintError(f"{failed} chart(s) did not draw on {page.url}; nothing printed.")
 

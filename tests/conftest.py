@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -15,14 +14,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+# a helper module's asserts explain themselves as a test's do
+pytest.register_assert_rewrite("tests.same_figures")
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # the console script installed beside this interpreter (jupyter_book has no __main__)
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+# the browser and the wait for the charts, shared with the printer (teaching/print.py)
+sys.path.append(str(ROOT / "teaching"))  # last: its build.py must not hide a package
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +34,28 @@ def sample_dir() -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def company_type(monkeypatch):
+    """``company_type(segment, column, value)``: for this test, the maturity chapter's
+    ``company_types`` table says ``value`` in ``column`` for ``segment`` (a new row of a
+    source, to show the model reads the table rather than code)."""
+    from csmodels import maturity
+
+    original = maturity._table
+
+    def change(segment: str, column: str, value: str) -> None:
+        def changed(name):
+            table = original(name)
+            if name == "company_types":
+                table = table.copy()
+                table.loc[table["segment"] == segment, column] = value
+            return table
+
+        monkeypatch.setattr(maturity, "_table", changed)
+
+    return change
 
 
 def write_tables(folder: Path, **tables: str) -> Path:

@@ -6,6 +6,13 @@ Run it by hand on a built site to see every problem at once and keep screenshots
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# the wait for the charts and the browser are the printer's (teaching/chromium.py)
+sys.path.append(str(Path(__file__).resolve().parents[1] / "teaching"))
+from chromium import CHROMIUM, CHROMIUM_ARGS, chart_states
+
 # Returns a list of problems, each a short description of one element.
 # * an element whose content is wider than its box, unless the box scrolls on purpose
 #   (overflow-x auto or scroll: the wrapper of a wide table) or is invisible;
@@ -120,8 +127,6 @@ WIDTHS = (1400, 390)
 def pages(site) -> list[str]:
     """Every page of a built site, as paths relative to it: not the generated index, and
     not a page that only redirects (the site's index.html sends a reader to the intro)."""
-    from pathlib import Path
-
     site = Path(site)
     return sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
                   if "_static" not in p.parts and p.name != "genindex.html"
@@ -141,10 +146,7 @@ def probe(browser, url: str, width: int, screenshot: str | None = None) -> list[
     page = context.new_page()
     try:
         page.goto(url, wait_until="load")
-        page.wait_for_function(
-            "Array.from(document.querySelectorAll('div.csmodels-chart'))"
-            ".every(d => ['done', 'failed'].includes(d.getAttribute('data-embedded')))",
-            timeout=30_000)
+        chart_states(page)
         page.evaluate("document.fonts.ready")
         if screenshot:
             page.screenshot(path=screenshot, full_page=True)
@@ -154,9 +156,6 @@ def probe(browser, url: str, width: int, screenshot: str | None = None) -> list[
 
 
 if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-
     from playwright.sync_api import sync_playwright
 
     site, shots = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
@@ -164,8 +163,7 @@ if __name__ == "__main__":
     only = sys.argv[3:] or None
     names = pages(site)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name in names:
             if only and not any(o in name for o in only):
                 continue

@@ -13,6 +13,7 @@ import csmodels as cs
 from csmodels import collaboration as co
 from csmodels._tables import package_table
 from csmodels.exceptions import ParameterError
+from tests.executed import run_chapter
 
 ARR = """
 account_id,month,arr
@@ -446,8 +447,6 @@ def test_sample_company(sample_dir):
 
 @pytest.mark.slow
 def test_the_chapter_on_the_sample(tmp_path, sample_dir):
-    from test_notebooks import run_chapter
-
     glued = run_chapter("collaboration", tmp_path / "c.ipynb", data_dir=str(sample_dir))
     s = co.summarise(sample_dir)
     expected = {key: str(s.text(key)) for key, _, value in s.rows() if value != "n/a"}
@@ -465,8 +464,6 @@ def test_the_chapter_on_the_sample(tmp_path, sample_dir):
 
 @pytest.mark.slow
 def test_the_chapter_with_a_stricter_sla_and_another_rule(tmp_path, sample_dir):
-    from test_notebooks import run_chapter
-
     glued = run_chapter("collaboration", tmp_path / "c.ipynb", data_dir=str(sample_dir),
                         handoff_within_days=7, real_collaboration="none",
                         ownership_model="revenue-pod", pay_response=0.0,

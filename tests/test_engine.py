@@ -17,12 +17,11 @@ import pytest
 from csmodels.cli import main
 from csmodels.engine import metrics_on, open_data, summary
 from csmodels.inputs import load_company
-from csmodels.kpis import MetricsSummary, metrics_summary
+from csmodels.kpis import metrics_summary
+from tests.same_figures import SECTIONS, assert_same_figures
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FOLDERS = [DATA / "sample", *sorted(p for p in (DATA / "cases").iterdir() if p.is_dir())]
-MONEY = {f.name for f in MetricsSummary.fields() if f.metadata.get("unit") == "money"}
-SECTIONS = {f.name for f in MetricsSummary.fields() if "section" in f.metadata}
 
 
 @pytest.fixture(autouse=True)
@@ -35,25 +34,6 @@ def _cli_json(capsys, *args) -> tuple[int, dict | None, str]:
     code = main(["metrics", *args, "--json"])
     out, err = capsys.readouterr()
     return code, (json.loads(out) if code == 0 else None), err
-
-
-def assert_same_figures(got: MetricsSummary, want: MetricsSummary) -> None:
-    """The engine's top-level figures against pandas': money to the cent, counts and texts
-    exactly, ratios to 1e-12; its sections (the chapter's detail, pandas only) are None."""
-    assert type(got) is type(want) is MetricsSummary
-    for name in SECTIONS:
-        assert getattr(got, name) is None, name
-    assert got.missing_tables == want.missing_tables
-    for f in MetricsSummary.fields():
-        if f.name in SECTIONS:
-            continue
-        value, mine = getattr(want, f.name), getattr(got, f.name)
-        if f.name in MONEY:
-            assert round(mine, 2) == round(value, 2), f.name
-        elif isinstance(value, float):
-            assert mine == pytest.approx(value, rel=1e-12, abs=1e-12), f.name
-        else:
-            assert mine == value, f.name
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)

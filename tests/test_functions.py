@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import csmodels as cs
 from csmodels import charts
 from csmodels.book import fmt
+from tests.executed import run_chapter
 
 # ------------------------------------------------------------------ Sales vs CS table
 
@@ -274,8 +275,6 @@ def test_static_charts_render_with_tooltips(sample_dir):
 def test_functions_chapter_on_the_sample(tmp_path, sample_dir):
     """The page glues exactly the summary's figures, and the summary's figures are the
     package's models run by hand."""
-    from test_notebooks import run_chapter
-
     glued = run_chapter("functions", tmp_path / "functions.ipynb", data_dir=str(sample_dir))
     company = cs.load_company(sample_dir)
     profile = cs.load_profile(cs.default_profile_path(sample_dir, None))
@@ -310,8 +309,6 @@ def test_functions_chapter_on_a_second_company(tmp_path, second_company):
     """24 months of data: the retention model cannot be fitted on yearly periods, and
     the page says so instead of failing; overrides reach the model; new customers
     then keep NRR, and the page says that this flatters them."""
-    from test_notebooks import run_chapter
-
     out = tmp_path / "functions.ipynb"
     glued = run_chapter("functions", out, data_dir=str(second_company), nrr=1.1, years=3,
                         bookings_growth=0.1)
@@ -330,8 +327,6 @@ def test_functions_chapter_on_a_second_company(tmp_path, second_company):
 
 @pytest.mark.slow
 def test_functions_chapter_with_half_year_periods(tmp_path, second_company):
-    from test_notebooks import run_chapter
-
     glued = run_chapter("functions", tmp_path / "functions.ipynb",
                         data_dir=str(second_company), period_months=6, as_of="2024-03")
     panel = cs.ArrPanel.from_frame(cs.load_company(second_company).arr_monthly)
@@ -345,8 +340,6 @@ def test_functions_chapter_with_half_year_periods(tmp_path, second_company):
 @pytest.mark.slow
 def test_a_bad_override_fails_the_chapter_with_the_package_error(tmp_path, sample_dir):
     import papermill as pm
-    from test_notebooks import run_chapter
-
     with pytest.raises(pm.PapermillExecutionError, match="ParameterError"):
         run_chapter("functions", tmp_path / "bad.ipynb", data_dir=str(sample_dir), grr=1.5)
 

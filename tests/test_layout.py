@@ -1,15 +1,19 @@
 """The book's pages read as a finished book: words instead of codes, one style for tables
 and charts, and nothing cut or overflowing on a desktop or a phone.
 
-The quick tests check the style in the package; the browser test (slow) opens every page
-of the built site at 1400 and 390 px wide and reports every problem
-:mod:`layout_probe` finds (``python tests/layout_probe.py SITE SHOTS`` shows them by hand).
+The quick tests check the style in the package; the browser tests (slow) open every page
+of the built site, and of the site ``csmodels rerun`` builds for a reader's company, at
+1400 and 390 px wide and report every problem :mod:`layout_probe` finds
+(``python tests/layout_probe.py SITE SHOTS`` shows them by hand).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -141,6 +145,34 @@ def test_no_page_cuts_or_overflows_at_desktop_or_phone_width(site, server, brows
     problems = [f"{name} at {width} px: {problem}"
                 for name in names for width in WIDTHS
                 for problem in probe(browser, f"{server}/{name}", width)]
+    assert problems == [], "\n".join(problems[:40])
+
+
+@pytest.fixture(scope="module")
+def rerun_site(tmp_path_factory, root) -> Path:
+    """The site ``csmodels rerun`` builds for a reader's company (the messy export): its
+    pages add the provenance block and show that company's own names and numbers. Run as
+    a reader runs it, in a process of its own (Playwright's loop may be open here)."""
+    out = tmp_path_factory.mktemp("rerun") / "out"
+    done = subprocess.run([sys.executable, "-m", "csmodels", "rerun", "metrics", "--data",
+                           str(root / "data" / "messy_export"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out / "html"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_no_rerun_page_cuts_or_overflows_at_desktop_or_phone_width(rerun_site, browser):
+    from layout_probe import WIDTHS, pages, probe
+
+    names = pages(rerun_site)
+    assert "chapters/metrics.html" in names
+    page = (rerun_site / "chapters" / "metrics.html").read_text(encoding="utf-8")
+    assert "csmodels-provenance" in page and 'class="csmodels-chart' in page
+    problems = [f"{name} at {width} px: {problem}"
+                for name in names for width in WIDTHS
+                for problem in probe(browser, (rerun_site / name).as_uri(), width)]
     assert problems == [], "\n".join(problems[:40])
 
 

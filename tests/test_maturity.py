@@ -23,6 +23,7 @@ from csmodels.maturity import (
     recommendation_map,
 )
 from csmodels.profile import Profile
+from tests.executed import run_chapter
 
 KEYS = ["segment", "cs_leader", "reports_to", "renewal_owner", "expansion_owner",
         "compensation", "sources", "conflicts"]
@@ -178,8 +179,6 @@ def test_cli_bad_profile_exits_2(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_the_chapter_on_the_sample(tmp_path, sample_dir):
-    from test_notebooks import run_chapter
-
     glued = run_chapter("maturity", tmp_path / "m.ipynb", data_dir=str(sample_dir))
     summary = cs.maturity.summarise(str(sample_dir))
     # what the page shows is the summary the command line prints, glued
@@ -199,8 +198,6 @@ def test_the_chapter_on_the_sample(tmp_path, sample_dir):
 
 @pytest.mark.slow
 def test_the_chapter_on_another_profile(tmp_path, second_company):
-    from test_notebooks import run_chapter
-
     glued = run_chapter("maturity", tmp_path / "m.ipynb", data_dir=str(second_company),
                         acv=20000.0, acv_line=10000.0)
     # the second company's profile: series-a, low touch stated, technical buyer, product-led
@@ -214,8 +211,6 @@ def test_the_chapter_on_another_profile(tmp_path, second_company):
 @pytest.mark.slow
 def test_the_chapter_reads_arr_and_acv_from_the_data_when_the_profile_is_silent(tmp_path,
                                                                               sample_dir):
-    from test_notebooks import run_chapter
-
     data = tmp_path / "data"
     shutil.copytree(sample_dir, data)
     profile = yaml.safe_load((data / "profile.yml").read_text())

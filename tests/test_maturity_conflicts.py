@@ -126,19 +126,8 @@ def test_the_cases_the_issue_found_unflagged():
                                                 "Who owns expansion: source 003 or source 004?")
 
 
-def test_a_new_row_is_compared_without_new_code(monkeypatch):
-    from csmodels import maturity
-
-    original = maturity._table
-
-    def with_president(name):
-        table = original(name)
-        if name == "company_types":
-            table = table.copy()
-            table.loc[table["segment"] == "scaling-high-touch", "reports_to"] = "president"
-        return table
-
-    monkeypatch.setattr(maturity, "_table", with_president)
+def test_a_new_row_is_compared_without_new_code(company_type):
+    company_type("scaling-high-touch", "reports_to", "president")
     r = recommend(funding_stage="growth", acv=120e3)
     assert [c.dimension for c in r.conflicts] == ["reports_to"]
 

@@ -51,17 +51,8 @@ def test_accounts_weigh_by_arr():
     assert [round(s.share, 6) for s in segs] == [0.75, 0.25] and segs[1].accounts == 100
 
 
-def test_the_largest_segment_decides_the_company_level_when_segments_differ(monkeypatch):
-    original = maturity._table
-
-    def head_for_low_touch(name):
-        table = original(name)
-        if name == "company_types":
-            table = table.copy()
-            table.loc[table["segment"] == "scaling-low-touch", "cs_leader"] = "head-of-cs"
-        return table
-
-    monkeypatch.setattr(maturity, "_table", head_for_low_touch)
+def test_the_largest_segment_decides_the_company_level_when_segments_differ(company_type):
+    company_type("scaling-low-touch", "cs_leader", "head-of-cs")
     small_first = [Segment("Ent", 150_000, 0.4), Segment("SMB", 8_000, 0.6)]
     r = recommend_segments(funding_stage="growth", segments=small_first)
     assert r.split["cs_leader"] == {"Ent": "cco", "SMB": "head-of-cs"}

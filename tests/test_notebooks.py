@@ -6,34 +6,14 @@ computes directly, so a page can never show a number the package disagrees with.
 
 from __future__ import annotations
 
-import ast
-import json
-from pathlib import Path
-
 import papermill as pm
 import pytest
 
 import csmodels as cs
 from csmodels.book import fmt
+from tests.executed import run_chapter
 
 pytestmark = pytest.mark.slow
-CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
-
-
-def run_chapter(name: str, out: Path, **parameters) -> dict[str, str]:
-    """Execute a chapter; return its glued values as the text the page shows."""
-    pm.execute_notebook(str(CHAPTERS / f"{name}.ipynb"), str(out), parameters=parameters,
-                        cwd=str(CHAPTERS), progress_bar=False, kernel_name="python3")
-    glued = {}
-    for cell in json.loads(out.read_text(encoding="utf-8"))["cells"]:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if meta:
-                # under papermill, glue prefixes the mime type with its own
-                data = output["data"]
-                plain = data.get(meta.get("mime_prefix", "") + "text/plain", data.get("text/plain"))
-                glued[meta["name"]] = ast.literal_eval(plain)  # as {glue:text} reads it
-    return glued
 
 
 def test_metrics_chapter_on_the_sample(tmp_path, sample_dir):

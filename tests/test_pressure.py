@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import json
 import re
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from csmodels.pressure import (
     summarise,
 )
 from tests import inprocess
+from tests.executed import glued_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -359,26 +359,12 @@ def _rerun(out: Path, *parameters: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
-def _glued_in(executed: Path) -> dict[str, str]:
-    """The glued values of an executed notebook, as ``{glue:text}`` reads them."""
-    glued = {}
-    for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if meta:
-                data = output["data"]
-                plain = data.get(meta.get("mime_prefix", "") + "text/plain",
-                                 data.get("text/plain"))
-                glued[meta["name"]] = ast.literal_eval(plain)
-    return glued
-
-
 @pytest.mark.slow
 def test_a_rerun_with_the_models_parameters_shows_the_summarys_figures(tmp_path):
     done = _rerun(tmp_path / "out", "-p", "memory", "0.8", "-p", "horizon_years", "3",
                   "-p", "current_pressure", "0.2")
     assert done.returncode == 0, done.stderr
-    glued = _glued_in(tmp_path / "out" / "reporting.ipynb")
+    glued = glued_in(tmp_path / "out" / "reporting.ipynb")
     expected = pressure_summary(ROOT / "data" / "sample", memory=0.8, horizon_years=3,
                                 current_pressure=0.2)
     shown = {k: str(expected.text(k)) for k, _, v in expected.rows() if v != "n/a"}

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from csmodels import reporting
 from csmodels.exceptions import ParameterError
+from tests.executed import run_chapter
 
 CRITERIA = list(reporting.criteria().index)
 EQUAL = dict.fromkeys(CRITERIA, 1.0)
@@ -243,8 +244,6 @@ def test_bad_monte_carlo_settings_are_refused(kwargs):
 
 @pytest.mark.slow
 def test_the_chapter_on_the_sample_uses_the_profile_weights(tmp_path, sample_dir):
-    from test_notebooks import run_chapter
-
     import csmodels as cs
 
     glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir))
@@ -264,8 +263,6 @@ def test_the_chapter_on_the_sample_uses_the_profile_weights(tmp_path, sample_dir
 
 @pytest.mark.slow
 def test_the_chapter_with_other_weights_and_model_parameters(tmp_path, sample_dir):
-    from test_notebooks import run_chapter
-
     import csmodels as cs
 
     glued = run_chapter("reporting", tmp_path / "r.ipynb", data_dir=str(sample_dir),

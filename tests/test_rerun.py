@@ -19,6 +19,7 @@ from csmodels.cli import main
 from csmodels.inputs import folder_fingerprint
 from csmodels.parameters import parse_value
 from csmodels.rerun import book_root, list_chapters, staged
+from tests.executed import glued_in
 
 CHAPTERS = list_chapters(book_root())
 
@@ -29,21 +30,6 @@ def messy(tmp_path, root):
     folder = tmp_path / "messy data"
     shutil.copytree(root / "data" / "messy_export", folder)
     return folder
-
-
-def glued(notebook) -> dict[str, str]:
-    import ast
-
-    out = {}
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("scrapbook")
-            if meta:
-                data = output["data"]
-                plain = data.get(meta.get("mime_prefix", "") + "text/plain",
-                                 data.get("text/plain"))
-                out[meta["name"]] = ast.literal_eval(plain)
-    return out
 
 
 def test_parameter_values_are_literals_never_code():
@@ -160,7 +146,7 @@ def test_the_metrics_page_shows_the_rerun_companys_numbers(tmp_path, messy, samp
     capsys.readouterr()
     assert main(["metrics", "--data", str(messy), "--json", "--as-of", "2025-04"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    values = glued(out / "metrics.ipynb")
+    values = glued_in(out / "metrics.ipynb")
     sample = cs.metrics_summary(cs.load_company(sample_dir))
     assert values["company_name"] == "Fjällbacka Software" and values["as_of"] == "2025-04"
     for key in ("nrr", "grr", "logo_churn"):

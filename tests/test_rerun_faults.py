@@ -189,26 +189,36 @@ def inet_sockets(pid: int) -> list[str]:
     return found
 
 
+@contextlib.asynccontextmanager
+async def running_kernel(folder: Path):
+    """A kernel as a rerun starts it in ``folder``, and a client ready to talk to it; both
+    shut down on the way out."""
+    from csmodels._kernel import kernel_manager_in
+
+    km = kernel_manager_in(folder)(kernel_name="python3")
+    await km.start_kernel(cwd=str(folder))
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        yield km, client
+    finally:
+        client.stop_channels()
+        await km.shutdown_kernel(now=True)
+
+
 def test_the_kernel_listens_on_unix_sockets_in_the_run_folder_only(tmp_path, capfd):
     import asyncio
 
-    from csmodels._kernel import _LIVE, kernel_manager_in
+    from csmodels._kernel import _LIVE
 
     async def run():
-        km = kernel_manager_in(tmp_path)(kernel_name="python3")
-        await km.start_kernel(cwd=str(tmp_path))
-        client = km.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=60)
+        async with running_kernel(tmp_path) as (km, client):
             await client.execute_interactive(
                 "import os; os.write(2, b'from the kernel process'); "
                 "print('from a cell', file=__import__('sys').__stderr__, flush=True)")
             seen = (km.transport, sorted(p.name for p in tmp_path.iterdir()),
                     inet_sockets(km.provisioner.pid), _cmdline(km.provisioner.pid))
-        finally:
-            client.stop_channels()
-            await km.shutdown_kernel(now=True)
         return seen, sorted(p.name for p in tmp_path.iterdir())
 
     (transport, files, sockets, command), after = asyncio.run(run())
@@ -228,25 +238,14 @@ def test_a_temporary_folder_too_deep_for_unix_sockets(tmp_path):
     private folder in /tmp, which goes with the kernel."""
     import asyncio
 
-    from csmodels._kernel import kernel_manager_in
-
     deep = tmp_path.joinpath(*["deep-folder"] * 8)
     deep.mkdir(parents=True)
 
     async def run():
-        km = kernel_manager_in(deep)(kernel_name="python3")
-        await km.start_kernel(cwd=str(deep))
-        client = km.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=60)
+        async with running_kernel(deep) as (km, _):
             sockets = Path(km.ip).parent
-            seen = (sockets, sorted(p.name for p in sockets.iterdir()),
+            return (sockets, sorted(p.name for p in sockets.iterdir()),
                     oct(sockets.stat().st_mode & 0o777))
-        finally:
-            client.stop_channels()
-            await km.shutdown_kernel(now=True)
-        return seen
 
     sockets, files, mode = asyncio.run(run())
     assert str(sockets).startswith("/tmp/csmodels-k-") and "kernel-1" in files

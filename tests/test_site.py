@@ -17,9 +17,8 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[1]
 # the built site, its local server and the browser are session fixtures in conftest.py,
-# shared with test_layout.py so the book is built once per run; re-exported for the tests
-# that launch their own browser
-from conftest import CHROMIUM, CHROMIUM_ARGS, _QuietHandler  # noqa: E402, F401
+# shared with test_layout.py so the book is built once per run
+from chromium import chart_states, undrawn  # noqa: E402  (teaching/, on the path by conftest)
 
 
 class Offline:
@@ -53,14 +52,8 @@ def pages(site: Path) -> list[str]:
 
 def wait_for_charts(page) -> int:
     """Wait until every chart on the page has drawn or failed; return how many there are."""
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('div.csmodels-chart'))"
-        ".every(d => ['done', 'failed'].includes(d.getAttribute('data-embedded')))",
-        timeout=30_000)
-    states = page.eval_on_selector_all(
-        "div.csmodels-chart", "ds => ds.map(d => [d.getAttribute('data-embedded'), "
-        "d.querySelectorAll('svg.marks').length])")
-    assert all(state == "done" and svgs == 1 for state, svgs in states), states
+    states = chart_states(page)
+    assert undrawn(states) == 0, states
     return len(states)
 
 

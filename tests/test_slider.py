@@ -5,7 +5,6 @@ position, checked against the package's own projection."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -18,7 +17,6 @@ from csmodels.sphinxext import write_script
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # (GRR %, expansion %, bookings in the slider's unit, bookings growth %, years shown)
 POSITIONS = [
     (92.1, 12.3, 3.89, 0, 5),    # the sample company's start
@@ -28,23 +26,6 @@ POSITIONS = [
     (60.0, 30.0, 11.68, 50, 15),  # the sliders' extremes
     (50.0, 0.0, 2.5, -50, 1),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is needed: apt-get install -y chromium")
-    import asyncio
-
-    from playwright.sync_api import sync_playwright
-
-    # an earlier in-process notebook run can leave this thread marked as running an
-    # asyncio loop, which Playwright's sync API refuses (see tests/conftest.py)
-    asyncio.events._set_running_loop(None)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def open_explorer(browser, folder: Path, currency: str):

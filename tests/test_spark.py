@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from test_engine import assert_same_figures
 
 from csmodels.engine import metrics_on, open_data, summary
 from csmodels.exceptions import DataError
+from tests.same_figures import assert_same_figures
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is in requirements.txt")
 # PySpark 4.3 warns that it does not fully support pandas 3; the engine hands Spark SQL

@@ -4,7 +4,7 @@ from dataclasses import FrozenInstanceError, dataclass
 
 import pytest
 
-from csmodels.summary import Summary, figure, section
+from csmodels.summary import Summary, drawn, figure, section
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,18 @@ def test_frozen_and_units_checked():
         Whole("2025-12", 1.0, 1.0).nrr = 2.0
     with pytest.raises(ValueError, match="unit"):
         figure("x", "percent")
+
+
+@dataclass(frozen=True)
+class Drawn(Summary):
+    nrr: float | None = figure("NRR", "ratio")
+    table: object = drawn()
+
+
+def test_what_a_chapter_draws_is_no_figure_and_no_part_of_equality():
+    a, b = Drawn(1.04, table=["a chart's rows"]), Drawn(1.04, table=["other rows"])
+    assert a == b and a.table == ["a chart's rows"] and Drawn(1.04).table is None
+    assert "rows" not in repr(a) and a.to_dict() == {"nrr": 1.04}
+    assert [key for key, _, _ in a.rows()] == ["nrr"]
+    assert a.glue(lambda *args, **kwargs: None) == ["nrr"]
+    assert a != Drawn(1.05, table=["a chart's rows"])

@@ -20,7 +20,8 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from test_site import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
+from chromium import chart_states
+from conftest import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
 
 from csmodels.book import visible
 
@@ -102,10 +103,7 @@ def test_nothing_runs_and_names_show_as_text(evil_site):
                 assert page.locator("img[src='x']").count() == 0, name
                 assert page.locator("b[onmouseover]").count() == 0, name
                 assert page.locator("svg[onload]").count() == 0, name
-                page.wait_for_function(
-                    "[...document.querySelectorAll('div.csmodels-chart')].every(d => "
-                    "['done', 'failed'].includes(d.getAttribute('data-embedded')))",
-                    timeout=20000)
+                chart_states(page, timeout=20000)
                 failed = page.evaluate("[...document.querySelectorAll('.csmodels-chart-error')]"
                                        ".map(e => e.innerText)")
                 assert failed == [], name  # every chart drew

@@ -25,7 +25,8 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 import yaml
-from test_site import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
+from chromium import chart_states
+from conftest import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
 
 from csmodels.book import visible
 
@@ -211,10 +212,7 @@ def browse(site: Path) -> dict:
             page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
             for name in pages:
                 page.goto(f"{base}/{name}", wait_until="load")
-                page.wait_for_function(
-                    "[...document.querySelectorAll('div.csmodels-chart')].every(d => "
-                    "['done', 'failed'].includes(d.getAttribute('data-embedded')))",
-                    timeout=20000)
+                chart_states(page, timeout=20000)
                 page.wait_for_timeout(300)
                 tooltips = []
                 for mark in page.locator("div.csmodels-chart svg path[role='graphics-symbol']"

@@ -61,6 +61,10 @@ def _opt(name: str, kind: Kind, meaning: str, **kw) -> Column:
     return Column(name, kind, required=False, blank_ok=True, meaning=meaning, **kw)
 
 
+# the columns that link the tables, declared once
+ACCOUNT = _c("account_id", "id", "the account")
+MONTH = _c("month", "month", "the month, YYYY-MM")
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -81,8 +85,8 @@ TABLES: dict[str, Table] = {
         Table(
             "arr_monthly",
             (
-                _c("account_id", "id", "the account"),
-                _c("month", "month", "the month, YYYY-MM"),
+                ACCOUNT,
+                MONTH,
                 _c("arr", "amount", "annual recurring revenue in that month (>= 0)"),
             ),
             key=("account_id", "month"),
@@ -103,8 +107,8 @@ TABLES: dict[str, Table] = {
         Table(
             "usage_monthly",
             (
-                _c("account_id", "id", "the account"),
-                _c("month", "month", "the month, YYYY-MM"),
+                ACCOUNT,
+                MONTH,
                 _c("active_users", "count", "users active in the month"),
                 _opt("licensed_seats", "count", "seats licensed in the month (at least 1)",
                      positive=True),
@@ -115,7 +119,7 @@ TABLES: dict[str, Table] = {
         Table(
             "onboarding",
             (
-                _c("account_id", "id", "the account"),
+                ACCOUNT,
                 _c("contract_date", "date", "the contract's signature date"),
                 _c("first_value_date", "date", "first value reached; blank if not yet",
                    blank_ok=True),
@@ -128,7 +132,7 @@ TABLES: dict[str, Table] = {
         Table(
             "qbrs",
             (
-                _c("account_id", "id", "the account"),
+                ACCOUNT,
                 _c("date", "date", "the date of the business review"),
             ),
             key=(),
@@ -138,7 +142,7 @@ TABLES: dict[str, Table] = {
             "opportunities",
             (
                 _c("opportunity_id", "id", "the opportunity"),
-                _c("account_id", "id", "the account"),
+                ACCOUNT,
                 _c("type", "choice", "new, renewal or expansion",
                    choices=("new", "renewal", "expansion")),
                 _c("amount", "amount", "ARR at stake (> 0)", positive=True),
@@ -155,7 +159,7 @@ TABLES: dict[str, Table] = {
         Table(
             "handoffs",
             (
-                _c("account_id", "id", "the account"),
+                ACCOUNT,
                 _c("closed_won_date", "date", "the deal's close date"),
                 _c("handoff_date", "date", "when Sales handed the account to CS"),
                 _opt("goals_documented", "bool", "customer goals written down"),
