@@ -33,6 +33,7 @@ from .metrics import (
     MOVEMENTS,
     ArrPanel,
     adoption_rate,
+    arr_at,
     arr_bridge,
     average_contract_value,
     cohort_retention,
@@ -268,7 +269,7 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     if as_of is not None and skipped["retention"] != needs.OK:
         retention(panel, month, lookback)  # a month the reader chose is refused with the reason
     ret = retention(panel, month, lookback) if skipped["retention"] == needs.OK else None
-    t = panel.column(month)
+    arr, paying = arr_at(panel, month)
     bridge = arr_bridge(panel)
     moved = bridge.loc[month - lookback + 1:month]
     check = _health(company, panel, month, settings, health)
@@ -276,7 +277,7 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     cohorts, cohort_section = _cohorts(panel, settings.cohort_freq, skipped["cohorts"])
     summary = MetricsSummary(
         as_of=str(month), lookback_months=lookback, base_month=str(month - lookback),
-        arr=float(panel.values[:, t].sum()), paying_accounts=int((panel.values[:, t] > 0).sum()),
+        arr=arr, paying_accounts=paying,
         nrr=ret and ret.nrr, grr=ret and ret.grr, logo_churn=ret and ret.logo_churn,
         gross_revenue_churn=ret and ret.gross_revenue_churn,
         net_revenue_churn=ret and ret.net_revenue_churn,

@@ -1,9 +1,18 @@
-"""Customer Success metrics, as defined in the book's metrics chapter.
+"""Customer Success metrics, as defined in the book's metrics chapter, for frames in memory.
 
-Retention works on an :class:`ArrPanel`: ARR as an accounts x months matrix in
-which every month from the first to the last is present and an account-month with
-no row is 0. Every definition is vectorised over accounts, so the cost grows with
-rows, not with a Python loop.
+Every metric is defined once, as an Ibis expression in
+:mod:`csmodels.engine.definitions`; the functions here are its pandas-facing API.
+Each hands the company's tables to an embedded DuckDB connection (through Arrow,
+in memory: nothing is written), runs the definition's SQL there (compiled once and
+cached by :mod:`csmodels.engine.run`) and returns plain Python numbers and pandas
+frames. ``csmodels metrics`` on a Parquet folder, a DuckDB file or a Spark session
+runs the same definitions, so the chapters, their charts and the command line
+cannot disagree. What stays here is the checking of a reader's month (one message
+for every metric) and the shaping of the results.
+
+Retention reads an :class:`ArrPanel`: ARR as an accounts x months matrix in which
+every month from the first to the last is present and an account-month with no row
+is 0 (other models, such as health and lifetime, read the matrix itself).
 
 Ratios are fractions (0.97, not 97). Definitions (the book's, in
 ``csmodels/data/cs_kpis.csv``), as of month M with C the accounts whose ARR at M-12 is above 0:
@@ -15,6 +24,10 @@ Ratios are fractions (0.97, not 97). Definitions (the book's, in
 
 from __future__ import annotations
 
+import functools
+import math
+import weakref
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -23,6 +36,7 @@ import pandas as pd
 from .exceptions import ParameterError
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+_EPOCH = 1970 * 12  # a monthly Period's ordinal counts months from 1970-01
 
 
 # ----------------------------------------------------------------------------- panel
@@ -82,8 +96,10 @@ class ArrPanel:
         return self.months[-1]
 
     def total(self) -> pd.Series:
-        """Total ARR per month."""
-        return pd.Series(self.values.sum(axis=0), index=self.months, name="arr")
+        """Total ARR per month (:func:`csmodels.engine.definitions.monthly_arr`)."""
+        first, last = _bounds(self)
+        totals = _frame(_panel_engine(self), "monthly_arr", ("arr_monthly",), first, last)
+        return pd.Series(totals["arr"].to_numpy(dtype="float64"), index=self.months, name="arr")
 
 
 def _ordinal(months: pd.Series) -> np.ndarray:
@@ -160,9 +176,25 @@ def average_contract_value(panel: ArrPanel, as_of: str | pd.Period | None = None
     """
     if stated is not None:
         return float(stated)
-    now = panel.values[:, panel.column(resolve_as_of(panel, as_of))]
-    paying = now > 0
-    return float(now[paying].sum() / paying.sum()) if paying.any() else None
+    month = resolve_as_of(panel, as_of)
+    panel.column(month)
+    return _number(_row(_panel_engine(panel), "average_contract_value", ("arr_monthly",),
+                        _index(month))["acv"])
+
+
+def arr_at(panel: ArrPanel, as_of: str | pd.Period | None = None) -> tuple[float, int]:
+    """Total ARR and the number of paying accounts (ARR above 0) in ``as_of``
+    (:func:`csmodels.engine.definitions.arr_at`).
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"],
+    ...                       "month": pd.PeriodIndex(["2024-01"] * 3, freq="M"),
+    ...                       "arr": [100.0, 50.0, 0.0]})
+    >>> arr_at(ArrPanel.from_frame(frame))
+    (150.0, 2)
+    """
+    month = resolve_as_of(panel, as_of)
+    row = _row(_panel_engine(panel), "arr_at", ("arr_monthly",), _index(month))
+    return float(row["arr"]), int(row["paying_accounts"])
 
 
 # ------------------------------------------------------------------------- retention
@@ -182,7 +214,7 @@ class Retention:
     base_arr: float
     lookback_months: int
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return asdict(self)
 
 
@@ -210,33 +242,55 @@ def retention(panel: ArrPanel, as_of: str | pd.Period | None = None,
     >>> round(r.nrr, 4), round(r.grr, 4), round(r.logo_churn, 4)
     (0.5667, 0.5, 0.3333)
     """
+    month = _retention_month(panel, as_of, lookback)
+    row = _row(_panel_engine(panel), "retention", ("arr_monthly",), _index(month), lookback)
+    if not row["base_arr"]:
+        raise _no_base(month, lookback)
+    return _retention(str(month), row, lookback)
+
+
+def _retention_month(panel: ArrPanel, as_of, lookback: int) -> pd.Period:
+    """The month retention is asked for, refused as a reader needs to hear it when
+    the data cannot give it (the lookback before the data's first month)."""
     if lookback < 1:
         raise ParameterError(f"The lookback must be at least 1 month, not {lookback}.")
     month = resolve_as_of(panel, as_of)
-    t = panel.column(month)
-    if t < lookback:
+    if panel.column(month) < lookback:
         raise ParameterError(
             f"Retention as of {month} needs {lookback} months of history, but the data start "
             f"in {panel.months[0]}. Choose an as-of month from {panel.months[0] + lookback} on.")
-    base, now = panel.values[:, t - lookback], panel.values[:, t]
-    cohort = base > 0
-    base_arr = base[cohort].sum()
-    if base_arr == 0:
-        raise ParameterError(f"No account had ARR above 0 in {month - lookback}, "
-                             "so retention is undefined there. Choose a later as-of month.")
-    nrr = now[cohort].sum() / base_arr
-    grr = np.minimum(now[cohort], base[cohort]).sum() / base_arr
+    return month
+
+
+def _no_base(month: pd.Period, lookback: int) -> ParameterError:
+    return ParameterError(f"No account had ARR above 0 in {month - lookback}, "
+                          "so retention is undefined there. Choose a later as-of month.")
+
+
+def _retention(as_of: str, row: Mapping, lookback: int) -> Retention:
     return Retention(
-        as_of=str(month), nrr=float(nrr), grr=float(grr),
-        logo_churn=float((now[cohort] == 0).mean()),
-        gross_revenue_churn=float(1 - grr), net_revenue_churn=float(1 - nrr),
-        base_accounts=int(cohort.sum()), base_arr=float(base_arr), lookback_months=lookback)
+        as_of=as_of, nrr=float(row["nrr"]), grr=float(row["grr"]),
+        logo_churn=float(row["logo_churn"]),
+        gross_revenue_churn=float(row["gross_revenue_churn"]),
+        net_revenue_churn=float(row["net_revenue_churn"]),
+        base_accounts=int(row["base_accounts"]), base_arr=float(row["base_arr"]),
+        lookback_months=lookback)
 
 
 def retention_series(panel: ArrPanel, lookback: int = 12) -> pd.DataFrame:
-    """:func:`retention` for every month that has ``lookback`` months of history."""
-    rows = [retention(panel, month, lookback).as_dict() for month in panel.months[lookback:]]
-    return pd.DataFrame(rows, columns=list(Retention.__dataclass_fields__))
+    """:func:`retention` for every month that has ``lookback`` months of history
+    (:func:`csmodels.engine.definitions.retention_series`: one query for all months)."""
+    if lookback < 1:
+        raise ParameterError(f"The lookback must be at least 1 month, not {lookback}.")
+    first, last = _bounds(panel)
+    rows = _frame(_panel_engine(panel), "retention_series", ("arr_monthly",), lookback,
+                  first, last).set_index("month")
+    out = []
+    for month in panel.months[lookback:]:
+        if _index(month) not in rows.index:
+            raise _no_base(month, lookback)
+        out.append(_retention(str(month), rows.loc[_index(month)], lookback).to_dict())
+    return pd.DataFrame(out, columns=list(Retention.__dataclass_fields__))
 
 
 @dataclass(frozen=True)
@@ -253,7 +307,8 @@ def compounded_monthly_retention(panel: ArrPanel, as_of: str | pd.Period | None 
     """The product of the ``months`` month-on-month NRRs and GRRs ending at ``as_of``.
 
     Each month's base is every account paying the month before, so accounts that
-    joined during the window enter the base, and GRR is capped every month.
+    joined during the window enter the base, and GRR is capped every month. The
+    monthly figures are :func:`retention_series`'s with a lookback of one month.
 
     >>> frame = pd.DataFrame({"account_id": ["a"] * 3,
     ...     "month": pd.PeriodIndex(["2024-01", "2024-02", "2024-03"], freq="M"),
@@ -263,9 +318,18 @@ def compounded_monthly_retention(panel: ArrPanel, as_of: str | pd.Period | None 
     (1.0, 0.5)
     """
     month = resolve_as_of(panel, as_of)
-    steps = [retention(panel, month - k, lookback=1) for k in range(months)]
-    return Compounded(nrr=float(np.prod([r.nrr for r in steps])),
-                      grr=float(np.prod([r.grr for r in steps])), months=months)
+    steps = [month - k for k in range(months)]
+    for step in steps:
+        _retention_month(panel, step, 1)
+    end = _index(month)
+    rows = _frame(_panel_engine(panel), "retention_series", ("arr_monthly",), 1,
+                  end - months, end).set_index("month")
+    for step in steps:
+        if _index(step) not in rows.index:
+            raise _no_base(step, 1)
+    picked = rows.loc[[_index(step) for step in steps]]
+    return Compounded(nrr=float(math.prod(picked["nrr"])), grr=float(math.prod(picked["grr"])),
+                      months=months)
 
 
 def reactivated_arr(panel: ArrPanel, as_of: str | pd.Period | None = None,
@@ -273,19 +337,18 @@ def reactivated_arr(panel: ArrPanel, as_of: str | pd.Period | None = None,
     """ARR at ``as_of`` of base accounts (paying ``lookback`` months earlier) that
     stopped paying at least once in between and came back."""
     month = resolve_as_of(panel, as_of)
-    t = panel.column(month)
-    if t < lookback:
+    if panel.column(month) < lookback:
         return 0.0
-    window = panel.values[:, t - lookback: t + 1]
-    back = (window[:, 0] > 0) & (window[:, -1] > 0) & (window == 0).any(axis=1)
-    return float(window[back, -1].sum())
+    return float(_row(_panel_engine(panel), "reactivated_arr", ("arr_monthly",),
+                      _index(month), lookback)["reactivated"])
 
 
 # ------------------------------------------------------------------------ movements
 
 
 def arr_movements(panel: ArrPanel) -> pd.DataFrame:
-    """Each account's month-over-month ARR change, classified.
+    """Each account's month-over-month ARR change, classified
+    (:func:`csmodels.engine.definitions.account_movements`).
 
     A change from 0 to above 0 is *new* the first time and *reactivation* after
     that; from above 0 to 0 is *churn*; otherwise up is *expansion*, down is
@@ -294,39 +357,31 @@ def arr_movements(panel: ArrPanel) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``account_id``, ``month``, ``movement``, ``change`` (signed ARR).
+        Columns ``account_id``, ``month``, ``movement``, ``change`` (signed ARR), by
+        account and month.
     """
-    prev, cur = panel.values[:, :-1], panel.values[:, 1:]
-    seen_before = np.maximum.accumulate(panel.values > 0, axis=1)[:, :-1]
-    kind = np.select(
-        [(prev == 0) & (cur > 0) & ~seen_before, (prev == 0) & (cur > 0),
-         (prev > 0) & (cur == 0), cur > prev, cur < prev],
-        [1, 2, 5, 3, 4], default=0)
-    rows, cols = np.nonzero(kind)
+    first, last = _bounds(panel)
+    moves = _frame(_panel_engine(panel), "account_movements", ("arr_monthly",), first, last)
     return pd.DataFrame({
-        "account_id": panel.accounts[rows],
-        "month": panel.months[cols + 1],
-        "movement": pd.Categorical.from_codes(kind[rows, cols] - 1, categories=MOVEMENTS),
-        "change": (cur - prev)[rows, cols],
+        "account_id": pd.array(moves["account_id"], dtype=panel.accounts.dtype),
+        "month": _periods(moves["month"]),
+        "movement": pd.Categorical(moves["movement"], categories=MOVEMENTS),
+        "change": moves["change"].to_numpy(dtype="float64"),
     })
 
 
 def arr_bridge(panel: ArrPanel) -> pd.DataFrame:
-    """Monthly ARR bridge: opening + new + reactivation + expansion - contraction - churn.
+    """Monthly ARR bridge: opening + new + reactivation + expansion - contraction - churn
+    (:func:`csmodels.engine.definitions.arr_bridge`).
 
     Contraction and churn are reported as positive amounts lost; ``closing`` equals
     the month's total ARR.
     """
-    moves = arr_movements(panel)
-    bridge = (moves.pivot_table(index="month", columns="movement", values="change",
-                                aggfunc="sum", observed=False, fill_value=0.0)
-              .reindex(index=panel.months[1:], columns=list(MOVEMENTS), fill_value=0.0))
-    bridge[["contraction", "churn"]] = -bridge[["contraction", "churn"]]
-    total = panel.total()
-    bridge.insert(0, "opening", total.shift(1).loc[panel.months[1:]].to_numpy())
-    bridge["closing"] = total.loc[panel.months[1:]].to_numpy()
-    bridge.columns.name = None
-    return bridge
+    first, last = _bounds(panel)
+    bridge = _frame(_panel_engine(panel), "arr_bridge", ("arr_monthly",), first, last)
+    columns = ["opening", *MOVEMENTS, "closing"]
+    return pd.DataFrame(bridge[columns].to_numpy(dtype="float64"),
+                        index=_periods(bridge["month"]), columns=pd.Index(columns))
 
 
 # -------------------------------------------------------------------------- cohorts
@@ -334,7 +389,8 @@ def arr_bridge(panel: ArrPanel) -> pd.DataFrame:
 
 def cohort_retention(panel: ArrPanel, freq: str = "Q", measure: str = "revenue",
                      include_first_month: bool = False) -> pd.DataFrame:
-    """Retention of each start cohort by months since its start.
+    """Retention of each start cohort by months since its start
+    (:func:`csmodels.engine.definitions.cohort_retention`).
 
     An account's cohort is the period (``freq``: ``"Q"`` or ``"Y"``) of the first
     month it paid. Accounts already paying in the data's first month started at an
@@ -356,33 +412,13 @@ def cohort_retention(panel: ArrPanel, freq: str = "Q", measure: str = "revenue",
         raise ParameterError(f"measure must be 'revenue' or 'logos', not {measure!r}.")
     if freq not in ("Q", "Y"):
         raise ParameterError(f"freq must be 'Q' or 'Y', not {freq!r}.")
-    paying = panel.values > 0
-    ever = paying.any(axis=1)
-    start = paying.argmax(axis=1)
-    keep = ever & ((start > 0) | include_first_month)
-    values, start = panel.values[keep], start[keep]
-    n_months = len(panel.months)
-    ages = np.arange(n_months)
-    cols = start[:, None] + ages[None, :]
-    inside = cols < n_months
-    aligned = np.where(inside, values[np.arange(len(values))[:, None],
-                                      np.minimum(cols, n_months - 1)], np.nan)
-    if measure == "logos":
-        aligned = np.where(np.isnan(aligned), np.nan, aligned > 0)
-        base = np.ones(len(values))
-    else:
-        base = values[np.arange(len(values)), start]
-    cohort = panel.months[start].asfreq(freq)
-    frame = pd.DataFrame(aligned, columns=ages)
-    frame["cohort"] = cohort
-    sums = frame.groupby("cohort").sum(min_count=1)
-    observed = frame.drop(columns="cohort").notna().groupby(frame["cohort"]).all()
-    denominators = pd.Series(base).groupby(cohort).sum()
-    table = sums.div(denominators, axis=0).where(observed)
-    table = table.loc[:, table.notna().any()]
-    table.index = table.index.astype(str)
-    table.index.name = "cohort"
-    table.columns.name = "months_since_start"
+    first, last = _bounds(panel)
+    cells = _frame(_panel_engine(panel), "cohort_retention", ("arr_monthly",), freq, measure,
+                   bool(include_first_month), first, last)
+    order = cells.drop_duplicates("cohort_key").sort_values("cohort_key")["cohort"]
+    table = (cells.pivot(index="cohort", columns="age", values="retention")
+             .reindex(index=pd.Index(order, dtype=str, name="cohort")).astype("float64"))
+    table.columns = pd.Index(table.columns.astype("int64"), name="months_since_start")
     return table
 
 
@@ -402,7 +438,8 @@ class Nps:
 
 def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12,
         weights: pd.Series | None = None) -> Nps | None:
-    """NPS = 100 x (share of 9-10 - share of 0-6) over responses in the window.
+    """NPS = 100 x (share of 9-10 - share of 0-6) over responses in the window
+    (:func:`csmodels.engine.definitions.nps_shares`).
 
     The window is the ``window_months`` months ending with ``as_of``. Passives
     (7-8) stay in the denominator. ``weights``, indexed by account id, weights each
@@ -416,22 +453,18 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
     if window_months < 1:
         raise ParameterError(f"The NPS window must be at least 1 month, not {window_months}.")
     month = resolve_as_of(responses["date"], as_of, window_months)
-    answered = responses["date"].dt.to_period("M")
-    inside = responses[(answered > month - window_months) & (answered <= month)]
-    if inside.empty:
+    frames = {"nps_responses": responses}
+    if weights is not None:
+        frames["nps_weights"] = pd.DataFrame({
+            "weight_id": weights.index.astype(str),
+            "weight": weights.to_numpy(dtype="float64")})
+    row = _row(_engine(**frames), "nps_shares", ("nps_responses",), _index(month),
+               window_months, weights="nps_weights" if weights is not None else None)
+    if not row["responses"] or row["score"] is None:
         return None
-    if weights is None:
-        w = np.ones(len(inside))
-    else:
-        w = inside["account_id"].map(weights).fillna(0.0).to_numpy(dtype="float64")
-    if w.sum() == 0:
-        return None
-    score = inside["score"].to_numpy(dtype="float64")
-    promoters = w[score >= 9].sum() / w.sum()
-    detractors = w[score <= 6].sum() / w.sum()
-    return Nps(score=float(100 * (promoters - detractors)), responses=len(inside),
-               promoters=float(promoters), passives=float(1 - promoters - detractors),
-               detractors=float(detractors))
+    return Nps(score=float(row["score"]), responses=int(row["responses"]),
+               promoters=float(row["promoters"]), passives=float(row["passives"]),
+               detractors=float(row["detractors"]))
 
 
 # ---------------------------------------------------------- adoption, TTV, QBRs, pipeline
@@ -439,27 +472,40 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
 
 def seat_utilisation(usage: pd.DataFrame, as_of: str | pd.Period,
                      seats: pd.Series | None = None) -> pd.Series:
-    """Active users over licensed seats per account in ``as_of``, capped at 1.
+    """Active users over licensed seats per account in ``as_of``, capped at 1
+    (:func:`csmodels.engine.definitions.seat_utilisation`).
 
     Seats come from ``usage.licensed_seats`` where given, else from ``seats``
     (indexed by account id, e.g. ``accounts.licensed_seats``). Accounts with no
     usage row that month or no seat count are left out.
     """
     month = resolve_as_of(usage["month"], as_of)
-    rows = usage[usage["month"] == month].set_index("account_id")
-    licensed = rows["licensed_seats"].astype("Float64")
-    if seats is not None:
-        licensed = licensed.fillna(seats.reindex(rows.index).astype("Float64"))
-    licensed = licensed.where(licensed > 0)
-    ratio = (rows["active_users"].astype("Float64") / licensed).clip(upper=1.0)
-    return ratio.dropna().astype("float64").rename("utilisation")
+    engine, accounts = _usage_engine(usage, seats)
+    ratio = _frame(engine, "seat_utilisation", ("usage_monthly",), _index(month),
+                   accounts=accounts)
+    return pd.Series(ratio["utilisation"].to_numpy(dtype="float64"),
+                     index=pd.Index(ratio["account_id"], dtype=usage["account_id"].dtype,
+                                    name="account_id"), name="utilisation")
 
 
 def adoption_rate(usage: pd.DataFrame, as_of: str | pd.Period,
                   seats: pd.Series | None = None) -> float | None:
-    """Product adoption: the median account's seat utilisation in ``as_of``."""
-    ratio = seat_utilisation(usage, as_of, seats)
-    return float(ratio.median()) if len(ratio) else None
+    """Product adoption: the median account's seat utilisation in ``as_of``
+    (:func:`csmodels.engine.definitions.adoption`)."""
+    month = resolve_as_of(usage["month"], as_of)
+    engine, accounts = _usage_engine(usage, seats)
+    return _number(_row(engine, "adoption", ("usage_monthly",), _index(month),
+                        accounts=accounts)["adoption"])
+
+
+def _usage_engine(usage: pd.DataFrame, seats: pd.Series | None):
+    """An engine over usage and, given ``seats``, the seats per account (as the
+    accounts table); the name of that table, or ``None``."""
+    if seats is None:
+        return _engine(usage_monthly=usage), None
+    accounts = pd.DataFrame({"account_id": seats.index.astype(str),
+                             "licensed_seats": pd.array(seats, dtype="Int64")})
+    return _engine(usage_monthly=usage, accounts=accounts), "accounts"
 
 
 @dataclass(frozen=True)
@@ -476,56 +522,152 @@ class TimeToValue:
 
 def time_to_value(onboarding: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12,
                   target_days: int = 60) -> TimeToValue:
-    """Time to value of the contracts signed in the ``window_months`` ending at ``as_of``.
+    """Time to value of the contracts signed in the ``window_months`` ending at ``as_of``
+    (:func:`csmodels.engine.definitions.time_to_value_detail`).
 
     Contracts that have not reached value by the end of ``as_of`` count in
     ``not_yet`` and as missing the target once ``target_days`` have passed; the
     median is over the contracts that reached value.
     """
     month = resolve_as_of(onboarding["contract_date"], as_of, window_months)
-    end = month.end_time.normalize()
-    signed = onboarding["contract_date"].dt.to_period("M")
-    rows = onboarding[(signed > month - window_months) & (signed <= month)]
-    reached = rows["first_value_date"].notna() & (rows["first_value_date"] <= end)
-    days = (rows["first_value_date"] - rows["contract_date"]).dt.days[reached]
-    elapsed = (end - rows["contract_date"]).dt.days
-    decided = reached | (elapsed >= target_days)
-    hit = reached & (rows["first_value_date"] - rows["contract_date"]).dt.days.le(target_days)
+    row = _row(_engine(onboarding=onboarding), "time_to_value_detail", ("onboarding",),
+               _index(month), window_months, target_days)
     return TimeToValue(
-        median_days=float(days.median()) if len(days) else None,
-        p75_days=float(days.quantile(0.75)) if len(days) else None,
-        within_target=float(hit[decided].mean()) if decided.any() else None,
-        target_days=target_days, contracts=len(rows), not_yet=int((~reached).sum()))
+        median_days=_number(row["time_to_value_median_days"]),
+        p75_days=_number(row["time_to_value_p75_days"]),
+        within_target=_number(row["time_to_value_within_target"]),
+        target_days=target_days, contracts=int(row["contracts"]), not_yet=int(row["not_yet"]))
 
 
 def qbr_coverage(qbrs: pd.DataFrame, panel: ArrPanel, as_of: str | pd.Period,
                  window_months: int = 3, min_arr: float = 0.0) -> float | None:
     """Share of paying accounts (ARR above ``min_arr`` in ``as_of``) that held a QBR
-    in the ``window_months`` ending at ``as_of``."""
+    in the ``window_months`` ending at ``as_of``
+    (:func:`csmodels.engine.definitions.qbr_coverage`)."""
     month = resolve_as_of(panel, as_of)
-    now = panel.values[:, panel.column(month)]
-    eligible = panel.accounts[(now > 0) & (now >= min_arr)]
-    if len(eligible) == 0:
-        return None
-    held = qbrs["date"].dt.to_period("M")
-    recent = qbrs.loc[(held > month - window_months) & (held <= month), "account_id"]
-    return float(eligible.isin(recent).mean())
+    panel.column(month)
+    row = _row(_engine(panel, qbrs=qbrs), "qbr_coverage", ("arr_monthly", "qbrs"),
+               _index(month), window_months, float(min_arr))
+    return _number(row["qbr_coverage"])
 
 
 def expansion_pipeline_influenced(opportunities: pd.DataFrame, as_of: str | pd.Period,
                                   window_months: int = 12) -> float | None:
-    """Share of the expansion pipeline's amount that CS sourced or influenced.
+    """Share of the expansion pipeline's amount that CS sourced or influenced
+    (:func:`csmodels.engine.definitions.pipeline_influenced`).
 
     The pipeline is every expansion opportunity created in the ``window_months``
     ending at ``as_of``, whatever its status. ``None`` without such opportunities
     or without the ``cs_sourced``/``cs_influenced`` columns.
     """
     month = resolve_as_of(opportunities["created_date"], as_of, window_months)
-    created = opportunities["created_date"].dt.to_period("M")
-    pipe = opportunities[(opportunities["type"] == "expansion") & (created > month - window_months)
-                         & (created <= month)]
-    flags = pipe[["cs_sourced", "cs_influenced"]]
-    if pipe.empty or flags.isna().all().all() or pipe["amount"].sum() == 0:
+    row = _row(_engine(opportunities=opportunities), "pipeline_influenced", ("opportunities",),
+               _index(month), window_months)
+    return _number(row["expansion_pipeline_influenced"])
+
+
+# ------------------------------------------------------- running the definitions
+# The frames go to an embedded DuckDB connection as Arrow tables; the definition's
+# SQL is compiled once per (definition, tables, arguments) and cached on disk by
+# csmodels.engine.run, so a run that finds it there does not import Ibis.
+
+
+def _index(month: pd.Period) -> int:
+    """A month as the definitions count it: ``year * 12 + month - 1``."""
+    return int(month.ordinal) + _EPOCH
+
+
+def _periods(indexes: pd.Series) -> pd.PeriodIndex:
+    return pd.PeriodIndex.from_ordinals(indexes.to_numpy(dtype="int64") - _EPOCH, freq="M")
+
+
+def _bounds(panel: ArrPanel) -> tuple[int, int]:
+    return _index(panel.months[0]), _index(panel.months[-1])
+
+
+def _number(value) -> float | None:
+    """A figure as a float; ``None`` for a null or a NaN."""
+    if value is None:
         return None
-    by_cs = flags.fillna(False).any(axis=1).to_numpy(dtype=bool)
-    return float(pipe["amount"][by_cs].sum() / pipe["amount"].sum())
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+_PANELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _panel_engine(panel: ArrPanel):
+    """The engine over ``panel``, made once per panel (the panel is frozen)."""
+    engine = _PANELS.get(panel)
+    if engine is None:
+        engine = _PANELS[panel] = _engine(panel)
+    return engine
+
+
+def _panel_arrow(panel: ArrPanel):
+    """The panel's account-months with ARR above 0 as an Arrow table of the
+    definitions' ``arr_monthly`` (an account-month without a row is 0 for them too)."""
+    import pyarrow as pa
+
+    rows, cols = np.nonzero(panel.values)
+    ids = pa.DictionaryArray.from_arrays(pa.array(rows.astype("int32")),
+                                         pa.array(np.asarray(panel.accounts.astype(str),
+                                                             dtype=object)))
+    return pa.table({"account_id": ids.cast(pa.string()),
+                     "month": pa.array(cols.astype("int64") + _bounds(panel)[0]),
+                     "arr": pa.array(panel.values[rows, cols])})
+
+
+@functools.cache
+def _database():
+    """The in-memory DuckDB database the engines of this module open connections to
+    (opening a database costs about 30 ms, a connection to it a tenth of a ms)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
+def _engine(panel: ArrPanel | None = None, **frames: pd.DataFrame):
+    """An embedded DuckDB engine over ``panel`` (as ``arr_monthly``) and ``frames``
+    (input tables by name, and ``nps_weights``), each registered as Arrow."""
+    from .engine.run import Engine
+    from .engine.sources import _to_arrow, typed_views
+
+    con = _database().cursor()  # its own views and tables, at no cost of a new database
+    views, sources, columns = {}, {}, {}
+    if panel is not None:
+        con.register("_csm_panel", _panel_arrow(panel))
+        views["arr_monthly"] = "SELECT account_id, month, arr FROM _csm_panel"
+    for name, frame in frames.items():
+        arrow = _to_arrow(frame)
+        con.register(f"_csm_{name}", arrow)
+        if name == "nps_weights":
+            views[name] = f"SELECT weight_id, weight FROM _csm_{name}"
+            continue
+        sources[name] = f"_csm_{name}"
+        columns[name] = {field.name: str(field.type) for field in arrow.schema}
+    views.update(typed_views(sources, columns, spark=False))
+    return Engine(con, views, bounds=_bounds(panel) if panel is not None else None)
+
+
+def _build(definition: str, tables: tuple, args: tuple, named: tuple):
+    from .engine import definitions as d
+
+    t = {**d.input_tables(), "nps_weights": d.weight_table()}
+    keywords = {param: t[name] if name else None for param, name in named}
+    return getattr(d, definition)(*(t[name] for name in tables), *args, **keywords)
+
+
+def _row(engine, definition: str, tables: tuple, *args, **named: str | None) -> dict:
+    """The one row of ``definition`` (a function of the definitions module) on the
+    input ``tables`` and ``args``; ``named`` passes tables by parameter name (``None``
+    for an absent optional one)."""
+    key = ("csmodels.metrics", definition, tables, args, tuple(sorted(named.items())))
+    return engine.cached_row(key, lambda: _build(definition, tables, args, key[-1]))
+
+
+def _frame(engine, definition: str, tables: tuple, *args, **named: str | None
+           ) -> pd.DataFrame:
+    """Every row of ``definition``, as :func:`_row` runs it."""
+    key = ("csmodels.metrics", definition, tables, args, tuple(sorted(named.items())))
+    return engine.cached_frame(key, lambda: _build(definition, tables, args, key[-1]))

@@ -14,6 +14,7 @@ definitions' source name it. A run that finds its SQL there does not import Ibis
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -64,6 +65,14 @@ class Engine:
         ``key`` (what the expression depends on besides the definitions) and cached."""
         return self.one_row_sql(_cached_sql(self.dialect, key, build))
 
+    def cached_frame(self, key: tuple, build: Callable):
+        """Run the expression ``build()`` returns (SQL cached as :meth:`cached_row`
+        does); every row, as a pandas DataFrame."""
+        sql = _cached_sql(self.dialect, key, build)
+        if self.spark:
+            return self.connection.sql(sql).toPandas()
+        return self.connection.execute(sql).df()
+
     def one_row_sql(self, sql: str) -> dict:
         if self.spark:
             return self.connection.sql(sql).collect()[0].asDict()
@@ -95,10 +104,8 @@ _SOURCE = Path(__file__).resolve().parent
 def _cached_sql(dialect: str, key: tuple, build: Callable) -> str:
     """The SQL of ``build()`` from the cache, compiled and stored on a miss. A cache
     that cannot be read or written (read-only home) only costs the compile."""
-    code = b"".join((_SOURCE / f).read_bytes() for f in ("definitions.py", "run.py",
-                                                         "inputs.py"))
-    name = hashlib.sha256(repr((version("ibis-framework"), dialect, key)).encode()
-                          + code).hexdigest()
+    name = hashlib.sha256(repr((_ibis_version(), dialect, key)).encode()
+                          + _definitions_code()).hexdigest()
     path = cache_folder() / f"{name}.sql"
     try:
         return path.read_text(encoding="utf-8")
@@ -113,6 +120,20 @@ def _cached_sql(dialect: str, key: tuple, build: Callable) -> str:
     except OSError:
         pass
     return sql
+
+
+@functools.cache
+def _ibis_version() -> str:
+    """Ibis's version, read once per process (the metadata lookup costs milliseconds,
+    and the metrics of an in-memory company run a few dozen queries)."""
+    return version("ibis-framework")
+
+
+@functools.cache
+def _definitions_code() -> bytes:
+    """The source the compiled SQL depends on, read once per process."""
+    return b"".join((_SOURCE / f).read_bytes() for f in ("definitions.py", "run.py",
+                                                         "inputs.py"))
 
 
 def _is_duckdb(connection) -> bool:
