@@ -30,16 +30,17 @@ from .exceptions import ParameterError
 from .health import HealthModel, RenewalTest, renewal_test, renewals
 from .inputs import Company
 from .metrics import (
-    MOVEMENTS,
     ArrPanel,
     adoption_rate,
     arr_at,
     arr_bridge,
     average_contract_value,
     cohort_retention,
+    cohort_retention_at,
     compounded_monthly_retention,
     covers,
     expansion_pipeline_influenced,
+    movements,
     nps,
     qbr_coverage,
     reactivated_arr,
@@ -271,7 +272,6 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     ret = retention(panel, month, lookback) if skipped["retention"] == needs.OK else None
     arr, paying = arr_at(panel, month)
     bridge = arr_bridge(panel)
-    moved = bridge.loc[month - lookback + 1:month]
     check = _health(company, panel, month, settings, health)
     skipped["health"] = needs.health(check[0], settings.health_min_renewals)
     cohorts, cohort_section = _cohorts(panel, settings.cohort_freq, skipped["cohorts"])
@@ -283,7 +283,7 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
         net_revenue_churn=ret and ret.net_revenue_churn,
         retention_base_accounts=ret.base_accounts if ret else 0,
         retention_base_arr=ret.base_arr if ret else 0.0,
-        **{f"{m}_arr": float(moved[m].sum()) for m in MOVEMENTS},
+        **{f"{m}_arr": amount for m, amount in movements(panel, month, lookback).items()},
         **_table_kpis(company, panel, month, settings),
         health=(_health_section(check, settings, company)
                 if skipped["health"] == needs.OK else None),
@@ -395,11 +395,10 @@ def _cohorts(panel, freq, need) -> tuple[pd.DataFrame, Cohorts | None]:
     revenue = cohort_retention(panel, freq=freq, measure="revenue")
     if need != needs.OK:
         return revenue, None
-    logos = cohort_retention(panel, freq=freq, measure="logos")
-    at_12 = revenue[12].dropna()
-    return revenue, Cohorts(count=len(revenue), at_12_n=len(at_12),
-                            at_12_revenue=float(at_12.mean()),
-                            at_12_logos=float(logos[12].dropna().mean()))
+    at_12_n, at_12_revenue = cohort_retention_at(panel, 12, freq, "revenue")
+    _, at_12_logos = cohort_retention_at(panel, 12, freq, "logos")
+    return revenue, Cohorts(count=len(revenue), at_12_n=at_12_n, at_12_revenue=at_12_revenue,
+                            at_12_logos=at_12_logos)
 
 
 def _health(company, panel, month, settings, model) -> tuple[RenewalTest, RenewalTest]:

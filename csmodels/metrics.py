@@ -370,6 +370,24 @@ def arr_movements(panel: ArrPanel) -> pd.DataFrame:
     })
 
 
+def movements(panel: ArrPanel, as_of: str | pd.Period | None = None,
+              lookback: int = 12) -> dict[str, float]:
+    """The ARR movements of the ``lookback`` months ending at ``as_of``, summed by
+    kind (contraction and churn as positive amounts lost), as :func:`arr_bridge`
+    counts them (:func:`csmodels.engine.definitions.movements`).
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "a", "c"],
+    ...     "month": pd.PeriodIndex(["2024-01", "2024-01", "2024-02", "2024-02"], freq="M"),
+    ...     "arr": [100.0, 50.0, 120.0, 30.0]})
+    >>> movements(ArrPanel.from_frame(frame), lookback=1)
+    {'new': 30.0, 'reactivation': 0.0, 'expansion': 20.0, 'contraction': 0.0, 'churn': 50.0}
+    """
+    month = resolve_as_of(panel, as_of)
+    row = _row(_panel_engine(panel), "movements", ("arr_monthly",), _index(month), lookback,
+               _bounds(panel)[0])
+    return {name: float(row[name]) for name in MOVEMENTS}
+
+
 def arr_bridge(panel: ArrPanel) -> pd.DataFrame:
     """Monthly ARR bridge: opening + new + reactivation + expansion - contraction - churn
     (:func:`csmodels.engine.definitions.arr_bridge`).
@@ -408,10 +426,7 @@ def cohort_retention(panel: ArrPanel, freq: str = "Q", measure: str = "revenue",
         One row per cohort, one column per age in months (0, 1, ...); NaN where
         the age lies beyond the data.
     """
-    if measure not in ("revenue", "logos"):
-        raise ParameterError(f"measure must be 'revenue' or 'logos', not {measure!r}.")
-    if freq not in ("Q", "Y"):
-        raise ParameterError(f"freq must be 'Q' or 'Y', not {freq!r}.")
+    _cohort_choices(freq, measure)
     first, last = _bounds(panel)
     cells = _frame(_panel_engine(panel), "cohort_retention", ("arr_monthly",), freq, measure,
                    bool(include_first_month), first, last)
@@ -420,6 +435,25 @@ def cohort_retention(panel: ArrPanel, freq: str = "Q", measure: str = "revenue",
              .reindex(index=pd.Index(order, dtype=str, name="cohort")).astype("float64"))
     table.columns = pd.Index(table.columns.astype("int64"), name="months_since_start")
     return table
+
+
+def cohort_retention_at(panel: ArrPanel, age: int, freq: str = "Q", measure: str = "revenue",
+                        include_first_month: bool = False) -> tuple[int, float | None]:
+    """How many start cohorts of :func:`cohort_retention` are observed ``age`` months
+    after their start, and their average retention then (``None`` without one)
+    (:func:`csmodels.engine.definitions.cohort_retention_at`)."""
+    _cohort_choices(freq, measure)
+    first, last = _bounds(panel)
+    row = _row(_panel_engine(panel), "cohort_retention_at", ("arr_monthly",), freq, measure,
+               int(age), bool(include_first_month), first, last)
+    return int(row["cohorts"]), _number(row["average"])
+
+
+def _cohort_choices(freq: str, measure: str) -> None:
+    if measure not in ("revenue", "logos"):
+        raise ParameterError(f"measure must be 'revenue' or 'logos', not {measure!r}.")
+    if freq not in ("Q", "Y"):
+        raise ParameterError(f"freq must be 'Q' or 'Y', not {freq!r}.")
 
 
 # ------------------------------------------------------------------------------- NPS

@@ -315,6 +315,16 @@ def cohort_retention(arr: ir.Table, freq: str, measure: str, include_first_month
                     retention=j.amount.fill_null(0.0) / j.base).order_by(["cohort_key", "age"])
 
 
+def cohort_retention_at(arr: ir.Table, freq: str, measure: str, age: int,
+                        include_first_month: bool, first: int, last: int) -> ir.Table:
+    """The start cohorts observed at ``age`` months (:func:`cohort_retention`): how
+    many (``cohorts``) and their average retention then (``average``; one row, null
+    without such a cohort)."""
+    cells = cohort_retention(arr, freq, measure, include_first_month, first, last)
+    at = cells.filter(cells.age == age)
+    return at.aggregate(cohorts=at.count().cast("int64"), average=at.retention.mean())
+
+
 # -------------------------------------------------------------------- the other KPIs
 def nps(responses: ir.Table, as_of: int, window: int) -> ir.Table:
     """NPS = 100 x (share of 9-10 - share of 0-6) over the responses in the window
