@@ -4,14 +4,18 @@
 :class:`pandas.Period`, the average contract value) and returns a
 :class:`MetricsSummary`: the chapter glues it, ``csmodels metrics`` prints it
 (:meth:`~csmodels.summary.Summary.rows`, :meth:`~csmodels.summary.Summary.to_dict`)
-and the tests read it, so the three cannot disagree. The engine
-(:mod:`csmodels.engine`) returns the same class for a Parquet folder or a DuckDB
-file, with the KPI figures and without the chapter's sections, which are computed
-in pandas.
+and the tests read it, so the three cannot disagree. Every figure comes from a
+function of :mod:`csmodels.metrics`, which runs the metric's one definition (an Ibis
+expression of :mod:`csmodels.engine.definitions`) on embedded DuckDB; nothing is
+computed here but the differences of figures. The engine (:mod:`csmodels.engine`)
+returns the same class for a Parquet folder or a DuckDB file, with the KPI figures
+and without the chapter's sections, which need the company loaded in memory (the
+health score's test at renewal is the health model's, :mod:`csmodels.health`).
 
-Adding a metric: one :func:`~csmodels.summary.figure` field below (or in a section),
-its computation in :func:`metrics_summary` (and in :func:`csmodels.engine.summary`
-if the engine can give it), and its test; the appendix on the architecture says how.
+Adding a metric: its definition in :mod:`csmodels.engine.definitions`, the function of
+:mod:`csmodels.metrics` that runs it, one :func:`~csmodels.summary.figure` field below
+(or in a section) set in :func:`metrics_summary` (and in :func:`csmodels.engine.summary`
+if the engine gives it), and its test; the appendix on the architecture says how.
 """
 
 from __future__ import annotations
@@ -199,7 +203,8 @@ class MetricsSummary(Summary):
 
     The top-level figures are the KPIs ``csmodels metrics`` prints, the same on
     exports and through the engine; the sections are the chapter's detail, computed
-    in pandas (``None`` from the engine and where the data cannot support them).
+    from the company loaded in memory (``None`` from the engine and where the data
+    cannot support them).
     """
 
     as_of: str = figure("As-of month", "text")
@@ -228,7 +233,7 @@ class MetricsSummary(Summary):
     qbr_coverage: float | None = figure("QBR coverage", "ratio")
     expansion_pipeline_influenced: float | None = figure("Expansion pipeline influenced",
                                                          "ratio")
-    health: HealthCheck | None = section("the health score at renewal (pandas only)")
+    health: HealthCheck | None = section("the health score at renewal (exports only)")
     benchmark: Benchmark | None = section("retention against published medians")
     choices: Choices | None = section("compounded monthly retention and reactivations")
     cohorts: Cohorts | None = section("start cohorts")

@@ -3,8 +3,18 @@
 Each function takes unbound Ibis tables (:func:`input_tables`) and returns an
 expression; :mod:`csmodels.engine.run` compiles it to the SQL of the engine at
 hand (DuckDB embedded, or a Spark session) and runs it there, so the data stay
-where they are and only one row of figures comes back. The definitions are the
-metrics chapter's (:mod:`csmodels.metrics`): an account-month without a row is
+where they are and only the figures come back.
+
+This module is the one place a metric is defined: ``csmodels metrics`` runs these
+expressions on a Parquet folder, a DuckDB file or a Spark session, and the functions
+of :mod:`csmodels.metrics` (which the chapters, their charts and
+:func:`csmodels.metrics_summary` call) run them on an embedded DuckDB over the frames
+of a loaded company. Besides the one-row figures of a month there are the monthly
+series the charts draw (:func:`retention_series`, :func:`account_movements`,
+:func:`arr_bridge`, :func:`monthly_arr`, :func:`cohort_retention`), each one query over
+all months. ``tests/test_definitions.py`` fails if a metric function of
+:mod:`csmodels.metrics` computes without one of these. The definitions are the
+metrics chapter's (``csmodels/data/cs_kpis.csv``): an account-month without a row is
 ARR 0, months are counted as ``year * 12 + month - 1`` (the ``month`` columns of the
 monthly tables arrive as that index: one integer per row is cheaper to compare
 than a date), ratios are fractions.

@@ -158,7 +158,8 @@ def summary(engine: Engine, as_of: str | None = None,
             settings: MetricSettings | None = None) -> MetricsSummary:
     """The figures of ``csmodels metrics`` computed on ``engine``: the
     :class:`csmodels.MetricsSummary` of :func:`csmodels.metrics_summary`, with its
-    top-level figures and without the chapter's sections (computed in pandas)."""
+    top-level figures and without the chapter's sections (computed from a company
+    loaded in memory)."""
     settings = settings or MetricSettings()
     present = tuple(sorted(engine.present))
     if engine.bounds is None:
@@ -262,7 +263,7 @@ def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str |
     MetricsSummary
         Its ``to_dict()`` is what ``csmodels metrics --json`` prints; the sections
         (the health score at renewal and the chapter's detail) are ``None``: they are
-        computed in pandas, on exports only.
+        computed from a company loaded in memory, on exports only.
 
     Examples
     --------
