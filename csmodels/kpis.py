@@ -51,6 +51,7 @@ from .metrics import (
     resolve_as_of,
     retention,
     retention_series,
+    reusing_engines,
     time_to_value,
 )
 from .published import benchmark_for_acv, retention_benchmarks
@@ -265,7 +266,12 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     >>> s.as_of, s.lookback_months, s.text("nrr")
     ('2025-12', 12, '104.4%')
     """
-    settings = settings or MetricSettings()
+    with reusing_engines():  # the company's tables go to DuckDB once each
+        return _metrics_summary(company, as_of, settings or MetricSettings(), health, acv)
+
+
+def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, acv
+                     ) -> MetricsSummary:
     panel = ArrPanel.from_frame(company.arr_monthly)
     month = resolve_as_of(panel, as_of)
     lookback = settings.lookback_months

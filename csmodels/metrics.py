@@ -24,10 +24,12 @@ Ratios are fractions (0.97, not 97). Definitions (the book's, in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -183,8 +185,9 @@ def average_contract_value(panel: ArrPanel, as_of: str | pd.Period | None = None
 
 
 def arr_at(panel: ArrPanel, as_of: str | pd.Period | None = None) -> tuple[float, int]:
-    """Total ARR and the number of paying accounts (ARR above 0) in ``as_of``
-    (:func:`csmodels.engine.definitions.arr_at`).
+    """Total ARR and the number of paying accounts (ARR above 0) in ``as_of``, as
+    the monthly series of the charts counts them (so the same to the last digit as the
+    bridge's closing ARR; :func:`csmodels.engine.definitions.monthly_arr`).
 
     >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"],
     ...                       "month": pd.PeriodIndex(["2024-01"] * 3, freq="M"),
@@ -193,7 +196,8 @@ def arr_at(panel: ArrPanel, as_of: str | pd.Period | None = None) -> tuple[float
     (150.0, 2)
     """
     month = resolve_as_of(panel, as_of)
-    row = _row(_panel_engine(panel), "arr_at", ("arr_monthly",), _index(month))
+    row = _frame(_panel_engine(panel), "monthly_arr", ("arr_monthly",), _index(month),
+                 _index(month)).iloc[0]
     return float(row["arr"]), int(row["paying_accounts"])
 
 
@@ -492,7 +496,9 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
         frames["nps_weights"] = pd.DataFrame({
             "weight_id": weights.index.astype(str),
             "weight": weights.to_numpy(dtype="float64")})
-    row = _row(_engine(**frames), "nps_shares", ("nps_responses",), _index(month),
+    engine = _reused(("nps", id(responses), _content(weights)), (responses,),
+                     lambda: _engine(**frames))
+    row = _row(engine, "nps_shares", ("nps_responses",), _index(month),
                window_months, weights="nps_weights" if weights is not None else None)
     if not row["responses"] or row["score"] is None:
         return None
@@ -515,8 +521,14 @@ def seat_utilisation(usage: pd.DataFrame, as_of: str | pd.Period,
     """
     month = resolve_as_of(usage["month"], as_of)
     engine, accounts = _usage_engine(usage, seats)
-    ratio = _frame(engine, "seat_utilisation", ("usage_monthly",), _index(month),
-                   accounts=accounts)
+    if _REUSE.get() is None:
+        ratio = _frame(engine, "seat_utilisation", ("usage_monthly",), _index(month),
+                       accounts=accounts)
+    else:  # asked for month after month (the health check): every month in one query
+        every = _reused(("utilisation", id(usage), _content(seats)), (usage,),
+                        lambda: _frame(engine, "seat_utilisation_by_month", ("usage_monthly",),
+                                       accounts=accounts))
+        ratio = every[every["month"] == _index(month)]
     return pd.Series(ratio["utilisation"].to_numpy(dtype="float64"),
                      index=pd.Index(ratio["account_id"], dtype=usage["account_id"].dtype,
                                     name="account_id"), name="utilisation")
@@ -536,10 +548,12 @@ def _usage_engine(usage: pd.DataFrame, seats: pd.Series | None):
     """An engine over usage and, given ``seats``, the seats per account (as the
     accounts table); the name of that table, or ``None``."""
     if seats is None:
-        return _engine(usage_monthly=usage), None
+        return _reused(("usage", id(usage)), (usage,), lambda: _engine(usage_monthly=usage)), None
     accounts = pd.DataFrame({"account_id": seats.index.astype(str),
                              "licensed_seats": pd.array(seats, dtype="Int64")})
-    return _engine(usage_monthly=usage, accounts=accounts), "accounts"
+    engine = _reused(("usage", id(usage), _content(seats)), (usage,),
+                     lambda: _engine(usage_monthly=usage, accounts=accounts))
+    return engine, "accounts"
 
 
 @dataclass(frozen=True)
@@ -564,7 +578,9 @@ def time_to_value(onboarding: pd.DataFrame, as_of: str | pd.Period, window_month
     median is over the contracts that reached value.
     """
     month = resolve_as_of(onboarding["contract_date"], as_of, window_months)
-    row = _row(_engine(onboarding=onboarding), "time_to_value_detail", ("onboarding",),
+    engine = _reused(("onboarding", id(onboarding)), (onboarding,),
+                     lambda: _engine(onboarding=onboarding))
+    row = _row(engine, "time_to_value_detail", ("onboarding",),
                _index(month), window_months, target_days)
     return TimeToValue(
         median_days=_number(row["time_to_value_median_days"]),
@@ -580,7 +596,9 @@ def qbr_coverage(qbrs: pd.DataFrame, panel: ArrPanel, as_of: str | pd.Period,
     (:func:`csmodels.engine.definitions.qbr_coverage`)."""
     month = resolve_as_of(panel, as_of)
     panel.column(month)
-    row = _row(_engine(panel, qbrs=qbrs), "qbr_coverage", ("arr_monthly", "qbrs"),
+    engine = _reused(("qbrs", id(panel), id(qbrs)), (panel, qbrs),
+                     lambda: _engine(panel, qbrs=qbrs))
+    row = _row(engine, "qbr_coverage", ("arr_monthly", "qbrs"),
                _index(month), window_months, float(min_arr))
     return _number(row["qbr_coverage"])
 
@@ -595,7 +613,9 @@ def expansion_pipeline_influenced(opportunities: pd.DataFrame, as_of: str | pd.P
     or without the ``cs_sourced``/``cs_influenced`` columns.
     """
     month = resolve_as_of(opportunities["created_date"], as_of, window_months)
-    row = _row(_engine(opportunities=opportunities), "pipeline_influenced", ("opportunities",),
+    engine = _reused(("opportunities", id(opportunities)), (opportunities,),
+                     lambda: _engine(opportunities=opportunities))
+    row = _row(engine, "pipeline_influenced", ("opportunities",),
                _index(month), window_months)
     return _number(row["expansion_pipeline_influenced"])
 
@@ -628,6 +648,39 @@ def _number(value) -> float | None:
 
 
 _PANELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_REUSE: ContextVar[dict | None] = ContextVar("csmodels_metrics_engines", default=None)
+
+
+@contextlib.contextmanager
+def reusing_engines() -> Iterator[None]:
+    """Inside this block, the engine made for a table (the same object, or for weights
+    and seats the same values) serves every metric asked of it, instead of the table
+    going to DuckDB again each time. For a caller that does not change its tables
+    meanwhile, such as :func:`csmodels.metrics_summary`, whose health check asks for
+    the seat utilisation of a few dozen months."""
+    token = _REUSE.set({})
+    try:
+        yield
+    finally:
+        _REUSE.reset(token)
+
+
+def _reused(key: tuple, keep: tuple, make: Callable):
+    """``make()``, or inside :func:`reusing_engines` the engine made for ``key``;
+    ``keep`` holds the tables whose ``id`` the key names while the block lasts."""
+    cache = _REUSE.get()
+    if cache is None:
+        return make()
+    if key not in cache:
+        cache[key] = (make(), keep)
+    return cache[key][0]
+
+
+def _content(series: pd.Series | None) -> bytes | None:
+    """The values of a small series (weights, seats) and its index, as a key."""
+    if series is None:
+        return None
+    return pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes()
 
 
 def _panel_engine(panel: ArrPanel):

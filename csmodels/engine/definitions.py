@@ -377,24 +377,30 @@ def weight_table() -> ir.Table:
     return ibis.table({"weight_id": "string", "weight": "float64"}, name="nps_weights")
 
 
-def _utilisation(usage: ir.Table, as_of: int, accounts: ir.Table | None) -> ir.Table:
-    """Each account's active users over licensed seats in ``as_of``, capped at 1
-    (seats from usage, else from accounts); accounts without seats left out."""
-    rows = usage.filter(usage.month == as_of)
-    seats = rows.licensed_seats
+def seat_utilisation_by_month(usage: ir.Table, accounts: ir.Table | None) -> ir.Table:
+    """Each account's active users over licensed seats in each month, capped at 1
+    (``month``, ``account_id``, ``utilisation``; seats from usage, else from
+    accounts; account-months without seats left out), by month and account."""
+    seats = usage.licensed_seats
+    rows = usage
     if accounts is not None:
         acc = accounts.select(seat_id=accounts.account_id, acc_seats=accounts.licensed_seats)
-        rows = rows.left_join(acc, rows.account_id == acc.seat_id)
+        rows = usage.left_join(acc, usage.account_id == acc.seat_id)
         seats = rows.licensed_seats.coalesce(rows.acc_seats)
     seats = ibis.ifelse(seats > 0, seats.cast("float64"), ibis.null("float64"))
     ratio = ibis.least(rows.active_users.cast("float64") / seats, ibis.literal(1.0))
-    return rows.select(account_id=rows.account_id, utilisation=ratio).filter(
-        lambda t: t.utilisation.notnull())
+    return rows.select(month=rows.month, account_id=rows.account_id, utilisation=ratio).filter(
+        lambda t: t.utilisation.notnull()).order_by(["month", "account_id"])
+
+
+def _utilisation(usage: ir.Table, as_of: int, accounts: ir.Table | None) -> ir.Table:
+    """:func:`seat_utilisation_by_month` in ``as_of``."""
+    return seat_utilisation_by_month(usage.filter(usage.month == as_of), accounts)
 
 
 def seat_utilisation(usage: ir.Table, as_of: int, accounts: ir.Table | None) -> ir.Table:
-    """Seat utilisation per account in ``as_of`` (``account_id``, ``utilisation``),
-    as :func:`adoption` takes its median of."""
+    """Seat utilisation per account in ``as_of`` (``month``, ``account_id``,
+    ``utilisation``), as :func:`adoption` takes its median of."""
     return _utilisation(usage, as_of, accounts).order_by("account_id")
 
 
