@@ -69,8 +69,12 @@ class Engine:
         """Run the expression ``build()`` returns (SQL cached as :meth:`cached_row`
         does); every row, as a pandas DataFrame."""
         sql = _cached_sql(self.dialect, key, build)
-        if self.spark:
-            return self.connection.sql(sql).toPandas()
+        if self.spark:  # rows, not toPandas: PySpark's pandas conversion predates pandas 3
+            import pandas as pd
+
+            result = self.connection.sql(sql)
+            return pd.DataFrame([row.asDict() for row in result.collect()],
+                                columns=result.columns)
         return self.connection.execute(sql).df()
 
     def one_row_sql(self, sql: str) -> dict:
