@@ -507,6 +507,27 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
                detractors=float(row["detractors"]))
 
 
+def nps_distribution(responses: pd.DataFrame, as_of: str | pd.Period,
+                     window_months: int = 12) -> pd.Series:
+    """How many responses in the NPS window gave each score from 0 to 10 (the window
+    of :func:`nps`; :func:`csmodels.engine.definitions.nps_distribution`).
+
+    >>> r = pd.DataFrame({"date": pd.to_datetime(["2024-01-05"] * 3), "score": [10, 9, 10]})
+    >>> nps_distribution(r, "2024-01").loc[[9, 10]].tolist()
+    [1, 2]
+    """
+    if window_months < 1:
+        raise ParameterError(f"The NPS window must be at least 1 month, not {window_months}.")
+    month = resolve_as_of(responses["date"], as_of, window_months)
+    engine = _reused(("nps", id(responses), None), (responses,),
+                     lambda: _engine(nps_responses=responses))
+    counts = _frame(engine, "nps_distribution", ("nps_responses",), _index(month),
+                    window_months)
+    return (pd.Series(counts["responses"].to_numpy(dtype="int64"),
+                      index=counts["score"].to_numpy(dtype="int64"))
+            .reindex(range(11), fill_value=0).rename_axis("score").rename("responses"))
+
+
 # ---------------------------------------------------------- adoption, TTV, QBRs, pipeline
 
 

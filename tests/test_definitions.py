@@ -136,6 +136,8 @@ def _small():
         "cohort_retention": lambda: cs.cohort_retention(panel),
         "cohort_retention_at": lambda: metrics.cohort_retention_at(panel, 1),
         "nps": lambda: cs.nps(pd.DataFrame({"date": dates, "score": [9, 3]}), "2024-01"),
+        "nps_distribution": lambda: metrics.nps_distribution(
+            pd.DataFrame({"date": dates, "score": [9, 3]}), "2024-01"),
         "seat_utilisation": lambda: cs.seat_utilisation(usage, "2024-01"),
         "adoption_rate": lambda: cs.adoption_rate(usage, "2024-01"),
         "time_to_value": lambda: cs.time_to_value(pd.DataFrame({

@@ -371,6 +371,14 @@ def nps_shares(responses: ir.Table, as_of: int, window: int,
                       score=100 * (promoters - detractors))
 
 
+def nps_distribution(responses: ir.Table, as_of: int, window: int) -> ir.Table:
+    """How many responses in the window of :func:`nps_shares` gave each score
+    (``score``, ``responses``; scores nobody gave left out), by score."""
+    inside = responses.filter(_in_window(responses.date, as_of, window))
+    return inside.group_by("score").aggregate(
+        responses=inside.count().cast("int64")).order_by("score")
+
+
 def weight_table() -> ir.Table:
     """An unbound table of weights per account (``weight_id``, ``weight``) for
     :func:`nps_shares`, named ``nps_weights``."""
