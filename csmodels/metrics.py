@@ -366,8 +366,8 @@ def arr_movements(panel: ArrPanel) -> pd.DataFrame:
     """
     first, last = _bounds(panel)
     moves = _frame(_panel_engine(panel), "account_movements", ("arr_monthly",), first, last)
-    return pd.DataFrame({
-        "account_id": pd.array(moves["account_id"], dtype=panel.accounts.dtype),
+    return pd.DataFrame({  # the engine of a panel alone counts accounts by their row
+        "account_id": panel.accounts[moves["account_id"].to_numpy(dtype="int64")].array,
         "month": _periods(moves["month"]),
         "movement": pd.Categorical(moves["movement"], categories=MOVEMENTS),
         "change": moves["change"].to_numpy(dtype="float64"),
@@ -712,16 +712,21 @@ def _panel_engine(panel: ArrPanel):
     return engine
 
 
-def _panel_arrow(panel: ArrPanel):
+def _panel_arrow(panel: ArrPanel, text_ids: bool):
     """The panel's account-months with ARR above 0 as an Arrow table of the
-    definitions' ``arr_monthly`` (an account-month without a row is 0 for them too)."""
+    definitions' ``arr_monthly`` (an account-month without a row is 0 for them too).
+
+    Without ``text_ids`` an account is its row in the panel (accounts are sorted, so
+    the order is the same): grouping and joining integers is several times faster,
+    and no other table has to meet these ids.
+    """
     import pyarrow as pa
 
     rows, cols = np.nonzero(panel.values)
-    ids = pa.DictionaryArray.from_arrays(pa.array(rows.astype("int32")),
-                                         pa.array(np.asarray(panel.accounts.astype(str),
-                                                             dtype=object)))
-    return pa.table({"account_id": ids.cast(pa.string()),
+    ids = pa.array(rows.astype("int64"))
+    if text_ids:
+        ids = pa.array(np.asarray(panel.accounts.astype(str), dtype=object)).take(ids)
+    return pa.table({"account_id": ids,
                      "month": pa.array(cols.astype("int64") + _bounds(panel)[0]),
                      "arr": pa.array(panel.values[rows, cols])})
 
@@ -736,15 +741,16 @@ def _database():
 
 
 def _engine(panel: ArrPanel | None = None, **frames: pd.DataFrame):
-    """An embedded DuckDB engine over ``panel`` (as ``arr_monthly``) and ``frames``
-    (input tables by name, and ``nps_weights``), each registered as Arrow."""
+    """An embedded DuckDB engine over ``panel`` (as ``arr_monthly``; its accounts as
+    their row in the panel unless other ``frames`` come with it) and ``frames`` (input
+    tables by name, and ``nps_weights``), each registered as Arrow."""
     from .engine.run import Engine
     from .engine.sources import _to_arrow, typed_views
 
     con = _database().cursor()  # its own views and tables, at no cost of a new database
     views, sources, columns = {}, {}, {}
     if panel is not None:
-        con.register("_csm_panel", _panel_arrow(panel))
+        con.register("_csm_panel", _panel_arrow(panel, text_ids=bool(frames)))
         views["arr_monthly"] = "SELECT account_id, month, arr FROM _csm_panel"
     for name, frame in frames.items():
         arrow = _to_arrow(frame)

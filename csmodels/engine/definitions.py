@@ -219,7 +219,8 @@ def retention_series(arr: ir.Table, lookback: int, first: int, last: int) -> ir.
     base = paying.select(base_id=paying.account_id, month=paying.month + lookback,
                          base=paying.arr)
     base = base.filter((base.month >= first + lookback) & (base.month <= last))
-    now = arr.select(now_id=arr.account_id, now_month=arr.month, now=arr.arr)
+    now = arr.filter((arr.month >= first + lookback) & (arr.month <= last))
+    now = now.select(now_id=now.account_id, now_month=now.month, now=now.arr)
     j = base.left_join(now, (base.base_id == now.now_id) & (base.month == now.now_month))
     j = j.select(month=j.month, base=j.base, now=j.now.fill_null(0.0))
     agg = j.group_by("month").aggregate(**_retention_sums_of(j.base, j.now))
@@ -236,21 +237,23 @@ def _first_paid(arr: ir.Table) -> ir.Table:
 def account_movements(arr: ir.Table, first: int, last: int) -> ir.Table:
     """Every account's classified ARR change from one month to the next, for the
     months after ``first`` up to ``last`` (:func:`_movement_kinds`): ``account_id``,
-    ``month``, ``movement`` and ``change`` (signed), by account and month."""
-    paying = arr.filter(arr.arr > 0)
-    keys = paying.select(key_id=paying.account_id, month=paying.month).union(
-        paying.select(key_id=paying.account_id, month=paying.month + 1), distinct=True)
-    keys = keys.filter((keys.month > first) & (keys.month <= last))
+    ``month``, ``movement`` and ``change`` (signed), by account and month.
+
+    Each row meets the row of the same account a month before (one outer join: a
+    month without a row is 0 on its side), so the cost is one pass over the rows.
+    """
     cur = arr.select(cur_id=arr.account_id, cur_month=arr.month, cur=arr.arr)
     prev = arr.select(prev_id=arr.account_id, prev_month=arr.month + 1, prev=arr.arr)
+    j = cur.outer_join(prev, (cur.cur_id == prev.prev_id) & (cur.cur_month == prev.prev_month))
+    j = j.select(key_id=j.cur_id.coalesce(j.prev_id), month=j.cur_month.coalesce(j.prev_month),
+                 now=j.cur.fill_null(0.0), before=j.prev.fill_null(0.0))
+    j = j.filter((j.month > first) & (j.month <= last) & (j.now != j.before))
     starts = _first_paid(arr)
-    j = (keys.left_join(cur, (keys.key_id == cur.cur_id) & (keys.month == cur.cur_month))
-         .left_join(prev, (keys.key_id == prev.prev_id) & (keys.month == prev.prev_month))
-         .left_join(starts, keys.key_id == starts.start_id))
-    now, before = j.cur.fill_null(0.0), j.prev.fill_null(0.0)
-    kinds = _movement_kinds(before, now, j.start, j.month)
+    j = j.left_join(starts, j.key_id == starts.start_id)
+    kinds = _movement_kinds(j.before, j.now, j.start, j.month)
     movement = ibis.cases(*((when, name) for name, (when, _) in kinds.items()), else_=None)
-    out = j.select(account_id=j.key_id, month=j.month, movement=movement, change=now - before)
+    out = j.select(account_id=j.key_id, month=j.month, movement=movement,
+                   change=j.now - j.before)
     return out.filter(out.movement.notnull()).order_by(["account_id", "month"])
 
 
