@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import arr_frame, brute_force_kpis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import csmodels as cs
 from csmodels import metrics
@@ -207,3 +209,67 @@ def test_no_metric_is_computed_outside_the_definitions(module):
                 and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "math")):
             found.append(f"{module}:{node.lineno} .{node.func.attr}()")
     assert found == []
+
+
+# --------------------------------------------------- random companies, by brute force
+@st.composite
+def small_panels(draw) -> cs.ArrPanel:
+    """Up to 6 accounts over 15 months, with gaps, zero rows and returns."""
+    n = draw(st.integers(1, 6))
+    rows = []
+    months = pd.period_range("2023-01", periods=15, freq="M")
+    for i in range(n):
+        for t in range(15):
+            value = draw(st.sampled_from([None, 0.0, 10.0, 25.5, 100.0]))
+            if value is not None or (t in (0, 14) and i == 0):
+                rows.append((f"acc{i}", str(months[t]), value or 0.0))
+    return cs.ArrPanel.from_frame(arr_frame(rows))
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_panels())
+def test_movements_and_bridge_by_brute_force(panel):
+    values, n_months = panel.values, len(panel.months)
+    want = []
+    for i, account in enumerate(panel.accounts):
+        paid = [t for t in range(n_months) if values[i, t] > 0]
+        for t in range(1, n_months):
+            prev, cur = values[i, t - 1], values[i, t]
+            kind = (("new" if paid[0] == t else "reactivation") if prev == 0 and cur > 0
+                    else "churn" if prev > 0 and cur == 0
+                    else "expansion" if cur > prev else "contraction" if cur < prev else None)
+            if kind:
+                want.append((account, str(panel.months[t]), kind, cur - prev))
+    moves = cs.arr_movements(panel)
+    got = list(zip(moves["account_id"], moves["month"].astype(str),
+                   moves["movement"].astype(str), moves["change"], strict=True))
+    assert got == want
+    bridge = cs.arr_bridge(panel)
+    for t in range(1, n_months):
+        row = bridge.iloc[t - 1]
+        assert row["opening"] == values[:, t - 1].sum() and row["closing"] == values[:, t].sum()
+        for name in metrics.MOVEMENTS:
+            amount = sum(abs(c) for _, m, k, c in want if k == name
+                         and m == str(panel.months[t]))
+            assert row[name] == pytest.approx(amount, abs=1e-9), name
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_panels(), st.integers(1, 4))
+def test_retention_series_by_brute_force(panel, lookback):
+    values = panel.values
+    for t in range(lookback, len(panel.months)):
+        base = values[:, t - lookback] > 0
+        if not base.any():
+            with pytest.raises(cs.ParameterError, match="No account had ARR above 0"):
+                cs.retention_series(panel, lookback)
+            return
+    series = cs.retention_series(panel, lookback)
+    assert len(series) == max(len(panel.months) - lookback, 0)
+    for k, row in enumerate(series.itertuples()):
+        t = k + lookback
+        base = values[:, t - lookback] > 0
+        then, now = values[base, t - lookback], values[base, t]
+        assert row.nrr == pytest.approx(now.sum() / then.sum(), rel=1e-12)
+        assert row.grr == pytest.approx(sum(map(min, now, then)) / then.sum(), rel=1e-12)
+        assert row.logo_churn == pytest.approx((now == 0).mean(), rel=1e-12)
