@@ -1,8 +1,8 @@
 """The independent baseline: NRR, GRR, logo churn and the 12-month ARR movements of
 an ``arr_monthly.csv``, computed in DuckDB SQL, printed as JSON.
 
-It follows the definitions of ``csmodels/metrics.py``, as ``csmodels metrics`` does, but shares no
-code with csmodels: the benchmark times it as a whole process beside
+It follows the definitions of ``csmodels/engine/definitions.py``, as ``csmodels metrics``
+does, but shares no code with csmodels: the benchmark times it as a whole process beside
 ``csmodels metrics`` on the same file.
 
     python benchmarks/duckdb_metrics.py /tmp/bench/100k

@@ -4,14 +4,18 @@
 :class:`pandas.Period`, the average contract value) and returns a
 :class:`MetricsSummary`: the chapter glues it, ``csmodels metrics`` prints it
 (:meth:`~csmodels.summary.Summary.rows`, :meth:`~csmodels.summary.Summary.to_dict`)
-and the tests read it, so the three cannot disagree. The engine
-(:mod:`csmodels.engine`) returns the same class for a Parquet folder or a DuckDB
-file, with the KPI figures and without the chapter's sections, which are computed
-in pandas.
+and the tests read it, so the three cannot disagree. Every figure comes from a
+function of :mod:`csmodels.metrics`, which runs the metric's one definition (an Ibis
+expression of :mod:`csmodels.engine.definitions`) on embedded DuckDB; nothing is
+computed here but the differences of figures. The engine (:mod:`csmodels.engine`)
+returns the same class for a Parquet folder or a DuckDB file, with the KPI figures
+and without the chapter's sections, which need the company loaded in memory (the
+health score's test at renewal is the health model's, :mod:`csmodels.health`).
 
-Adding a metric: one :func:`~csmodels.summary.figure` field below (or in a section),
-its computation in :func:`metrics_summary` (and in :func:`csmodels.engine.summary`
-if the engine can give it), and its test; the appendix on the architecture says how.
+Adding a metric: its definition in :mod:`csmodels.engine.definitions`, the function of
+:mod:`csmodels.metrics` that runs it, one :func:`~csmodels.summary.figure` field below
+(or in a section) set in :func:`metrics_summary` (and in :func:`csmodels.engine.summary`
+if the engine gives it), and its test; the appendix on the architecture says how.
 """
 
 from __future__ import annotations
@@ -28,21 +32,24 @@ from ._checks import Checked, number
 from .health import HealthModel, RenewalTest, renewal_test, renewals
 from .inputs import Company
 from .metrics import (
-    MOVEMENTS,
     ArrPanel,
     adoption_rate,
+    arr_at,
     arr_bridge,
     average_contract_value,
     cohort_retention,
+    cohort_retention_at,
     compounded_monthly_retention,
     covers,
     expansion_pipeline_influenced,
+    movements,
     nps,
     qbr_coverage,
     reactivated_arr,
     resolve_as_of,
     retention,
     retention_series,
+    reusing_engines,
     time_to_value,
 )
 from .published import benchmark_for_acv, retention_benchmarks
@@ -190,7 +197,8 @@ class MetricsSummary(Summary):
 
     The top-level figures are the KPIs ``csmodels metrics`` prints, the same on
     exports and through the engine; the sections are the chapter's detail, computed
-    in pandas (``None`` from the engine and where the data cannot support them).
+    from the company loaded in memory (``None`` from the engine and where the data
+    cannot support them).
     """
 
     as_of: str = figure("As-of month", "text")
@@ -219,7 +227,7 @@ class MetricsSummary(Summary):
     qbr_coverage: float | None = figure("QBR coverage", "ratio")
     expansion_pipeline_influenced: float | None = figure("Expansion pipeline influenced",
                                                          "ratio")
-    health: HealthCheck | None = section("the health score at renewal (pandas only)")
+    health: HealthCheck | None = section("the health score at renewal (exports only)")
     benchmark: Benchmark | None = section("retention against published medians")
     choices: Choices | None = section("compounded monthly retention and reactivations")
     cohorts: Cohorts | None = section("start cohorts")
@@ -251,7 +259,12 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     >>> s.as_of, s.lookback_months, s.text("nrr")
     ('2025-12', 12, '104.4%')
     """
-    settings = settings or MetricSettings()
+    with reusing_engines():  # the company's tables go to DuckDB once each
+        return _metrics_summary(company, as_of, settings or MetricSettings(), health, acv)
+
+
+def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, acv
+                     ) -> MetricsSummary:
     panel = ArrPanel.from_frame(company.arr_monthly)
     month = resolve_as_of(panel, as_of)
     lookback = settings.lookback_months
@@ -261,21 +274,20 @@ def metrics_summary(company: Company, as_of: str | pd.Period | None = None,
     if as_of is not None and skipped["retention"] != needs.OK:
         retention(panel, month, lookback)  # a month the reader chose is refused with the reason
     ret = retention(panel, month, lookback) if skipped["retention"] == needs.OK else None
-    t = panel.column(month)
+    arr, paying = arr_at(panel, month)
     bridge = arr_bridge(panel)
-    moved = bridge.loc[month - lookback + 1:month]
     check = _health(company, panel, month, settings, health)
     skipped["health"] = needs.health(check[0], settings.health_min_renewals)
     cohorts, cohort_section = _cohorts(panel, settings.cohort_freq, skipped["cohorts"])
     summary = MetricsSummary(
         as_of=str(month), lookback_months=lookback, base_month=str(month - lookback),
-        arr=float(panel.values[:, t].sum()), paying_accounts=int((panel.values[:, t] > 0).sum()),
+        arr=arr, paying_accounts=paying,
         nrr=ret and ret.nrr, grr=ret and ret.grr, logo_churn=ret and ret.logo_churn,
         gross_revenue_churn=ret and ret.gross_revenue_churn,
         net_revenue_churn=ret and ret.net_revenue_churn,
         retention_base_accounts=ret.base_accounts if ret else 0,
         retention_base_arr=ret.base_arr if ret else 0.0,
-        **{f"{m}_arr": float(moved[m].sum()) for m in MOVEMENTS},
+        **{f"{m}_arr": amount for m, amount in movements(panel, month, lookback).items()},
         **_table_kpis(company, panel, month, settings),
         health=(_health_section(check, settings, company)
                 if skipped["health"] == needs.OK else None),
@@ -387,11 +399,10 @@ def _cohorts(panel, freq, need) -> tuple[pd.DataFrame, Cohorts | None]:
     revenue = cohort_retention(panel, freq=freq, measure="revenue")
     if need != needs.OK:
         return revenue, None
-    logos = cohort_retention(panel, freq=freq, measure="logos")
-    at_12 = revenue[12].dropna()
-    return revenue, Cohorts(count=len(revenue), at_12_n=len(at_12),
-                            at_12_revenue=float(at_12.mean()),
-                            at_12_logos=float(logos[12].dropna().mean()))
+    at_12_n, at_12_revenue = cohort_retention_at(panel, 12, freq, "revenue")
+    _, at_12_logos = cohort_retention_at(panel, 12, freq, "logos")
+    return revenue, Cohorts(count=len(revenue), at_12_n=at_12_n, at_12_revenue=at_12_revenue,
+                            at_12_logos=at_12_logos)
 
 
 def _health(company, panel, month, settings, model) -> tuple[RenewalTest, RenewalTest]:

@@ -1,9 +1,18 @@
-"""Customer Success metrics, as defined in the book's metrics chapter.
+"""Customer Success metrics, as defined in the book's metrics chapter, for frames in memory.
 
-Retention works on an :class:`ArrPanel`: ARR as an accounts x months matrix in
-which every month from the first to the last is present and an account-month with
-no row is 0. Every definition is vectorised over accounts, so the cost grows with
-rows, not with a Python loop.
+Every metric is defined once, as an Ibis expression in
+:mod:`csmodels.engine.definitions`; the functions here are its pandas-facing API.
+Each hands the company's tables to an embedded DuckDB connection (through Arrow,
+in memory: nothing is written), runs the definition's SQL there (compiled once and
+cached by :mod:`csmodels.engine.run`) and returns plain Python numbers and pandas
+frames. ``csmodels metrics`` on a Parquet folder, a DuckDB file or a Spark session
+runs the same definitions, so the chapters, their charts and the command line
+cannot disagree. What stays here is the checking of a reader's month (one message
+for every metric) and the shaping of the results.
+
+Retention reads an :class:`ArrPanel`: ARR as an accounts x months matrix in which
+every month from the first to the last is present and an account-month with no row
+is 0 (other models, such as health and lifetime, read the matrix itself).
 
 Ratios are fractions (0.97, not 97). Definitions (the book's, in
 ``csmodels/data/cs_kpis.csv``), as of month M with C the accounts whose ARR at M-12 is above 0:
@@ -15,6 +24,12 @@ Ratios are fractions (0.97, not 97). Definitions (the book's, in
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import math
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -24,6 +39,7 @@ from ._checks import check_number
 from .exceptions import ParameterError
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+_EPOCH = 1970 * 12  # a monthly Period's ordinal counts months from 1970-01
 
 
 # ----------------------------------------------------------------------------- panel
@@ -83,8 +99,10 @@ class ArrPanel:
         return self.months[-1]
 
     def total(self) -> pd.Series:
-        """Total ARR per month."""
-        return pd.Series(self.values.sum(axis=0), index=self.months, name="arr")
+        """Total ARR per month (:func:`csmodels.engine.definitions.monthly_arr`)."""
+        first, last = _bounds(self)
+        totals = _frame(_panel_engine(self), "monthly_arr", ("arr_monthly",), first, last)
+        return pd.Series(totals["arr"].to_numpy(dtype="float64"), index=self.months, name="arr")
 
 
 def _months(name: str, value: object) -> int:
@@ -166,9 +184,27 @@ def average_contract_value(panel: ArrPanel, as_of: str | pd.Period | None = None
     """
     if stated is not None:
         return check_number("stated", stated, low=0)
-    now = panel.values[:, panel.column(resolve_as_of(panel, as_of))]
-    paying = now > 0
-    return float(now[paying].sum() / paying.sum()) if paying.any() else None
+    month = resolve_as_of(panel, as_of)
+    panel.column(month)
+    return _number(_row(_panel_engine(panel), "average_contract_value", ("arr_monthly",),
+                        _index(month))["acv"])
+
+
+def arr_at(panel: ArrPanel, as_of: str | pd.Period | None = None) -> tuple[float, int]:
+    """Total ARR and the number of paying accounts (ARR above 0) in ``as_of``, as
+    the monthly series of the charts counts them (so the same to the last digit as the
+    bridge's closing ARR; :func:`csmodels.engine.definitions.monthly_arr`).
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "c"],
+    ...                       "month": pd.PeriodIndex(["2024-01"] * 3, freq="M"),
+    ...                       "arr": [100.0, 50.0, 0.0]})
+    >>> arr_at(ArrPanel.from_frame(frame))
+    (150.0, 2)
+    """
+    month = resolve_as_of(panel, as_of)
+    row = _frame(_panel_engine(panel), "monthly_arr", ("arr_monthly",), _index(month),
+                 _index(month)).iloc[0]
+    return float(row["arr"]), int(row["paying_accounts"])
 
 
 # ------------------------------------------------------------------------- retention
@@ -218,32 +254,53 @@ def retention(panel: ArrPanel, as_of: str | pd.Period | None = None,
     (0.5667, 0.5, 0.3333)
     """
     lookback = _months("lookback", lookback)
+    month = _retention_month(panel, as_of, lookback)
+    row = _row(_panel_engine(panel), "retention", ("arr_monthly",), _index(month), lookback)
+    if not row["base_arr"]:
+        raise _no_base(month, lookback)
+    return _retention(str(month), row, lookback)
+
+
+def _retention_month(panel: ArrPanel, as_of, lookback: int) -> pd.Period:
+    """The month retention is asked for, refused as a reader needs to hear it when
+    the data cannot give it (the lookback before the data's first month)."""
+    lookback = _months("lookback", lookback)
     month = resolve_as_of(panel, as_of)
-    t = panel.column(month)
-    if t < lookback:
+    if panel.column(month) < lookback:
         raise ParameterError(
             f"Retention as of {month} needs {lookback} months of history, but the data start "
             f"in {panel.months[0]}. Choose an as-of month from {panel.months[0] + lookback} on.")
-    base, now = panel.values[:, t - lookback], panel.values[:, t]
-    cohort = base > 0
-    base_arr = base[cohort].sum()
-    if base_arr == 0:
-        raise ParameterError(f"No account had ARR above 0 in {month - lookback}, "
-                             "so retention is undefined there. Choose a later as-of month.")
-    nrr = now[cohort].sum() / base_arr
-    grr = np.minimum(now[cohort], base[cohort]).sum() / base_arr
+    return month
+
+
+def _no_base(month: pd.Period, lookback: int) -> ParameterError:
+    return ParameterError(f"No account had ARR above 0 in {month - lookback}, "
+                          "so retention is undefined there. Choose a later as-of month.")
+
+
+def _retention(as_of: str, row: Mapping, lookback: int) -> Retention:
     return Retention(
-        as_of=str(month), nrr=float(nrr), grr=float(grr),
-        logo_churn=float((now[cohort] == 0).mean()),
-        gross_revenue_churn=float(1 - grr), net_revenue_churn=float(1 - nrr),
-        base_accounts=int(cohort.sum()), base_arr=float(base_arr), lookback_months=lookback)
+        as_of=as_of, nrr=float(row["nrr"]), grr=float(row["grr"]),
+        logo_churn=float(row["logo_churn"]),
+        gross_revenue_churn=float(row["gross_revenue_churn"]),
+        net_revenue_churn=float(row["net_revenue_churn"]),
+        base_accounts=int(row["base_accounts"]), base_arr=float(row["base_arr"]),
+        lookback_months=lookback)
 
 
 def retention_series(panel: ArrPanel, lookback: int = 12) -> pd.DataFrame:
-    """:func:`retention` for every month that has ``lookback`` months of history."""
+    """:func:`retention` for every month that has ``lookback`` months of history
+    (:func:`csmodels.engine.definitions.retention_series`: one query for all months)."""
     lookback = _months("lookback", lookback)
-    rows = [retention(panel, month, lookback).to_dict() for month in panel.months[lookback:]]
-    return pd.DataFrame(rows, columns=list(Retention.__dataclass_fields__))
+    first, last = _bounds(panel)
+    rows = _frame(_panel_engine(panel), "retention_series", ("arr_monthly",), lookback,
+                  first, last).set_index("month")
+    out = []
+    for month in panel.months[lookback:]:
+        if _index(month) not in rows.index:
+            raise _no_base(month, lookback)
+        out.append(_retention(str(month), rows.loc[_index(month)], lookback).to_dict())
+    return pd.DataFrame(out, columns=list(Retention.__dataclass_fields__))
 
 
 @dataclass(frozen=True)
@@ -260,7 +317,8 @@ def compounded_monthly_retention(panel: ArrPanel, as_of: str | pd.Period | None 
     """The product of the ``months`` month-on-month NRRs and GRRs ending at ``as_of``.
 
     Each month's base is every account paying the month before, so accounts that
-    joined during the window enter the base, and GRR is capped every month.
+    joined during the window enter the base, and GRR is capped every month. The
+    monthly figures are :func:`retention_series`'s with a lookback of one month.
 
     >>> frame = pd.DataFrame({"account_id": ["a"] * 3,
     ...     "month": pd.PeriodIndex(["2024-01", "2024-02", "2024-03"], freq="M"),
@@ -271,9 +329,18 @@ def compounded_monthly_retention(panel: ArrPanel, as_of: str | pd.Period | None 
     """
     months = _months("months", months)
     month = resolve_as_of(panel, as_of)
-    steps = [retention(panel, month - k, lookback=1) for k in range(months)]
-    return Compounded(nrr=float(np.prod([r.nrr for r in steps])),
-                      grr=float(np.prod([r.grr for r in steps])), months=months)
+    steps = [month - k for k in range(months)]
+    for step in steps:
+        _retention_month(panel, step, 1)
+    end = _index(month)
+    rows = _frame(_panel_engine(panel), "retention_series", ("arr_monthly",), 1,
+                  end - months, end).set_index("month")
+    for step in steps:
+        if _index(step) not in rows.index:
+            raise _no_base(step, 1)
+    picked = rows.loc[[_index(step) for step in steps]]
+    return Compounded(nrr=float(math.prod(picked["nrr"])), grr=float(math.prod(picked["grr"])),
+                      months=months)
 
 
 def reactivated_arr(panel: ArrPanel, as_of: str | pd.Period | None = None,
@@ -282,19 +349,18 @@ def reactivated_arr(panel: ArrPanel, as_of: str | pd.Period | None = None,
     stopped paying at least once in between and came back."""
     lookback = _months("lookback", lookback)
     month = resolve_as_of(panel, as_of)
-    t = panel.column(month)
-    if t < lookback:
+    if panel.column(month) < lookback:
         return 0.0
-    window = panel.values[:, t - lookback: t + 1]
-    back = (window[:, 0] > 0) & (window[:, -1] > 0) & (window == 0).any(axis=1)
-    return float(window[back, -1].sum())
+    return float(_row(_panel_engine(panel), "reactivated_arr", ("arr_monthly",),
+                      _index(month), lookback)["reactivated"])
 
 
 # ------------------------------------------------------------------------ movements
 
 
 def arr_movements(panel: ArrPanel) -> pd.DataFrame:
-    """Each account's month-over-month ARR change, classified.
+    """Each account's month-over-month ARR change, classified
+    (:func:`csmodels.engine.definitions.account_movements`).
 
     A change from 0 to above 0 is *new* the first time and *reactivation* after
     that; from above 0 to 0 is *churn*; otherwise up is *expansion*, down is
@@ -303,39 +369,49 @@ def arr_movements(panel: ArrPanel) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``account_id``, ``month``, ``movement``, ``change`` (signed ARR).
+        Columns ``account_id``, ``month``, ``movement``, ``change`` (signed ARR), by
+        account and month.
     """
-    prev, cur = panel.values[:, :-1], panel.values[:, 1:]
-    seen_before = np.maximum.accumulate(panel.values > 0, axis=1)[:, :-1]
-    kind = np.select(
-        [(prev == 0) & (cur > 0) & ~seen_before, (prev == 0) & (cur > 0),
-         (prev > 0) & (cur == 0), cur > prev, cur < prev],
-        [1, 2, 5, 3, 4], default=0)
-    rows, cols = np.nonzero(kind)
-    return pd.DataFrame({
-        "account_id": panel.accounts[rows],
-        "month": panel.months[cols + 1],
-        "movement": pd.Categorical.from_codes(kind[rows, cols] - 1, categories=MOVEMENTS),
-        "change": (cur - prev)[rows, cols],
+    first, last = _bounds(panel)
+    moves = _frame(_panel_engine(panel), "account_movements", ("arr_monthly",), first, last)
+    return pd.DataFrame({  # the engine of a panel alone counts accounts by their row
+        "account_id": panel.accounts[moves["account_id"].to_numpy(dtype="int64")].array,
+        "month": _periods(moves["month"]),
+        "movement": pd.Categorical(moves["movement"], categories=MOVEMENTS),
+        "change": moves["change"].to_numpy(dtype="float64"),
     })
 
 
+def movements(panel: ArrPanel, as_of: str | pd.Period | None = None,
+              lookback: int = 12) -> dict[str, float]:
+    """The ARR movements of the ``lookback`` months ending at ``as_of``, summed by
+    kind (contraction and churn as positive amounts lost), as :func:`arr_bridge`
+    counts them (:func:`csmodels.engine.definitions.movements`).
+
+    >>> frame = pd.DataFrame({"account_id": ["a", "b", "a", "c"],
+    ...     "month": pd.PeriodIndex(["2024-01", "2024-01", "2024-02", "2024-02"], freq="M"),
+    ...     "arr": [100.0, 50.0, 120.0, 30.0]})
+    >>> movements(ArrPanel.from_frame(frame), lookback=1)
+    {'new': 30.0, 'reactivation': 0.0, 'expansion': 20.0, 'contraction': 0.0, 'churn': 50.0}
+    """
+    month = resolve_as_of(panel, as_of)
+    row = _row(_panel_engine(panel), "movements", ("arr_monthly",), _index(month), lookback,
+               _bounds(panel)[0])
+    return {name: float(row[name]) for name in MOVEMENTS}
+
+
 def arr_bridge(panel: ArrPanel) -> pd.DataFrame:
-    """Monthly ARR bridge: opening + new + reactivation + expansion - contraction - churn.
+    """Monthly ARR bridge: opening + new + reactivation + expansion - contraction - churn
+    (:func:`csmodels.engine.definitions.arr_bridge`).
 
     Contraction and churn are reported as positive amounts lost; ``closing`` equals
     the month's total ARR.
     """
-    moves = arr_movements(panel)
-    bridge = (moves.pivot_table(index="month", columns="movement", values="change",
-                                aggfunc="sum", observed=False, fill_value=0.0)
-              .reindex(index=panel.months[1:], columns=list(MOVEMENTS), fill_value=0.0))
-    bridge[["contraction", "churn"]] = -bridge[["contraction", "churn"]]
-    total = panel.total()
-    bridge.insert(0, "opening", total.shift(1).loc[panel.months[1:]].to_numpy())
-    bridge["closing"] = total.loc[panel.months[1:]].to_numpy()
-    bridge.columns.name = None
-    return bridge
+    first, last = _bounds(panel)
+    bridge = _frame(_panel_engine(panel), "arr_bridge", ("arr_monthly",), first, last)
+    columns = ["opening", *MOVEMENTS, "closing"]
+    return pd.DataFrame(bridge[columns].to_numpy(dtype="float64"),
+                        index=_periods(bridge["month"]), columns=pd.Index(columns))
 
 
 # -------------------------------------------------------------------------- cohorts
@@ -343,7 +419,8 @@ def arr_bridge(panel: ArrPanel) -> pd.DataFrame:
 
 def cohort_retention(panel: ArrPanel, freq: str = "Q", measure: str = "revenue",
                      include_first_month: bool = False) -> pd.DataFrame:
-    """Retention of each start cohort by months since its start.
+    """Retention of each start cohort by months since its start
+    (:func:`csmodels.engine.definitions.cohort_retention`).
 
     An account's cohort is the period (``freq``: ``"Q"`` or ``"Y"``) of the first
     month it paid. Accounts already paying in the data's first month started at an
@@ -361,38 +438,34 @@ def cohort_retention(panel: ArrPanel, freq: str = "Q", measure: str = "revenue",
         One row per cohort, one column per age in months (0, 1, ...); NaN where
         the age lies beyond the data.
     """
+    _cohort_choices(freq, measure)
+    first, last = _bounds(panel)
+    cells = _frame(_panel_engine(panel), "cohort_retention", ("arr_monthly",), freq, measure,
+                   bool(include_first_month), first, last)
+    order = cells.drop_duplicates("cohort_key").sort_values("cohort_key")["cohort"]
+    table = (cells.pivot(index="cohort", columns="age", values="retention")
+             .reindex(index=pd.Index(order, dtype=str, name="cohort")).astype("float64"))
+    table.columns = pd.Index(table.columns.astype("int64"), name="months_since_start")
+    return table
+
+
+def cohort_retention_at(panel: ArrPanel, age: int, freq: str = "Q", measure: str = "revenue",
+                        include_first_month: bool = False) -> tuple[int, float | None]:
+    """How many start cohorts of :func:`cohort_retention` are observed ``age`` months
+    after their start, and their average retention then (``None`` without one)
+    (:func:`csmodels.engine.definitions.cohort_retention_at`)."""
+    _cohort_choices(freq, measure)
+    first, last = _bounds(panel)
+    row = _row(_panel_engine(panel), "cohort_retention_at", ("arr_monthly",), freq, measure,
+               int(age), bool(include_first_month), first, last)
+    return int(row["cohorts"]), _number(row["average"])
+
+
+def _cohort_choices(freq: str, measure: str) -> None:
     if measure not in ("revenue", "logos"):
         raise ParameterError(f"measure must be 'revenue' or 'logos', not {measure!r}.")
     if freq not in ("Q", "Y"):
         raise ParameterError(f"freq must be 'Q' or 'Y', not {freq!r}.")
-    paying = panel.values > 0
-    ever = paying.any(axis=1)
-    start = paying.argmax(axis=1)
-    keep = ever & ((start > 0) | include_first_month)
-    values, start = panel.values[keep], start[keep]
-    n_months = len(panel.months)
-    ages = np.arange(n_months)
-    cols = start[:, None] + ages[None, :]
-    inside = cols < n_months
-    aligned = np.where(inside, values[np.arange(len(values))[:, None],
-                                      np.minimum(cols, n_months - 1)], np.nan)
-    if measure == "logos":
-        aligned = np.where(np.isnan(aligned), np.nan, aligned > 0)
-        base = np.ones(len(values))
-    else:
-        base = values[np.arange(len(values)), start]
-    cohort = panel.months[start].asfreq(freq)
-    frame = pd.DataFrame(aligned, columns=ages)
-    frame["cohort"] = cohort
-    sums = frame.groupby("cohort").sum(min_count=1)
-    observed = frame.drop(columns="cohort").notna().groupby(frame["cohort"]).all()
-    denominators = pd.Series(base).groupby(cohort).sum()
-    table = sums.div(denominators, axis=0).where(observed)
-    table = table.loc[:, table.notna().any()]
-    table.index = table.index.astype(str)
-    table.index.name = "cohort"
-    table.columns.name = "months_since_start"
-    return table
 
 
 # ------------------------------------------------------------------------------- NPS
@@ -411,7 +484,8 @@ class Nps:
 
 def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12,
         weights: pd.Series | None = None) -> Nps | None:
-    """NPS = 100 x (share of 9-10 - share of 0-6) over responses in the window.
+    """NPS = 100 x (share of 9-10 - share of 0-6) over responses in the window
+    (:func:`csmodels.engine.definitions.nps_shares`).
 
     The window is the ``window_months`` months ending with ``as_of``. Passives
     (7-8) stay in the denominator. ``weights``, indexed by account id, weights each
@@ -424,22 +498,40 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
     """
     window_months = _months("window_months", window_months)
     month = resolve_as_of(responses["date"], as_of, window_months)
-    answered = responses["date"].dt.to_period("M")
-    inside = responses[(answered > month - window_months) & (answered <= month)]
-    if inside.empty:
+    frames = {"nps_responses": responses}
+    if weights is not None:
+        frames["nps_weights"] = pd.DataFrame({
+            "weight_id": weights.index.astype(str),
+            "weight": weights.to_numpy(dtype="float64")})
+    engine = _reused(("nps", id(responses), _content(weights)), (responses,),
+                     lambda: _engine(**frames))
+    row = _row(engine, "nps_shares", ("nps_responses",), _index(month),
+               window_months, weights="nps_weights" if weights is not None else None)
+    if not row["responses"] or row["score"] is None:
         return None
-    if weights is None:
-        w = np.ones(len(inside))
-    else:
-        w = inside["account_id"].map(weights).fillna(0.0).to_numpy(dtype="float64")
-    if w.sum() == 0:
-        return None
-    score = inside["score"].to_numpy(dtype="float64")
-    promoters = w[score >= 9].sum() / w.sum()
-    detractors = w[score <= 6].sum() / w.sum()
-    return Nps(score=float(100 * (promoters - detractors)), responses=len(inside),
-               promoters=float(promoters), passives=float(1 - promoters - detractors),
-               detractors=float(detractors))
+    return Nps(score=float(row["score"]), responses=int(row["responses"]),
+               promoters=float(row["promoters"]), passives=float(row["passives"]),
+               detractors=float(row["detractors"]))
+
+
+def nps_distribution(responses: pd.DataFrame, as_of: str | pd.Period,
+                     window_months: int = 12) -> pd.Series:
+    """How many responses in the NPS window gave each score from 0 to 10 (the window
+    of :func:`nps`; :func:`csmodels.engine.definitions.nps_distribution`).
+
+    >>> r = pd.DataFrame({"date": pd.to_datetime(["2024-01-05"] * 3), "score": [10, 9, 10]})
+    >>> nps_distribution(r, "2024-01").loc[[9, 10]].tolist()
+    [1, 2]
+    """
+    window_months = _months("window_months", window_months)
+    month = resolve_as_of(responses["date"], as_of, window_months)
+    engine = _reused(("nps", id(responses), None), (responses,),
+                     lambda: _engine(nps_responses=responses))
+    counts = _frame(engine, "nps_distribution", ("nps_responses",), _index(month),
+                    window_months)
+    return (pd.Series(counts["responses"].to_numpy(dtype="int64"),
+                      index=counts["score"].to_numpy(dtype="int64"))
+            .reindex(range(11), fill_value=0).rename_axis("score").rename("responses"))
 
 
 # ---------------------------------------------------------- adoption, TTV, QBRs, pipeline
@@ -447,27 +539,48 @@ def nps(responses: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12
 
 def seat_utilisation(usage: pd.DataFrame, as_of: str | pd.Period,
                      seats: pd.Series | None = None) -> pd.Series:
-    """Active users over licensed seats per account in ``as_of``, capped at 1.
+    """Active users over licensed seats per account in ``as_of``, capped at 1
+    (:func:`csmodels.engine.definitions.seat_utilisation`).
 
     Seats come from ``usage.licensed_seats`` where given, else from ``seats``
     (indexed by account id, e.g. ``accounts.licensed_seats``). Accounts with no
     usage row that month or no seat count are left out.
     """
     month = resolve_as_of(usage["month"], as_of)
-    rows = usage[usage["month"] == month].set_index("account_id")
-    licensed = rows["licensed_seats"].astype("Float64")
-    if seats is not None:
-        licensed = licensed.fillna(seats.reindex(rows.index).astype("Float64"))
-    licensed = licensed.where(licensed > 0)
-    ratio = (rows["active_users"].astype("Float64") / licensed).clip(upper=1.0)
-    return ratio.dropna().astype("float64").rename("utilisation")
+    engine, accounts = _usage_engine(usage, seats)
+    if _REUSE.get() is None:
+        ratio = _frame(engine, "seat_utilisation", ("usage_monthly",), _index(month),
+                       accounts=accounts)
+    else:  # asked for month after month (the health check): every month in one query
+        every = _reused(("utilisation", id(usage), _content(seats)), (usage,),
+                        lambda: _frame(engine, "seat_utilisation_by_month", ("usage_monthly",),
+                                       accounts=accounts))
+        ratio = every[every["month"] == _index(month)]
+    return pd.Series(ratio["utilisation"].to_numpy(dtype="float64"),
+                     index=pd.Index(ratio["account_id"], dtype=usage["account_id"].dtype,
+                                    name="account_id"), name="utilisation")
 
 
 def adoption_rate(usage: pd.DataFrame, as_of: str | pd.Period,
                   seats: pd.Series | None = None) -> float | None:
-    """Product adoption: the median account's seat utilisation in ``as_of``."""
-    ratio = seat_utilisation(usage, as_of, seats)
-    return float(ratio.median()) if len(ratio) else None
+    """Product adoption: the median account's seat utilisation in ``as_of``
+    (:func:`csmodels.engine.definitions.adoption`)."""
+    month = resolve_as_of(usage["month"], as_of)
+    engine, accounts = _usage_engine(usage, seats)
+    return _number(_row(engine, "adoption", ("usage_monthly",), _index(month),
+                        accounts=accounts)["adoption"])
+
+
+def _usage_engine(usage: pd.DataFrame, seats: pd.Series | None):
+    """An engine over usage and, given ``seats``, the seats per account (as the
+    accounts table); the name of that table, or ``None``."""
+    if seats is None:
+        return _reused(("usage", id(usage)), (usage,), lambda: _engine(usage_monthly=usage)), None
+    accounts = pd.DataFrame({"account_id": seats.index.astype(str),
+                             "licensed_seats": pd.array(seats, dtype="Int64")})
+    engine = _reused(("usage", id(usage), _content(seats)), (usage,),
+                     lambda: _engine(usage_monthly=usage, accounts=accounts))
+    return engine, "accounts"
 
 
 @dataclass(frozen=True)
@@ -484,7 +597,8 @@ class TimeToValue:
 
 def time_to_value(onboarding: pd.DataFrame, as_of: str | pd.Period, window_months: int = 12,
                   target_days: int = 60) -> TimeToValue:
-    """Time to value of the contracts signed in the ``window_months`` ending at ``as_of``.
+    """Time to value of the contracts signed in the ``window_months`` ending at ``as_of``
+    (:func:`csmodels.engine.definitions.time_to_value_detail`).
 
     Contracts that have not reached value by the end of ``as_of`` count in
     ``not_yet`` and as missing the target once ``target_days`` have passed; the
@@ -493,40 +607,37 @@ def time_to_value(onboarding: pd.DataFrame, as_of: str | pd.Period, window_month
     window_months = _months("window_months", window_months)
     target_days = check_number("target_days", target_days, low=1, whole=True)
     month = resolve_as_of(onboarding["contract_date"], as_of, window_months)
-    end = month.end_time.normalize()
-    signed = onboarding["contract_date"].dt.to_period("M")
-    rows = onboarding[(signed > month - window_months) & (signed <= month)]
-    reached = rows["first_value_date"].notna() & (rows["first_value_date"] <= end)
-    days = (rows["first_value_date"] - rows["contract_date"]).dt.days[reached]
-    elapsed = (end - rows["contract_date"]).dt.days
-    decided = reached | (elapsed >= target_days)
-    hit = reached & (rows["first_value_date"] - rows["contract_date"]).dt.days.le(target_days)
+    engine = _reused(("onboarding", id(onboarding)), (onboarding,),
+                     lambda: _engine(onboarding=onboarding))
+    row = _row(engine, "time_to_value_detail", ("onboarding",),
+               _index(month), window_months, target_days)
     return TimeToValue(
-        median_days=float(days.median()) if len(days) else None,
-        p75_days=float(days.quantile(0.75)) if len(days) else None,
-        within_target=float(hit[decided].mean()) if decided.any() else None,
-        target_days=target_days, contracts=len(rows), not_yet=int((~reached).sum()))
+        median_days=_number(row["time_to_value_median_days"]),
+        p75_days=_number(row["time_to_value_p75_days"]),
+        within_target=_number(row["time_to_value_within_target"]),
+        target_days=target_days, contracts=int(row["contracts"]), not_yet=int(row["not_yet"]))
 
 
 def qbr_coverage(qbrs: pd.DataFrame, panel: ArrPanel, as_of: str | pd.Period,
                  window_months: int = 3, min_arr: float = 0.0) -> float | None:
     """Share of paying accounts (ARR above ``min_arr`` in ``as_of``) that held a QBR
-    in the ``window_months`` ending at ``as_of``."""
+    in the ``window_months`` ending at ``as_of``
+    (:func:`csmodels.engine.definitions.qbr_coverage`)."""
     window_months = _months("window_months", window_months)
     min_arr = check_number("min_arr", min_arr, low=0)
     month = resolve_as_of(panel, as_of)
-    now = panel.values[:, panel.column(month)]
-    eligible = panel.accounts[(now > 0) & (now >= min_arr)]
-    if len(eligible) == 0:
-        return None
-    held = qbrs["date"].dt.to_period("M")
-    recent = qbrs.loc[(held > month - window_months) & (held <= month), "account_id"]
-    return float(eligible.isin(recent).mean())
+    panel.column(month)
+    engine = _reused(("qbrs", id(panel), id(qbrs)), (panel, qbrs),
+                     lambda: _engine(panel, qbrs=qbrs))
+    row = _row(engine, "qbr_coverage", ("arr_monthly", "qbrs"),
+               _index(month), window_months, float(min_arr))
+    return _number(row["qbr_coverage"])
 
 
 def expansion_pipeline_influenced(opportunities: pd.DataFrame, as_of: str | pd.Period,
                                   window_months: int = 12) -> float | None:
-    """Share of the expansion pipeline's amount that CS sourced or influenced.
+    """Share of the expansion pipeline's amount that CS sourced or influenced
+    (:func:`csmodels.engine.definitions.pipeline_influenced`).
 
     The pipeline is every expansion opportunity created in the ``window_months``
     ending at ``as_of``, whatever its status. ``None`` without such opportunities
@@ -534,11 +645,159 @@ def expansion_pipeline_influenced(opportunities: pd.DataFrame, as_of: str | pd.P
     """
     window_months = _months("window_months", window_months)
     month = resolve_as_of(opportunities["created_date"], as_of, window_months)
-    created = opportunities["created_date"].dt.to_period("M")
-    pipe = opportunities[(opportunities["type"] == "expansion") & (created > month - window_months)
-                         & (created <= month)]
-    flags = pipe[["cs_sourced", "cs_influenced"]]
-    if pipe.empty or flags.isna().all().all() or pipe["amount"].sum() == 0:
+    engine = _reused(("opportunities", id(opportunities)), (opportunities,),
+                     lambda: _engine(opportunities=opportunities))
+    row = _row(engine, "pipeline_influenced", ("opportunities",),
+               _index(month), window_months)
+    return _number(row["expansion_pipeline_influenced"])
+
+
+# ------------------------------------------------------- running the definitions
+# The frames go to an embedded DuckDB connection as Arrow tables; the definition's
+# SQL is compiled once per (definition, tables, arguments) and cached on disk by
+# csmodels.engine.run, so a run that finds it there does not import Ibis.
+
+
+def _index(month: pd.Period) -> int:
+    """A month as the definitions count it: ``year * 12 + month - 1``."""
+    return int(month.ordinal) + _EPOCH
+
+
+def _periods(indexes: pd.Series) -> pd.PeriodIndex:
+    return pd.PeriodIndex.from_ordinals(indexes.to_numpy(dtype="int64") - _EPOCH, freq="M")
+
+
+def _bounds(panel: ArrPanel) -> tuple[int, int]:
+    return _index(panel.months[0]), _index(panel.months[-1])
+
+
+def _number(value) -> float | None:
+    """A figure as a float; ``None`` for a null or a NaN."""
+    if value is None:
         return None
-    by_cs = flags.fillna(False).any(axis=1).to_numpy(dtype=bool)
-    return float(pipe["amount"][by_cs].sum() / pipe["amount"].sum())
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+_PANELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_REUSE: ContextVar[dict | None] = ContextVar("csmodels_metrics_engines", default=None)
+
+
+@contextlib.contextmanager
+def reusing_engines() -> Iterator[None]:
+    """Inside this block, the engine made for a table (the same object, or for weights
+    and seats the same values) serves every metric asked of it, instead of the table
+    going to DuckDB again each time. For a caller that does not change its tables
+    meanwhile, such as :func:`csmodels.metrics_summary`, whose health check asks for
+    the seat utilisation of a few dozen months."""
+    token = _REUSE.set({})
+    try:
+        yield
+    finally:
+        _REUSE.reset(token)
+
+
+def _reused(key: tuple, keep: tuple, make: Callable):
+    """``make()``, or inside :func:`reusing_engines` the engine made for ``key``;
+    ``keep`` holds the tables whose ``id`` the key names while the block lasts."""
+    cache = _REUSE.get()
+    if cache is None:
+        return make()
+    if key not in cache:
+        cache[key] = (make(), keep)
+    return cache[key][0]
+
+
+def _content(series: pd.Series | None) -> bytes | None:
+    """The values of a small series (weights, seats) and its index, as a key."""
+    if series is None:
+        return None
+    return pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes()
+
+
+def _panel_engine(panel: ArrPanel):
+    """The engine over ``panel``, made once per panel (the panel is frozen)."""
+    engine = _PANELS.get(panel)
+    if engine is None:
+        engine = _PANELS[panel] = _engine(panel)
+    return engine
+
+
+def _panel_arrow(panel: ArrPanel, text_ids: bool):
+    """The panel's account-months with ARR above 0 as an Arrow table of the
+    definitions' ``arr_monthly`` (an account-month without a row is 0 for them too).
+
+    Without ``text_ids`` an account is its row in the panel (accounts are sorted, so
+    the order is the same): grouping and joining integers is several times faster,
+    and no other table has to meet these ids.
+    """
+    import pyarrow as pa
+
+    rows, cols = np.nonzero(panel.values)
+    ids = pa.array(rows.astype("int32"))
+    if text_ids:
+        ids = pa.array(np.asarray(panel.accounts.astype(str), dtype=object)).take(ids)
+    months = cols.astype("int32")
+    months += _bounds(panel)[0]
+    return pa.table({"account_id": ids, "month": pa.array(months),
+                     "arr": pa.array(panel.values[rows, cols])})
+
+
+@functools.cache
+def _database():
+    """The in-memory DuckDB database the engines of this module open connections to
+    (opening a database costs about 30 ms, a connection to it a tenth of a ms)."""
+    import duckdb
+
+    database = duckdb.connect()
+    # every multi-row result is ordered by its definition; not keeping the order of
+    # insertion lets DuckDB use less memory on large panels
+    database.execute("SET preserve_insertion_order = false")
+    return database
+
+
+def _engine(panel: ArrPanel | None = None, **frames: pd.DataFrame):
+    """An embedded DuckDB engine over ``panel`` (as ``arr_monthly``; its accounts as
+    their row in the panel unless other ``frames`` come with it) and ``frames`` (input
+    tables by name, and ``nps_weights``), each registered as Arrow."""
+    from .engine.run import Engine
+    from .engine.sources import _to_arrow, typed_views
+
+    con = _database().cursor()  # its own views and tables, at no cost of a new database
+    views, sources, columns = {}, {}, {}
+    if panel is not None:
+        con.register("_csm_panel", _panel_arrow(panel, text_ids=bool(frames)))
+        views["arr_monthly"] = "SELECT account_id, month, arr FROM _csm_panel"
+    for name, frame in frames.items():
+        arrow = _to_arrow(frame)
+        con.register(f"_csm_{name}", arrow)
+        if name == "nps_weights":
+            views[name] = f"SELECT weight_id, weight FROM _csm_{name}"
+            continue
+        sources[name] = f"_csm_{name}"
+        columns[name] = {field.name: str(field.type) for field in arrow.schema}
+    views.update(typed_views(sources, columns, spark=False))
+    return Engine(con, views, bounds=_bounds(panel) if panel is not None else None)
+
+
+def _build(definition: str, tables: tuple, args: tuple, named: tuple):
+    from .engine import definitions as d
+
+    t = {**d.input_tables(), "nps_weights": d.weight_table()}
+    keywords = {param: t[name] if name else None for param, name in named}
+    return getattr(d, definition)(*(t[name] for name in tables), *args, **keywords)
+
+
+def _row(engine, definition: str, tables: tuple, *args, **named: str | None) -> dict:
+    """The one row of ``definition`` (a function of the definitions module) on the
+    input ``tables`` and ``args``; ``named`` passes tables by parameter name (``None``
+    for an absent optional one)."""
+    key = ("csmodels.metrics", definition, tables, args, tuple(sorted(named.items())))
+    return engine.cached_row(key, lambda: _build(definition, tables, args, key[-1]))
+
+
+def _frame(engine, definition: str, tables: tuple, *args, **named: str | None
+           ) -> pd.DataFrame:
+    """Every row of ``definition``, as :func:`_row` runs it."""
+    key = ("csmodels.metrics", definition, tables, args, tuple(sorted(named.items())))
+    return engine.cached_frame(key, lambda: _build(definition, tables, args, key[-1]))

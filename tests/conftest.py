@@ -173,3 +173,125 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("repeatable", derandomize=True)
 _hypothesis_settings.register_profile("explore", derandomize=False)
 _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+# ------------------------------------------------------------ metrics by brute force
+# The book's KPI definitions (csmodels/data/cs_kpis.csv) written again with plain loops
+# over a loaded company, sharing nothing with csmodels' definitions, so that a test
+# comparing the two can fail.
+def _arr_by_account(company) -> tuple[dict, int, int]:
+    """{account: {month ordinal: arr}}, the first and last month ordinal."""
+    arr: dict = {}
+    rows = company.arr_monthly
+    for account, month, value in zip(rows["account_id"], rows["month"], rows["arr"],
+                                     strict=True):
+        arr.setdefault(account, {})[month.ordinal] = float(value)
+    months = [m for values in arr.values() for m in values]
+    return arr, min(months), max(months)
+
+
+def _month(value) -> int:
+    return pd.Period(value, freq="M").ordinal
+
+
+def brute_force_kpis(company, as_of: str | None = None, lookback: int = 12) -> dict:
+    """The top-level KPIs of ``csmodels metrics`` for ``company``, by brute force."""
+    arr, first, last = _arr_by_account(company)
+    m = last if as_of is None else _month(as_of)
+    at = {a: v.get(m, 0.0) for a, v in arr.items()}
+    out = {"arr": sum(at.values()), "paying_accounts": sum(1 for v in at.values() if v > 0)}
+    base = {a: v[m - lookback] for a, v in arr.items() if v.get(m - lookback, 0.0) > 0}
+    base_arr = sum(base.values())
+    now = {a: at[a] for a in base}
+    out.update(nrr=sum(now.values()) / base_arr,
+               grr=sum(min(now[a], base[a]) for a in base) / base_arr,
+               logo_churn=sum(1 for a in base if now[a] == 0) / len(base),
+               retention_base_accounts=len(base), retention_base_arr=base_arr)
+    moved = {name: 0.0 for name in ("new", "reactivation", "expansion", "contraction", "churn")}
+    for values in arr.values():
+        paid = [month for month, v in values.items() if v > 0]
+        started = min(paid) if paid else None
+        for month in range(max(m - lookback + 1, first + 1), m + 1):
+            prev, cur = values.get(month - 1, 0.0), values.get(month, 0.0)
+            if prev == 0 and cur > 0:
+                moved["new" if started == month else "reactivation"] += cur
+            elif prev > 0 and cur == 0:
+                moved["churn"] += prev
+            elif cur > prev:
+                moved["expansion"] += cur - prev
+            elif cur < prev:
+                moved["contraction"] += prev - cur
+    out.update({f"{name}_arr": amount for name, amount in moved.items()})
+    out.update(_brute_force_tables(company, m, at))
+    return out
+
+
+def _in(date, m: int, window: int) -> bool:
+    return m - window < _month(date) <= m
+
+
+def _brute_force_tables(company, m: int, at: dict) -> dict:
+    out: dict = {}
+    if company.nps_responses is not None:
+        scores = [s for d, s in zip(company.nps_responses["date"],
+                                    company.nps_responses["score"], strict=True) if _in(d, m, 12)]
+        if scores:
+            out["nps"] = 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(
+                scores)
+    if company.usage_monthly is not None:
+        seats = ({} if company.accounts is None else
+                 dict(zip(company.accounts["account_id"], company.accounts["licensed_seats"],
+                          strict=True)))
+        ratios = []
+        for row in company.usage_monthly.itertuples():
+            if row.month.ordinal != m:
+                continue
+            licensed = getattr(row, "licensed_seats", None)
+            licensed = seats.get(row.account_id) if pd.isna(licensed) else licensed
+            if licensed is not None and not pd.isna(licensed) and licensed > 0 \
+                    and not pd.isna(row.active_users):
+                ratios.append(min(row.active_users / licensed, 1.0))
+        if ratios:
+            ratios.sort()
+            half = len(ratios) // 2
+            out["adoption"] = (ratios[half] if len(ratios) % 2
+                               else (ratios[half - 1] + ratios[half]) / 2)
+    if company.onboarding is not None:
+        end = pd.Period(ordinal=m, freq="M").end_time.normalize()
+        days, decided, hit = [], 0, 0
+        for row in company.onboarding.itertuples():
+            if not _in(row.contract_date, m, 12):
+                continue
+            reached = not pd.isna(row.first_value_date) and row.first_value_date <= end
+            took = (row.first_value_date - row.contract_date).days if reached else None
+            if reached:
+                days.append(took)
+            if reached or (end - row.contract_date).days >= 60:
+                decided += 1
+                hit += bool(reached and took <= 60)
+        if days:
+            days.sort()
+            half = len(days) // 2
+            out["time_to_value_median_days"] = float(
+                days[half] if len(days) % 2 else (days[half - 1] + days[half]) / 2)
+        if decided:
+            out["time_to_value_within_target"] = hit / decided
+    if company.qbrs is not None:
+        held = {a for a, d in zip(company.qbrs["account_id"], company.qbrs["date"], strict=True)
+                if _in(d, m, 3)}
+        paying = [a for a, v in at.items() if v > 0]
+        if paying:
+            out["qbr_coverage"] = sum(a in held for a in paying) / len(paying)
+    if company.opportunities is not None:
+        total = by_cs = 0.0
+        flagged = False
+        for row in company.opportunities.itertuples():
+            if row.type != "expansion" or not _in(row.created_date, m, 12):
+                continue
+            flags = [getattr(row, f, None) for f in ("cs_sourced", "cs_influenced")]
+            flagged |= any(not pd.isna(f) for f in flags)
+            total += row.amount
+            by_cs += row.amount if any(not pd.isna(f) and bool(f) for f in flags) else 0.0
+        if flagged and total:
+            out["expansion_pipeline_influenced"] = by_cs / total
+    return out

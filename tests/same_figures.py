@@ -1,5 +1,5 @@
-"""The engines' metrics against pandas' (a helper of tests/test_engine.py and
-tests/test_spark.py): the same figures to the cent, or to 1e-12 for ratios."""
+"""The engines' metrics against the chapter's summary (a helper of tests/test_engine.py
+and tests/test_spark.py): the same figures to the cent, or to 1e-12 for ratios."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ SECTIONS = {f.name for f in MetricsSummary.fields() if "section" in f.metadata}
 
 
 def assert_same_figures(got: MetricsSummary, want: MetricsSummary) -> None:
-    """The engine's top-level figures against pandas': money to the cent, counts and texts
-    exactly, ratios to 1e-12; its sections (the chapter's detail, pandas only) are None."""
+    """The engine's top-level figures against the summary's: money to the cent, counts
+    and texts exactly, ratios to 1e-12; its sections (the chapter's detail) are None."""
     assert type(got) is type(want) is MetricsSummary
     for name in SECTIONS:
         assert getattr(got, name) is None, name

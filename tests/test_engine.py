@@ -1,5 +1,6 @@
-"""The Ibis metric engine (csmodels.engine): the same figures as the pandas
-definitions, on exports, a Parquet dataset folder and a DuckDB file, and the
+"""The Ibis metric engine (csmodels.engine): the figures of a brute-force computation
+of the book's definitions and of the chapter's summary (the same definitions, run one
+function at a time), on exports, a Parquet dataset folder and a DuckDB file, and the
 loader's kind of messages on bad tables in the last two."""
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import brute_force_kpis
 
 from csmodels.cli import main
 from csmodels.engine import metrics_on, open_data, summary
 from csmodels.inputs import load_company
 from csmodels.kpis import metrics_summary
-from tests.same_figures import SECTIONS, assert_same_figures
+from tests.same_figures import MONEY, SECTIONS, assert_same_figures
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FOLDERS = [DATA / "sample", *sorted(p for p in (DATA / "cases").iterdir() if p.is_dir())]
@@ -36,16 +38,28 @@ def _cli_json(capsys, *args) -> tuple[int, dict | None, str]:
     return code, (json.loads(out) if code == 0 else None), err
 
 
+def assert_brute_force(got: MetricsSummary, want: dict) -> None:
+    """The figures of :func:`conftest.brute_force_kpis`: money to the cent, others to 1e-9."""
+    for name, value in want.items():
+        if name in MONEY:
+            assert round(getattr(got, name), 2) == round(value, 2), name
+        else:
+            assert getattr(got, name) == pytest.approx(value, rel=1e-9, abs=1e-12), name
+
+
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
-def test_the_engine_gives_the_pandas_figures(folder):
+def test_the_engine_gives_the_brute_force_figures(folder):
     engine, company = open_data(folder)
-    assert_same_figures(summary(engine), metrics_summary(company))
+    got = summary(engine)
+    assert_brute_force(got, brute_force_kpis(company))
+    assert_same_figures(got, metrics_summary(company))
 
 
 def test_an_earlier_month_too():
     engine, company = open_data(DATA / "sample")
     got = summary(engine, "2025-03")
     assert got.as_of == "2025-03"
+    assert_brute_force(got, brute_force_kpis(company, "2025-03"))
     assert_same_figures(got, metrics_summary(company, "2025-03"))
 
 

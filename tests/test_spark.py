@@ -57,3 +57,40 @@ def test_a_missing_column_on_spark_is_named(spark):
         "short_arr")
     with pytest.raises(DataError, match="column 'month': A required column is missing"):
         metrics_on(spark, {"arr_monthly": "short_arr"})
+
+
+def test_the_chapters_series_are_the_same_definitions_on_spark(spark):
+    """The monthly series the metrics chapter draws (retention, the ARR bridge, the
+    cohorts) are single Ibis expressions: on Spark they give what the chapter's
+    functions give on the embedded DuckDB."""
+    import pandas as pd
+
+    import csmodels as cs
+    from csmodels import metrics
+    from csmodels.engine.run import Engine
+    from csmodels.engine.sources import typed_views
+
+    path = CASE / "arr_monthly.csv"
+    spark.read.csv(str(path), header=True).createOrReplaceTempView("series_arr")
+    views = typed_views({"arr_monthly": "`series_arr`"},
+                        {"arr_monthly": dict.fromkeys(("account_id", "month", "arr"), "string")},
+                        spark=True)
+    engine = Engine(spark, views)
+    panel = cs.ArrPanel.from_frame(cs.load_company(CASE).arr_monthly)
+    first, last = metrics._bounds(panel)
+    on_spark = metrics._frame(engine, "retention_series", ("arr_monthly",), 12, first, last)
+    here = cs.retention_series(panel, 12)
+    assert len(on_spark) == len(here) > 0
+    assert on_spark.sort_values("month")["nrr"].tolist() == pytest.approx(here["nrr"].tolist(),
+                                                                           rel=1e-12)
+    bridge = metrics._frame(engine, "arr_bridge", ("arr_monthly",), first, last)
+    here = cs.arr_bridge(panel)
+    for column in ("opening", *metrics.MOVEMENTS, "closing"):
+        assert bridge.sort_values("month")[column].tolist() == pytest.approx(
+            here[column].tolist(), abs=0.005), column
+    cells = metrics._frame(engine, "cohort_retention", ("arr_monthly",), "Q", "revenue", False,
+                           first, last)
+    table = cs.cohort_retention(panel, "Q", "revenue")
+    for row in cells.itertuples():
+        assert table.loc[row.cohort, int(row.age)] == pytest.approx(row.retention, rel=1e-12)
+    assert len(cells) == int(pd.notna(table).sum().sum())

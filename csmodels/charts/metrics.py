@@ -7,7 +7,7 @@ import json
 import altair as alt
 import pandas as pd
 
-from ..metrics import MOVEMENTS
+from ..metrics import MOVEMENTS, nps_distribution
 from ..style import words
 from ._render import WIDTH
 
@@ -94,12 +94,9 @@ def cohort_heatmap(table: pd.DataFrame, measure: str = "revenue") -> alt.Chart:
 
 def nps_distribution_chart(responses: pd.DataFrame, as_of: str, window_months: int = 12
                            ) -> alt.Chart:
-    """Responses per score (0-10) in the NPS window, coloured by promoter category."""
-    month = pd.Period(as_of, freq="M")
-    answered = responses["date"].dt.to_period("M")
-    inside = responses[(answered > month - window_months) & (answered <= month)]
-    counts = (inside["score"].astype(int).value_counts().reindex(range(11), fill_value=0)
-              .rename_axis("score").rename("responses").reset_index())
+    """Responses per score (0-10) in the NPS window (:func:`csmodels.metrics.nps_distribution`),
+    coloured by promoter category."""
+    counts = nps_distribution(responses, as_of, window_months).reset_index()
     counts["group"] = pd.cut(counts["score"], [-1, 6, 8, 10],
                              labels=["detractor (0-6)", "passive (7-8)", "promoter (9-10)"]
                              ).astype(str)

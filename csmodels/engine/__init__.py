@@ -10,8 +10,11 @@
 
 ``csmodels metrics`` uses the engine for a Parquet dataset folder or a DuckDB file
 (:func:`is_engine_source`); a folder of exports goes through the in-memory loader and
-:func:`csmodels.metrics_summary`, which is faster on one machine and gives the same
-figures (``tests/test_engine.py`` ties the two together to the cent).
+:func:`csmodels.metrics_summary`, whose functions (:mod:`csmodels.metrics`) run the
+same definitions one at a time on an embedded DuckDB over the loaded tables, so the
+chapters' tables and charts and the command line share one definition of each metric
+(``tests/test_definitions.py`` and ``tests/test_engine.py`` tie both to a brute-force
+computation).
 
 >>> from csmodels.engine import open_data, summary
 >>> engine, company = open_data("data/sample")

@@ -11,7 +11,7 @@ MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 INPUT_SCHEMAS: dict[str, dict[str, str]] = {
     "arr_monthly": {"account_id": "string", "month": "int64", "arr": "float64"},
     "accounts": {"account_id": "string", "licensed_seats": "int64"},
-    "nps_responses": {"date": "date", "score": "int64"},
+    "nps_responses": {"date": "date", "score": "int64", "account_id": "string"},
     "usage_monthly": {"account_id": "string", "month": "int64", "active_users": "int64",
                       "licensed_seats": "int64"},
     "onboarding": {"account_id": "string", "contract_date": "date",

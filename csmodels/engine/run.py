@@ -14,6 +14,7 @@ definitions' source name it. A run that finds its SQL there does not import Ibis
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -64,6 +65,18 @@ class Engine:
         ``key`` (what the expression depends on besides the definitions) and cached."""
         return self.one_row_sql(_cached_sql(self.dialect, key, build))
 
+    def cached_frame(self, key: tuple, build: Callable):
+        """Run the expression ``build()`` returns (SQL cached as :meth:`cached_row`
+        does); every row, as a pandas DataFrame."""
+        sql = _cached_sql(self.dialect, key, build)
+        if self.spark:  # rows, not toPandas: PySpark's pandas conversion predates pandas 3
+            import pandas as pd
+
+            result = self.connection.sql(sql)
+            return pd.DataFrame([row.asDict() for row in result.collect()],
+                                columns=result.columns)
+        return self.connection.execute(sql).df()
+
     def one_row_sql(self, sql: str) -> dict:
         if self.spark:
             return self.connection.sql(sql).collect()[0].asDict()
@@ -95,10 +108,8 @@ _SOURCE = Path(__file__).resolve().parent
 def _cached_sql(dialect: str, key: tuple, build: Callable) -> str:
     """The SQL of ``build()`` from the cache, compiled and stored on a miss. A cache
     that cannot be read or written (read-only home) only costs the compile."""
-    code = b"".join((_SOURCE / f).read_bytes() for f in ("definitions.py", "run.py",
-                                                         "inputs.py"))
-    name = hashlib.sha256(repr((version("ibis-framework"), dialect, key)).encode()
-                          + code).hexdigest()
+    name = hashlib.sha256(repr((_ibis_version(), dialect, key)).encode()
+                          + _definitions_code()).hexdigest()
     path = cache_folder() / f"{name}.sql"
     try:
         return path.read_text(encoding="utf-8")
@@ -113,6 +124,20 @@ def _cached_sql(dialect: str, key: tuple, build: Callable) -> str:
     except OSError:
         pass
     return sql
+
+
+@functools.cache
+def _ibis_version() -> str:
+    """Ibis's version, read once per process (the metadata lookup costs milliseconds,
+    and the metrics of an in-memory company run a few dozen queries)."""
+    return version("ibis-framework")
+
+
+@functools.cache
+def _definitions_code() -> bytes:
+    """The source the compiled SQL depends on, read once per process."""
+    return b"".join((_SOURCE / f).read_bytes() for f in ("definitions.py", "run.py",
+                                                         "inputs.py"))
 
 
 def _is_duckdb(connection) -> bool:
@@ -137,7 +162,8 @@ def summary(engine: Engine, as_of: str | None = None,
             settings: MetricSettings | None = None) -> MetricsSummary:
     """The figures of ``csmodels metrics`` computed on ``engine``: the
     :class:`csmodels.MetricsSummary` of :func:`csmodels.metrics_summary`, with its
-    top-level figures and without the chapter's sections (computed in pandas)."""
+    top-level figures and without the chapter's sections (computed from a company
+    loaded in memory)."""
     settings = settings or MetricSettings()
     present = tuple(sorted(engine.present))
     if engine.bounds is None:
@@ -241,7 +267,7 @@ def metrics_on(connection, tables: Mapping[str, str] | None = None, as_of: str |
     MetricsSummary
         Its ``to_dict()`` is what ``csmodels metrics --json`` prints; the sections
         (the health score at renewal and the chapter's detail) are ``None``: they are
-        computed in pandas, on exports only.
+        computed from a company loaded in memory, on exports only.
 
     Examples
     --------
