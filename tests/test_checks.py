@@ -256,8 +256,8 @@ PANEL = ArrPanel.from_frame(ARR)
 COMPANY = Company(folder=None, arr_monthly=ARR)
 DAYS = pd.to_datetime(["2023-10-05", "2023-11-20", "2024-01-10"])
 ANSWERS = pd.DataFrame({"date": DAYS, "score": [10, 6, 9]})
-ONBOARDING = pd.DataFrame({"contract_date": DAYS, "first_value_date": DAYS + pd.Timedelta(
-    days=30)})
+ONBOARDING = pd.DataFrame({"account_id": ["a", "b", "c"], "contract_date": DAYS,
+                           "first_value_date": DAYS + pd.Timedelta(days=30)})
 QBRS = pd.DataFrame({"date": DAYS, "account_id": ["a", "b", "a"]})
 PIPELINE = pd.DataFrame({"created_date": DAYS, "type": "expansion", "amount": [10.0, 20.0, 5.0],
                          "cs_sourced": [True, False, False],

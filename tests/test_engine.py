@@ -19,7 +19,7 @@ from conftest import brute_force_kpis
 from csmodels.cli import main
 from csmodels.engine import metrics_on, open_data, summary
 from csmodels.inputs import load_company
-from csmodels.kpis import metrics_summary
+from csmodels.kpis import MetricsSummary, metrics_summary
 from tests.same_figures import MONEY, SECTIONS, assert_same_figures
 
 DATA = Path(__file__).resolve().parent.parent / "data"
