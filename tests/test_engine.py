@@ -99,18 +99,21 @@ def test_parquet_folder_and_duckdb_file_give_the_export_figures(sources, capsys)
 
 
 def test_the_checks_store_the_account_panel_the_figures_read(sources):
-    """The pass that checks arr_monthly stores the account panel of the month asked for;
-    the figures read it and equal those computed from arr_monthly itself, and a panel of
-    another month is not used."""
+    """The pass that checks arr_monthly stores the account panel of the month asked for,
+    the one that checks usage_monthly its rows of that month; the figures read them and
+    equal those computed from the tables themselves, and those of another month are not
+    used."""
     want = {m: metrics_summary(load_company(DATA / "sample"), m) for m in (None, "2025-03")}
     for path in sources:
         for as_of in want:
             engine, _ = open_data(path, as_of)
             month = 2025 * 12 + (11 if as_of is None else 2)
             assert engine.panel is not None and engine.panel[:2] == (month, 12)
+            assert engine.month_rows["usage_monthly"][0] == month
             folded = summary(engine, as_of)
             assert_same_figures(folded, want[as_of])
-            engine.panel = None  # from arr_monthly itself
+            assert folded.adoption is not None
+            engine.panel, engine.month_rows = None, {}  # from arr_monthly and usage_monthly
             assert summary(engine, as_of) == folded
         engine, _ = open_data(path, "2025-03")
         assert_same_figures(summary(engine), want[None])  # the last month: not that panel

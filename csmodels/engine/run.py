@@ -36,16 +36,21 @@ class Engine:
     data hold besides (those no metric here reads); ``bounds``, the first and
     last month of ``arr_monthly`` (as ``year * 12 + month - 1``) if known; ``panel``,
     (month, lookback, table) where the checks already stored the
-    :func:`~csmodels.engine.definitions.account_panel` of that month and lookback.
+    :func:`~csmodels.engine.definitions.account_panel` of that month and lookback;
+    ``month_rows``, for a monthly table, (month, view) where they stored its rows
+    of that month, which the figures of that month read instead of the table.
     """
 
     def __init__(self, connection, views: Mapping[str, str], available=None,
                  bounds: tuple[int, int] | None = None,
-                 panel: tuple[int, int, str] | None = None):
+                 panel: tuple[int, int, str] | None = None,
+                 month_rows: Mapping[str, tuple[int, str]] | None = None):
         self.connection = connection
         self.bounds = bounds  # the first and last month, where the checks found them
         # (month, lookback, table): the account panel the checks of arr_monthly stored
         self.panel = panel
+        # table -> (month, view): its rows of that month, which the checks stored
+        self.month_rows = dict(month_rows or {})
         self.available = set(views) | set(available or ())
         self.spark = not _is_duckdb(connection)
         self.dialect = "pyspark" if self.spark else "duckdb"
@@ -162,8 +167,10 @@ def summary(engine: Engine, as_of: str | None = None,
             f"{month_text(first + lookback)} on.")
     panel = (engine.panel[2] if engine.panel and engine.panel[:2] == (month, lookback)
              else None)
-    row = engine.cached_row(("figures", present, month, first, repr(settings), panel),
-                            lambda: _figures(present, month, first, settings, panel))
+    rows = tuple(sorted((name, view) for name, (at, view) in engine.month_rows.items()
+                        if at == month))
+    row = engine.cached_row(("figures", present, month, first, repr(settings), panel, rows),
+                            lambda: _figures(present, month, first, settings, panel, rows))
     if not row["base_arr"]:
         raise ParameterError(f"No account had ARR above 0 in {month_text(month - lookback)}, "
                              "so retention is undefined there. Choose a later as-of month.")
@@ -190,12 +197,16 @@ def _month_range(present: tuple[str, ...]):
 
 
 def _figures(present: tuple[str, ...], month: int, first: int, settings: MetricSettings,
-             panel: str | None = None):
+             panel: str | None = None, rows: tuple[tuple[str, str], ...] = ()):
     """Every figure of the month as one one-row expression (one query, one round trip);
-    the ARR figures from the stored account panel named ``panel``, if given."""
+    the ARR figures from the stored account panel named ``panel``, if given, and each
+    (table, view) of ``rows`` read from the view of its rows of the month."""
+    import ibis
+
     from . import definitions as d
 
     t = d.input_tables(set(present))
+    t.update({name: ibis.table(d.INPUT_SCHEMAS[name], name=view) for name, view in rows})
     lookback = settings.lookback_months
     held = (d.qbr_held(t["qbrs"], month, settings.qbr_window_months) if "qbrs" in t
             else None)

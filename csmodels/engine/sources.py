@@ -190,13 +190,18 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str],
     padded: set[tuple[str, str]] = set()  # and with
     described_names: dict[str, dict[str, str]] = {}
     stored = None  # (month, lookback, table) of the stored account panel
+    now_rows = {}  # table -> (month, view) of its rows of that month, stored
     for name, source in sources.items():  # accounts first (the order of TABLES)
         names = {row[0].lower(): row[0] for row in described[name]}
-        fold = panel if name == "arr_monthly" else None
+        fold = (panel if name == "arr_monthly" else
+                (stored[0], 0) if name == "usage_monthly" and stored else None)
         usable, condition, months = _check_table(con, TABLES[name], source, columns[name],
                                                  names, labels[name], problems, known, fold)
         if fold and months.get("_panel"):
-            stored = months.pop("_panel")
+            if name == "arr_monthly":
+                stored = months.pop("_panel")
+            else:
+                now_rows[name] = months.pop("_panel")[:2]
         if name == "arr_monthly" and "month" in months:
             bounds = months["month"][2:]
         exact |= {(name, column) for column, facts in months.items() if not facts[1]}
@@ -221,7 +226,7 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str],
     maps = {name: table for name, table in maps.items() if table}
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
                                    columns, spark=False, exact=exact, month_maps=maps), sources,
-                  bounds if bounds and None not in bounds else None, stored)
+                  bounds if bounds and None not in bounds else None, stored, now_rows)
 
 
 def _check_table(con, table, source: str, columns: dict[str, str], names: dict[str, str],
@@ -233,7 +238,9 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
     (bad values, values with spaces, first month, last month). Given ``panel``
     (month or None for the last, lookback), the checks of ``arr_monthly`` group it
     by account in the pass that builds its account panel, stored as a table
-    (named, with its month and lookback, under ``"_panel"`` in the months returned).
+    (named, with its month and lookback, under ``"_panel"`` in the months returned);
+    those of ``usage_monthly``, in the pass that stores its rows of that month (the
+    month and the view holding them, under ``"_panel"``).
     """
     before = len(problems)
     for name in table.required_columns:
@@ -284,10 +291,11 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
             bad, padded, lo, hi = months["month"]
             month_map = _month_map(con, table.name, source, names, columns)
             if panel and lo is not None:  # the checks in the pass of the account panel
-                stored = _store_panel(con, source, columns, names, tests, id_test,
-                                      month_map, padded, lo, hi, panel)
+                store = _store_panel if table.name == "arr_monthly" else _store_month_rows
+                stored = store(con, source, columns, names, tests, id_test, month_map, padded,
+                               lo, hi, panel)
                 months["_panel"] = stored
-                inner, scanned, idref = None, stored[2], "account_id"
+                inner, scanned, idref = None, stored[-1], "account_id"
             elif month_map and lo is not None:  # each distinct month parsed once, then joined
                 idref = f"_csm_s.{idref}"
                 scanned = (f"{source} AS _csm_s LEFT JOIN {month_map} AS _csm_m ON "
@@ -342,6 +350,50 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
 _FEW_VALUES = ("month", "date", "bool", "choice")
 
 
+def _flagged_rows(name: str, source: str, columns: dict[str, str], tests: list[tuple],
+                  id_test: int | None, month_map: str, padded: bool) -> tuple[str, tuple]:
+    """The SELECT of a monthly table's typed rows (cast leniently: a value that breaks
+    a rule reads as null) with a 0/1 column ``_t{i}`` per rule ``i`` of ``tests`` (the
+    account id's blanks aside: they are decided per account), and those ``i``."""
+    rules = tuple(i for i in range(len(tests)) if i != id_test)
+    flags = [f"CAST(coalesce({tests[i][0]}, false) AS BIGINT) AS _t{i}" for i in rules]
+    rows = typed_views({name: source}, {name: columns}, spark=False,
+                       exact=set() if padded else {(name, "month")},
+                       month_maps={name: month_map} if month_map else None,
+                       lenient=True, extra=flags)[name]
+    return rows, rules
+
+
+_NOW = "_csm_usage_now"
+
+
+def _store_month_rows(con, source: str, columns: dict[str, str], names: dict[str, str],
+                      tests: list[tuple], id_test: int | None, month_map: str, padded: bool,
+                      lo: int, hi: int, fold: tuple[int, int]) -> tuple[int, str, str]:
+    """Check ``usage_monthly`` in the pass that keeps its rows of month ``fold[0]``: a
+    table with, per account, the aggregates its checks need (as :func:`_store_panel`)
+    and its row of that month, and a view of those rows with the table's typed columns,
+    which the figures read instead of the whole table (an account-month has one row:
+    the checks refuse duplicates, and the figures are computed only if they pass).
+    (month, view, table)."""
+    month = fold[0]
+    rows, rules = _flagged_rows("usage_monthly", source, columns, tests, id_test, month_map,
+                                padded)
+    values = [c for c in INPUT_SCHEMAS["usage_monthly"] if c not in ("account_id", "month")]
+    con.execute(
+        f"CREATE OR REPLACE TEMPORARY TABLE {_NOW}_checks AS SELECT account_id, count(*) AS _n, "
+        + "".join(f"sum(_t{i}) AS _c{i}, " for i in rules)
+        + f"bit_count(bitstring_agg(month, {lo}, {hi})) AS _d, "
+        f"count(*) FILTER (WHERE month = {month}) AS _now, "
+        + ", ".join(f'max("{c}") FILTER (WHERE month = {month}) AS "{c}"' for c in values)
+        + f" FROM ({rows}) GROUP BY account_id")
+    con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_NOW} AS SELECT account_id, "
+                f"CAST({month} AS BIGINT) AS month, "
+                + ", ".join(f'"{c}"' for c in values)
+                + f" FROM {_NOW}_checks WHERE _now > 0")
+    return month, _NOW, f"{_NOW}_checks"
+
+
 def _store_panel(con, source: str, columns: dict[str, str], names: dict[str, str],
                  tests: list[tuple], id_test: int | None, month_map: str, padded: bool,
                  lo: int, hi: int, panel: tuple[int | None, int]) -> tuple[int, int, str]:
@@ -355,12 +407,8 @@ def _store_panel(con, source: str, columns: dict[str, str], names: dict[str, str
 
     month, lookback = panel
     month = hi if month is None else month
-    rules = tuple(i for i in range(len(tests)) if i != id_test)
-    flags = [f"CAST(coalesce({tests[i][0]}, false) AS BIGINT) AS _t{i}" for i in rules]
-    rows = typed_views({"arr_monthly": source}, {"arr_monthly": columns}, spark=False,
-                       exact=set() if padded else {("arr_monthly", "month")},
-                       month_maps={"arr_monthly": month_map} if month_map else None,
-                       lenient=True, extra=flags)["arr_monthly"]
+    rows, rules = _flagged_rows("arr_monthly", source, columns, tests, id_test, month_map,
+                                padded)
     query = checked_panel_sql("_csm_arr_rows", month, lookback, rules, lo, hi)
     con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {_PANEL} AS "
                 f"WITH _csm_arr_rows AS ({rows}) {query}")
