@@ -289,7 +289,8 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
         inner = ["count(*) AS _n", *row_counts]
         if table.key == ("account_id", "month") and not months["month"][0]:
             bad, padded, lo, hi = months["month"]
-            month_map = _month_map(con, table.name, source, names, columns)
+            month_map = _month_map(con, table.name, source, names, columns,
+                                   few.get(("values", "month")))
             if panel and lo is not None:  # the checks in the pass of the account panel
                 store = _store_panel if table.name == "arr_monthly" else _store_month_rows
                 stored = store(con, source, columns, names, tests, id_test, month_map, padded,
@@ -348,6 +349,7 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
 
 
 _FEW_VALUES = ("month", "date", "bool", "choice")
+_FEW_MONTHS = 5000  # distinct values of a month column passed back to build its table
 
 
 def _flagged_rows(name: str, source: str, columns: dict[str, str], tests: list[tuple],
@@ -441,14 +443,19 @@ def _distinct_facts(con, source: str, specs: list[tuple[str, Column, str]]) -> d
                       if sql_type in _TEXT_TYPES else "count(*) * 0")
             aggregates += [padded, f"min({index}) FILTER (WHERE {good})",
                            f"max({index}) FILTER (WHERE {good})"]
+        listed = column.kind == "month" and sql_type in _TEXT_TYPES
         picks += [f"_z{i}"] + [f"(SELECT {a} FROM (SELECT unnest(_l{i}) AS {ref}))"
                                for a in aggregates]
-        shapes[column.name] = (column.kind, len(aggregates) + 1)
+        if listed:  # a text month's values, for its table of months, where they are few
+            picks.append(f"CASE WHEN len(_l{i}) <= {_FEW_MONTHS} THEN _l{i} END")
+        shapes[column.name] = (column.kind, len(aggregates) + 1, listed)
     row = list(con.execute(f"WITH _d AS (SELECT {', '.join(lists)} FROM {source}) "
                            f"SELECT {', '.join(picks)} FROM _d").fetchone())
     facts = {}
-    for name, (kind, width) in shapes.items():
+    for name, (kind, width, listed) in shapes.items():
         (nulls, broken, blanks, *month), row = row[:width], row[width:]
+        if listed:
+            facts[("values", name)], row = row[0], row[1:]
         blanks = (nulls or 0) + (blanks or 0)
         facts[name] = ((broken, bool(month[0]), month[1], month[2], blanks) if kind == "month"
                        else (blanks, broken))
@@ -466,17 +473,25 @@ def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST
 
 
 def _month_map(con, name: str, source: str, names: dict[str, str],
-                columns: dict[str, str]) -> str:
+                columns: dict[str, str], values: list[str] | None = None) -> str:
     """A temporary table of a checked text ``month`` column's distinct values and
     their index (``_csm_text``, ``_csm_index``), so that each month is parsed once
     and joined to the rows; its name, or "" where the column is not text or a
-    column of the data could clash with the join's names."""
+    column of the data could clash with the join's names. ``values``: the column's
+    distinct values where the checks already read them (else the table is read)."""
     if columns.get("month") not in _TEXT_TYPES or any(c.startswith("_csm_") for c in columns):
         return ""
     ref, table = _ident(names["month"]), f"_csm_months_{name}"
-    con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
-                f"{_month_index('_csm_text', columns['month'], cast='TRY_CAST')} AS _csm_index "
-                f"FROM (SELECT DISTINCT {ref} AS _csm_text FROM {source} WHERE {ref} IS NOT NULL)")
+    index = _month_index("_csm_text", columns["month"], cast="TRY_CAST")
+    if values is None:
+        con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
+                    f"{index} AS _csm_index FROM (SELECT DISTINCT {ref} AS _csm_text "
+                    f"FROM {source} WHERE {ref} IS NOT NULL)")
+    else:  # values of the data, passed as a parameter: never read as SQL
+        con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
+                    f"{index} AS _csm_index FROM (SELECT DISTINCT unnest(?::VARCHAR[]) AS "
+                    "_csm_text) WHERE _csm_text IS NOT NULL",
+                    [[v for v in values if v is not None]])
     return table
 
 
