@@ -169,7 +169,8 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
     # and the largest gap is reported. Ratios as --json prints them, to 6 decimals; NPS
     # and days to 2.
     money_gap = 0.0
-    for key in (k for k in COMPARED if k in out["duckdb"]):  # ARR alone: the ARR figures
+    compared = [k for k in COMPARED if k in out["duckdb"]]  # ARR alone: the ARR figures
+    for key in compared:
         a, b = out["csmodels"][key], out["duckdb"][key]
         if a is None or b is None:
             same = a is None and b is None
@@ -185,6 +186,7 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
     med = {k: statistics.median(v) for k, v in times.items()}
     size = sum(f.stat().st_size for f in folder.rglob("*.parquet")) / 1e6
     return {"data": label, "arr_rows": rows, "parquet_mb": round(size, 1), "repeat": repeat,
+            "figures": len(compared),
             "csmodels_s": round(med["csmodels"], 2), "duckdb_s": round(med["duckdb"], 2),
             "ratio": round(med["csmodels"] / med["duckdb"], 2),
             "csmodels_peak_mb": round(peak["csmodels"]), "duckdb_peak_mb": round(peak["duckdb"]),
@@ -202,9 +204,10 @@ def save(results: list[dict], path: Path = RESULTS) -> None:
     rows = [{**r, **machine(), "commit": commit} for r in results]
     measured = {r["data"] for r in rows}
     if path.exists():
-        with path.open(newline="") as fh:  # rows saved before commits were recorded
-            kept = [{"commit": "d1a68fb", **r} for r in csv.DictReader(fh)
-                    if r["data"] not in measured]
+        with path.open(newline="") as fh:  # rows saved before commits were recorded, and
+            # before the reference computed every figure (then the 11 ARR figures)
+            kept = [{"commit": "d1a68fb", **r, "figures": r.get("figures") or 11}
+                    for r in csv.DictReader(fh) if r["data"] not in measured]
         rows = sorted(kept + rows, key=lambda r: (r["data"].endswith("ARR rows"),
                                                   int(r["arr_rows"])))
     with path.open("w", newline="") as fh:
