@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -157,8 +158,10 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
     times: dict[str, list[float]] = {"csmodels": [], "duckdb": []}
     peak: dict[str, float] = {"csmodels": 0.0, "duckdb": 0.0}
     out: dict[str, dict] = {}
+    loads = []  # the 1-minute load average before each run (these runs count in it)
     for _ in range(repeat):
         for name, command in (("csmodels", ours), ("duckdb", theirs)):
+            loads.append(os.getloadavg()[0])
             seconds, mb, text = run_once(command)
             times[name].append(seconds)
             peak[name] = max(peak[name], mb)
@@ -186,7 +189,7 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
     med = {k: statistics.median(v) for k, v in times.items()}
     size = sum(f.stat().st_size for f in folder.rglob("*.parquet")) / 1e6
     return {"data": label, "arr_rows": rows, "parquet_mb": round(size, 1), "repeat": repeat,
-            "figures": len(compared),
+            "figures": len(compared), "load": round(statistics.median(loads), 1),
             "csmodels_s": round(med["csmodels"], 2), "duckdb_s": round(med["duckdb"], 2),
             "ratio": round(med["csmodels"] / med["duckdb"], 2),
             "csmodels_peak_mb": round(peak["csmodels"]), "duckdb_peak_mb": round(peak["duckdb"]),
