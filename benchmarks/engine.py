@@ -6,8 +6,9 @@ one usage row per paying account-month, NPS answers, QBRs, onboarding, handoffs
 and opportunities), then runs, as whole processes and alternately ``--repeat``
 times, ``csmodels metrics --data DIR --json`` and an independent hand-written
 DuckDB process over the same files (``engine_duckdb.py``: every figure csmodels
-prints, in SQL sharing no code with csmodels). It prints the median wall time, the
-peak resident memory of each process and their ratio, and stops if the two
+prints, in SQL sharing no code with csmodels). It prints the median wall time and CPU
+time (user and system, every thread: on a shared machine much less sensitive to the
+others' load), the peak resident memory of each process and their ratios, and stops if the two
 disagree on any figure (money to the cent). Figures, not a test: run it with
 ``nice -n 19`` on a shared machine.
 
@@ -173,14 +174,16 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
     ours = [sys.executable, "-m", "csmodels", "metrics", "--data", str(folder), "--json"]
     theirs = [sys.executable, str(HERE / "engine_duckdb.py"), str(folder)]
     times: dict[str, list[float]] = {"csmodels": [], "duckdb": []}
+    cpu: dict[str, list[float]] = {"csmodels": [], "duckdb": []}
     peak: dict[str, float] = {"csmodels": 0.0, "duckdb": 0.0}
     out: dict[str, dict] = {}
     loads = []  # the 1-minute load average before each run (these runs count in it)
     for _ in range(repeat):
         for name, command in (("csmodels", ours), ("duckdb", theirs)):
             loads.append(os.getloadavg()[0])
-            seconds, mb, text = run_once(command)
+            seconds, busy, mb, text = run_once(command)
             times[name].append(seconds)
+            cpu[name].append(busy)
             peak[name] = max(peak[name], mb)
             out[name] = json.loads(text)
     # Money to the cent. From 100M ARR rows on, float64 sums cannot hold cents (at 1e10
@@ -204,11 +207,15 @@ def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
         if not same:
             raise SystemExit(f"{key} differs at {label}: csmodels {a}, duckdb {b}")
     med = {k: statistics.median(v) for k, v in times.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
     size = sum(f.stat().st_size for f in folder.rglob("*.parquet")) / 1e6
     return {"data": label, "arr_rows": rows, "parquet_mb": round(size, 1), "repeat": repeat,
             "figures": len(compared), "load": round(statistics.median(loads), 1),
             "csmodels_s": round(med["csmodels"], 2), "duckdb_s": round(med["duckdb"], 2),
             "ratio": round(med["csmodels"] / med["duckdb"], 2),
+            "csmodels_cpu_s": round(med_cpu["csmodels"], 2),
+            "duckdb_cpu_s": round(med_cpu["duckdb"], 2),
+            "cpu_ratio": round(med_cpu["csmodels"] / med_cpu["duckdb"], 2),
             "csmodels_peak_mb": round(peak["csmodels"]), "duckdb_peak_mb": round(peak["duckdb"]),
             "money_gap": round(money_gap, 2)}
 
