@@ -432,7 +432,7 @@ def _run_metrics(args: argparse.Namespace) -> int:
         from .engine import open_data
         from .engine import summary as engine_summary
 
-        engine, _ = open_data(args.data)
+        engine, _ = open_data(args.data, args.as_of)
         summary = engine_summary(engine, args.as_of)
     else:  # exports: loaded and checked in memory; the engine gives the same figures
         summary = metrics_summary(load_company(args.data), args.as_of)

@@ -92,6 +92,40 @@ def test_parquet_folder_and_duckdb_file_give_the_export_figures(sources, capsys)
             k: v for k, v in rounded.items() if k not in SECTIONS}
 
 
+def test_the_checks_store_the_account_panel_the_figures_read(sources):
+    """The pass that checks arr_monthly stores the account panel of the month asked for,
+    the one that checks usage_monthly its rows of that month; the figures read them and
+    equal those computed from the tables themselves, and those of another month are not
+    used."""
+    want = {m: metrics_summary(load_company(DATA / "sample"), m) for m in (None, "2025-03")}
+    for path in sources:
+        for as_of in want:
+            engine, _ = open_data(path, as_of)
+            month = 2025 * 12 + (11 if as_of is None else 2)
+            assert engine.panel is not None and engine.panel[:2] == (month, 12)
+            assert engine.month_rows["usage_monthly"][0] == month
+            folded = summary(engine, as_of)
+            assert_same_figures(folded, want[as_of])
+            assert folded.adoption is not None
+            engine.panel, engine.month_rows = None, {}  # from arr_monthly and usage_monthly
+            assert summary(engine, as_of) == folded
+        engine, _ = open_data(path, "2025-03")
+        assert_same_figures(summary(engine), want[None])  # the last month: not that panel
+
+
+def test_the_panel_pass_reports_every_rule_of_arr(tmp_path, capsys):
+    """Folded into the panel's pass, the checks of arr_monthly still report each rule
+    with its rows (text amounts that are not numbers read as null there, not as an
+    error), and no figure is computed."""
+    folder = _bad_parquet(tmp_path, "SELECT * FROM (VALUES ('a', '2024-01', '1'), "
+                          "('b', '2024-01', 'ten'), ('a', NULL, '2'), ('c', '2023-01', '-3'))"
+                          " ROWS")
+    code, _, err = _cli_json(capsys, "--data", str(folder))
+    assert code == 2 and "Traceback" not in err
+    assert "column 'month', row 4: Some values are blank." in err
+    assert "column 'arr', rows 3 and 5: Some values are not finite numbers >= 0" in err
+
+
 def test_metrics_on_a_connection_by_hand():
     """a 100 -> 120, b 100 -> 50, c 100 -> 0, d new at 70: NRR 170/300, GRR 150/300.
 
@@ -291,7 +325,9 @@ def test_the_compiled_sql_is_cached_and_ibis_not_imported_again(sources, tmp_pat
         runs.append((json.loads(done.stdout), done.stderr.split()[-1]))
     assert [imported for _, imported in runs] == ["True", "False", "True"]
     assert runs[0][0] == runs[1][0] == runs[2][0] and runs[0][0]["arr"] > 0
-    assert len(list((tmp_path / "cache").glob("*.sql"))) == 1  # bounds came from the checks
+    # the account panel (built in the pass of arr_monthly's checks) and the figures; the
+    # bounds came from the checks
+    assert len(list((tmp_path / "cache").glob("*.sql"))) == 2
 
 
 def test_a_data_column_named_like_the_month_join_is_read_as_data(tmp_path, capsys):

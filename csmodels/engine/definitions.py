@@ -54,10 +54,12 @@ def month_range(arr: ir.Table) -> ir.Table:
     return arr.aggregate(first=arr.month.min(), last=arr.month.max())
 
 
-def account_panel(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
+def account_panel(arr: ir.Table, as_of: int, lookback: int, **extra) -> ir.Table:
     """One row per account: its ARR in each of the ``lookback + 1`` months ending at
     ``as_of`` (``v0`` in ``as_of``, ``v1`` a month before, ...; 0 without a row) and
-    ``first_paid``, the first month it had ARR above 0 (null if never).
+    ``first_paid``, the first month it had ARR above 0 (null if never); ``extra``,
+    more aggregates per account computed in the same pass (the engine's checks of
+    ``arr_monthly``).
 
     Every ARR figure of one month reads this panel, so the data are scanned once
     (an account-month has one row: the checks refuse duplicates).
@@ -66,7 +68,13 @@ def account_panel(arr: ir.Table, as_of: int, lookback: int) -> ir.Table:
     months = {f"v{k}": arr.arr.sum(where=m == as_of - k).fill_null(0.0)
               for k in range(lookback + 1)}
     return arr.group_by("account_id").aggregate(
-        first_paid=m.min(where=arr.arr > 0), **months)
+        first_paid=m.min(where=arr.arr > 0), **months, **extra)
+
+
+def panel_table(lookback: int, name: str) -> ir.Table:
+    """An :func:`account_panel` already computed and stored as the table ``name``."""
+    return ibis.table({"account_id": "string", "first_paid": "int64",
+                       **{f"v{k}": "float64" for k in range(lookback + 1)}}, name=name)
 
 
 def _retention_sums(p: ir.Table, lookback: int) -> dict:
@@ -140,12 +148,14 @@ def _movement_kinds(prev, cur, first_paid, month) -> dict[str, tuple]:
 
 
 def arr_figures(arr: ir.Table, as_of: int, lookback: int, first: int,
-                held: ir.Table | None = None, min_arr: float = 0.0) -> ir.Table:
+                held: ir.Table | None = None, min_arr: float = 0.0,
+                panel: ir.Table | None = None) -> ir.Table:
     """Retention (:func:`retention`), ARR and paying accounts (:func:`arr_at`), the
     movements (:func:`movements`) and, given the accounts that ``held`` a QBR
     (column ``held_id``), the QBR coverage (:func:`qbr_coverage`), all from one
-    :func:`account_panel` (one row)."""
-    p = account_panel(arr, as_of, lookback)
+    :func:`account_panel` (one row): ``panel`` if it was computed already for
+    ``as_of`` and ``lookback``, else from ``arr``."""
+    p = account_panel(arr, as_of, lookback) if panel is None else panel
     extra = {}
     if held is not None:
         p = p.left_join(held, p.account_id == held.held_id)

@@ -35,13 +35,23 @@ class Engine:
     :data:`csmodels.engine.definitions.INPUT_SCHEMAS` says; they become
     temporary views named as the tables. ``available`` names the tables the
     data hold besides (those no metric here reads); ``bounds``, the first and
-    last month of ``arr_monthly`` (as ``year * 12 + month - 1``) if known.
+    last month of ``arr_monthly`` (as ``year * 12 + month - 1``) if known; ``panel``,
+    (month, lookback, table) where the checks already stored the
+    :func:`~csmodels.engine.definitions.account_panel` of that month and lookback;
+    ``month_rows``, for a monthly table, (month, view) where they stored its rows
+    of that month, which the figures of that month read instead of the table.
     """
 
     def __init__(self, connection, views: Mapping[str, str], available=None,
-                 bounds: tuple[int, int] | None = None):
+                 bounds: tuple[int, int] | None = None,
+                 panel: tuple[int, int, str] | None = None,
+                 month_rows: Mapping[str, tuple[int, str]] | None = None):
         self.connection = connection
         self.bounds = bounds  # the first and last month, where the checks found them
+        # (month, lookback, table): the account panel the checks of arr_monthly stored
+        self.panel = panel
+        # table -> (month, view): its rows of that month, which the checks stored
+        self.month_rows = dict(month_rows or {})
         self.available = set(views) | set(available or ())
         self.spark = not _is_duckdb(connection)
         self.dialect = "pyspark" if self.spark else "duckdb"
@@ -181,8 +191,12 @@ def summary(engine: Engine, as_of: str | None = None,
             f"Retention as of {month_text(month)} needs {lookback} months of history, but the "
             f"data start in {month_text(first)}. Choose an as-of month from "
             f"{month_text(first + lookback)} on.")
-    row = engine.cached_row(("figures", present, month, first, repr(settings)),
-                            lambda: _figures(present, month, first, settings))
+    panel = (engine.panel[2] if engine.panel and engine.panel[:2] == (month, lookback)
+             else None)
+    rows = tuple(sorted((name, view) for name, (at, view) in engine.month_rows.items()
+                        if at == month))
+    row = engine.cached_row(("figures", present, month, first, repr(settings), panel, rows),
+                            lambda: _figures(present, month, first, settings, panel, rows))
     if not row["base_arr"]:
         raise ParameterError(f"No account had ARR above 0 in {month_text(month - lookback)}, "
                              "so retention is undefined there. Choose a later as-of month.")
@@ -208,16 +222,23 @@ def _month_range(present: tuple[str, ...]):
     return d.month_range(d.input_tables(set(present))["arr_monthly"])
 
 
-def _figures(present: tuple[str, ...], month: int, first: int, settings: MetricSettings):
-    """Every figure of the month as one one-row expression (one query, one round trip)."""
+def _figures(present: tuple[str, ...], month: int, first: int, settings: MetricSettings,
+             panel: str | None = None, rows: tuple[tuple[str, str], ...] = ()):
+    """Every figure of the month as one one-row expression (one query, one round trip);
+    the ARR figures from the stored account panel named ``panel``, if given, and each
+    (table, view) of ``rows`` read from the view of its rows of the month."""
+    import ibis
+
     from . import definitions as d
 
     t = d.input_tables(set(present))
+    t.update({name: ibis.table(d.INPUT_SCHEMAS[name], name=view) for name, view in rows})
     lookback = settings.lookback_months
     held = (d.qbr_held(t["qbrs"], month, settings.qbr_window_months) if "qbrs" in t
             else None)
+    stored = d.panel_table(lookback, panel) if panel else None
     parts = [d.arr_figures(t["arr_monthly"], month, lookback, first, held,
-                           settings.qbr_min_arr)]
+                           settings.qbr_min_arr, panel=stored)]
     if "nps_responses" in t:
         parts.append(d.nps(t["nps_responses"], month, settings.nps_window_months))
     if "usage_monthly" in t:
@@ -232,6 +253,39 @@ def _figures(present: tuple[str, ...], month: int, first: int, settings: MetricS
     for part in parts[1:]:  # each part is one row
         combined = combined.cross_join(part)
     return combined
+
+
+def checked_panel_sql(rows: str, month: int, lookback: int, tests: tuple[int, ...],
+                      lo: int, hi: int) -> str:
+    """DuckDB SQL of the account panel of ``month`` and ``lookback`` over the typed
+    rows of ``arr_monthly`` in the table or view ``rows``, with, per account, the
+    aggregates its checks need in the same pass: ``_n`` rows, ``_c{i}`` rows
+    breaking rule ``i`` (a 0/1 column ``_t{i}`` of ``rows``, for each ``i`` in
+    ``tests``) and ``_d`` distinct months (bits set over the months ``lo`` to ``hi``).
+    """
+    return _cached_sql("duckdb", ("checked_panel", rows, month, lookback, tests, lo, hi),
+                       lambda: _checked_panel(rows, month, lookback, tests, lo, hi))
+
+
+def _checked_panel(rows: str, month: int, lookback: int, tests: tuple[int, ...], lo: int,
+                   hi: int):
+    import ibis
+
+    from . import definitions as d
+
+    @ibis.udf.agg.builtin
+    def bitstring_agg(x: int, lo: int, hi: int) -> str:  # DuckDB's, by name
+        ...
+
+    @ibis.udf.scalar.builtin
+    def bit_count(x: str) -> int:
+        ...
+
+    t = ibis.table({**d.INPUT_SCHEMAS["arr_monthly"], **{f"_t{i}": "int64" for i in tests}},
+                   name=rows)
+    checks = {"_n": t.count(), **{f"_c{i}": t[f"_t{i}"].sum() for i in tests},
+              "_d": bit_count(bitstring_agg(t.month, lo, hi))}
+    return d.account_panel(t, month, lookback, **checks)
 
 
 def _clean(value):

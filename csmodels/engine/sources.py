@@ -47,8 +47,14 @@ def is_engine_source(path: str | Path) -> bool:
             or (path.is_dir() and (path / "arr_monthly").is_dir()))
 
 
-def open_data(path: str | Path) -> tuple[Engine, Company | None]:
+def open_data(path: str | Path, as_of: str | None = None,
+              lookback: int = 12) -> tuple[Engine, Company | None]:
     """An engine over the data at ``path``, and the loaded company for exports.
+
+    For a Parquet dataset folder or a DuckDB file, the pass that checks
+    ``arr_monthly`` also stores its account panel for the month ``as_of`` (``YYYY-MM``;
+    default the last month) and ``lookback`` months, which :func:`summary` then reads
+    instead of scanning the table again.
 
     Raises
     ------
@@ -57,9 +63,10 @@ def open_data(path: str | Path) -> tuple[Engine, Company | None]:
     """
     path = Path(path)
     if is_engine_source(path):
+        month = None if as_of is None else _month_number(as_of)
         if path.is_file():
-            return _from_duckdb_file(path), None
-        return _from_parquet_folder(path), None
+            return _from_duckdb_file(path, (month, lookback)), None
+        return _from_parquet_folder(path, (month, lookback)), None
     company = load_company(path)
     return from_company(company), company
 
@@ -96,7 +103,12 @@ def _to_arrow(frame) -> pa.Table:
     return pa.table(columns)
 
 
-def _from_parquet_folder(folder: Path) -> Engine:
+def _month_number(text: str) -> int:
+    year, month = str(text).split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def _from_parquet_folder(folder: Path, panel: tuple[int | None, int]) -> Engine:
     con = _connect()
     sources, labels = {}, {}
     for name in TABLES:
@@ -110,10 +122,10 @@ def _from_parquet_folder(folder: Path) -> Engine:
         listing = ", ".join(_literal(str(f)) for f in files)
         sources[name] = f"read_parquet([{listing}])"
         labels[name] = str(sub)
-    return _checked(con, sources, labels)
+    return _checked(con, sources, labels, panel)
 
 
-def _from_duckdb_file(path: Path) -> Engine:
+def _from_duckdb_file(path: Path, panel: tuple[int | None, int]) -> Engine:
     con = _connect()
     try:
         con.execute(f"ATTACH {_literal(str(path))} AS src (READ_ONLY)")
@@ -129,13 +141,14 @@ def _from_duckdb_file(path: Path) -> Engine:
     if "arr_monthly" not in sources:
         raise DataError([Problem(str(path), "The database has no table arr_monthly.",
                                  "Add a table arr_monthly (account_id, month, arr).")])
-    return _checked(con, sources, labels)
+    return _checked(con, sources, labels, panel)
 
 
 def _connect():
     """An in-memory DuckDB connection that draws no progress bar on the terminal."""
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    # Parquet footers are read once per run, not once per query
+    con.execute("SET enable_progress_bar = false; SET parquet_metadata_cache = true")
     return con
 
 
@@ -154,10 +167,14 @@ def _ident(name: str) -> str:
 # only a rule that fails is read again, to name its rows. Columns with few values
 # (months, dates, flags, choices) are checked once per distinct value.
 _KNOWN = "_csm_known_accounts"
+_PANEL = "_csm_panel"
 
 
-def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
-    """The engine over ``sources`` once every check passed; a DataError otherwise."""
+def _checked(con, sources: dict[str, str], labels: dict[str, str],
+             panel: tuple[int | None, int] = (None, 12)) -> Engine:
+    """The engine over ``sources`` once every check passed; a DataError otherwise.
+    ``panel`` (month or None for the last, lookback): the account panel the pass that
+    checks ``arr_monthly`` stores as well, where it can."""
     if "arr_monthly" not in sources:
         raise DataError([Problem(next(iter(labels.values()), "the data"),
                                  "There is no arr_monthly table.",
@@ -172,10 +189,19 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     exact: set[tuple[str, str]] = set()  # month columns without spaces to trim
     padded: set[tuple[str, str]] = set()  # and with
     described_names: dict[str, dict[str, str]] = {}
+    stored = None  # (month, lookback, table) of the stored account panel
+    now_rows = {}  # table -> (month, view) of its rows of that month, stored
     for name, source in sources.items():  # accounts first (the order of TABLES)
         names = {row[0].lower(): row[0] for row in described[name]}
+        fold = (panel if name == "arr_monthly" else
+                (stored[0], 0) if name == "usage_monthly" and stored else None)
         usable, condition, months = _check_table(con, TABLES[name], source, columns[name],
-                                                 names, labels[name], problems, known)
+                                                 names, labels[name], problems, known, fold)
+        if fold and months.get("_panel"):
+            if name == "arr_monthly":
+                stored = months.pop("_panel")
+            else:
+                now_rows[name] = months.pop("_panel")[:2]
         if name == "arr_monthly" and "month" in months:
             bounds = months["month"][2:]
         exact |= {(name, column) for column, facts in months.items() if not facts[1]}
@@ -200,15 +226,22 @@ def _checked(con, sources: dict[str, str], labels: dict[str, str]) -> Engine:
     maps = {name: table for name, table in maps.items() if table}
     return Engine(con, typed_views({n: s for n, s in sources.items() if n in INPUT_SCHEMAS},
                                    columns, spark=False, exact=exact, month_maps=maps), sources,
-                  bounds if bounds and None not in bounds else None)
+                  bounds if bounds and None not in bounds else None, stored, now_rows)
 
 
 def _check_table(con, table, source: str, columns: dict[str, str], names: dict[str, str],
-                 label: str, problems: list[Problem], known: bool) -> tuple[bool, str, dict]:
+                 label: str, problems: list[Problem], known: bool,
+                 panel: tuple[int | None, int] | None = None) -> tuple[bool, str, dict]:
     """Append the table's problems. Whether its columns allow the other checks,
     (when ``known`` accounts are given and some ids are not among them) the SQL
     condition that picks the rows with an unknown id, and for each month column
-    (bad values, values with spaces, first month, last month)."""
+    (bad values, values with spaces, first month, last month). Given ``panel``
+    (month or None for the last, lookback), the checks of ``arr_monthly`` group it
+    by account in the pass that builds its account panel, stored as a table
+    (named, with its month and lookback, under ``"_panel"`` in the months returned);
+    those of ``usage_monthly``, in the pass that stores its rows of that month (the
+    month and the view holding them, under ``"_panel"``).
+    """
     before = len(problems)
     for name in table.required_columns:
         if name not in columns:
@@ -256,8 +289,15 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
         inner = ["count(*) AS _n", *row_counts]
         if table.key == ("account_id", "month") and not months["month"][0]:
             bad, padded, lo, hi = months["month"]
-            month_map = _month_map(con, table.name, source, names, columns)
-            if month_map and lo is not None:  # each distinct month parsed once, then joined
+            month_map = _month_map(con, table.name, source, names, columns,
+                                   few.get(("values", "month")))
+            if panel and lo is not None:  # the checks in the pass of the account panel
+                store = _store_panel if table.name == "arr_monthly" else _store_month_rows
+                stored = store(con, source, columns, names, tests, id_test, month_map, padded,
+                               lo, hi, panel)
+                months["_panel"] = stored
+                inner, scanned, idref = None, stored[-1], "account_id"
+            elif month_map and lo is not None:  # each distinct month parsed once, then joined
                 idref = f"_csm_s.{idref}"
                 scanned = (f"{source} AS _csm_s LEFT JOIN {month_map} AS _csm_m ON "
                            f"_csm_s.{_ident(names['month'])} = _csm_m._csm_text")
@@ -271,10 +311,12 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
         if known and table.name != "accounts":
             unknown_ids = (f"count(*) FILTER (WHERE _id IS NOT NULL AND CAST(_id AS VARCHAR) "
                            f"NOT IN (SELECT id FROM {_KNOWN}))")
-        outer = [f"sum(_n) FILTER (WHERE {_blank('_id', columns['account_id'])})"
+        id_type = "varchar" if inner is None else columns["account_id"]  # the panel's: text
+        outer = [f"sum(_n) FILTER (WHERE {_blank('_id', id_type)})"
                  if i == id_test else f"sum(_c{i})" for i in range(len(tests))]
-        sql = (f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM (SELECT {idref} AS _id, "
-               f"{', '.join(inner)} FROM {scanned} GROUP BY {idref})")
+        grouped = (f"(SELECT {idref} AS _id, {', '.join(inner)} FROM {scanned} GROUP BY {idref})"
+                   if inner is not None else f"(SELECT {idref} AS _id, * FROM {scanned})")
+        sql = f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM {grouped}"
     else:
         sql = f"SELECT {', '.join([*row_counts, '0', '0'])} FROM {source}" if tests else ""
     *counts, dups, strangers = con.execute(sql).fetchone() if sql else (0, 0)
@@ -307,6 +349,72 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
 
 
 _FEW_VALUES = ("month", "date", "bool", "choice")
+_FEW_MONTHS = 5000  # distinct values of a month column passed back to build its table
+
+
+def _flagged_rows(name: str, source: str, columns: dict[str, str], tests: list[tuple],
+                  id_test: int | None, month_map: str, padded: bool) -> tuple[str, tuple]:
+    """The SELECT of a monthly table's typed rows (cast leniently: a value that breaks
+    a rule reads as null) with a 0/1 column ``_t{i}`` per rule ``i`` of ``tests`` (the
+    account id's blanks aside: they are decided per account), and those ``i``."""
+    rules = tuple(i for i in range(len(tests)) if i != id_test)
+    flags = [f"CAST(coalesce({tests[i][0]}, false) AS BIGINT) AS _t{i}" for i in rules]
+    rows = typed_views({name: source}, {name: columns}, spark=False,
+                       exact=set() if padded else {(name, "month")},
+                       month_maps={name: month_map} if month_map else None,
+                       lenient=True, extra=flags)[name]
+    return rows, rules
+
+
+_NOW = "_csm_usage_now"
+
+
+def _store_month_rows(con, source: str, columns: dict[str, str], names: dict[str, str],
+                      tests: list[tuple], id_test: int | None, month_map: str, padded: bool,
+                      lo: int, hi: int, fold: tuple[int, int]) -> tuple[int, str, str]:
+    """Check ``usage_monthly`` in the pass that keeps its rows of month ``fold[0]``: a
+    table with, per account, the aggregates its checks need (as :func:`_store_panel`)
+    and its row of that month, and a view of those rows with the table's typed columns,
+    which the figures read instead of the whole table (an account-month has one row:
+    the checks refuse duplicates, and the figures are computed only if they pass).
+    (month, view, table)."""
+    month = fold[0]
+    rows, rules = _flagged_rows("usage_monthly", source, columns, tests, id_test, month_map,
+                                padded)
+    values = [c for c in INPUT_SCHEMAS["usage_monthly"] if c not in ("account_id", "month")]
+    con.execute(
+        f"CREATE OR REPLACE TEMPORARY TABLE {_NOW}_checks AS SELECT account_id, count(*) AS _n, "
+        + "".join(f"sum(_t{i}) AS _c{i}, " for i in rules)
+        + f"bit_count(bitstring_agg(month, {lo}, {hi})) AS _d, "
+        f"count(*) FILTER (WHERE month = {month}) AS _now, "
+        + ", ".join(f'max("{c}") FILTER (WHERE month = {month}) AS "{c}"' for c in values)
+        + f" FROM ({rows}) GROUP BY account_id")
+    con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_NOW} AS SELECT account_id, "
+                f"CAST({month} AS BIGINT) AS month, "
+                + ", ".join(f'"{c}"' for c in values)
+                + f" FROM {_NOW}_checks WHERE _now > 0")
+    return month, _NOW, f"{_NOW}_checks"
+
+
+def _store_panel(con, source: str, columns: dict[str, str], names: dict[str, str],
+                 tests: list[tuple], id_test: int | None, month_map: str, padded: bool,
+                 lo: int, hi: int, panel: tuple[int | None, int]) -> tuple[int, int, str]:
+    """Store ``arr_monthly``'s account panel (:func:`csmodels.engine.run.checked_panel_sql`)
+    as a table, with each account's rows, rows breaking each rule of ``tests`` (the
+    account id's blanks aside: they are decided per account) and distinct months, so
+    that the checks and every ARR figure read the table once. Values are cast leniently
+    (a value that breaks a rule reads as null): the figures are computed only if
+    every check passes. (month, lookback, table name)."""
+    from .run import checked_panel_sql
+
+    month, lookback = panel
+    month = hi if month is None else month
+    rows, rules = _flagged_rows("arr_monthly", source, columns, tests, id_test, month_map,
+                                padded)
+    query = checked_panel_sql("_csm_arr_rows", month, lookback, rules, lo, hi)
+    con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {_PANEL} AS "
+                f"WITH _csm_arr_rows AS ({rows}) {query}")
+    return month, lookback, _PANEL
 
 
 def _blank(ref: str, sql_type: str) -> str:
@@ -335,14 +443,19 @@ def _distinct_facts(con, source: str, specs: list[tuple[str, Column, str]]) -> d
                       if sql_type in _TEXT_TYPES else "count(*) * 0")
             aggregates += [padded, f"min({index}) FILTER (WHERE {good})",
                            f"max({index}) FILTER (WHERE {good})"]
+        listed = column.kind == "month" and sql_type in _TEXT_TYPES
         picks += [f"_z{i}"] + [f"(SELECT {a} FROM (SELECT unnest(_l{i}) AS {ref}))"
                                for a in aggregates]
-        shapes[column.name] = (column.kind, len(aggregates) + 1)
+        if listed:  # a text month's values, for its table of months, where they are few
+            picks.append(f"CASE WHEN len(_l{i}) <= {_FEW_MONTHS} THEN _l{i} END")
+        shapes[column.name] = (column.kind, len(aggregates) + 1, listed)
     row = list(con.execute(f"WITH _d AS (SELECT {', '.join(lists)} FROM {source}) "
                            f"SELECT {', '.join(picks)} FROM _d").fetchone())
     facts = {}
-    for name, (kind, width) in shapes.items():
+    for name, (kind, width, listed) in shapes.items():
         (nulls, broken, blanks, *month), row = row[:width], row[width:]
+        if listed:
+            facts[("values", name)], row = row[0], row[1:]
         blanks = (nulls or 0) + (blanks or 0)
         facts[name] = ((broken, bool(month[0]), month[1], month[2], blanks) if kind == "month"
                        else (blanks, broken))
@@ -360,17 +473,25 @@ def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST
 
 
 def _month_map(con, name: str, source: str, names: dict[str, str],
-                columns: dict[str, str]) -> str:
+                columns: dict[str, str], values: list[str] | None = None) -> str:
     """A temporary table of a checked text ``month`` column's distinct values and
     their index (``_csm_text``, ``_csm_index``), so that each month is parsed once
     and joined to the rows; its name, or "" where the column is not text or a
-    column of the data could clash with the join's names."""
+    column of the data could clash with the join's names. ``values``: the column's
+    distinct values where the checks already read them (else the table is read)."""
     if columns.get("month") not in _TEXT_TYPES or any(c.startswith("_csm_") for c in columns):
         return ""
     ref, table = _ident(names["month"]), f"_csm_months_{name}"
-    con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
-                f"{_month_index('_csm_text', columns['month'], cast='TRY_CAST')} AS _csm_index "
-                f"FROM (SELECT DISTINCT {ref} AS _csm_text FROM {source} WHERE {ref} IS NOT NULL)")
+    index = _month_index("_csm_text", columns["month"], cast="TRY_CAST")
+    if values is None:
+        con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
+                    f"{index} AS _csm_index FROM (SELECT DISTINCT {ref} AS _csm_text "
+                    f"FROM {source} WHERE {ref} IS NOT NULL)")
+    else:  # values of the data, passed as a parameter: never read as SQL
+        con.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} AS SELECT _csm_text, "
+                    f"{index} AS _csm_index FROM (SELECT DISTINCT unnest(?::VARCHAR[]) AS "
+                    "_csm_text) WHERE _csm_text IS NOT NULL",
+                    [[v for v in values if v is not None]])
     return table
 
 
@@ -437,7 +558,8 @@ def _rows(con, source: str, condition: str, window: bool = False, limit: int = 1
 # ---------------------------------------------------------------- the typed views
 def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
                 spark: bool, exact: set[tuple[str, str]] = frozenset(),
-                month_maps: dict[str, str] | None = None) -> dict[str, str]:
+                month_maps: dict[str, str] | None = None, lenient: bool = False,
+                extra: list[str] | None = None) -> dict[str, str]:
     """The SELECT that reads each input table typed as the definitions expect.
 
     Months and dates may be text (``YYYY-MM``, ``YYYY-MM-DD``) or dates; months
@@ -447,9 +569,12 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
     (table, month column) pairs the checks found without spaces, read untrimmed;
     ``month_maps`` gives, for a table, a small table of its distinct months
     (``_csm_text``, ``_csm_index``) joined instead of parsing every row's month.
+    ``lenient`` (DuckDB): a value that cannot be cast reads as null instead of
+    failing the query; ``extra``: more SQL columns each view selects.
     """
     month_maps = month_maps or {}
     types = _SPARK_TYPES if spark else _SQL_TYPES
+    cast = "TRY_CAST" if lenient and not spark else "CAST"
     q = (lambda n: f"`{n}`") if spark else _ident
     views, problems = {}, []
     for name, source in sources.items():
@@ -472,27 +597,27 @@ def typed_views(sources: dict[str, str], columns: dict[str, dict[str, str]],
                     value = "_csm_m._csm_index"
                 elif text:  # checked YYYY-MM
                     value = ref if (name, column) in exact else f"nullif(trim({ref}), '')"
-                    value = (f"CAST(substr({value}, 1, 4) AS BIGINT) * 12 "
-                             f"+ CAST(substr({value}, 6, 2) AS BIGINT) - 1")
+                    value = (f"{cast}(substr({value}, 1, 4) AS BIGINT) * 12 "
+                             f"+ {cast}(substr({value}, 6, 2) AS BIGINT) - 1")
                 else:
-                    value = ref if spark else f"CAST({ref} AS DATE)"
+                    value = ref if spark else f"{cast}({ref} AS DATE)"
                     value = f"CAST(year({value}) * 12 + month({value}) - 1 AS BIGINT)"
             elif kind == "date" and text:
                 fmt = "yyyy-MM-dd" if spark else "%Y-%m-%d"
                 value = f"nullif(trim({ref}), '')"
                 value = (f"to_date({value}, '{fmt}')" if spark
-                         else f"CAST(strptime({value}, '{fmt}') AS DATE)")
+                         else f"{cast}({'try_' * lenient}strptime({value}, '{fmt}') AS DATE)")
             elif kind == "boolean" and text:
                 value = f"lower(trim({ref})) IN ({', '.join(_literal(v) for v in _TRUE)})"
                 value = f"CASE WHEN nullif(trim({ref}), '') IS NULL THEN NULL ELSE {value} END"
             elif kind in ("float64", "int64") and text:
-                value = f"CAST(CAST(nullif(trim({ref}), '') AS DOUBLE) AS {types[kind]})"
+                value = f"{cast}({cast}(nullif(trim({ref}), '') AS DOUBLE) AS {types[kind]})"
             else:
-                value = f"CAST({ref} AS {types[kind]})"
+                value = f"{cast}({ref} AS {types[kind]})"
             parts.append(f"{value} AS {q(column)}")
-        joined = (f"{source} AS _csm_s JOIN {month_maps[name]} AS _csm_m "
+        joined = (f"{source} AS _csm_s {'LEFT ' * lenient}JOIN {month_maps[name]} AS _csm_m "
                   f"ON _csm_s.{q('month')} = _csm_m._csm_text" if mapped else source)
-        views[name] = f"SELECT {', '.join(parts)} FROM {joined}"
+        views[name] = f"SELECT {', '.join([*parts, *(extra or ())])} FROM {joined}"
     if problems:
         raise DataError(problems)
     return views
