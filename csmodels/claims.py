@@ -9,9 +9,10 @@ Sphinx side is :mod:`csmodels.sphinx_claims`.
 
 ``csmodels/data/sources.csv`` is the one table of source ids: a source's number
 (``003``), its BibTeX key (``src003``, as the package's tables name it) and the file of
-its text. Pages and the command line name a source through :func:`source_name` and
-:func:`source_file`, and :func:`check_source_ids` finds a table that names a source the
-file does not list, so a new source is one row there.
+its text. Pages and the command line name a source through :func:`source_name` (and
+:func:`source_title`) and find its text through :func:`source_file`;
+:func:`check_source_ids` finds a table that names a source the file does not list, so a
+new source is one row there.
 
 The span check (:func:`check_spans`) compares each span with the source text
 after three normalisations that do not change the words: runs of white space
@@ -69,6 +70,16 @@ def source_name(bibkey: str) -> str:
     'Source 003'
     """
     return f"Source {source(bibkey)['source']}"
+
+
+def source_title(bibkey: str) -> str:
+    """A source in words with its title and publisher, as the command line lists it.
+
+    >>> source_title("src003")
+    'Source 003, Ultimate Customer Success Org Guide (publisher not identified)'
+    """
+    row = source(bibkey)
+    return f"{source_name(bibkey)}, {row['title']} ({row['publisher']})"
 
 
 def source_file(bibkey: str) -> str:
@@ -201,10 +212,16 @@ PAGES = ("intro.md", "glossary.md", "bibliography.md", "rerun.md", "chapters/*.i
 
 
 def _source_number(cell: str) -> str | None:
-    """``src004`` or ``004_b8619fbcaa12e132.txt`` -> ``004``; anything else (an outside
-    reference, the book's own assumption) -> ``None``."""
-    match = re.fullmatch(r"src(\d{3})|(\d{3})_[0-9a-f]+\.txt", cell.strip())
-    return (match.group(1) or match.group(2)) if match else None
+    """A table's ``source`` cell as the source's number: ``src004`` -> ``004`` (read from
+    ``sources.csv``); anything else (an outside reference, the book's own assumption, a
+    key ``sources.csv`` does not list, which :func:`check_source_ids` reports) -> ``None``.
+
+    >>> _source_number("src004"), _source_number("book")
+    ('004', None)
+    """
+    table = sources()
+    numbers = dict(zip(table["bibkey"], table.index, strict=True))
+    return numbers.get(cell.strip())
 
 
 def table_row_ref(table: str, key: str) -> str:

@@ -105,7 +105,10 @@ def _add_recommend_command(commands) -> None:
                            help="a data folder: its profile.yml (unless --profile), ARR and ACV "
                            "the profile lacks, and, when the profile lists no segments, the "
                            "segments of accounts.segment")
-    recommend.add_argument("--json", action="store_true", help="print one JSON object")
+    recommend.add_argument("--json", action="store_true",
+                           help="print one JSON object; its 'sources' are the sources' BibTeX "
+                           "keys (src003 is Source 003, as csmodels/data/sources.csv lists "
+                           "them), the keys its 'conflicts' use too")
     recommend.set_defaults(run=_run_recommend)
 
 

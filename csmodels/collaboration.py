@@ -456,17 +456,23 @@ def ownership_models() -> pd.DataFrame:
 
 
 def source_name(source: str) -> str:
-    """A table's ``source`` cell in words: ``src004`` -> ``Source 004``, ``book`` ->
+    """A table's ``source`` cell in words: ``src004`` -> ``Source 004`` (by
+    :func:`csmodels.claims.source_name`, from ``csmodels/data/sources.csv``), ``book`` ->
     ``The book``.
 
     >>> source_name("src004"), source_name("book")
     ('Source 004', 'The book')
     """
+    from . import claims
+
     if source == "book":
         return "The book"
-    if len(source) == 6 and source.startswith("src") and source[3:].isdigit():
-        return f"Source {source[3:]}"
-    raise ParameterError(f"Unknown source {source!r}: use src000 to src004 or book.")
+    try:
+        return claims.source_name(source)
+    except ValueError:
+        known = ", ".join(claims.sources()["bibkey"])
+        raise ParameterError(f"Unknown source {source!r}: use one of {known} (as "
+                             "csmodels/data/sources.csv lists them) or book.") from None
 
 
 def _model(model_id: str) -> pd.Series:

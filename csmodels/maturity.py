@@ -49,7 +49,7 @@ import pandas as pd
 from ._checks import Checked, number
 from ._tables import package_table
 from .book import Text
-from .claims import source_file, source_name
+from .claims import source_name, source_title
 from .exceptions import ParameterError
 from .profile import BUYERS, STAGES, TOUCH, Profile
 from .summary import Summary, figure, section
@@ -143,7 +143,12 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """Where CS should sit, who should lead it and who owns what, with the reasons."""
+    """Where CS should sit, who should lead it and who owns what, with the reasons.
+
+    ``sources`` are the BibTeX keys (``src003``, as ``csmodels/data/sources.csv`` lists
+    them) of the sources whose rows the recommendation reads, in order; a page names
+    them with :func:`csmodels.claims.source_name` (``Source 003``).
+    """
 
     segment: str
     cs_leader: str
@@ -278,17 +283,17 @@ def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
     segment, rule = segment_of(facts)
     row = company_types().loc[segment]
     stage = arr_stage_of(facts.arr)
-    guidance = {"company type (source 003)": row["company_type"],
-                "strategy (source 003)": row["cs_strategy"]}
-    sources = ["src003"]
+    def by(row: pd.Series) -> str:  # "source 003": whichever source the row is from
+        return source_name(row["source"]).lower()
+
+    guidance = {f"company type ({by(row)})": row["company_type"],
+                f"strategy ({by(row)})": row["cs_strategy"]}
     if stage is not None:
-        guidance["ARR stage (source 004)"] = (f"{arr_stages().loc[stage, 'label']}: "
-                                              f"{arr_stages().loc[stage, 'cs_focus']}")
-        sources.append("src004")
+        arr_row = arr_stages().loc[stage]
+        guidance[f"ARR stage ({by(arr_row)})"] = f"{arr_row['label']}: {arr_row['cs_focus']}"
     if facts.funding_stage is not None:
-        guidance["funding stage (source 000)"] = funding_stages().loc[facts.funding_stage,
-                                                                      "guidance"]
-        sources.append("src000")
+        funding_row = funding_stages().loc[facts.funding_stage]
+        guidance[f"funding stage ({by(funding_row)})"] = funding_row["guidance"]
     reasons = {"segment": rule, "reporting": row["reporting"],
                "executive profile": row["executive_profile"], "CSM profile": row["csm_profile"],
                "renewals": row["renewal_ownership"], "expansion": row["expansion_ownership"],
@@ -297,7 +302,7 @@ def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
         segment=segment, cs_leader=row["cs_leader"], reports_to=row["reports_to"],
         renewal_owner=row["renewal_owner"], expansion_owner=row["expansion_owner"],
         compensation=row["compensation"], reasons=reasons, guidance=guidance,
-        sources=tuple(source_file(s) for s in sorted(set(sources))),
+        sources=tuple(sorted({p["source"] for p in positions(facts, segment, stage)})),
         conflicts=tuple(conflicts(facts, segment, stage)))
 
 
@@ -327,17 +332,17 @@ def positions(facts: CompanyFacts, segment: str, stage: str | None) -> list[dict
     row's name in words) and, per dimension the source speaks to, the accepted
     values (a frozenset) and the claim id behind them.
     """
-    rows = [("src003", company_types().loc[segment], "company_type")]
+    rows = [(company_types().loc[segment], "company_type")]
     if stage is not None:
-        rows.append(("src004", arr_stages().loc[stage], "label"))
+        rows.append((arr_stages().loc[stage], "label"))
     if facts.funding_stage is not None:
-        rows.append(("src000", funding_stages().loc[facts.funding_stage], "funding_stage"))
+        rows.append((funding_stages().loc[facts.funding_stage], "funding_stage"))
     out = []
-    for source, row, name in rows:
+    for row, name in rows:
         title = row.name if name == "funding_stage" else row[name]
         held = {dim: (frozenset(v for v in row[dim].split("|") if v), row[f"{dim}_claim"])
                 for dim in DIMENSIONS if row[dim].strip()}
-        out.append({"source": source, "row": str(title), "positions": held})
+        out.append({"source": row["source"], "row": str(title), "positions": held})
     return out
 
 
@@ -364,8 +369,8 @@ def conflicts(facts: CompanyFacts, segment: str, stage: str | None) -> list[Conf
             if va & vb:
                 continue
             found.append(Conflict(
-                f"{labels.loc[dim, 'label']}: source {a['source'][3:]} or source "
-                f"{b['source'][3:]}?",
+                f"{labels.loc[dim, 'label']}: {source_name(a['source']).lower()} or "
+                f"{source_name(b['source']).lower()}?",
                 {a["source"]: _position_text(a["row"], va, spans.get(ca, "")),
                  b["source"]: _position_text(b["row"], vb, spans.get(cb, ""))},
                 labels.loc[dim, "decides"], dimension=dim,
@@ -652,20 +657,10 @@ def describe(r: Recommendation) -> str:
         lines += [f"  {source_name(s)} (claim {c.claims.get(s, 'none')}): {text}"
                   for s, text in c.positions.items()]
         lines.append(f"  [book's reading] What decides: {c.decides}")
-    titles = _source_titles()
     lines += ["", "Sources (see the book's bibliography and claims register):"]
-    lines += [f"  {titles[s]}" for s in r.sources]
+    lines += [f"  {source_title(s)}" for s in r.sources]
     lines += ["Lines marked [book's reading] are the book's own rules, not a source's claims."]
     return "\n".join(lines)
-
-
-def _source_titles() -> dict[str, str]:
-    """Source file -> 'source 003, Ultimate Customer Success Org Guide (publisher not
-    identified)', for the text of ``csmodels recommend``."""
-    from .claims import sources
-
-    return {row["file"]: f"source {num}, {row['title']} ({row['publisher']})"
-            for num, row in sources().iterrows()}
 
 
 # ------------------------------------------------------------------ the chapter's summary

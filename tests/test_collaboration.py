@@ -338,8 +338,28 @@ def test_source_ids_have_one_spelling():
     for table in (co.ownership_models(), co.practices()):
         assert set(table["source"]) <= known
     assert co.source_name("src002") == "Source 002" and co.source_name("book") == "The book"
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match=r"Unknown source '004_b8619fbcaa12e132.txt': use "
+                       r"one of src000, src001, src002, src003, src004 \(as csmodels/data/"
+                       r"sources.csv lists them\) or book\."):
         co.source_name("004_b8619fbcaa12e132.txt")
+    with pytest.raises(ParameterError, match="Unknown source 'src999'"):
+        co.source_name("src999")  # shaped like a bibkey, but not in sources.csv
+
+
+def test_a_sixth_source_needs_no_change_to_the_collaboration_module(monkeypatch):
+    import pandas as pd
+
+    from csmodels import claims
+
+    original = claims.package_table
+    table = original("sources", text=True)
+    sixth = pd.concat([table, pd.DataFrame([{**table.iloc[0].to_dict(), "source": "005",
+                                             "bibkey": "src005"}])], ignore_index=True)
+    monkeypatch.setattr(claims, "package_table", lambda name, text=False: sixth
+                        if name == "sources" else original(name, text))
+    assert co.source_name("src005") == "Source 005"
+    with pytest.raises(ParameterError, match=r"use one of src000, .*, src004, src005 "):
+        co.source_name("src006")
 
 
 # --- RACI --------------------------------------------------------------------------------

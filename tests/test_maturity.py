@@ -95,7 +95,7 @@ def test_arr_stages_and_their_conflicts():
     r = recommend(funding_stage="seed", acv=5_000, arr=40e6)
     assert {("renewal_owner", "src003", "src004"), ("expansion_owner", "src003", "src004"),
             ("pay", "src003", "src004")} == {(c.dimension, *c.positions) for c in r.conflicts}
-    assert "004_b8619fbcaa12e132.txt" in r.sources
+    assert r.sources == ("src000", "src003", "src004")
 
 
 def test_without_a_stage_the_arr_decides():
@@ -137,7 +137,8 @@ def test_cli_json_follows_the_contract(capsys):
     assert list(out) == KEYS
     for key, allowed in CONTRACT.items():
         assert out[key] in allowed
-    assert out["sources"] == ["000_a87cb94a3071c21f.txt", "003_c88a717ebc556350.txt"]
+    # the sources are the bibkeys every table uses (csmodels/data/sources.csv)
+    assert out["sources"] == ["src000", "src003"]
     assert out["conflicts"][0]["topic"] == "Who leads CS: source 003 or source 000?"
     assert out["conflicts"][0]["claims"] == {"src003": "003-startup-ceo",
                                              "src000": "000-scaleup-cco"}
@@ -153,7 +154,8 @@ def test_cli_reads_a_profile_and_prints_text(capsys, sample_dir):
         "  Company type: Startup with a high-touch business." in out
     # the book's own rules are marked as such, apart from what the sources say
     assert "[book's reading] Why: " in out and "[book's reading] What decides: " in out
-    assert "source 003, Ultimate Customer Success Org Guide" in out and "_" not in out
+    assert "  Source 003, Ultimate Customer Success Org Guide (publisher not identified)\n" in out
+    assert "_" not in out and "src00" not in out
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
@@ -228,3 +230,29 @@ def test_the_chapter_reads_arr_and_acv_from_the_data_when_the_profile_is_silent(
     assert glued["company_acv"] == "USD 40.8k"  # the company's, read from the data
     assert glued["company_stage"] == "not given"
     assert "read from the last month of arr_monthly" in glued["facts_note"]
+
+
+def test_a_recommendation_names_the_sources_of_the_rows_it_reads(monkeypatch):
+    # the source of each row is the table's own cell: a sixth source, one row of
+    # sources.csv and a table naming it, needs no change to the engine
+    import pandas as pd
+
+    from csmodels import claims, maturity
+
+    original = maturity.package_table
+    sources = claims.package_table("sources", text=True)
+    sixth = pd.concat([sources, pd.DataFrame([{**sources.iloc[3].to_dict(), "source": "005",
+                                               "bibkey": "src005", "title": "A sixth"}])],
+                      ignore_index=True)
+    funding = original("maturity_funding_stages", text=True).assign(source="src005")
+    monkeypatch.setattr(claims, "package_table", lambda name, text=False: sixth
+                        if name == "sources" else original(name, text))
+    monkeypatch.setattr(maturity, "package_table", lambda name, text=False: funding
+                        if name == "maturity_funding_stages" else original(name, text))
+    r = recommend(funding_stage="series-b", acv=90_000)
+    assert r.sources == ("src003", "src005")
+    assert r.conflicts[0].topic == "Who leads CS: source 003 or source 005?"
+    text = maturity.describe(r)
+    assert "  Source 005 (claim 000-scaleup-cco): Series B" in text
+    assert "  Source 005, A sixth (publisher not identified)\n" in text
+    assert "Funding stage (source 005): " in text
