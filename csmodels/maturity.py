@@ -46,12 +46,11 @@ from itertools import pairwise
 
 import pandas as pd
 
-from ._checks import Checked, number
 from ._tables import package_table
 from .book import Text
 from .claims import source_name, source_title
 from .exceptions import ParameterError
-from .profile import BUYERS, STAGES, TOUCH, Profile
+from .profile import FACT_KEYS, STAGES, Facts, Profile, amount
 from .summary import Summary, figure, section
 
 ACV_LINE = 75_000  # source 003's line between high- and low-touch businesses
@@ -84,42 +83,27 @@ def funding_stages() -> pd.DataFrame:
     return _table("funding_stages").set_index("funding_stage").copy()
 
 
-def _amount(default: float | None, shown: str, none_ok: bool = True) -> float | None:
-    return number(default, low=0, none_ok=none_ok, rule="a number >= 0 (no currency signs)",
-                  message=f"The {shown} must be {{rule}}, not {{value}}.")
-
-
 @dataclass(frozen=True)
-class CompanyFacts(Checked):
-    """What the engine needs to know about a company; ``None`` means unknown.
+class CompanyFacts(Facts):
+    """What the engine needs to know about a company (the facts a :class:`Profile`
+    holds, declared once in :class:`csmodels.profile.Facts`) and the ACV line it places
+    the company by; ``None`` means unknown.
 
     ``acv_line`` is source 003's line; the book treats a contract of exactly that
     value as high touch (source 003 says "above" and "below" only: an assumption).
     """
 
-    funding_stage: str | None = None
-    arr: float | None = _amount(None, "ARR")
-    acv: float | None = _amount(None, "ACV")
-    touch: str | None = None
-    buyer: str | None = None
-    product_led: bool = False
-    acv_line: float = _amount(ACV_LINE, "ACV LINE", none_ok=False)
+    acv_line: float = amount(ACV_LINE, "ACV LINE", none_ok=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name, allowed in (("funding_stage", STAGES), ("touch", TOUCH), ("buyer", BUYERS)):
-            value = getattr(self, name)
-            if value is not None and value not in allowed:
-                raise ParameterError(f"Unknown {name.replace('_', ' ')} {value!r}. "
-                                     f"Use one of: {', '.join(allowed)}.")
         if not isinstance(self.product_led, bool):
             raise ParameterError(f"product_led must be true or false, not {self.product_led!r}.")
 
     @classmethod
     def from_profile(cls, profile: Profile, **overrides) -> CompanyFacts:
         """The facts of a profile, with ``overrides`` (``None`` values ignored)."""
-        facts = {k: getattr(profile, k) for k in ("funding_stage", "arr", "acv", "touch",
-                                                   "buyer", "product_led")}
+        facts = {k: getattr(profile, k) for k in FACT_KEYS}
         facts.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**facts)
 
@@ -665,7 +649,6 @@ def describe(r: Recommendation) -> str:
 
 # ------------------------------------------------------------------ the chapter's summary
 
-FACT_KEYS = ("funding_stage", "arr", "acv", "touch", "buyer", "product_led")
 EXERCISE_ACV = 60_000  # exercise 1: a contract just below source 003's $75K line
 SCALING_STAGE = "growth"  # where the segments are compared once the company scales
 

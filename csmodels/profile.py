@@ -3,6 +3,11 @@
 Chapters read it for the company's name, currency, stage, size and motion. Every
 key is optional except where a chapter needs it; unknown keys are refused, so a
 misspelt key is caught instead of silently ignored.
+
+The facts the maturity engine reads (stage, ARR, ACV, touch, buyer, motion) are
+declared once, in :class:`Facts`: a :class:`Profile` holds them beside the company's
+name, currency and the chapters' settings, and :class:`csmodels.maturity.CompanyFacts`
+adds the engine's ACV line to them.
 """
 
 from __future__ import annotations
@@ -11,28 +16,75 @@ import difflib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from ._checks import is_number
-from .exceptions import DataError, Problem
+from ._checks import Checked, is_number, number
+from .exceptions import DataError, ParameterError, Problem
 from .inputs.limits import MAX_AMOUNT
 from .inputs.yamlfile import YamlHints, first_refused_character, read_yaml_mapping
 
 STAGES = ("seed", "series-a", "series-b", "growth", "public")
 TOUCH = ("high", "low")
 BUYERS = ("business", "technical")
+_CHOICES = {"funding_stage": STAGES, "touch": TOUCH, "buyer": BUYERS}
+
+
+def amount(default: float | None, shown: str, none_ok: bool = True) -> float | None:
+    """A field holding an amount of money (ARR, ACV, a line between them): a number
+    >= 0, ``None`` meaning unknown unless ``none_ok`` is false."""
+    return number(default, low=0, none_ok=none_ok, rule="a number >= 0 (no currency signs)",
+                  message=f"The {shown} must be {{rule}}, not {{value}}.")
 
 
 @dataclass(frozen=True)
-class Profile:
-    """A company profile; the defaults describe an unnamed company."""
+class _Named:
+    """The company's name and currency: first among a profile's keys, as
+    ``profile.yml`` and its messages list them."""
 
     company: str = "Your company"
     currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class Facts(Checked):
+    """What the maturity engine needs to know about a company; ``None`` means unknown.
+
+    Declared once: :class:`Profile` holds these facts and
+    :class:`csmodels.maturity.CompanyFacts` adds the engine's ACV line to them.
+
+    >>> Facts(funding_stage="seed", acv=80_000).acv
+    80000
+    >>> Facts(touch="medium")
+    Traceback (most recent call last):
+    csmodels.exceptions.ParameterError: Unknown touch 'medium'. Use one of: high, low.
+    """
+
     funding_stage: str | None = None
-    arr: float | None = None
-    acv: float | None = None
+    arr: float | None = amount(None, "ARR")
+    acv: float | None = amount(None, "ACV")
     touch: str | None = None
     buyer: str | None = None
     product_led: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name, allowed in _CHOICES.items():
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise ParameterError(f"Unknown {name.replace('_', ' ')} {value!r}. "
+                                     f"Use one of: {', '.join(allowed)}.")
+
+
+FACT_KEYS = tuple(f.name for f in fields(Facts))  # the facts, in the order declared
+
+
+@dataclass(frozen=True)
+class Profile(Facts, _Named):
+    """A company profile; the defaults describe an unnamed company.
+
+    Its keys, in order: ``company`` and ``currency``, the facts of :class:`Facts`
+    (``funding_stage``, ``arr``, ``acv``, ``touch``, ``buyer``, ``product_led``), then
+    the chapters' own settings below.
+    """
+
     # Chapters' own settings; each chapter's module checks the entries it reads.
     reporting_weights: dict | None = None  # reporting chapter: weight per criterion
     self_assessment: dict | None = None  # collaboration chapter: practice -> score
@@ -41,7 +93,6 @@ class Profile:
     segments: list | None = None
 
 
-_CHOICES = {"funding_stage": STAGES, "touch": TOUCH, "buyer": BUYERS}
 _HINTS = YamlHints(
     missing="Give the path of a profile.yml, or leave it out.",
     not_a_file="Give the path of a profile.yml file.",

@@ -256,3 +256,39 @@ def test_a_recommendation_names_the_sources_of_the_rows_it_reads(monkeypatch):
     assert "  Source 005 (claim 000-scaleup-cco): Series B" in text
     assert "  Source 005, A sixth (publisher not identified)\n" in text
     assert "Funding stage (source 005): " in text
+
+
+def test_the_facts_are_declared_once():
+    # Facts declares them; a Profile holds them and CompanyFacts adds only the ACV line
+    import dataclasses
+
+    from csmodels.maturity import CompanyFacts
+    from csmodels.profile import FACT_KEYS, Facts
+
+    assert FACT_KEYS == ("funding_stage", "arr", "acv", "touch", "buyer", "product_led")
+    assert [f.name for f in dataclasses.fields(Facts)] == list(FACT_KEYS)
+    assert set(CompanyFacts.__annotations__) == {"acv_line"}
+    assert not set(Profile.__annotations__) & set(FACT_KEYS)
+    assert [f.name for f in dataclasses.fields(Profile)][:8] == ["company", "currency",
+                                                                *FACT_KEYS]
+    profile = Profile(company="Acme", funding_stage="growth", arr=12e6, acv=20_000,
+                      buyer="business")
+    facts = CompanyFacts.from_profile(profile, acv=90_000, touch=None)
+    assert (facts.funding_stage, facts.arr, facts.acv, facts.touch, facts.acv_line) == (
+        "growth", 12e6, 90_000, None, ACV_LINE)
+    # one check for both: a profile made in code refuses what the engine refuses
+    for made in (Profile, CompanyFacts):
+        with pytest.raises(ParameterError,
+                           match=r"Unknown touch 'medium'\. Use one of: high, low\."):
+            made(touch="medium")
+        with pytest.raises(ParameterError, match="The ARR must be a number >= 0"):
+            made(arr=-1)
+
+
+def test_a_profile_with_no_product_led_value_is_refused_as_before(tmp_path, capsys):
+    # profile.yml's 'product_led:' left empty: the engine needs true or false
+    path = tmp_path / "profile.yml"
+    path.write_text("funding_stage: growth\nacv: 100000\nproduct_led:\n", encoding="utf-8")
+    assert main(["recommend", "--profile", str(path)]) == 2
+    assert "product_led must be true or false, not None." in capsys.readouterr().err
+    assert main(["recommend", "--profile", str(path), "--product-led"]) == 0
