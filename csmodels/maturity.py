@@ -216,7 +216,9 @@ def facts_from_data(arr_monthly: pd.DataFrame) -> dict[str, float]:
 
     What a profile leaves out, the data can say: ``arr`` is the total ARR of the
     last month and ``acv`` the average ARR per paying account in it (the same
-    figures ``profile.yml`` of a generated company carries).
+    figures ``profile.yml`` of a generated company carries), as the metrics chapter
+    defines them (:func:`csmodels.metrics.arr_at`,
+    :func:`csmodels.metrics.average_contract_value`); empty when nobody pays then.
 
     >>> frame = pd.DataFrame({"account_id": ["a", "b", "a", "b", "c"],
     ...                       "month": pd.PeriodIndex(["2025-01"] * 2 + ["2025-02"] * 3, freq="M"),
@@ -224,12 +226,13 @@ def facts_from_data(arr_monthly: pd.DataFrame) -> dict[str, float]:
     >>> facts_from_data(frame)
     {'arr': 80.0, 'acv': 40.0}
     """
-    last = arr_monthly[arr_monthly["month"] == arr_monthly["month"].max()]
-    paying = last.loc[last["arr"] > 0, "arr"]
-    if paying.empty:
+    from .metrics import ArrPanel, arr_at, average_contract_value
+
+    panel = ArrPanel.from_frame(arr_monthly)
+    total, paying = arr_at(panel)
+    if paying == 0:
         return {}
-    total = float(paying.sum())
-    return {"arr": total, "acv": total / len(paying)}
+    return {"arr": total, "acv": average_contract_value(panel)}
 
 
 def recommend(profile: Profile | None = None, **overrides) -> Recommendation:
@@ -619,10 +622,6 @@ def path_through_stages(profile: Profile | None = None, **overrides) -> pd.DataF
 
 def describe(r: Recommendation) -> str:
     """The readable text of ``csmodels recommend``."""
-    labels = {"head-of-cs": "a head of Customer Success", "cco": "a Chief Customer Officer",
-              "ceo": "the CEO", "president": "a president", "cro": "the CRO", "coo": "the COO",
-              "sales": "Sales", "product": "Product", "cs": "Customer Success",
-              "renewals-team": "a renewals team", "split": "split (CS small, Sales large)"}
     # words for the stage codes the rules quote (series-b -> Series B)
     why = re.sub(r"\bseries-([ab])\b", lambda m: f"Series {m[1].upper()}", r.reasons["segment"])
     kind = company_types().loc[r.segment, "company_type"]
@@ -630,10 +629,10 @@ def describe(r: Recommendation) -> str:
              f"  [book's reading] Why: {why}. Source 003 lists its six types "
              "side by side; the order in which the engine applies them (product-led, then "
              "technical buyer, then stage and touch) is the book's rule, not the source's.", "",
-             f"  CS led by      {labels[r.cs_leader]}",
-             f"  reporting to   {labels[r.reports_to]}",
-             f"  renewals       {labels[r.renewal_owner]}",
-             f"  expansion      {labels[r.expansion_owner]}",
+             f"  CS led by      {VALUE_WORDS[r.cs_leader]}",
+             f"  reporting to   {VALUE_WORDS[r.reports_to]}",
+             f"  renewals       {VALUE_WORDS[r.renewal_owner]}",
+             f"  expansion      {VALUE_WORDS[r.expansion_owner]}",
              f"  CSMs paid on   {r.reasons['compensation']}", ""]
     lines += [f"{k[0].upper()}{k[1:]}: {v}" for k, v in r.guidance.items()]
     for c in r.conflicts:

@@ -292,3 +292,17 @@ def test_a_profile_with_no_product_led_value_is_refused_as_before(tmp_path, caps
     assert main(["recommend", "--profile", str(path)]) == 2
     assert "product_led must be true or false, not None." in capsys.readouterr().err
     assert main(["recommend", "--profile", str(path), "--product-led"]) == 0
+
+
+def test_the_facts_from_data_are_the_metrics_chapters_figures(sample_dir):
+    # one definition of ARR and ACV: the metrics chapter's, not a third computation
+    from csmodels.metrics import ArrPanel, arr_at, average_contract_value
+
+    arr_monthly = cs.load_company(sample_dir).arr_monthly
+    panel = ArrPanel.from_frame(arr_monthly)
+    facts = cs.facts_from_data(arr_monthly)
+    assert facts == {"arr": arr_at(panel)[0], "acv": average_contract_value(panel)}
+    assert facts == {"arr": 25_882_600.0, "acv": 40_760.0}  # as profile.yml states them
+    nobody = arr_monthly.assign(arr=arr_monthly["arr"].where(
+        arr_monthly["month"] < arr_monthly["month"].max(), 0.0))
+    assert cs.facts_from_data(nobody) == {}
