@@ -44,6 +44,7 @@ import re
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
+import numpy as np
 import pandas as pd
 
 from ._tables import package_table
@@ -601,6 +602,28 @@ def recommendation_map(acvs: tuple[float, ...] = (5e3, 10e3, 25e3, 50e3, 75e3, 1
                              "expansion_owner": r.expansion_owner,
                              "conflicts": len(r.conflicts)})
     return pd.DataFrame(rows)
+
+
+def map_marker(grid: pd.DataFrame, facts: CompanyFacts, label: str) -> dict | None:
+    """Where the company sits on :func:`recommendation_map`'s grid: its funding stage,
+    the grid's ACV nearest its own (on a log scale), labelled as the chart labels
+    ACVs, and the variant its motion picks (product-led first, then technical buyer, as
+    :func:`segment_of` ranks them); ``None`` without a stage or an ACV.
+
+    >>> grid = recommendation_map()
+    >>> map_marker(grid, CompanyFacts(funding_stage="growth", acv=90_000), "Acme")
+    {'funding_stage': 'growth', 'acv_label': '$100K', 'variant': 'standard', 'label': 'Acme'}
+    >>> map_marker(grid, CompanyFacts(acv=90_000), "Acme") is None
+    True
+    """
+    if facts.funding_stage is None or facts.acv is None:
+        return None
+    variant = ("product-led" if facts.product_led else
+               "technical buyer" if facts.buyer == "technical" else "standard")
+    acvs = np.array(sorted(grid["acv"].unique()))
+    nearest = acvs[np.abs(np.log(acvs) - np.log(max(facts.acv, 1))).argmin()]
+    return {"funding_stage": facts.funding_stage, "acv_label": f"${nearest / 1000:,.0f}K",
+            "variant": variant, "label": label}
 
 
 def path_through_stages(profile: Profile | None = None, **overrides) -> pd.DataFrame:

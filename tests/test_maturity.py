@@ -306,3 +306,16 @@ def test_the_facts_from_data_are_the_metrics_chapters_figures(sample_dir):
     nobody = arr_monthly.assign(arr=arr_monthly["arr"].where(
         arr_monthly["month"] < arr_monthly["month"].max(), 0.0))
     assert cs.facts_from_data(nobody) == {}
+
+
+def test_the_map_marks_the_company_on_the_nearest_acv_and_its_variant():
+    from csmodels.maturity import CompanyFacts, map_marker
+
+    grid = recommendation_map()
+    marks = [map_marker(grid, CompanyFacts(funding_stage="seed", acv=acv, **extra), "x")
+             for acv, extra in ((4_000, {}), (60_000, {"buyer": "technical"}),
+                                (1e6, {"buyer": "technical", "product_led": True}))]
+    assert [(m["acv_label"], m["variant"]) for m in marks] == [
+        ("$5K", "standard"), ("$50K", "technical buyer"), ("$250K", "product-led")]
+    assert map_marker(grid, CompanyFacts(acv=0, funding_stage="seed"), "x")["acv_label"] == "$5K"
+    assert map_marker(grid, CompanyFacts(funding_stage="seed"), "x") is None
