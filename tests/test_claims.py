@@ -318,3 +318,22 @@ def test_no_module_or_chapter_keeps_its_own_table_of_source_ids():
               *ROOT.glob("cases/*.ipynb"), *ROOT.glob("appendix/*.ipynb")]
     found = [str(p.relative_to(ROOT)) for p in places if spelled.search(_code(p))]
     assert found == ["csmodels/claims.py"]  # its doctests show what it reads from the table
+
+
+def test_no_code_names_a_source_by_a_literal():
+    """Code takes a source from a table row's ``source`` cell (or from sources.csv),
+    never from a literal ``"src003"`` or file name: a new source is one row, and a
+    table's source is the table's word. Docstrings may show them (doctests)."""
+    import ast
+
+    literal = re.compile(r"src\d{3}|\d{3}_[0-9a-f]{16}\.txt")
+    places = [*ROOT.glob("csmodels/**/*.py"), *ROOT.glob("chapters/*.ipynb"),
+              *ROOT.glob("cases/*.ipynb"), *ROOT.glob("appendix/*.ipynb")]
+    found = []
+    for path in places:
+        tree = ast.parse(_code(path))
+        found += [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+                  for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                  and isinstance(node.value, str) and literal.fullmatch(node.value)]
+    assert found == []
+    assert literal.fullmatch("src003") and not literal.fullmatch("source 003")  # can fail
