@@ -33,6 +33,9 @@ FIRST_YEAR, LAST_YEAR = 1970, 2100
 _TRUE = ("true", "yes", "y", "1", "t")
 _FALSE = ("false", "no", "n", "0", "f")
 _TEXT_TYPES = ("varchar", "string", "text")
+_INTEGER_TYPES = ("tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint",
+                  "uinteger", "ubigint")
+_FLOAT_TYPES = ("float", "double")
 _SQL_TYPES = {"string": "VARCHAR", "float64": "DOUBLE", "int64": "BIGINT", "boolean": "BOOLEAN",
               "date": "DATE"}
 _SPARK_TYPES = {**_SQL_TYPES, "string": "STRING"}
@@ -526,6 +529,13 @@ def _bad_value(ref: str, column: Column, sql_type: str) -> tuple[str, str]:
         value = f"try_strptime(trim({ref}), '%Y-%m-%d')" if text else f"CAST({ref} AS DATE)"
         return f"{value} IS NULL OR NOT year({value}) {years}", rule
     number = f"try_cast({'trim(' + ref + ')' if text else ref} AS DOUBLE)"
+    whole = sql_type in _INTEGER_TYPES
+    if whole or sql_type in _FLOAT_TYPES:  # typed already: no cast on every row
+        number = ref
+    if column.kind in ("count", "score") and whole:  # whole and finite by type
+        top = 10 if column.kind == "score" else 1e12
+        rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers from 0 to a trillion"
+        return f"{ref} < 0 OR {ref} > {top:.0f}", rule
     if column.kind == "amount":
         return (f"{number} IS NULL OR NOT isfinite({number}) OR {number} < 0",
                 "finite numbers >= 0 (no currency signs or separators)")
