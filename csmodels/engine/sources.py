@@ -18,16 +18,19 @@ the order DuckDB reads the table. Nothing is written to the data.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 from ..exceptions import DataError, Problem
-from ..inputs import Company, load_company
 from ..inputs.schema import DATE_ORDER, TABLES, Column
 from .inputs import INPUT_SCHEMAS
 from .run import Engine
+
+if TYPE_CHECKING:  # a folder of exports is loaded with pandas; the engine's sources are not
+    import pyarrow as pa
+
+    from ..inputs import Company
 
 FIRST_YEAR, LAST_YEAR = 1970, 2100
 _TRUE = ("true", "yes", "y", "1", "t")
@@ -70,6 +73,8 @@ def open_data(path: str | Path, as_of: str | None = None,
         if path.is_file():
             return _from_duckdb_file(path, (month, lookback)), None
         return _from_parquet_folder(path, (month, lookback)), None
+    from ..inputs import load_company
+
     company = load_company(path)
     return from_company(company), company
 
@@ -92,6 +97,9 @@ def from_company(company: Company) -> Engine:
 
 def _to_arrow(frame) -> pa.Table:
     """A loaded table as Arrow, months (pandas periods) as the first day of the month."""
+    import numpy as np
+    import pyarrow as pa
+
     columns = {}
     for name in frame.columns:
         series = frame[name]
