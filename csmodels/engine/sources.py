@@ -392,17 +392,20 @@ def _store_month_rows(con, source: str, columns: dict[str, str], names: dict[str
     month = fold[0]
     rows, rules = _flagged_rows("usage_monthly", source, columns, tests, id_test, month_map,
                                 padded)
-    values = [c for c in INPUT_SCHEMAS["usage_monthly"] if c not in ("account_id", "month")]
+    schema = INPUT_SCHEMAS["usage_monthly"]
+    values = [c for c in schema if c not in ("account_id", "month")]
+    held = [c for c in values if c in columns]  # the others read as nulls, not aggregated
     con.execute(
         f"CREATE OR REPLACE TEMPORARY TABLE {_NOW}_checks AS SELECT account_id, count(*) AS _n, "
         + "".join(f"sum(_t{i}) AS _c{i}, " for i in rules)
         + f"bit_count(bitstring_agg(month, {lo}, {hi})) AS _d, "
-        f"count(*) FILTER (WHERE month = {month}) AS _now, "
-        + ", ".join(f'max("{c}") FILTER (WHERE month = {month}) AS "{c}"' for c in values)
+        f"count(*) FILTER (WHERE month = {month}) AS _now"
+        + "".join(f', max("{c}") FILTER (WHERE month = {month}) AS "{c}"' for c in held)
         + f" FROM ({rows}) GROUP BY account_id")
     con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_NOW} AS SELECT account_id, "
                 f"CAST({month} AS BIGINT) AS month, "
-                + ", ".join(f'"{c}"' for c in values)
+                + ", ".join(f'"{c}"' if c in held else f'CAST(NULL AS {_SQL_TYPES[schema[c]]}) '
+                            f'AS "{c}"' for c in values)
                 + f" FROM {_NOW}_checks WHERE _now > 0")
     return month, _NOW, f"{_NOW}_checks"
 
