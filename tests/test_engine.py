@@ -286,6 +286,25 @@ def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
       "onboarding": "SELECT * FROM (VALUES ('a', '2024-01-10', '2024-01-05')) "
                     "v(account_id, contract_date, first_value_date)"},
      "onboarding", "column 'first_value_date', row 2: Some dates are before their contract_date"),
+    # tables without a key on the account, checked row by row (no GROUP BY)
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+      "arr_monthly": _ARR_OK,
+      "qbrs": "SELECT * FROM (VALUES ('a', DATE '2024-01-02'), ('zz', DATE '2024-01-03'), "
+              "('b', DATE '2024-01-04'), ('zz', DATE '2024-01-05')) v(account_id, date)"},
+     "qbrs", "column 'account_id', rows 3 and 5: Some account ids are not in accounts."),
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+      "arr_monthly": _ARR_OK,
+      "nps_responses": "SELECT * FROM (VALUES (DATE '2024-01-02', 9, 'a'), "
+                       "(DATE '2024-01-03', 7, 'c')) v(date, score, account_id)"},
+     "nps_responses", "column 'account_id', row 3: Some account ids are not in accounts."),
+    ({"arr_monthly": _ARR_OK,
+      "qbrs": "SELECT * FROM (VALUES ('a', DATE '2024-01-02'), (' ', DATE '2024-01-03')) "
+              "v(account_id, date)"},
+     "qbrs", "column 'account_id', row 3: Some values are blank."),
+    ({"arr_monthly": _ARR_OK,
+      "nps_responses": "SELECT * FROM (VALUES (DATE '2024-01-02', 9, 'a'), "
+                       "(DATE '2024-01-03', 11, 'a')) v(date, score, account_id)"},
+     "nps_responses", "column 'score', row 3: Some values are not whole numbers from 0 to 10"),
 ])
 def test_each_rule_names_its_rows(tmp_path, capsys, tables, table, expected):
     folder = _parquet_folder(tmp_path, tables)

@@ -328,6 +328,18 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
         grouped = (f"(SELECT {idref} AS _id, {', '.join(inner)} FROM {scanned} GROUP BY {idref})"
                    if inner is not None else f"(SELECT {idref} AS _id, * FROM {scanned})")
         sql = f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM {grouped}"
+        if table.key[:1] != ("account_id",) and not any(c.startswith("_csm_") for c in columns):
+            # no key on the account (NPS answers, QBRs, opportunities): nothing to decide
+            # per account, so no GROUP BY; each row's id is looked up among the accounts
+            # (which hold no duplicate: they are known only once checked)
+            ref = _ident(names["account_id"])
+            counts = [f"count(*) FILTER (WHERE {test})" for test, *_ in tests]
+            scanned, unknown_ids = source, "0"
+            if known:
+                scanned = (f"{source} LEFT JOIN (SELECT id AS _csm_known FROM {_KNOWN}) "
+                           f"ON _csm_known = CAST({ref} AS VARCHAR)")
+                unknown_ids = f"count(*) FILTER (WHERE {ref} IS NOT NULL AND _csm_known IS NULL)"
+            sql = f"SELECT {', '.join([*counts, '0', unknown_ids])} FROM {scanned}"
     else:
         sql = f"SELECT {', '.join([*row_counts, '0', '0'])} FROM {source}" if tests else ""
     *counts, dups, strangers = con.execute(sql).fetchone() if sql else (0, 0)
