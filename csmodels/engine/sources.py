@@ -173,10 +173,12 @@ def _ident(name: str) -> str:
 
 # ------------------------------------------------------------------------ the checks
 # Each table is read once for its checks: one aggregate query counts the rows that
-# break each rule (per account where the table has account_id, so that duplicate
-# keys, blank ids and unknown accounts are decided once per account, not per row);
-# only a rule that fails is read again, to name its rows. Columns with few values
-# (months, dates, flags, choices) are checked once per distinct value.
+# break each rule (per account where the account is the table's key or part of it, so
+# that duplicate keys, blank ids and unknown accounts are decided once per account;
+# row by row, each id looked up among the accounts by a join, where it is not: NPS
+# answers, QBRs, opportunities); only a rule that fails is read again, to name its rows.
+# Columns with few values (months, dates, flags, choices) are checked once per distinct
+# value.
 _KNOWN = "_csm_known_accounts"
 _PANEL = "_csm_panel"
 
