@@ -78,6 +78,11 @@ helpers of the chapters and the build (:mod:`csmodels.book`, :mod:`csmodels.sphi
 are modules of their own, not part of this namespace.
 """
 
+# The public names are imported on first use (PEP 562), as SciPy and scikit-image do:
+# ``import csmodels`` and the command line load only the modules they use (``csmodels
+# metrics`` on a Parquet folder imports neither pandas nor Ibis). ``dir(csmodels)``, the
+# star import and ``from csmodels import name`` see every name of ``__all__``.
+from importlib import import_module as _import_module
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -85,83 +90,47 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from . import collaboration, maturity, needs, pressure, reporting
-from .collaboration import (
-    CollaborationSummary,
-    CompPlan,
-    SlaTerms,
-    handoff_report,
-    handoff_summary,
-)
-from .exceptions import CsModelsError, DataError, ParameterError, Problem
-from .functions import FunctionsSummary, functions_summary
-from .health import HealthModel, RenewalTest, health_scores, renewal_test, renewals
-from .inputs import Company, load_company
-from .kpis import MetricSettings, MetricsSummary, metrics_summary
-from .lifetime import (
-    SbgBootstrap,
-    ShiftedBetaGeometric,
-    SurvivorCohorts,
-    bootstrap_sbg,
-    capped_ltv,
-    ltv_by_horizon,
-    ltv_table,
-    published_sbg_examples,
-    refit_spread,
-    simple_ltv,
-    simulate_survivors,
-    survivor_cohorts,
-)
-from .maturity import (
-    CompanyFacts,
-    Conflict,
-    MaturitySummary,
-    Recommendation,
-    Segment,
-    SegmentedRecommendation,
-    facts_from_data,
-    recommend,
-    recommend_segments,
-    summarise,
-)
-from .metrics import (
-    ArrPanel,
-    Compounded,
-    Nps,
-    Retention,
-    TimeToValue,
-    adoption_rate,
-    arr_bridge,
-    arr_movements,
-    average_contract_value,
-    cohort_retention,
-    compounded_monthly_retention,
-    expansion_pipeline_influenced,
-    nps,
-    qbr_coverage,
-    reactivated_arr,
-    resolve_as_of,
-    retention,
-    retention_series,
-    seat_utilisation,
-    time_to_value,
-)
-from .pressure import IncentivePressure, PressureSummary, pressure_summary
-from .profile import Profile, default_profile_path, load_profile
-from .published import benchmark_for_acv, cs_kpis, retention_benchmarks
-from .reporting import Flip, Reconciliation, ReportingSummary, reporting_summary
-from .revenue import (
-    RevenueBase,
-    arr_in_year,
-    bookings_equivalent,
-    cohort_survival,
-    nrr_matching_growth,
-    project_revenue,
-    revenue_base_from_data,
-    revenue_layers,
-    sales_vs_cs,
-)
-from .summary import Summary
+# module (relative to csmodels) -> the public names it defines
+_LAZY_NAMES: dict[str, tuple[str, ...]] = {
+    "collaboration": (
+        "CollaborationSummary", "CompPlan", "SlaTerms", "handoff_report", "handoff_summary"
+    ),
+    "exceptions": ("CsModelsError", "DataError", "ParameterError", "Problem"),
+    "functions": ("FunctionsSummary", "functions_summary"),
+    "health": ("HealthModel", "RenewalTest", "health_scores", "renewal_test", "renewals"),
+    "inputs": ("Company", "load_company"),
+    "kpis": ("MetricSettings", "MetricsSummary", "metrics_summary"),
+    "lifetime": (
+        "SbgBootstrap", "ShiftedBetaGeometric", "SurvivorCohorts", "bootstrap_sbg",
+        "capped_ltv", "ltv_by_horizon", "ltv_table", "published_sbg_examples", "refit_spread",
+        "simple_ltv", "simulate_survivors", "survivor_cohorts"
+    ),
+    "maturity": (
+        "CompanyFacts", "Conflict", "MaturitySummary", "Recommendation", "Segment",
+        "SegmentedRecommendation", "facts_from_data", "recommend", "recommend_segments",
+        "summarise"
+    ),
+    "metrics": (
+        "ArrPanel", "Compounded", "Nps", "Retention", "TimeToValue", "adoption_rate",
+        "arr_bridge", "arr_movements", "average_contract_value", "cohort_retention",
+        "compounded_monthly_retention", "expansion_pipeline_influenced", "nps", "qbr_coverage",
+        "reactivated_arr", "resolve_as_of", "retention", "retention_series",
+        "seat_utilisation", "time_to_value"
+    ),
+    "pressure": ("IncentivePressure", "PressureSummary", "pressure_summary"),
+    "profile": ("Profile", "default_profile_path", "load_profile"),
+    "published": ("benchmark_for_acv", "cs_kpis", "retention_benchmarks"),
+    "reporting": ("Flip", "Reconciliation", "ReportingSummary", "reporting_summary"),
+    "revenue": (
+        "RevenueBase", "arr_in_year", "bookings_equivalent", "cohort_survival",
+        "nrr_matching_growth", "project_revenue", "revenue_base_from_data", "revenue_layers",
+        "sales_vs_cs"
+    ),
+    "summary": ("Summary",),
+}
+# public modules, imported on first use too (charts loads Altair)
+_LAZY_MODULES = ("charts", "collaboration", "maturity", "needs", "pressure", "reporting")
+_WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in names}
 
 __all__ = [
     "ArrPanel",
@@ -261,10 +230,16 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """``csmodels.charts`` on first use: it imports Altair, which the command line's
-    ``metrics`` and ``recommend`` do not need."""
-    if name == "charts":
-        import importlib
+    """A public name or module of ``__all__``, imported on first use and kept."""
+    if name in _WHERE:
+        value = getattr(_import_module(f".{_WHERE[name]}", __name__), name)
+    elif name in _LAZY_MODULES:
+        value = _import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-        return importlib.import_module(".charts", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from . import __version__
 from ._checks import is_number
 from .exceptions import CsModelsError, printable
-from .inputs import load_company
 from .inputs.limits import MAX_AMOUNT
-from .kpis import metrics_summary
 from .summary import UNITS
+
+# The modules of each command are imported where it runs: `csmodels metrics` on a
+# Parquet folder or a DuckDB file needs neither pandas nor the in-memory loader.
 
 EXIT_BAD_INPUT = 2
 
@@ -31,7 +32,10 @@ def _month(text: str) -> str:
     return text
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(metrics_only: bool = False) -> argparse.ArgumentParser:
+    """The parser of every command; ``metrics_only``, of ``metrics`` alone, which parses
+    a ``metrics`` command line the same way without importing the modules whose
+    settings the other commands' options are built from (pandas among them)."""
     parser = argparse.ArgumentParser(
         prog="csmodels",
         description="Models of the Customer Success organisation handbook, on your own data.")
@@ -60,9 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
                          f"days to {UNITS['nps'][2]} decimals, null where the data cannot "
                          "give a figure")
     metrics.set_defaults(run=_run_metrics)
-    _add_recommend_command(commands)
-    _add_summary_commands(commands)
-    _add_rerun_commands(commands)
+    if not metrics_only:
+        _add_recommend_command(commands)
+        _add_summary_commands(commands)
+        _add_rerun_commands(commands)
     return parser
 
 
@@ -438,6 +443,9 @@ def _run_metrics(args: argparse.Namespace) -> int:
         engine, _ = open_data(args.data, args.as_of)
         summary = engine_summary(engine, args.as_of)
     else:  # exports: loaded and checked in memory; the engine gives the same figures
+        from .inputs import load_company
+        from .kpis import metrics_summary
+
         summary = metrics_summary(load_company(args.data), args.as_of)
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, allow_nan=False))
@@ -470,7 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._fs import os_error_message, shown
     from ._signals import Interrupted, handled_signals
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(metrics_only=argv[:1] == ["metrics"]).parse_args(argv)
     try:
         with handled_signals():
             return args.run(args)

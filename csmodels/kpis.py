@@ -13,22 +13,32 @@ and without the chapter's sections, which need the company loaded in memory (the
 health score's test at renewal is the health model's, :mod:`csmodels.health`).
 
 Adding a metric: its definition in :mod:`csmodels.engine.definitions`, the function of
-:mod:`csmodels.metrics` that runs it, one :func:`~csmodels.summary.figure` field below
-(or in a section) set in :func:`metrics_summary` (and in :func:`csmodels.engine.summary`
-if the engine gives it), and its test; the appendix on the architecture says how.
+:mod:`csmodels.metrics` that runs it, one :func:`~csmodels.summary.figure` field of
+:class:`MetricsSummary` (or of a section; they are written in
+``csmodels/_kpi_summary.py``, which needs no pandas, and are this module's) set in
+:func:`metrics_summary` (and in :func:`csmodels.engine.summary` if the engine gives it),
+and its test; the appendix on the architecture says how.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
 import pandas as pd
 
 from . import needs
-from ._checks import Checked, number
+from ._kpi_summary import (
+    Benchmark,
+    Choices,
+    Cohorts,
+    HealthCheck,
+    MetricSettings,
+    MetricsFrames,
+    MetricsSummary,
+    NpsDetail,
+    TimeToValueDetail,
+)
 from .health import HealthModel, RenewalTest, renewal_test, renewals
 from .inputs import Company
 from .metrics import (
@@ -53,193 +63,6 @@ from .metrics import (
     time_to_value,
 )
 from .published import benchmark_for_acv, retention_benchmarks
-from .summary import Summary, drawn, figure, section
-
-
-def _count(default: int) -> int:
-    """A setting counted in whole months (or days, or renewals), at least 1."""
-    return number(default, low=1, whole=True, rule="a whole number of at least 1")
-
-
-@dataclass(frozen=True)
-class MetricSettings(Checked):
-    """The definitional choices of the metrics chapter (all assumptions of the book's
-    except ``lookback_months``, ``nps_window_months`` and the NPS bands, which
-    follow the KPI definitions of ``csmodels/data/cs_kpis.csv``).
-
-    The health check scores each account ``health_lead_months`` before each of its
-    renewals, which fall every ``contract_term_months`` after a contract's start; it
-    tests on the renewals of the ``health_window_months`` to the as-of month and
-    reports the window before as the earlier renewals, on which weights may be
-    compared; it is skipped below ``health_min_renewals`` renewals.
-    """
-
-    lookback_months: int = _count(12)
-    nps_window_months: int = _count(12)
-    qbr_window_months: int = _count(3)
-    qbr_min_arr: float = number(0.0, low=0)
-    ttv_window_months: int = _count(12)
-    ttv_target_days: int = _count(60)
-    pipeline_window_months: int = _count(12)
-    cohort_freq: str = "Q"
-    contract_term_months: int = _count(12)
-    health_lead_months: int = _count(3)
-    health_window_months: int = _count(12)
-    health_min_renewals: int = _count(20)
-
-
-# ------------------------------------------------------------------------------ sections
-
-
-@dataclass(frozen=True)
-class Benchmark(Summary):
-    """The company against SaaS Capital's medians for its contract size."""
-
-    acv: float | None = figure("Average contract value", "money",
-                               help="the profile's acv, else ARR per paying account")
-    band: str | None = figure("Benchmark ACV band", "text")
-    median_nrr: float | None = figure("Median NRR of the band", "share")
-    median_grr: float | None = figure("Median GRR of the band", "share")
-    nrr_gap: float | None = figure("NRR against the band's median", "points")
-    grr_gap: float | None = figure("GRR against the band's median", "points")
-    low_band: str | None = figure("Lowest ACV band", "text")
-    high_band: str | None = figure("Highest ACV band", "text")
-    median_nrr_low: float | None = figure("Median NRR, lowest band", "share")
-    median_nrr_high: float | None = figure("Median NRR, highest band", "share")
-    median_grr_low: float | None = figure("Median GRR, lowest band", "share")
-    median_grr_high: float | None = figure("Median GRR, highest band", "share")
-
-
-@dataclass(frozen=True)
-class Choices(Summary):
-    """The definitional choices behind NRR and GRR, on the data."""
-
-    compounded_nrr: float | None = figure("NRR, monthly rates compounded", "ratio")
-    compounded_grr: float | None = figure("GRR, monthly rates compounded", "ratio")
-    compounded_grr_gap: float | None = figure("Compounded GRR against annual GRR (size)",
-                                              "points")
-    compounded_grr_side: str | None = figure("Compounded GRR above or below annual", "text")
-    reactivated_in_base: float | None = figure("ARR of base accounts that left and came back",
-                                               "money")
-
-
-@dataclass(frozen=True)
-class Cohorts(Summary):
-    """Start cohorts after twelve months."""
-
-    count: int | None = figure("Start cohorts", "count")
-    at_12_n: int | None = figure("Cohorts twelve months old or more", "count")
-    at_12_revenue: float | None = figure("Average cohort revenue retention at 12 months",
-                                         "ratio")
-    at_12_logos: float | None = figure("Average cohort logo retention at 12 months", "ratio")
-
-
-@dataclass(frozen=True)
-class NpsDetail(Summary):
-    """The NPS answers behind the score."""
-
-    promoters: float | None = figure("NPS promoters", "ratio")
-    detractors: float | None = figure("NPS detractors", "ratio")
-    arr_weighted: float | None = figure("NPS weighted by account ARR", "nps")
-
-
-@dataclass(frozen=True)
-class TimeToValueDetail(Summary):
-    """Time to value beyond its median."""
-
-    p75_days: float | None = figure("Time to value, 75th percentile (days)", "days")
-    contracts: int | None = figure("Contracts signed in the window", "count")
-    not_yet: int | None = figure("Contracts not at value yet", "count")
-
-
-@dataclass(frozen=True)
-class HealthCheck(Summary):
-    """The health score tested at renewals: scored a lead before each renewal, with weights
-    fixed in advance, on the renewals of the last window (out of sample)."""
-
-    auc: float | None = figure("Health score AUC at renewal (out of sample)", "number",
-                               help="renewed vs churned, renewals of the last window")
-    auc_low: float | None = figure("AUC, 95% interval low", "number")
-    auc_high: float | None = figure("AUC, 95% interval high", "number")
-    lead_months: int | None = figure("Months before renewal the score is taken", "count")
-    first: str | None = figure("First renewal month tested", "text")
-    last: str | None = figure("Last renewal month tested", "text")
-    renewals: int | None = figure("Renewals tested", "count")
-    churned: int | None = figure("Renewals that churned", "count")
-    low_band_churn: float | None = figure("Churn at renewal, lowest fifth of scores", "ratio")
-    high_band_churn: float | None = figure("Churn at renewal, highest fifth of scores", "ratio")
-    earlier_first: str | None = figure("First earlier renewal month", "text")
-    earlier_last: str | None = figure("Last earlier renewal month", "text")
-    earlier_renewals: int | None = figure("Earlier renewals", "count")
-    earlier_auc: float | None = figure("Health score AUC on the earlier renewals", "number")
-    generator_churn_effect: float | None = figure(
-        "Health effect on churn built into the sample", "number",
-        help="the generator's logit slope of renewal churn on health; on the sample only")
-
-
-@dataclass(frozen=True, eq=False)
-class MetricsFrames:
-    """What the chapter draws (not figures): tables for the charts and, per section,
-    ``"ok"`` or the sentence shown instead (:mod:`csmodels.needs`)."""
-
-    panel: ArrPanel
-    month: pd.Period
-    bridge: pd.DataFrame
-    series: pd.DataFrame | None
-    cohorts: pd.DataFrame
-    health: RenewalTest | None
-    skipped: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class MetricsSummary(Summary):
-    """Every KPI of the metrics chapter for one company and month.
-
-    The top-level figures are the KPIs ``csmodels metrics`` prints, the same on
-    exports and through the engine; the sections are the chapter's detail, computed
-    from the company loaded in memory (``None`` from the engine and where the data
-    cannot support them).
-    """
-
-    as_of: str = figure("As-of month", "text")
-    lookback_months: int = figure("Retention lookback (months)", "count",
-                                  help="retention and the ARR movements cover this many months")
-    base_month: str = figure("Retention base month", "text")
-    arr: float = figure("ARR", "money")
-    paying_accounts: int = figure("Paying accounts", "count")
-    nrr: float | None = figure("Net revenue retention (NRR)", "ratio")
-    grr: float | None = figure("Gross revenue retention (GRR)", "ratio")
-    logo_churn: float | None = figure("Logo churn", "ratio")
-    gross_revenue_churn: float | None = figure("Gross revenue churn", "ratio")
-    net_revenue_churn: float | None = figure("Net revenue churn", "ratio")
-    retention_base_accounts: int = figure("Accounts in the retention base", "count", default=0)
-    retention_base_arr: float = figure("ARR of the retention base", "money", default=0.0)
-    new_arr: float = figure("New ARR in the lookback", "money", default=0.0)
-    reactivation_arr: float = figure("Reactivated ARR in the lookback", "money", default=0.0)
-    expansion_arr: float = figure("Expansion ARR in the lookback", "money", default=0.0)
-    contraction_arr: float = figure("Contraction ARR in the lookback", "money", default=0.0)
-    churn_arr: float = figure("Churned ARR in the lookback", "money", default=0.0)
-    nps: float | None = figure("NPS", "nps")
-    nps_responses: int = figure("NPS responses", "count", default=0)
-    adoption: float | None = figure("Product adoption (median seat use)", "ratio")
-    time_to_value_median_days: float | None = figure("Time to value (median days)", "days")
-    time_to_value_within_target: float | None = figure("Time to value within target", "ratio")
-    qbr_coverage: float | None = figure("QBR coverage", "ratio")
-    expansion_pipeline_influenced: float | None = figure("Expansion pipeline influenced",
-                                                         "ratio")
-    health: HealthCheck | None = section("the health score at renewal (exports only)")
-    benchmark: Benchmark | None = section("retention against published medians")
-    choices: Choices | None = section("compounded monthly retention and reactivations")
-    cohorts: Cohorts | None = section("start cohorts")
-    nps_detail: NpsDetail | None = section("promoters, detractors, ARR-weighted NPS")
-    ttv_detail: TimeToValueDetail | None = section("time to value beyond its median")
-    missing_tables: tuple[str, ...] = ()
-    frames: MetricsFrames | None = drawn()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The figures as JSON (:meth:`Summary.to_dict`) and ``missing_tables``."""
-        return {**super().to_dict(), "missing_tables": list(self.missing_tables)}
-
 
 # ------------------------------------------------------------------------------ compute
 

@@ -286,6 +286,25 @@ def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
       "onboarding": "SELECT * FROM (VALUES ('a', '2024-01-10', '2024-01-05')) "
                     "v(account_id, contract_date, first_value_date)"},
      "onboarding", "column 'first_value_date', row 2: Some dates are before their contract_date"),
+    # tables without a key on the account, checked row by row (no GROUP BY)
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+      "arr_monthly": _ARR_OK,
+      "qbrs": "SELECT * FROM (VALUES ('a', DATE '2024-01-02'), ('zz', DATE '2024-01-03'), "
+              "('b', DATE '2024-01-04'), ('zz', DATE '2024-01-05')) v(account_id, date)"},
+     "qbrs", "column 'account_id', rows 3 and 5: Some account ids are not in accounts."),
+    ({"accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
+      "arr_monthly": _ARR_OK,
+      "nps_responses": "SELECT * FROM (VALUES (DATE '2024-01-02', 9, 'a'), "
+                       "(DATE '2024-01-03', 7, 'c')) v(date, score, account_id)"},
+     "nps_responses", "column 'account_id', row 3: Some account ids are not in accounts."),
+    ({"arr_monthly": _ARR_OK,
+      "qbrs": "SELECT * FROM (VALUES ('a', DATE '2024-01-02'), (' ', DATE '2024-01-03')) "
+              "v(account_id, date)"},
+     "qbrs", "column 'account_id', row 3: Some values are blank."),
+    ({"arr_monthly": _ARR_OK,
+      "nps_responses": "SELECT * FROM (VALUES (DATE '2024-01-02', 9, 'a'), "
+                       "(DATE '2024-01-03', 11, 'a')) v(date, score, account_id)"},
+     "nps_responses", "column 'score', row 3: Some values are not whole numbers from 0 to 10"),
 ])
 def test_each_rule_names_its_rows(tmp_path, capsys, tables, table, expected):
     folder = _parquet_folder(tmp_path, tables)
@@ -310,11 +329,14 @@ def test_clean_tables_pass_the_folded_checks(tmp_path, capsys):
 
 
 def test_the_compiled_sql_is_cached_and_ibis_not_imported_again(sources, tmp_path):
-    """A second run reads its SQL from the cache (no Ibis import) and gives the same
-    JSON; a cache that cannot be written only costs the compile."""
+    """A second run reads its SQL from the cache (no Ibis import, nor pandas, numpy or
+    the in-memory loader: ``csmodels`` imports its modules on first use) and gives the
+    same JSON; a cache that cannot be written only costs the compile."""
     probe = ("import sys, runpy; sys.argv = ['csmodels', 'metrics', '--data', sys.argv[1], "
              "'--json']\ntry:\n    runpy.run_module('csmodels', run_name='__main__')\n"
-             "except SystemExit:\n    pass\nprint('ibis' in sys.modules, file=sys.stderr)")
+             "except SystemExit:\n    pass\nprint('ibis' in sys.modules, file=sys.stderr)\n"
+             "print(*sorted(m for m in ('pandas', 'numpy', 'csmodels.inputs.company', "
+             "'csmodels.kpis') if m in sys.modules), file=sys.stderr)")
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would be")
     runs = []
@@ -322,8 +344,10 @@ def test_the_compiled_sql_is_cached_and_ibis_not_imported_again(sources, tmp_pat
         env = {**os.environ, "CSMODELS_CACHE": str(tmp_path / cache)}
         done = subprocess.run([sys.executable, "-c", probe, str(sources[0])], env=env,
                               capture_output=True, text=True, check=True)
-        runs.append((json.loads(done.stdout), done.stderr.split()[-1]))
-    assert [imported for _, imported in runs] == ["True", "False", "True"]
+        *_, imported, heavy = done.stderr.splitlines()
+        runs.append((json.loads(done.stdout), imported, heavy))
+    assert [imported for _, imported, _ in runs] == ["True", "False", "True"]
+    assert runs[1][2] == ""  # the warm run: DuckDB and csmodels's engine only
     assert runs[0][0] == runs[1][0] == runs[2][0] and runs[0][0]["arr"] > 0
     # the account panel (built in the pass of arr_monthly's checks) and the figures; the
     # bounds came from the checks

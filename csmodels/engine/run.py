@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
+from .._kpi_summary import MetricSettings, MetricsSummary  # csmodels.kpis's, without pandas
 from ..exceptions import ParameterError
 from ..inputs.schema import TABLES
-from ..kpis import MetricSettings, MetricsSummary
 from .inputs import MOVEMENTS
 
 

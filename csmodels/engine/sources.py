@@ -18,21 +18,27 @@ the order DuckDB reads the table. Nothing is written to the data.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 from ..exceptions import DataError, Problem
-from ..inputs import Company, load_company
 from ..inputs.schema import DATE_ORDER, TABLES, Column
 from .inputs import INPUT_SCHEMAS
 from .run import Engine
+
+if TYPE_CHECKING:  # a folder of exports is loaded with pandas; the engine's sources are not
+    import pyarrow as pa
+
+    from ..inputs import Company
 
 FIRST_YEAR, LAST_YEAR = 1970, 2100
 _TRUE = ("true", "yes", "y", "1", "t")
 _FALSE = ("false", "no", "n", "0", "f")
 _TEXT_TYPES = ("varchar", "string", "text")
+_INTEGER_TYPES = ("tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint",
+                  "uinteger", "ubigint")
+_FLOAT_TYPES = ("float", "double")
 _SQL_TYPES = {"string": "VARCHAR", "float64": "DOUBLE", "int64": "BIGINT", "boolean": "BOOLEAN",
               "date": "DATE"}
 _SPARK_TYPES = {**_SQL_TYPES, "string": "STRING"}
@@ -67,6 +73,8 @@ def open_data(path: str | Path, as_of: str | None = None,
         if path.is_file():
             return _from_duckdb_file(path, (month, lookback)), None
         return _from_parquet_folder(path, (month, lookback)), None
+    from ..inputs import load_company
+
     company = load_company(path)
     return from_company(company), company
 
@@ -89,6 +97,9 @@ def from_company(company: Company) -> Engine:
 
 def _to_arrow(frame) -> pa.Table:
     """A loaded table as Arrow, months (pandas periods) as the first day of the month."""
+    import numpy as np
+    import pyarrow as pa
+
     columns = {}
     for name in frame.columns:
         series = frame[name]
@@ -162,10 +173,12 @@ def _ident(name: str) -> str:
 
 # ------------------------------------------------------------------------ the checks
 # Each table is read once for its checks: one aggregate query counts the rows that
-# break each rule (per account where the table has account_id, so that duplicate
-# keys, blank ids and unknown accounts are decided once per account, not per row);
-# only a rule that fails is read again, to name its rows. Columns with few values
-# (months, dates, flags, choices) are checked once per distinct value.
+# break each rule (per account where the account is the table's key or part of it, so
+# that duplicate keys, blank ids and unknown accounts are decided once per account;
+# row by row, each id looked up among the accounts by a join, where it is not: NPS
+# answers, QBRs, opportunities); only a rule that fails is read again, to name its rows.
+# Columns with few values (months, dates, flags, choices) are checked once per distinct
+# value.
 _KNOWN = "_csm_known_accounts"
 _PANEL = "_csm_panel"
 
@@ -317,6 +330,18 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
         grouped = (f"(SELECT {idref} AS _id, {', '.join(inner)} FROM {scanned} GROUP BY {idref})"
                    if inner is not None else f"(SELECT {idref} AS _id, * FROM {scanned})")
         sql = f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM {grouped}"
+        if table.key[:1] != ("account_id",) and not any(c.startswith("_csm_") for c in columns):
+            # no key on the account (NPS answers, QBRs, opportunities): nothing to decide
+            # per account, so no GROUP BY; each row's id is looked up among the accounts
+            # (which hold no duplicate: they are known only once checked)
+            ref = _ident(names["account_id"])
+            counts = [f"count(*) FILTER (WHERE {test})" for test, *_ in tests]
+            scanned, unknown_ids = source, "0"
+            if known:
+                scanned = (f"{source} LEFT JOIN (SELECT id AS _csm_known FROM {_KNOWN}) "
+                           f"ON _csm_known = CAST({ref} AS VARCHAR)")
+                unknown_ids = f"count(*) FILTER (WHERE {ref} IS NOT NULL AND _csm_known IS NULL)"
+            sql = f"SELECT {', '.join([*counts, '0', unknown_ids])} FROM {scanned}"
     else:
         sql = f"SELECT {', '.join([*row_counts, '0', '0'])} FROM {source}" if tests else ""
     *counts, dups, strangers = con.execute(sql).fetchone() if sql else (0, 0)
@@ -381,17 +406,20 @@ def _store_month_rows(con, source: str, columns: dict[str, str], names: dict[str
     month = fold[0]
     rows, rules = _flagged_rows("usage_monthly", source, columns, tests, id_test, month_map,
                                 padded)
-    values = [c for c in INPUT_SCHEMAS["usage_monthly"] if c not in ("account_id", "month")]
+    schema = INPUT_SCHEMAS["usage_monthly"]
+    values = [c for c in schema if c not in ("account_id", "month")]
+    held = [c for c in values if c in columns]  # the others read as nulls, not aggregated
     con.execute(
         f"CREATE OR REPLACE TEMPORARY TABLE {_NOW}_checks AS SELECT account_id, count(*) AS _n, "
         + "".join(f"sum(_t{i}) AS _c{i}, " for i in rules)
         + f"bit_count(bitstring_agg(month, {lo}, {hi})) AS _d, "
-        f"count(*) FILTER (WHERE month = {month}) AS _now, "
-        + ", ".join(f'max("{c}") FILTER (WHERE month = {month}) AS "{c}"' for c in values)
+        f"count(*) FILTER (WHERE month = {month}) AS _now"
+        + "".join(f', max("{c}") FILTER (WHERE month = {month}) AS "{c}"' for c in held)
         + f" FROM ({rows}) GROUP BY account_id")
     con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_NOW} AS SELECT account_id, "
                 f"CAST({month} AS BIGINT) AS month, "
-                + ", ".join(f'"{c}"' for c in values)
+                + ", ".join(f'"{c}"' if c in held else f'CAST(NULL AS {_SQL_TYPES[schema[c]]}) '
+                            f'AS "{c}"' for c in values)
                 + f" FROM {_NOW}_checks WHERE _now > 0")
     return month, _NOW, f"{_NOW}_checks"
 
@@ -526,6 +554,13 @@ def _bad_value(ref: str, column: Column, sql_type: str) -> tuple[str, str]:
         value = f"try_strptime(trim({ref}), '%Y-%m-%d')" if text else f"CAST({ref} AS DATE)"
         return f"{value} IS NULL OR NOT year({value}) {years}", rule
     number = f"try_cast({'trim(' + ref + ')' if text else ref} AS DOUBLE)"
+    whole = sql_type in _INTEGER_TYPES
+    if whole or sql_type in _FLOAT_TYPES:  # typed already: no cast on every row
+        number = ref
+    if column.kind in ("count", "score") and whole:  # whole and finite by type
+        top = 10 if column.kind == "score" else 1e12
+        rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers from 0 to a trillion"
+        return f"{ref} < 0 OR {ref} > {top:.0f}", rule
     if column.kind == "amount":
         return (f"{number} IS NULL OR NOT isfinite({number}) OR {number} < 0",
                 "finite numbers >= 0 (no currency signs or separators)")

@@ -26,10 +26,13 @@ One job per module, each importing only the ones above it in this list:
 ['account_id', 'month', 'arr']
 """
 
-from .company import Company, load_company
-from .files import folder_fingerprint, input_files
-from .limits import Unreadable
-from .write import mapping_template, neutralise_formulas, safe_cell
+from importlib import import_module as _import_module
+
+# Each name is imported on first use (PEP 562), so that reading the schema or the
+# limits (the engine, the command line) does not import pandas with the loader.
+_WHERE = {"Company": "company", "load_company": "company", "folder_fingerprint": "files",
+          "input_files": "files", "Unreadable": "limits", "mapping_template": "write",
+          "neutralise_formulas": "write", "safe_cell": "write"}
 
 __all__ = [
     "Company",
@@ -41,3 +44,15 @@ __all__ = [
     "neutralise_formulas",
     "safe_cell",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
