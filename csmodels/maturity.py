@@ -226,9 +226,13 @@ def facts_from_data(arr_monthly: pd.DataFrame) -> dict[str, float]:
     ...                       "arr": [10.0, 20.0, 30.0, 0.0, 50.0]})
     >>> facts_from_data(frame)
     {'arr': 80.0, 'acv': 40.0}
+    >>> facts_from_data(frame.assign(month=frame["month"].astype(str)))  # months as written
+    {'arr': 80.0, 'acv': 40.0}
     """
     from .metrics import ArrPanel, arr_at, average_contract_value
 
+    if not isinstance(arr_monthly["month"].dtype, pd.PeriodDtype):  # as written ("2025-01")
+        arr_monthly = arr_monthly.assign(month=pd.PeriodIndex(arr_monthly["month"], freq="M"))
     panel = ArrPanel.from_frame(arr_monthly)
     total, paying = arr_at(panel)
     if paying == 0:
