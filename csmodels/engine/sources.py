@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from ..exceptions import DataError, Problem
+from ..inputs.limits import MAX_AMOUNT
 from ..inputs.schema import DATE_ORDER, TABLES, Column
 from .inputs import INPUT_SCHEMAS
 from .run import Engine
@@ -561,9 +562,12 @@ def _bad_value(ref: str, column: Column, sql_type: str) -> tuple[str, str]:
         top = 10 if column.kind == "score" else 1e12
         rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers from 0 to a trillion"
         return f"{ref} < 0 OR {ref} > {top:.0f}", rule
-    if column.kind == "amount":
-        return (f"{number} IS NULL OR NOT isfinite({number}) OR {number} < 0",
-                "finite numbers >= 0 (no currency signs or separators)")
+    if column.kind == "amount":  # the loader's rule (csmodels.inputs.validate)
+        low = "> 0" if column.positive else ">= 0"
+        return (f"{number} IS NULL OR NOT isfinite({number}) OR "
+                f"{number} {'<=' if column.positive else '<'} 0 OR {number} > {MAX_AMOUNT:.0f}",
+                f"finite numbers {low}, at most {MAX_AMOUNT:.0e} (no currency signs or "
+                "separators)")
     if column.kind in ("count", "score"):
         top = 10 if column.kind == "score" else 1e12
         rule = "whole numbers from 0 to 10" if top == 10 else "whole numbers from 0 to a trillion"
