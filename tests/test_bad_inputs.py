@@ -122,7 +122,9 @@ def test_rerun_refuses_bad_data_before_writing(case, tmp_path):
 # ---------------------------------------------------------------------------------------
 # Cases made at test time: big files, links, pipes and names git should not hold.
 
-ARR = "account_id,month,arr\nA1,2024-01,100\nA2,2024-01,50\nA1,2025-01,120\n"
+# A2 leaves after 2024-01; every month has a row (a month with none is refused)
+ARR = ("account_id,month,arr\n" + "".join(f"A1,2024-{m:02d},100\n" for m in range(1, 13))
+       + "A2,2024-01,50\nA1,2025-01,120\n")
 
 
 def answer(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -173,7 +175,8 @@ def test_thousands_of_columns_through_a_mapping(tmp_path, capsys):
 def test_a_header_longer_than_64_kb_is_read_whole(tmp_path, capsys):
     long = "n" * 70_000
     folder = arr_folder(tmp_path, f"account_id,month,arr,{long},{long}x\n"
-                        "A1,2024-01,1,a,b\nA1,2025-01,2,a,b\n")
+                        + "".join(f"A1,2024-{m:02d},1,a,b\n" for m in range(1, 13))
+                        + "A1,2025-01,2,a,b\n")
     code, out, err = answer(["metrics", "--data", str(folder), "--json"], capsys)
     assert code == 0 and '"nrr": 2.0' in out, err
     (folder / "arr_monthly.csv").write_text(f"account_id,month,arr,{long},{long}\nA1,2024-01,1,"
