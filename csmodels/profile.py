@@ -13,6 +13,7 @@ adds the engine's ACV line to them.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -160,6 +161,9 @@ def _check(where: str, key: str, value) -> list[Problem]:
         return _check_segments(where, value)
     if key in ("company", "currency") and not isinstance(value, str):
         return [Problem(where, f"'{key}' is {value!r}.", "Give it as text.")]
+    if key == "currency" and not re.fullmatch(r"[A-Z]{3}", value):
+        return [Problem(where, f"'currency' is {value!r}, not an ISO 4217 code (three capital "
+                        "letters).", "Write the code, e.g. 'currency: EUR' (or USD, GBP).")]
     return []
 
 

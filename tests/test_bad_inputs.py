@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import folder_digest
@@ -122,7 +123,9 @@ def test_rerun_refuses_bad_data_before_writing(case, tmp_path):
 # ---------------------------------------------------------------------------------------
 # Cases made at test time: big files, links, pipes and names git should not hold.
 
-ARR = "account_id,month,arr\nA1,2024-01,100\nA2,2024-01,50\nA1,2025-01,120\n"
+# A2 leaves after 2024-01; every month has a row (a month with none is refused)
+ARR = ("account_id,month,arr\n" + "".join(f"A1,2024-{m:02d},100\n" for m in range(1, 13))
+       + "A2,2024-01,50\nA1,2025-01,120\n")
 
 
 def answer(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -173,7 +176,8 @@ def test_thousands_of_columns_through_a_mapping(tmp_path, capsys):
 def test_a_header_longer_than_64_kb_is_read_whole(tmp_path, capsys):
     long = "n" * 70_000
     folder = arr_folder(tmp_path, f"account_id,month,arr,{long},{long}x\n"
-                        "A1,2024-01,1,a,b\nA1,2025-01,2,a,b\n")
+                        + "".join(f"A1,2024-{m:02d},1,a,b\n" for m in range(1, 13))
+                        + "A1,2025-01,2,a,b\n")
     code, out, err = answer(["metrics", "--data", str(folder), "--json"], capsys)
     assert code == 0 and '"nrr": 2.0' in out, err
     (folder / "arr_monthly.csv").write_text(f"account_id,month,arr,{long},{long}\nA1,2024-01,1,"
@@ -346,3 +350,30 @@ def test_a_folder_name_with_escape_sequences_is_printed_escaped(tmp_path, capsys
     assert code == 0 and "\x1b" not in out and "data\\x1b]0;pwned\\x07\\x1b[2J" in out
     (folder / "arr_monthly.csv").write_text("account_id,month,arr\nA1,2024-01,x\n")
     refused(folder, capsys, "data\\x1b]0;pwned", column="arr")
+
+
+def test_months_after_the_run_date_are_refused():
+    """The sample ends in 2025-12: run as of mid-2025, its last six months are refused
+    (with their rows); run in its last month, it loads."""
+    from datetime import date
+
+    from csmodels import DataError, load_company
+
+    with pytest.raises(DataError) as info:
+        load_company("data/sample", today=date(2025, 6, 15))
+    (problem,) = info.value.problems
+    assert problem.column == "month" and problem.file.endswith("arr_monthly.csv")
+    assert "after this month, 2025-06" in problem.message and "not happened" in problem.message
+    months = load_company("data/sample").arr_monthly["month"].astype(str)
+    assert len(problem.rows) == int((months > "2025-06").sum()) > 0
+    assert load_company("data/sample", today=date(2025, 12, 1)).arr_monthly["month"].max() \
+        == pd.Period("2025-12", freq="M")
+
+
+def test_a_gap_names_the_smaller_side_and_every_range(tmp_path, capsys):
+    rows = "".join(f"A1,2024-{m:02d},100\n" for m in (1, 2, 5, 6, 7, 9))
+    folder = arr_folder(tmp_path, "account_id,month,arr\n" + rows)
+    code, out, err = answer(["metrics", "--data", str(folder)], capsys)
+    assert code == 2 and out == ""
+    assert "rows 2 and 3: No row at all for 2024-03 to 2024-04, between 2024-01" in err
+    assert "row 7: No row at all for 2024-08, between" in err

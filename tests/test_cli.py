@@ -50,7 +50,8 @@ def test_readable_table(sample_dir):
 
 def test_nps_is_null_without_responses(tmp_path):
     (tmp_path / "arr_monthly.csv").write_text(
-        "account_id,month,arr\na,2023-01,100\na,2024-01,90\n", encoding="utf-8")
+        "account_id,month,arr\n" + "".join(f"a,2023-{m:02d},100\n" for m in range(1, 13))
+        + "a,2024-01,90\n", encoding="utf-8")  # a row in every month: none may be empty
     out = json.loads(run("metrics", "--data", str(tmp_path), "--json").stdout)
     assert out["nps"] is None and out["grr"] == pytest.approx(0.9)
     assert "n/a" in run("metrics", "--data", str(tmp_path)).stdout

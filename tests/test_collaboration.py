@@ -24,7 +24,9 @@ A2,2024-01,100
 A2,2024-12,100
 A3,2024-06,100
 A3,2025-01,100
-"""
+""" + "".join(f"A2,2024-{m:02d},0\n" for m in (2, 3, 4, 5, 7, 8, 9, 10, 11))
+# (a row of ARR 0 is what no row means; every month needs a row: a month with none is
+# refused as missing or mistyped data)
 
 
 def _company(tmp_path, handoffs: str, onboarding: str | None = None, arr: str = ARR):
@@ -509,6 +511,7 @@ A2,2024-01,100
 A2,2024-04,0
 A3,2024-01,100
 A3,2024-04,100
+A2,2024-02,0
 """
 
 
@@ -636,7 +639,7 @@ def test_the_generator_note_is_for_the_sample_only(sample_dir, tmp_path):
     shutil.copytree(sample_dir, copy)
     assert co.summarise(copy).generator is not None  # the same data, elsewhere
     arr = (copy / "arr_monthly.csv").read_text(encoding="utf-8")
-    (copy / "arr_monthly.csv").write_text(arr + "A00001,2019-01,1\n", encoding="utf-8")
+    (copy / "arr_monthly.csv").write_text(arr + "A00001,2022-12,1\n", encoding="utf-8")
     assert co.summarise(copy).generator is None  # a reader's data, however close
     assert co.summarise(sample_dir.parent / "cases" / "product-led").generator is None
 

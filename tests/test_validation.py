@@ -15,7 +15,7 @@ GOOD_ARR = """
 account_id,month,arr
 a,2023-01,100
 b,2023-01,200
-a,2024-01,120
+a,2023-02,120
 """
 
 GOOD_ACCOUNTS = """
@@ -122,7 +122,7 @@ def test_duplicate_keys(tmp_path):
 
 
 def test_unknown_accounts_across_tables(tmp_path):
-    write_tables(tmp_path, arr_monthly=GOOD_ARR + "zzz,2024-01,9", accounts=GOOD_ACCOUNTS)
+    write_tables(tmp_path, arr_monthly=GOOD_ARR + "zzz,2023-02,9", accounts=GOOD_ACCOUNTS)
     p = only_problem(tmp_path)
     assert p.file.endswith("arr_monthly.csv") and p.rows == (5,) and "'zzz'" in p.message
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,7 @@ from .files import check_utf8_name, table_files
 from .mapping import apply_mapping, load_mapping
 from .read import read_raw
 from .schema import TABLES
-from .validate import check_across_tables, check_panel_size, check_table
+from .validate import check_across_tables, check_months, check_panel_size, check_table
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Company:
         return tuple(name for name in TABLES if getattr(self, name) is None)
 
 
-def load_company(folder: str | Path) -> Company:
+def load_company(folder: str | Path, today: date | None = None) -> Company:
     """Read and validate every input table in ``folder``.
 
     Parameters
@@ -73,6 +74,8 @@ def load_company(folder: str | Path) -> Company:
         A folder holding ``arr_monthly.csv`` and any of the optional tables, each
         as ``.csv`` (UTF-8), ``.parquet`` or ``.xlsx``; or real exports described by a
         ``mapping.yml`` in the folder (:mod:`csmodels.inputs.mapping`).
+    today : datetime.date, optional
+        The run's date (default: today, UTC); ARR of a later month is refused.
 
     Returns
     -------
@@ -122,6 +125,8 @@ def load_company(folder: str | Path) -> Company:
     check_across_tables(tables, paths, problems)
     if "arr_monthly" in tables:
         check_panel_size(tables["arr_monthly"], paths["arr_monthly"], problems)
+        check_months(tables["arr_monthly"], paths["arr_monthly"], problems,
+                     pd.Period(today or datetime.now(UTC).date(), freq="M"))
     if problems:
         raise DataError(problems)
     return Company(folder=folder, absent_columns=absent, **tables)

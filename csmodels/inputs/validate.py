@@ -34,6 +34,8 @@ def check_table(raw: pd.DataFrame, table: Table, path: Path,
                     else f"Add a column '{name}' ({table.column(name).meaning}).")
             problems.append(Problem(str(path), "A required column is missing.", hint, column=name))
         return None
+    if _misspelt_optional(raw, table, path, problems):
+        return None
     if raw.empty and table.required:
         problems.append(Problem(str(path), "The file has a header but no rows.",
                                 "Export the table again with its data."))
@@ -49,6 +51,30 @@ def check_table(raw: pd.DataFrame, table: Table, path: Path,
         if name == table.name and len(problems) == before:
             _check_order(out, earlier, later, path, problems)
     return out.reset_index(drop=True) if len(problems) == before else None
+
+
+# How alike an unknown column must be to an absent optional one to be taken for a
+# misspelling of it (difflib's ratio): licenced_seats/licensed_seats is 0.93. The book's
+# own choice, high enough that the extra columns exports carry pass.
+MISSPELT_RATIO = 0.85
+
+
+def _misspelt_optional(raw: pd.DataFrame, table: Table, path: Path,
+                       problems: list[Problem]) -> bool:
+    """Refuse an unknown column that is close to an optional column the file lacks: the
+    loader would otherwise drop it and read the optional column as absent."""
+    known = {c.name for c in table.columns}
+    absent = [c.name for c in table.columns if not c.required and c.name not in raw.columns]
+    found = False
+    for name in (str(c) for c in raw.columns if c not in known):
+        close = difflib.get_close_matches(name, absent, n=1, cutoff=MISSPELT_RATIO)
+        if close:
+            found = True
+            problems.append(Problem(
+                str(path), f"The column '{name}' is not one csmodels reads: did you mean "
+                f"{close[0]}?", f"Rename it to '{close[0]}', or map it in mapping.yml.",
+                column=name))
+    return found
 
 
 def _rows(mask: pd.Series | np.ndarray) -> tuple[int, ...]:
@@ -202,3 +228,42 @@ def check_panel_size(arr: pd.DataFrame, path: Path, problems: list[Problem]) -> 
             f"({size_text(8 * accounts * months)} of memory for the ARR panel alone).",
             "Check the months (a year typed wrongly stretches the range), or keep fewer "
             "years.", column="month"))
+
+
+def check_months(arr: pd.DataFrame, path: Path, problems: list[Problem],
+                 today: pd.Period) -> None:
+    """Refuse ARR of months after ``today``'s month and months with no rows at all
+    between the table's first and last month: both are a mistyped month or missing data,
+    and either would move the month the metrics are "as of"."""
+    if arr.empty:
+        return
+    months = arr["month"]
+    future = months > today
+    if future.any():
+        problems.append(Problem(
+            str(path), f"Some months are after this month, {today} (found "
+            f"{_examples(months[future].astype(str))}): an export cannot hold ARR of months "
+            "that have not happened.", "Correct those months, or remove those rows.",
+            column="month", rows=_rows(future)))
+    have = np.unique(np.asarray(months[~future].array.asi8, dtype="int64"))
+    for first, last in _gaps(have):
+        gap = (pd.Period(ordinal=int(first), freq="M"), pd.Period(ordinal=int(last), freq="M"))
+        span = str(gap[0]) if first == last else f"{gap[0]} to {gap[1]}"
+        before, after = ~future & (months < gap[0]), ~future & (months > gap[1])
+        side, rows = ("after", after) if after.sum() <= before.sum() else ("before", before)
+        problems.append(Problem(
+            str(path), f"No row at all for {span}, between {months[~future].min()} and "
+            f"{months[~future].max()}: a month is mistyped or months are missing from the "
+            f"export (the rows given are those of the months {side} the gap).",
+            "Fix the month of those rows, or export the missing months.",
+            column="month", rows=_rows(rows)))
+
+
+def _gaps(ordinals: np.ndarray) -> list[tuple[int, int]]:
+    """The (first, last) month ordinals of each run of absent months in sorted ``ordinals``.
+
+    >>> _gaps(np.array([600, 601, 604, 605, 607]))
+    [(602, 603), (606, 606)]
+    """
+    jumps = np.flatnonzero(np.diff(ordinals) > 1)
+    return [(int(ordinals[i]) + 1, int(ordinals[i + 1]) - 1) for i in jumps]
