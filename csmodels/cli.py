@@ -225,6 +225,25 @@ def chapter_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:
     return declared
 
 
+def once_each(given: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The ``-p NAME VALUE`` pairs, refused when a NAME is given twice (the last would
+    silently win).
+
+    >>> once_each([("nrr", "1.05"), ("grr", "0.9")])
+    [('nrr', '1.05'), ('grr', '0.9')]
+    """
+    from .book import visible
+    from .exceptions import ParameterError
+
+    seen = set()
+    for name, _ in given:
+        if name in seen:
+            raise ParameterError(f"-p {visible(name)} is given more than once.",
+                                 "Give each parameter once.")
+        seen.add(name)
+    return list(given)
+
+
 def chapter_values(chapter: str, given: Sequence[tuple[str, str]]) -> dict:
     """The chapter's parameters for one run: its defaults, with the ``-p NAME VALUE``
     pairs ``given`` read (never run) and checked as ``csmodels rerun`` checks them."""
@@ -235,7 +254,7 @@ def chapter_values(chapter: str, given: Sequence[tuple[str, str]]) -> dict:
     declared = chapter_parameters(chapter)
     values = {name: default for name, (_, default) in declared.items()
               if name not in RESERVED}
-    for name, text in given:
+    for name, text in once_each(given):
         if name in RESERVED:
             raise ParameterError(f"-p {name} is set by --data/--profile; use those options.")
         if name not in values:
@@ -382,7 +401,7 @@ def _run_rerun(args: argparse.Namespace) -> int:
     from .parameters import parse_value
     from .rerun import rerun_chapter
 
-    parameters = {name: parse_value(value) for name, value in args.parameter}
+    parameters = {name: parse_value(value) for name, value in once_each(args.parameter)}
     out = rerun_chapter(args.chapter, args.data, args.out, args.profile, parameters,
                         args.force, args.book)
     print(visible(f"{out}/index.html"))  # no raw control characters from a name
@@ -395,7 +414,7 @@ def _run_book(args: argparse.Namespace) -> int:
     from .parameters import parse_value
     from .rerun import build_book
 
-    parameters = {name: parse_value(value) for name, value in args.parameter}
+    parameters = {name: parse_value(value) for name, value in once_each(args.parameter)}
     out = build_book(args.data, args.out, args.profile, args.force, args.book,
                      parameters=parameters)
     print(visible(f"{out}/index.html"))  # no raw control characters from a name
