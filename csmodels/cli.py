@@ -304,13 +304,14 @@ def format_summary(summary, title: str) -> str:
     declares them (:meth:`csmodels.summary.Summary.rows`), then one block per section."""
     currency = getattr(summary, "currency", None)
     lines = [title + (f" (amounts in {printable(currency)})" if currency else "")]
-    _summary_block(summary, "", lines)
+    _summary_block(summary, "", lines, currency=currency)
     return "\n".join(lines)
 
 
-def _summary_block(summary, heading: str, lines: list[str], path: str = "") -> None:
+def _summary_block(summary, heading: str, lines: list[str], path: str = "",
+                   currency: str | None = None) -> None:
     direct = {f.name for f in summary.fields() if "unit" in f.metadata}
-    rows = [(label, shown) for key, label, shown in summary.rows() if key in direct]
+    rows = [(label, shown) for key, label, shown in summary.rows(currency) if key in direct]
     lines += ["", heading] if heading else [""]
     if rows:
         width = max(len(label) for label, _ in rows)
@@ -323,7 +324,7 @@ def _summary_block(summary, heading: str, lines: list[str], path: str = "") -> N
             if value is None:
                 lines += ["", f"[{key}] n/a" + (f" ({about.rstrip('.')})" if about else "")]
             else:
-                _summary_block(value, f"[{key}] {about}".rstrip(), lines, f"{key}.")
+                _summary_block(value, f"[{key}] {about}".rstrip(), lines, f"{key}.", currency)
 
 
 def _add_rerun_commands(commands) -> None:

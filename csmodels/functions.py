@@ -115,7 +115,7 @@ class LtvSummary(Summary):
     net_churn: float = figure("Net revenue churn", "ratio")
     gross: str = figure("Formula with gross churn", "text")
     gross_point_less: str = figure("Formula with a point less gross churn", "text")
-    one_point: float = figure("One point of churn", "points")
+    one_point: float = figure("Churn step of the sensitivity (one point)", "points")
     net: str = figure("Formula with net churn", "text")
     net_capped: float = figure("Capped value with net churn", "money")
     net_discounted: str = figure("Discounted value with net churn", "text")
