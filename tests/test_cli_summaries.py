@@ -190,7 +190,7 @@ def test_the_table_shows_every_figure_as_the_summary_labels_it(chapter, sample_d
                "collaboration": lambda: collaboration.summarise(sample_dir),
                "reporting": lambda: reporting.reporting_summary(sample_dir, n_draws=300),
                }[chapter]()
-    for _, label, shown in summary.rows():
+    for _, label, shown in summary.rows(getattr(summary, "currency", None)):
         assert re.search(rf"^  {re.escape(label)} +{re.escape(shown)}$", out, re.M), label
     for f in type(summary).fields():
         if "section" in f.metadata and getattr(summary, f.name) is not None:
