@@ -261,8 +261,7 @@ def test_check_cohorts_still_refuses_what_cannot_be_fitted():
 
 
 def test_the_nrr_of_exercise_1_is_found_however_high():
-    huge = cs.RevenueBase(starting_arr=1e6, new_bookings=5e6, nrr=2.9, grr=0.9, years=5)
-    huge = replace(huge, starting_arr=1e3)
+    huge = cs.RevenueBase(starting_arr=1e3, new_bookings=5e6, nrr=2.9, grr=0.9, years=5)
     needed = cs.nrr_matching_growth(huge, 2.0)
     assert needed > 3  # above the bound of a company's NRR, and still found
     reached = 1e3 * needed ** 5 + sum(5e6 * needed ** (5 - k) for k in range(1, 6))
