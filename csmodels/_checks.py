@@ -188,3 +188,56 @@ class Checked:
 
     def __post_init__(self) -> None:
         check_declared(self)
+
+
+# ----------------------------------------------------------- retention and discounting
+
+NRR_HIGH = 3.0  # the book's own bound: a yearly NRR above 300% is a typo (50 for 50%?)
+
+RETENTION_HINT = "Give {name} as a fraction (1.05 is 105%)."
+
+# The rules of NRR and GRR, as :func:`number` and :func:`check_number` take them.
+NRR_RULE = dict(low=0, high=NRR_HIGH, rule=f"a fraction from 0 to {NRR_HIGH:g} ({NRR_HIGH:.0%})")
+GRR_RULE = dict(low=0, high=1, rule="a fraction from 0 to 1 (100%)")
+
+
+def check_nrr(value: object, name: str = "nrr", *, none_ok: bool = False) -> float | None:
+    """A net revenue retention, as a fraction from 0 to :data:`NRR_HIGH` (the book's
+    bound), the one rule every model and command applies to NRR.
+
+    >>> check_nrr(1.05), check_nrr(None, none_ok=True)
+    (1.05, None)
+    >>> try:
+    ...     check_nrr(50)
+    ... except ParameterError as err:
+    ...     print(err)
+    nrr must be a fraction from 0 to 3 (300%), not 50. Give nrr as a fraction (1.05 is 105%).
+    """
+    return check_number(name, value, none_ok=none_ok, hint=RETENTION_HINT.format(name=name),
+                        **NRR_RULE)
+
+
+def check_grr(value: object, name: str = "grr", *, none_ok: bool = False) -> float | None:
+    """A gross revenue retention, as a fraction from 0 to 1: the one rule for GRR.
+
+    >>> try:
+    ...     check_grr(90)
+    ... except ParameterError as err:
+    ...     print(err)
+    grr must be a fraction from 0 to 1 (100%), not 90. Give grr as a fraction (0.9 is 90%).
+    """
+    return check_number(name, value, none_ok=none_ok,
+                        hint=f"Give {name} as a fraction (0.9 is 90%).", **GRR_RULE)
+
+
+def check_discount_rate(value: object, name: str = "The discount rate") -> float:
+    """A discount rate a period, 0 or more: below 0, money later would be worth more than
+    money now and a lifetime value would grow without bound (at -1, divide by zero).
+
+    >>> try:
+    ...     check_discount_rate(-1, "discount_rate")
+    ... except ParameterError as err:
+    ...     print(err)
+    discount_rate must be a finite number >= 0 (0.1 for 10% a period), not -1.
+    """
+    return check_number(name, value, low=0, rule="a finite number >= 0 (0.1 for 10% a period)")

@@ -233,6 +233,25 @@ def chapter_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:
     return declared
 
 
+def once_each(given: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The ``-p NAME VALUE`` pairs, refused when a NAME is given twice (the last would
+    silently win).
+
+    >>> once_each([("nrr", "1.05"), ("grr", "0.9")])
+    [('nrr', '1.05'), ('grr', '0.9')]
+    """
+    from .book import visible
+    from .exceptions import ParameterError
+
+    seen = set()
+    for name, _ in given:
+        if name in seen:
+            raise ParameterError(f"-p {visible(name)} is given more than once.",
+                                 "Give each parameter once.")
+        seen.add(name)
+    return list(given)
+
+
 def chapter_values(chapter: str, given: Sequence[tuple[str, str]]) -> dict:
     """The chapter's parameters for one run: its defaults, with the ``-p NAME VALUE``
     pairs ``given`` read (never run) and checked as ``csmodels rerun`` checks them."""
@@ -243,7 +262,7 @@ def chapter_values(chapter: str, given: Sequence[tuple[str, str]]) -> dict:
     declared = chapter_parameters(chapter)
     values = {name: default for name, (_, default) in declared.items()
               if name not in RESERVED}
-    for name, text in given:
+    for name, text in once_each(given):
         if name in RESERVED:
             raise ParameterError(f"-p {name} is set by --data/--profile; use those options.")
         if name not in values:
@@ -293,13 +312,14 @@ def format_summary(summary, title: str) -> str:
     declares them (:meth:`csmodels.summary.Summary.rows`), then one block per section."""
     currency = getattr(summary, "currency", None)
     lines = [title + (f" (amounts in {printable(currency)})" if currency else "")]
-    _summary_block(summary, "", lines)
+    _summary_block(summary, "", lines, currency=currency)
     return "\n".join(lines)
 
 
-def _summary_block(summary, heading: str, lines: list[str], path: str = "") -> None:
+def _summary_block(summary, heading: str, lines: list[str], path: str = "",
+                   currency: str | None = None) -> None:
     direct = {f.name for f in summary.fields() if "unit" in f.metadata}
-    rows = [(label, shown) for key, label, shown in summary.rows() if key in direct]
+    rows = [(label, shown) for key, label, shown in summary.rows(currency) if key in direct]
     lines += ["", heading] if heading else [""]
     if rows:
         width = max(len(label) for label, _ in rows)
@@ -312,7 +332,7 @@ def _summary_block(summary, heading: str, lines: list[str], path: str = "") -> N
             if value is None:
                 lines += ["", f"[{key}] n/a" + (f" ({about.rstrip('.')})" if about else "")]
             else:
-                _summary_block(value, f"[{key}] {about}".rstrip(), lines, f"{key}.")
+                _summary_block(value, f"[{key}] {about}".rstrip(), lines, f"{key}.", currency)
 
 
 def _add_rerun_commands(commands) -> None:
@@ -390,7 +410,7 @@ def _run_rerun(args: argparse.Namespace) -> int:
     from .parameters import parse_value
     from .rerun import rerun_chapter
 
-    parameters = {name: parse_value(value) for name, value in args.parameter}
+    parameters = {name: parse_value(value) for name, value in once_each(args.parameter)}
     out = rerun_chapter(args.chapter, args.data, args.out, args.profile, parameters,
                         args.force, args.book)
     print(visible(f"{out}/index.html"))  # no raw control characters from a name
@@ -403,7 +423,7 @@ def _run_book(args: argparse.Namespace) -> int:
     from .parameters import parse_value
     from .rerun import build_book
 
-    parameters = {name: parse_value(value) for name, value in args.parameter}
+    parameters = {name: parse_value(value) for name, value in once_each(args.parameter)}
     out = build_book(args.data, args.out, args.profile, args.force, args.book,
                      parameters=parameters)
     print(visible(f"{out}/index.html"))  # no raw control characters from a name

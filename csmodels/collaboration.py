@@ -1042,15 +1042,22 @@ def self_assessment(answers: Mapping[str, int] | None = None) -> pd.DataFrame:
     return frame
 
 
-def assessment_score(frame: pd.DataFrame) -> float:
-    """The self-assessment's score as a share of the maximum (2 per practice).
+def assessment_score(frame: pd.DataFrame) -> float | None:
+    """The self-assessment's score as a share of the maximum (2 per practice) over the
+    practices answered; ``None`` when none is answered (an unanswered practice is not
+    known to be absent).
 
     >>> assessment_score(self_assessment({"documented-handoff": 2, "shared-metrics": 1}))
-    0.15
+    0.75
+    >>> assessment_score(self_assessment()) is None
+    True
     """
     if frame.empty:
         raise ParameterError("The self-assessment has no practices to score.")
-    return float(frame["score"].sum()) / (max(SCORES) * len(frame))
+    answered = frame.loc[frame["answered"]]
+    if answered.empty:
+        return None
+    return float(answered["score"].sum()) / (max(SCORES) * len(answered))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1178,8 +1185,11 @@ class OwnershipFigures(Summary):
 class AssessmentFigures(Summary):
     """The leader's self-assessment."""
 
-    score: float = figure("Self-assessment score", "ratio")
-    n_gaps: int = figure("Practices not in place", "count")
+    score: float | None = figure("Self-assessment score, over the practices answered",
+                                 "ratio")
+    verdict: str = figure("The self-assessment in words", "text")
+    n_answered: int = figure("Practices answered", "count")
+    n_gaps: int = figure("Practices answered as not in place", "count")
     gaps: str = figure("The practices not in place", "text")
     n_unanswered: int = figure("Practices left unanswered", "count")
 
@@ -1379,10 +1389,15 @@ def summarise(data_dir: str | Path, profile_path: str | Path | None = None, *,
             company, plan, ownership_model, pay_response)
     answers = {**(profile.self_assessment or {}), **(self_assessment_answers or {})}
     assessed = self_assessment(answers)
-    gaps = assessed.loc[assessed["score"] == 0, "practice_id"].tolist()
-    assessment = AssessmentFigures(score=assessment_score(assessed), n_gaps=len(gaps),
-                                   gaps=", ".join(gaps) if gaps else "none",
-                                   n_unanswered=int((~assessed["answered"]).sum()))
+    gaps = assessed.loc[assessed["answered"] & (assessed["score"] == 0),
+                        "practice_id"].tolist()
+    score, n_answered = assessment_score(assessed), int(assessed["answered"].sum())
+    verdict = ("answers none of the self-assessment's practices, so it has no score" if score
+               is None else f"scores {score:.1%} of the maximum over the {n_answered} "
+               "practices it answers")
+    assessment = AssessmentFigures(score=score, verdict=verdict, n_answered=n_answered,
+                                   n_gaps=len(gaps), gaps=", ".join(gaps) if gaps else "none",
+                                   n_unanswered=len(assessed) - n_answered)
     return CollaborationSummary(
         company_name=str(company_name(profile, data_dir)), sla_days=handoff_within_days,
         kickoff_days=kickoff_within_days, first_days=first_days,

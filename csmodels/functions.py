@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import needs
-from ._checks import check_number
+from ._checks import check_discount_rate, check_grr, check_nrr, check_number
 from .book import company_name, fmt
 from .exceptions import ParameterError
 from .lifetime import (
@@ -115,7 +115,7 @@ class LtvSummary(Summary):
     net_churn: float = figure("Net revenue churn", "ratio")
     gross: str = figure("Formula with gross churn", "text")
     gross_point_less: str = figure("Formula with a point less gross churn", "text")
-    one_point: float = figure("One point of churn", "points")
+    one_point: float = figure("Churn step of the sensitivity (one point)", "points")
     net: str = figure("Formula with net churn", "text")
     net_capped: float = figure("Capped value with net churn", "money")
     net_discounted: str = figure("Discounted value with net churn", "text")
@@ -265,6 +265,9 @@ def functions_summary(company, profile, data_dir=None, *, as_of=None, years: int
     seed = check_number("seed", seed, low=0, high=2 ** 32 - 1, whole=True,
                         rule=f"a whole number from 0 to {2 ** 32 - 1}")
     ltv_cap_years = check_number("ltv_cap_years", ltv_cap_years, low=1, whole=True)
+    # before any model runs: no warning or overflow precedes a refusal
+    nrr, grr = check_nrr(nrr, none_ok=True), check_grr(grr, none_ok=True)
+    discount_rate = check_discount_rate(discount_rate, "discount_rate")
     projection_periods = check_number("projection_periods", projection_periods, low=1,
                                       whole=True)
     period_months = check_number("period_months", period_months, low=1, high=24, whole=True)

@@ -29,7 +29,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
-from ._checks import check_number
+from ._checks import check_discount_rate, check_number
 from .exceptions import ParameterError
 from .metrics import ArrPanel, resolve_as_of
 
@@ -121,8 +121,7 @@ def _check_churn(churn: float) -> None:
 
 
 def _check_discount(discount: float) -> None:
-    check_number("The discount rate", discount, low=0,
-                 rule="a finite number >= 0 (0.1 for 10% a period)")
+    check_discount_rate(discount)
 
 
 # ----------------------------------------------------------- shifted-beta-geometric
@@ -241,6 +240,7 @@ class ShiftedBetaGeometric:
 
         Undiscounted (``discount`` = 0) it is (b + n) / (a - 1) when alpha > 1 and
         infinite otherwise: with enough heterogeneity the expected lifetime diverges.
+        A ``discount`` below 0 is refused (:func:`csmodels._checks.check_discount_rate`).
 
         >>> m = ShiftedBetaGeometric().fit([1000, 869, 743, 653, 593, 551, 517, 491])
         >>> round(m.derl(0.10), 2), round(m.derl(0.10, renewals=4), 2)
@@ -516,6 +516,7 @@ def sbg_retention(alpha, beta, t) -> np.ndarray:
 
 def sbg_lifetime_value(alpha, beta, value_per_period: float, discount: float) -> np.ndarray:
     """:meth:`ShiftedBetaGeometric.lifetime_value` for arrays of (alpha, beta)."""
+    _check_discount(discount)
     a, b = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
     if discount == 0:
         derl = np.where(a > 1, b / np.maximum(a - 1, 1e-300), np.inf)

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._checks import Checked, check_number, number
+from ._checks import Checked, check_grr, check_nrr, check_number, number
 from .exceptions import CsModelsError, ParameterError
 from .summary import Summary, figure, section
 
@@ -316,9 +316,7 @@ def _pressures(p) -> np.ndarray:
 def _calibration(nrr: float, grr: float, current_pressure: float) -> tuple[float, ...]:
     """The figures a model is calibrated on, checked: retention 0 or more, the pressure
     from 0 to 1."""
-    nrr, grr = (check_number(name, value, low=0, message=_IS,
-                             hint="Give retention as a fraction (1.05 is 105%).")
-                for name, value in (("nrr", nrr), ("grr", grr)))
+    nrr, grr = check_nrr(nrr), check_grr(grr)
     return nrr, grr, check_number("current_pressure", current_pressure, low=0, high=1,
                                   message=_IS,
                                   hint="Give the pressure on CSMs today from 0 to 1.")
@@ -508,11 +506,7 @@ def company_summary(company, nrr: float | None = None, grr: float | None = None,
     other ``parameters`` are :func:`summarise`'s. The reporting chapter's
     :func:`csmodels.reporting.reporting_summary` calls it with the company it loaded.
     """
-    for name, value in (("nrr", nrr), ("grr", grr)):
-        if value is not None:
-            check_number(name, value, low=0, high=10, message=_IS,
-                         hint=f"Give {name} as a fraction (1.05 is 105%), or None for the "
-                         "company's own.")
+    check_nrr(nrr, none_ok=True), check_grr(grr, none_ok=True)
     given = tuple(name for name, value in (("nrr", nrr), ("grr", grr)) if value is not None)
     data_nrr, data_grr = company_retention(company) if len(given) < 2 else (None, None)
     return summarise(data_nrr if nrr is None else nrr, data_grr if grr is None else grr,

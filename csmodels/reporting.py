@@ -280,11 +280,16 @@ def default_weights() -> dict[str, float]:
     return {c: float(w) for c, w in criteria()["default_weight"].items()}
 
 
+WEIGHT_HIGH = 1000  # the book's bound: weights are relative, so larger ones add nothing
+WEIGHT_HINT = (f"Weights are relative (2 counts twice as much as 1): give each a number "
+               f"from 0 to {WEIGHT_HIGH}.")
+
+
 def check_weights(weights: Mapping[str, float] | None) -> pd.Series:
     """Weights as a Series over every criterion; a criterion not given gets its default.
 
-    Raises :class:`ParameterError` for an unknown criterion, a negative, non-finite
-    or non-numeric weight, or weights that are all zero.
+    Raises :class:`ParameterError` for an unknown criterion, a negative, non-finite,
+    non-numeric or above :data:`WEIGHT_HIGH` weight, or weights that are all zero.
 
     >>> float(check_weights({"incentive_purity": 3}).loc["incentive_purity"])
     3.0
@@ -295,8 +300,8 @@ def check_weights(weights: Mapping[str, float] | None) -> pd.Series:
             raise ParameterError(
                 f"'{name}' is not a reporting criterion.",
                 f"Use one of {', '.join(full)} (see the reporting-options chapter).")
-        full[name] = check_number(f"The weight of '{name}'", value, low=0, message=_IS,
-                                  hint="Give each weight as a number, 0 or more.")
+        full[name] = check_number(f"The weight of '{name}'", value, low=0, high=WEIGHT_HIGH,
+                                  message=_IS, hint=WEIGHT_HINT)
     series = pd.Series(full, name="weight")
     if series.sum() <= 0:
         raise ParameterError("Every reporting weight is 0.",
@@ -774,6 +779,9 @@ def summarise(profile: Profile | None = None, weights: Mapping[str, float] | Non
 
         found = facts_from_data(arr_monthly).items()
         profile = replace(profile, **{k: v for k, v in found if getattr(profile, k) is None})
+    if weights is not None and not dict(weights):
+        raise ParameterError("weights is empty ({}): it would set no criterion's weight.",
+                             "Give criterion: weight pairs, or None for the profile's weights.")
     chosen = check_weights({**(profile.reporting_weights or {}), **(weights or {})})
     weights_from = ("the chapter's weights parameter over the profile's" if weights else
                     "the profile's reporting_weights" if profile.reporting_weights else

@@ -26,7 +26,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
-from ._checks import Checked, check_number, number
+from ._checks import GRR_RULE, NRR_RULE, Checked, check_number, number
 from .exceptions import ParameterError
 from .inputs import Company
 from .metrics import ArrPanel, arr_bridge, resolve_as_of, retention
@@ -63,8 +63,8 @@ class RevenueBase(Checked):
     starting_arr: float = number(10_000_000.0, low=0)
     new_bookings: float = number(3_000_000.0, low=0)
     bookings_growth: float = number(0.0, above=-1)
-    nrr: float = number(1.05, low=0)
-    grr: float = number(0.90, low=0, high=1, rule="a share kept, >= 0 and at most 1 (100%)")
+    nrr: float = number(1.05, hint="Give nrr as a fraction (1.05 is 105%).", **NRR_RULE)
+    grr: float = number(0.90, hint="Give grr as a fraction (0.9 is 90%).", **GRR_RULE)
     years: int = number(5, low=1, high=50, whole=True)
     new_survival: tuple[float, ...] | None = None
 
@@ -237,13 +237,24 @@ def nrr_matching_growth(params: RevenueBase, growth: float) -> float:
     flat = replace(params, bookings_growth=0.0)
     target = arr_in_year(replace(flat, bookings_growth=growth), flat.years)
 
+    n = flat.years
+    fixed = (None if flat.new_survival is None
+             else np.asarray(flat.new_survival, dtype=float))
+
     def reached(nrr: float) -> float:
-        return arr_in_year(replace(flat, nrr=nrr, grr=min(flat.grr, nrr)), flat.years)
+        """:func:`arr_in_year` at this NRR, summed here: the NRR needed may lie above the
+        bound a company's NRR is checked against (:data:`csmodels._checks.NRR_HIGH`)."""
+        new = sum(bookings(flat, k) * (nrr ** (n - k) if fixed is None else fixed[n - k])
+                  for k in range(1, n + 1))
+        return flat.starting_arr * nrr ** n + new
 
     low, high = 0.0, max(3.0, flat.nrr)
     for _ in range(40):  # widen the search until NRR is high enough
-        if reached(high) >= target:
-            break
+        try:
+            if reached(high) >= target:
+                break
+        except OverflowError:  # beyond the floats: no NRR reaches it
+            pass
         low, high = high, high * 2
     else:
         raise ParameterError(f"No NRR matches bookings growing {growth:.0%} a year: with no "

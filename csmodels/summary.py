@@ -26,6 +26,8 @@ show it, :mod:`csmodels.needs`), printed as ``n/a`` and written as JSON ``null``
 ['104.4%', 'USD 17.0M', '1,335']
 >>> [(label, shown) for _, label, shown in s.rows()]
 [('Net revenue retention', '104.4%'), ('ARR', '16,981,899'), ('Paying accounts', '1,335')]
+>>> dict((label, shown) for _, label, shown in s.rows("EUR"))["ARR"]
+'EUR 17.0M'
 """
 
 from __future__ import annotations
@@ -118,12 +120,21 @@ class Summary:
                 return _prose(value, meta["unit"], currency)
         raise KeyError(f"{type(self).__name__} has no figure {name!r}")
 
-    def rows(self) -> Iterator[tuple[str, str, str]]:
-        """``(key, label, value as shown in a terminal)`` for every figure, ``n/a`` if None."""
+    def rows(self, currency: str | None = None) -> Iterator[tuple[str, str, str]]:
+        """``(key, label, value as shown in a terminal)`` for every figure, ``n/a`` if None.
+
+        Points show as the book writes them (``-24.6 points``, not a percentage); with a
+        ``currency``, amounts of money too (``USD 101.5k``, as the summary's text figures
+        and the prose show them), else in full (``101,478``).
+        """
         for key, meta, value in self._figures():
-            spec = UNITS[meta["unit"]][1]
-            shown = ("n/a" if value is None
-                     else str(value) if spec is None else format(value, spec))
+            unit, spec = meta["unit"], UNITS[meta["unit"]][1]
+            if value is None:
+                shown = "n/a"
+            elif unit == "points" or (unit == "money" and currency):
+                shown = str(_prose(value, unit, currency or "USD"))
+            else:
+                shown = str(value) if spec is None else format(value, spec)
             yield key, meta["label"], shown
 
     def glue(self, glue: Callable[..., Any], prefix: str = "", currency: str = "USD") -> list[str]:

@@ -31,7 +31,9 @@ from tests import inprocess
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CHAPTERS = tuple(SUMMARY_COMMANDS)
-FAST = ("-p", "bootstrap_draws", "50")  # the functions chapter's refits, fewer for speed
+FAST = ("-p", "bootstrap_draws", "50")
+NRR_REFUSED = ("nrr must be a fraction from 0 to 3 (300%), not {}. Give nrr as a fraction "
+               "(1.05 is 105%).")  # the functions chapter's refits, fewer for speed
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -188,7 +190,7 @@ def test_the_table_shows_every_figure_as_the_summary_labels_it(chapter, sample_d
                "collaboration": lambda: collaboration.summarise(sample_dir),
                "reporting": lambda: reporting.reporting_summary(sample_dir, n_draws=300),
                }[chapter]()
-    for _, label, shown in summary.rows():
+    for _, label, shown in summary.rows(getattr(summary, "currency", None)):
         assert re.search(rf"^  {re.escape(label)} +{re.escape(shown)}$", out, re.M), label
     for f in type(summary).fields():
         if "section" in f.metadata and getattr(summary, f.name) is not None:
@@ -278,6 +280,22 @@ def test_the_corpus_reaches_every_command():
     ("reporting", ["-p", "nrr", "50"], ["Give nrr as a fraction"]),
     ("reporting", ["-p", "n_draws", "(1, 2)"], ["a tuple is not a value"]),
     ("reporting", ["-p", "weights\x1b[2J", "1"], ["no parameter 'weights\\x1b[2J'"]),
+    # an outside review: one rule for NRR and GRR in every command, checked before any model
+    ("functions", ["-p", "nrr", "1e308"], [NRR_REFUSED.format("1e+308")]),
+    ("functions", ["-p", "nrr", "50", "-p", "grr", "0.9"], [NRR_REFUSED.format("50.0")]),
+    ("functions", ["-p", "nrr", "1000"], [NRR_REFUSED.format("1000.0")]),
+    ("reporting", ["-p", "nrr", "1000"], [NRR_REFUSED.format("1000.0")]),
+    ("reporting", ["-p", "grr", "1.5"], ["grr must be a fraction from 0 to 1 (100%), not 1.5."]),
+    ("functions", ["-p", "grr", "1.5"], ["grr must be a fraction from 0 to 1 (100%), not 1.5."]),
+    ("functions", ["-p", "discount_rate", "-1"],
+     ["discount_rate must be a finite number >= 0 (0.1 for 10% a period), not -1.0."]),
+    ("reporting", ["-p", "weights", "{'incentive_purity': 1e308, 'executive_voice': 1e308}"],
+     ["The weight of 'incentive_purity' is 1e+308. Weights are relative", "from 0 to 1000"]),
+    ("reporting", ["-p", "weights", "{}"], ["weights is empty"]),
+    ("functions", ["-p", "nrr", "1.05", "-p", "nrr", "0.5"], ["-p nrr is given more than once"]),
+    ("collaboration", ["-p", "split", "0.5", "-p", "split", "0.4"],
+     ["-p split is given more than once"]),
+    ("reporting", ["-p", "seed", "1", "-p", "seed", "1"], ["-p seed is given more than once"]),
 ])
 def test_bad_parameters_exit_2(chapter, argv, fragments, sample_dir, capsys):
     code = main([chapter, "--data", str(sample_dir), *argv])
@@ -382,3 +400,52 @@ def test_help_lists_the_commands_and_their_json_keys():
         assert f"csmodels.{chapter}.{cls.__name__}" in text
         for name in chapter_parameters(chapter):  # what -p takes
             assert name in ("data_dir", "profile_path") or re.search(rf"\b{name}\b", text)
+
+
+def test_no_warning_precedes_a_refused_discount_rate(sample_dir):
+    # numpy's RuntimeWarning came first when the bootstrap ran before the check
+    result = run("functions", "--data", str(sample_dir), "-p", "discount_rate", "-0.5")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == ("csmodels functions: discount_rate must be a finite number >= 0 "
+                             "(0.1 for 10% a period), not -0.5.\n")
+
+
+@pytest.mark.parametrize("command", ["rerun", "book"])
+def test_rerun_and_book_refuse_a_repeated_parameter(command, sample_dir, tmp_path, capsys):
+    argv = [command, *(["functions"] if command == "rerun" else []), "--data",
+            str(sample_dir), "--out", str(tmp_path / "out"), "-p", "nrr", "1.05", "-p",
+            "nrr", "0.5"]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    _refused(code, out, err, command, "-p nrr is given more than once")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_self_assessment_scores_only_what_is_answered(sample_dir, tmp_path, capsys):
+    bare = tmp_path / "no-profile"
+    bare.mkdir()
+    for csv in sample_dir.glob("*.csv"):
+        (bare / csv.name).write_bytes(csv.read_bytes())
+    nothing = printed_json(capsys, "collaboration", "--data", str(bare))["assessment"]
+    assert nothing["score"] is None and nothing["n_answered"] == 0
+    assert nothing["n_gaps"] == 0 and nothing["n_unanswered"] == 10
+    assert main(["collaboration", "--data", str(bare)]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"Self-assessment score, over the practices answered +n/a", table)
+    some = printed_json(capsys, "collaboration", "--data", str(bare), "-p", "self_assessment",
+                        "{'joint-training': 2, 'shared-metrics': 0}")["assessment"]
+    assert some["score"] == pytest.approx(0.5) and some["gaps"] == "shared-metrics"
+    assert some["n_answered"] == 2 and some["n_unanswered"] == 8
+    # the sample answers all ten: its score is over all ten, as before
+    full = printed_json(capsys, "collaboration", "--data", str(sample_dir))["assessment"]
+    answers = cs.load_profile(sample_dir / "profile.yml").self_assessment
+    assert len(answers) == 10 and full["score"] == pytest.approx(sum(answers.values()) / 20)
+
+
+def test_points_and_money_read_as_the_book_writes_them(sample_dir, capsys):
+    assert main(["functions", "--data", str(sample_dir), *FAST]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"^  Churn step of the sensitivity \(one point\) +1\.0 points$", table,
+                     re.M)
+    assert re.search(r"^  ARR today +USD [0-9.]+M$", table, re.M)
+    assert not re.search(r"^  ARR today +[0-9,]+$", table, re.M)

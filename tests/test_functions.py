@@ -140,7 +140,7 @@ def test_revenue_base_invariants(arr0, b, g, grr, extra, years, scale, ab):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"grr": 1.1}, "at most 1"),
+    ({"grr": 1.1}, "from 0 to 1"),
     ({"nrr": 0.8, "grr": 0.9}, "cannot exceed nrr"),
     ({"starting_arr": -1.0}, "starting_arr"),
     ({"new_bookings": float("nan")}, "new_bookings"),

@@ -261,10 +261,12 @@ def test_check_cohorts_still_refuses_what_cannot_be_fitted():
 
 
 def test_the_nrr_of_exercise_1_is_found_however_high():
-    huge = cs.RevenueBase(starting_arr=1e6, new_bookings=5e6, nrr=9.0, grr=0.9, years=5)
-    needed = cs.nrr_matching_growth(huge, 0.2)
-    assert cs.arr_in_year(replace(huge, nrr=needed), 5) == pytest.approx(
-        cs.arr_in_year(replace(huge, bookings_growth=0.2), 5), rel=1e-9)
+    huge = cs.RevenueBase(starting_arr=1e3, new_bookings=5e6, nrr=2.9, grr=0.9, years=5)
+    needed = cs.nrr_matching_growth(huge, 2.0)
+    assert needed > 3  # above the bound of a company's NRR, and still found
+    reached = 1e3 * needed ** 5 + sum(5e6 * needed ** (5 - k) for k in range(1, 6))
+    assert reached == pytest.approx(cs.arr_in_year(replace(huge, bookings_growth=2.0), 5),
+                                    rel=1e-9)
     fitted = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # new customers on a cohort model, not on NRR
     with pytest.raises(cs.ParameterError, match="no ARR today"):
         cs.nrr_matching_growth(replace(huge, starting_arr=0.0, new_survival=fitted), 0.2)

@@ -104,7 +104,7 @@ def test_without_usable_data_the_chapter_works_from_the_profile(tmp_path, sample
 
 
 @pytest.mark.parametrize(("parameters", "message"), [
-    ({"nrr": "1.1"}, "nrr is '1.1'"),
+    ({"nrr": "1.1"}, "nrr must be a fraction from 0 to 3 (300%), not '1.1'"),
     ({"memory": 1.0}, "memory is 1.0"),
     ({"weights": {"price": 1}}, "'price' is not a reporting criterion"),
 ])
