@@ -188,6 +188,17 @@ def _bad_parquet(tmp_path: Path, select: str) -> Path:
      "column 'arr', row 3: Some values are not finite numbers >= 0, at most 1e+15"),
     ("SELECT * FROM (VALUES ('a', '2024-01', '1e300')) ROWS",
      "column 'arr', row 2: Some values are not finite numbers >= 0, at most 1e+15"),
+    # the loader's rules on months: none after this one, none without a row in between
+    ("SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('b', '2099-05', 2.0)) ROWS",
+     "column 'month', row 3: Some months are after this month"),
+    ("SELECT * FROM (VALUES ('a', DATE '2024-01-01', 1.0), ('b', DATE '2099-05-01', 2.0)) ROWS",
+     "column 'month', row 3: Some months are after this month"),
+    ("SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('a', '2024-02', 1.0), ('b', '2024-05', 2.0),"
+     " ('a', '2024-06', 1.0), ('a', '2024-07', 1.0), ('b', '2024-07', 1.0)) ROWS",
+     "column 'month', rows 2 and 3: No row at all for 2024-03 to 2024-04, between 2024-01 and "
+     "2024-07"),
+    ("SELECT * FROM (VALUES ('a', '2024-01', 1.0), ('a', '2024-02', 1.0), ('a', '2021-05', 1.0))"
+     " ROWS", "column 'month', row 4: No row at all for 2021-06 to 2023-12"),
 ])
 def test_bad_parquet_tables_are_explained(tmp_path, capsys, select, expected):
     folder = _bad_parquet(tmp_path, select)
@@ -324,7 +335,9 @@ def test_clean_tables_pass_the_folded_checks(tmp_path, capsys):
     folder = _parquet_folder(tmp_path, {
         "accounts": "SELECT * FROM (VALUES ('a', 'A'), ('b', 'B')) v(account_id, name)",
         "arr_monthly": "SELECT * FROM (VALUES ('a', ' 2023-01', 1.0), ('b', '2023-01', 2.0), "
-                       "('a', '2024-01 ', 3.0)) ROWS",
+                       "('a', '2024-01 ', 3.0)) ROWS UNION ALL "  # b at 0 in the months between
+                       "SELECT 'b', strftime(DATE '2023-02-01' + to_months(i), '%Y-%m'), 0.0 "
+                       "FROM range(11) t(i)",
         "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('b', '2024-01', 2)) "
                          "v(account_id, month, active_users)"})
     code, got, _ = _cli_json(capsys, "--data", str(folder))
@@ -363,12 +376,14 @@ def test_a_data_column_named_like_the_month_join_is_read_as_data(tmp_path, capsy
     """Months are parsed once and joined by helper names; a column of the data with such
     a name turns the join off, with the same figures and the same duplicate message."""
     rows = "('a', '2023-01', 1.0, 'x'), ('b', '2023-01', 2.0, 'y'), ('a', '2024-01', 3.0, 'z')"
+    between = ("UNION ALL SELECT 'b', strftime(DATE '2023-02-01' + to_months(i), '%Y-%m'), 0.0, "
+               "'q' FROM range(11) t(i)")  # b at 0 in the months between: no month without rows
     clean = _parquet_folder(tmp_path / "clean", {"arr_monthly": f"SELECT * FROM (VALUES {rows}) "
-                                                 "v(account_id, month, arr, _csm_text)"})
+                                                 f"v(account_id, month, arr, _csm_text) {between}"})
     code, got, _ = _cli_json(capsys, "--data", str(clean))
     assert code == 0 and got["arr"] == 3.0 and got["logo_churn"] == pytest.approx(0.5)
     dup = _parquet_folder(tmp_path / "dup", {"arr_monthly": f"SELECT * FROM (VALUES {rows}, "
                                              "('a', '2024-01', 1.0, 'w')) "
-                                             "v(account_id, month, arr, _csm_text)"})
+                                             f"v(account_id, month, arr, _csm_text) {between}"})
     code, _, err = _cli_json(capsys, "--data", str(dup))
     assert code == 2 and "column 'month', rows 4 and 5: The same account_id + month" in err

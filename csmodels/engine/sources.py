@@ -17,6 +17,8 @@ the order DuckDB reads the table. Nothing is written to the data.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -288,6 +290,9 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
         if bad:
             tests.append((f"(NOT {blank} AND ({bad}))", column.name,
                           f"Some values are not {rule}.", "Correct them or remove those rows."))
+    if table.name == "arr_monthly" and "month" in months and not months["month"][0]:
+        tests += _month_rules(con, source, _ident(names["month"]), columns["month"],
+                              months["month"], few[("distinct", "month")])
     for tname, earlier, later in DATE_ORDER:
         if tname == table.name and earlier in columns and later in columns:
             tests.append((f"({_as_date(names, earlier, columns)} > "
@@ -471,7 +476,9 @@ def _distinct_facts(con, source: str, specs: list[tuple[str, Column, str]]) -> d
             padded = (f"count(*) FILTER (WHERE {ref} <> trim({ref}))"
                       if sql_type in _TEXT_TYPES else "count(*) * 0")
             aggregates += [padded, f"min({index}) FILTER (WHERE {good})",
-                           f"max({index}) FILTER (WHERE {good})"]
+                           f"max({index}) FILTER (WHERE {good})",
+                           f"count(DISTINCT {index}) FILTER (WHERE {good} AND "
+                           f"{index} <= {this_month()})"]
         listed = column.kind == "month" and sql_type in _TEXT_TYPES
         picks += [f"_z{i}"] + [f"(SELECT {a} FROM (SELECT unnest(_l{i}) AS {ref}))"
                                for a in aggregates]
@@ -488,7 +495,62 @@ def _distinct_facts(con, source: str, specs: list[tuple[str, Column, str]]) -> d
         blanks = (nulls or 0) + (blanks or 0)
         facts[name] = ((broken, bool(month[0]), month[1], month[2], blanks) if kind == "month"
                        else (blanks, broken))
+        if kind == "month":  # how many months up to this one have rows
+            facts[("distinct", name)] = month[3]
     return facts
+
+
+def this_month() -> int:
+    """The month of the run (UTC), as ``year * 12 + month - 1``: ARR of a later month is
+    refused, as the loader refuses it (:func:`csmodels.inputs.validate.check_months`)."""
+    today = datetime.now(UTC).date()
+    return today.year * 12 + today.month - 1
+
+
+def _month_text(index: int) -> str:
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def _month_rules(con, source: str, ref: str, sql_type: str, facts: tuple,
+                 distinct: int | None) -> list[tuple[str, str, str, str]]:
+    """The loader's rules on the months of ``arr_monthly`` as (SQL, column, message,
+    hint) tests of the table's pass: no month after this one, and no month without a
+    row between the first and the last (a mistyped month, or months missing from the
+    export). Decided on the distinct months the checks already counted; the months
+    are read again only where there is a gap, to say where."""
+    _, padded, first, last = facts
+    if first is None:
+        return []
+    index, now = _month_index(ref, sql_type, padded), this_month()
+    tests = []
+    if last > now:
+        tests.append((f"({index} > {now})", "month",
+                      f"Some months are after this month, {_month_text(now)} (the last is "
+                      f"{_month_text(last)}): an export cannot hold ARR of months that have "
+                      "not happened.", "Correct those months, or remove those rows."))
+    top = min(last, now)
+    if distinct is None or distinct >= top - first + 1:
+        return tests
+    present = sorted(m for (m,) in con.execute(
+        f"SELECT DISTINCT {index} FROM {source} WHERE {ref} IS NOT NULL AND {index} <= {now}"
+    ).fetchall())
+    for before, after in pairwise(present):
+        if after - before < 2:
+            continue
+        gap_first, gap_last = before + 1, after - 1
+        span = (_month_text(gap_first) if gap_first == gap_last
+                else f"{_month_text(gap_first)} to {_month_text(gap_last)}")
+        earlier, later = con.execute(
+            f"SELECT count(*) FILTER (WHERE {index} < {gap_first}), count(*) FILTER (WHERE "
+            f"{index} > {gap_last} AND {index} <= {now}) FROM {source}").fetchone()
+        side, rows = (("after", f"({index} > {gap_last} AND {index} <= {now})")
+                      if later <= earlier else ("before", f"({index} < {gap_first})"))
+        tests.append((rows, "month",
+                      f"No row at all for {span}, between {_month_text(present[0])} and "
+                      f"{_month_text(present[-1])}: a month is mistyped or months are missing "
+                      f"from the export (the rows given are those of the months {side} the gap).",
+                      "Fix the month of those rows, or export the missing months."))
+    return tests
 
 
 def _month_index(ref: str, sql_type: str, padded: bool = True, cast: str = "CAST") -> str:
