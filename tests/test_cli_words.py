@@ -38,4 +38,4 @@ def test_recommend_prints_words_not_codes(profile):
     # one block per segment when the profile lists segments (the sample's does)
     kinds = re.findall(r"^\s*Company type: (.+?)\.\n", text, re.M)
     assert kinds and set(kinds) <= set(company_types()["company_type"])
-    assert re.search(r"^\s*Sources \(.*\n(\s+source \d{3}, .+\n)+", text, re.M)
+    assert re.search(r"^\s*Sources \(.*\n(\s+Source \d{3}, .+\n)+", text, re.M)
