@@ -233,12 +233,20 @@ def __getattr__(name: str):
     """A public name or module of ``__all__``, imported on first use and kept."""
     if name in _WHERE:
         value = getattr(_import_module(f".{_WHERE[name]}", __name__), name)
-    elif name in _LAZY_MODULES:
+    elif name in _LAZY_MODULES or _is_submodule(name):  # e.g. csmodels.functions
         value = _import_module(f".{name}", __name__)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+def _is_submodule(name: str) -> bool:
+    """Whether ``name`` is a module of the package (as ``import csmodels`` made every
+    module it imported an attribute before the names were loaded on first use)."""
+    from importlib.util import find_spec
+
+    return name.isidentifier() and find_spec(f"{__name__}.{name}") is not None
 
 
 def __dir__() -> list[str]:

@@ -62,6 +62,15 @@ def test_importing_csmodels_does_not_load_the_charts():
     assert shown == ["False", "True"]
 
 
+def test_every_module_is_an_attribute_of_the_package_on_first_use():
+    # the chapters write cs.functions.summarise(...) after a bare `import csmodels as cs`
+    code = ("import csmodels as cs; print(cs.functions.summarise.__module__, "
+            "cs.lifetime.__name__, hasattr(cs, 'no_such_module'))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert shown == ["csmodels.functions", "csmodels.lifetime", "False"]
+
+
 def test_there_are_public_modules_to_document():
     modules = public_modules()
     assert {"inputs/", "metrics.py", "cli.py", "rerun.py", "charts/"} <= set(modules)
