@@ -199,6 +199,10 @@ RETENTION_HINT = "Give {name} as a fraction (1.05 is 105%)."
 # The rules of NRR and GRR, as :func:`number` and :func:`check_number` take them.
 NRR_RULE = dict(low=0, high=NRR_HIGH, rule=f"a fraction from 0 to {NRR_HIGH:g} ({NRR_HIGH:.0%})")
 GRR_RULE = dict(low=0, high=1, rule="a fraction from 0 to 1 (100%)")
+# A model's NRR may come from the data, where a small company can grow far above
+# NRR_HIGH (tests/shapes.py "huge-expansion": 1,455%): the model bounds it only where its
+# arithmetic would overflow (1000 ** 50 years stays finite).
+MODEL_NRR_RULE = dict(low=0, high=1000, rule="a fraction from 0 to 1000")
 
 
 def check_nrr(value: object, name: str = "nrr", *, none_ok: bool = False) -> float | None:

@@ -26,7 +26,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
-from ._checks import GRR_RULE, NRR_RULE, Checked, check_number, number
+from ._checks import GRR_RULE, MODEL_NRR_RULE, Checked, check_number, number
 from .exceptions import ParameterError
 from .inputs import Company
 from .metrics import ArrPanel, arr_bridge, resolve_as_of, retention
@@ -63,7 +63,7 @@ class RevenueBase(Checked):
     starting_arr: float = number(10_000_000.0, low=0)
     new_bookings: float = number(3_000_000.0, low=0)
     bookings_growth: float = number(0.0, above=-1)
-    nrr: float = number(1.05, hint="Give nrr as a fraction (1.05 is 105%).", **NRR_RULE)
+    nrr: float = number(1.05, hint="Give nrr as a fraction (1.05 is 105%).", **MODEL_NRR_RULE)
     grr: float = number(0.90, hint="Give grr as a fraction (0.9 is 90%).", **GRR_RULE)
     years: int = number(5, low=1, high=50, whole=True)
     new_survival: tuple[float, ...] | None = None
