@@ -30,11 +30,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PWN = "window.__pwned = (window.__pwned || 0) + 1"
 COMPANY = f'Evil "Co" <img src=x onerror="{PWN}"> \u202eredacted\u202c 🚀'
 # A real folder (Linux allows any character but "/"): a blank line, a substitution, a
-# raw-HTML directive. The currency reaches chart titles and the prose (profile fields are
-# one line: the loader refuses line breaks there).
+# raw-HTML directive. The company name reaches chart titles and the prose (profile fields
+# are one line: the loader refuses line breaks there). The currency is not hostile here:
+# the loader refuses any but three capital letters (tests/bad_inputs, profile_currency_html).
 FOLDER = (f"co\n\n{{{{ 7*191 }}}}\n\n```{{raw}} html\n<svg onload=\"{PWN}\">\n```\n"
           "<i>data")
-CURRENCY = "EUR {{ 7*191 }} <b>"
+CURRENCY = "EUR"
 NAMES = [
     f"<script>{PWN}</script>",
     f"</script><script>{PWN}</script>",
