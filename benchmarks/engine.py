@@ -31,7 +31,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +42,7 @@ RESULTS = HERE / "results" / "engine.csv"
 sys.path.insert(0, str(HERE))
 
 from generate import MONTHS, arr_histories  # noqa: E402
-from run import machine  # noqa: E402
+from run import machine, run_once  # noqa: E402
 
 FIRST = 2023 * 12  # the first month, as year * 12 + month - 1
 SEGMENTS = np.array(["SMB", "Mid-Market", "Enterprise"])
@@ -153,23 +152,6 @@ COMPARED = ("nrr", "grr", "logo_churn", "retention_base_arr", "retention_base_ac
             "time_to_value_within_target", "qbr_coverage", "expansion_pipeline_influenced")
 
 
-
-
-def run_once(command: list[str]) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds (user and system, all its threads), peak RSS (MB) and
-    stdout of one process, measured with wait4. On a shared machine the wall time
-    depends on the others' load; the CPU time much less so."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{err.decode()}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.decode()
-
-
 def bench(label: str, folder: Path, rows: int, repeat: int) -> dict:
     ours = [sys.executable, "-m", "csmodels", "metrics", "--data", str(folder), "--json"]
     theirs = [sys.executable, str(HERE / "engine_duckdb.py"), str(folder)]
@@ -224,7 +206,6 @@ def save(results: list[dict], path: Path = RESULTS) -> None:
     """The results, with the machine they were measured on, as CSV: a size measured
     now replaces its row, the other sizes' rows stay (10M accounts is measured alone)."""
     import csv
-    import subprocess
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
                             capture_output=True, text=True).stdout.strip() or "unknown"
