@@ -25,12 +25,17 @@ needs_sources = pytest.mark.skipif(
     reason=f"the source texts are not at {SOURCES} (CI has them at ../shared/sources)")
 
 
-def _page_text(path: Path) -> str:
+def _cells(path: Path, kind: str) -> str:
+    """A file's text, or of a notebook only its cells of ``kind`` (markdown, code)."""
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".ipynb":
         cells = json.loads(text)["cells"]
-        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == kind)
     return text
+
+
+def _page_text(path: Path) -> str:
+    return _cells(path, "markdown")
 
 
 def _pages() -> list[Path]:
@@ -303,11 +308,7 @@ def test_a_sixth_source_is_one_row_of_the_sources_table(monkeypatch):
 
 def _code(path: Path) -> str:
     """A module's text, or a notebook's code cells."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".ipynb":
-        cells = json.loads(text)["cells"]
-        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    return text
+    return _cells(path, "code")
 
 
 def test_no_module_or_chapter_keeps_its_own_table_of_source_ids():
