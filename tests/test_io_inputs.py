@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "csmodels" / "inputs"
 # Each module may import only the ones before it: the loader never turns back.
 ORDER = ("limits", "yamlfile", "schema", "cells", "mapping", "files", "read", "fastpath",
-         "validate", "company", "write")
+         "months", "validate", "company", "write")
 
 
 def sibling_imports(path: Path) -> set[str]:

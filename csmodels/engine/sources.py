@@ -17,8 +17,6 @@ the order DuckDB reads the table. Nothing is written to the data.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +24,7 @@ import duckdb
 
 from ..exceptions import DataError, Problem
 from ..inputs.limits import MAX_AMOUNT
+from ..inputs.months import breaks_rules, month_problems, this_month
 from ..inputs.schema import DATE_ORDER, TABLES, Column
 from .inputs import INPUT_SCHEMAS
 from .run import Engine
@@ -500,56 +499,25 @@ def _distinct_facts(con, source: str, specs: list[tuple[str, Column, str]]) -> d
     return facts
 
 
-def this_month() -> int:
-    """The month of the run (UTC), as ``year * 12 + month - 1``: ARR of a later month is
-    refused, as the loader refuses it (:func:`csmodels.inputs.validate.check_months`)."""
-    today = datetime.now(UTC).date()
-    return today.year * 12 + today.month - 1
-
-
-def _month_text(index: int) -> str:
-    return f"{index // 12}-{index % 12 + 1:02d}"
-
-
 def _month_rules(con, source: str, ref: str, sql_type: str, facts: tuple,
                  distinct: int | None) -> list[tuple[str, str, str, str]]:
-    """The loader's rules on the months of ``arr_monthly`` as (SQL, column, message,
-    hint) tests of the table's pass: no month after this one, and no month without a
-    row between the first and the last (a mistyped month, or months missing from the
-    export). Decided on the distinct months the checks already counted; the months
-    are read again only where there is a gap, to say where."""
+    """The loader's rules on the months of ``arr_monthly`` (:mod:`csmodels.inputs.months`)
+    as (SQL, column, message, hint) tests of the table's pass. Decided first on the
+    months the checks already counted; the rows of each month are counted only where a
+    rule is broken, to say which and where."""
     _, padded, first, last = facts
-    if first is None:
+    now = this_month()
+    if first is None or (distinct is not None
+                         and not breaks_rules(first, last, distinct, now)):
         return []
-    index, now = _month_index(ref, sql_type, padded), this_month()
+    index = _month_index(ref, sql_type, padded, cast="TRY_CAST")  # null where blank
+    rows = dict(con.execute(f"SELECT {index} AS m, count(*) FROM {source} GROUP BY m "
+                            "HAVING m IS NOT NULL").fetchall())
     tests = []
-    if last > now:
-        tests.append((f"({index} > {now})", "month",
-                      f"Some months are after this month, {_month_text(now)} (the last is "
-                      f"{_month_text(last)}): an export cannot hold ARR of months that have "
-                      "not happened.", "Correct those months, or remove those rows."))
-    top = min(last, now)
-    if distinct is None or distinct >= top - first + 1:
-        return tests
-    present = sorted(m for (m,) in con.execute(
-        f"SELECT DISTINCT {index} FROM {source} WHERE {ref} IS NOT NULL AND {index} <= {now}"
-    ).fetchall())
-    for before, after in pairwise(present):
-        if after - before < 2:
-            continue
-        gap_first, gap_last = before + 1, after - 1
-        span = (_month_text(gap_first) if gap_first == gap_last
-                else f"{_month_text(gap_first)} to {_month_text(gap_last)}")
-        earlier, later = con.execute(
-            f"SELECT count(*) FILTER (WHERE {index} < {gap_first}), count(*) FILTER (WHERE "
-            f"{index} > {gap_last} AND {index} <= {now}) FROM {source}").fetchone()
-        side, rows = (("after", f"({index} > {gap_last} AND {index} <= {now})")
-                      if later <= earlier else ("before", f"({index} < {gap_first})"))
-        tests.append((rows, "month",
-                      f"No row at all for {span}, between {_month_text(present[0])} and "
-                      f"{_month_text(present[-1])}: a month is mistyped or months are missing "
-                      f"from the export (the rows given are those of the months {side} the gap).",
-                      "Fix the month of those rows, or export the missing months."))
+    for problem in month_problems(rows, now):
+        bounds = [f"{index} >= {problem.low}"] * (problem.low is not None) + [
+            f"{index} <= {problem.high}"] * (problem.high is not None)
+        tests.append((f"({' AND '.join(bounds)})", "month", problem.message, problem.hint))
     return tests
 
 

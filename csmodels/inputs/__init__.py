@@ -15,6 +15,9 @@ One job per module, each importing only the ones above it in this list:
   the files a run reads and their fingerprint;
 - :mod:`~csmodels.inputs.read`: reading one file (CSV, ``.xlsx``, Parquet) as text;
 - :mod:`~csmodels.inputs.fastpath`: clean canonical CSV files read and checked in bulk;
+- :mod:`~csmodels.inputs.months`: the rules on the months of ``arr_monthly`` (none after
+  the run's month, none without rows between the first and the last), decided and
+  worded once for the loader and the engine's checks, without pandas;
 - :mod:`~csmodels.inputs.validate`: checking a table against its spec;
 - :mod:`~csmodels.inputs.company`: :func:`load_company`, which runs them in that order
   and returns a :class:`Company`;

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..exceptions import Problem
 from .limits import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, MAX_COUNT, MAX_PANEL_CELLS, size_text
+from .months import month_problems
 from .schema import DATE_ORDER, Column, Table
 
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -233,37 +234,19 @@ def check_panel_size(arr: pd.DataFrame, path: Path, problems: list[Problem]) -> 
 def check_months(arr: pd.DataFrame, path: Path, problems: list[Problem],
                  today: pd.Period) -> None:
     """Refuse ARR of months after ``today``'s month and months with no rows at all
-    between the table's first and last month: both are a mistyped month or missing data,
-    and either would move the month the metrics are "as of"."""
+    between the table's first and last month, by the rules of
+    :mod:`csmodels.inputs.months`, each problem naming its rows."""
     if arr.empty:
         return
-    months = arr["month"]
-    future = months > today
-    if future.any():
-        problems.append(Problem(
-            str(path), f"Some months are after this month, {today} (found "
-            f"{_examples(months[future].astype(str))}): an export cannot hold ARR of months "
-            "that have not happened.", "Correct those months, or remove those rows.",
-            column="month", rows=_rows(future)))
-    have = np.unique(np.asarray(months[~future].array.asi8, dtype="int64"))
-    for first, last in _gaps(have):
-        gap = (pd.Period(ordinal=int(first), freq="M"), pd.Period(ordinal=int(last), freq="M"))
-        span = str(gap[0]) if first == last else f"{gap[0]} to {gap[1]}"
-        before, after = ~future & (months < gap[0]), ~future & (months > gap[1])
-        side, rows = ("after", after) if after.sum() <= before.sum() else ("before", before)
-        problems.append(Problem(
-            str(path), f"No row at all for {span}, between {months[~future].min()} and "
-            f"{months[~future].max()}: a month is mistyped or months are missing from the "
-            f"export (the rows given are those of the months {side} the gap).",
-            "Fix the month of those rows, or export the missing months.",
-            column="month", rows=_rows(rows)))
+    # a Period's ordinal counts months from 1970-01; the rules number them from year 0
+    numbers = np.asarray(arr["month"].array.asi8, dtype="int64") + _EPOCH
+    months, counts = np.unique(numbers, return_counts=True)
+    rows = dict(zip(months.tolist(), counts.tolist(), strict=True))
+    for problem in month_problems(rows, today.year * 12 + today.month - 1):
+        low = -np.inf if problem.low is None else problem.low
+        high = np.inf if problem.high is None else problem.high
+        problems.append(Problem(str(path), problem.message, problem.hint, column="month",
+                                rows=_rows((numbers >= low) & (numbers <= high))))
 
 
-def _gaps(ordinals: np.ndarray) -> list[tuple[int, int]]:
-    """The (first, last) month ordinals of each run of absent months in sorted ``ordinals``.
-
-    >>> _gaps(np.array([600, 601, 604, 605, 607]))
-    [(602, 603), (606, 606)]
-    """
-    jumps = np.flatnonzero(np.diff(ordinals) > 1)
-    return [(int(ordinals[i]) + 1, int(ordinals[i + 1]) - 1) for i in jumps]
+_EPOCH = 1970 * 12
