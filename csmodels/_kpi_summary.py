@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._checks import Checked, number
+from ._checks import Checked, number, shown
+from .exceptions import ParameterError
 from .summary import Summary, drawn, figure, section
 
 if TYPE_CHECKING:  # annotations only
@@ -53,6 +54,12 @@ class MetricSettings(Checked):
     health_lead_months: int = _count(3)
     health_window_months: int = _count(12)
     health_min_renewals: int = _count(20)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.cohort_freq not in ("Q", "Y"):  # the rule of csmodels.cohort_retention
+            raise ParameterError("cohort_freq must be 'Q' (quarters) or 'Y' (years), not "
+                                 f"{shown(self.cohort_freq)}.")
 
 
 # ------------------------------------------------------------------------------ sections

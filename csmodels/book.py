@@ -197,8 +197,8 @@ def is_sample(data_dir) -> bool:
     """
     from pathlib import Path
 
+    from ._book_root import book_root
     from .inputs import folder_fingerprint
-    from .rerun import book_root
 
     sample = book_root() / "data" / "sample"
     if data_dir is None or not sample.is_dir() or not Path(data_dir).is_dir():

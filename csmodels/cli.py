@@ -8,6 +8,7 @@ such input and never writes into the data folder.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -17,7 +18,8 @@ from collections.abc import Sequence
 
 from . import __version__
 from ._checks import is_number
-from .exceptions import CsModelsError, printable
+from .book import visible
+from .exceptions import CsModelsError, ParameterError, printable
 from .inputs.limits import MAX_AMOUNT
 from .summary import UNITS
 
@@ -25,6 +27,11 @@ from .summary import UNITS
 # Parquet folder or a DuckDB file needs neither pandas nor the in-memory loader.
 
 EXIT_BAD_INPUT = 2
+
+# The metrics chapter's parameters that set only its sections (the health check at
+# renewal, the cohorts), not its top-level figures, which are all the engine computes.
+SECTIONS_ONLY = ("cohort_freq", "health_weights", "contract_term_months",
+                 "health_lead_months", "health_window_months", "health_min_renewals")
 
 def _month(text: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
@@ -57,6 +64,19 @@ def build_parser(metrics_only: bool = False) -> argparse.ArgumentParser:
                          "dataset folder (one sub-folder per table) or a DuckDB database file")
     metrics.add_argument("--as-of", type=_month, metavar="YYYY-MM",
                          help="the month to report on (default: the last month in the data)")
+    metrics.add_argument("--profile", metavar="FILE",
+                         help="a profile.yml (default: the one in --data, if any); its acv "
+                         "places the company in the benchmark section, as in the chapter "
+                         "(on a Parquet folder or a DuckDB file, which give no sections, "
+                         "the profile is only checked)")
+    metrics.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+        help="set a parameter of the metrics chapter, as csmodels rerun does: NAME one of "
+        f"{_parameter_names('metrics')}; VALUE read as a plain value (text, a number, "
+        "True/False, None, a list or a dict), never run as code. -p as_of is --as-of. "
+        f"{', '.join(SECTIONS_ONLY)} set only the chapter's sections (the health check "
+        "and the cohorts), which a Parquet folder or a DuckDB file does not give: there "
+        "they are checked and change nothing")
     metrics.add_argument("--json", action="store_true",
                          help="print one JSON object instead of a table: amounts of money "
                          "rounded to the cent, ratios as fractions to "
@@ -209,24 +229,27 @@ def _parameter_names(chapter: str) -> str:
     return ", ".join(names)
 
 
+@functools.cache
 def chapter_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:
     """The chapter's parameters as its ``parameters`` cell declares them:
     ``name -> (type, default)``, the names, types and defaults ``csmodels rerun`` checks
-    ``-p`` against (read here without papermill, which only ``rerun`` and ``book`` need).
+    ``-p`` against (read here as plain JSON, without papermill or nbformat, which only
+    ``rerun`` and ``book`` need: ``csmodels metrics`` on a Parquet folder imports neither
+    them nor pandas).
 
     >>> chapter_parameters("functions")["years"]
     ('int', 5)
     """
     import ast
 
-    import nbformat
+    from ._book_root import book_root
 
-    from .rerun import book_root
-
-    notebook = nbformat.read(book_root() / "chapters" / f"{chapter}.ipynb", as_version=4)
-    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    path = book_root() / "chapters" / f"{chapter}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    cell = next(c for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
     declared = {}
-    for node in ast.parse(cell.source).body:
+    for node in ast.parse(source).body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             declared[node.target.id] = (ast.unparse(node.annotation),
                                         ast.literal_eval(node.value))
@@ -277,6 +300,8 @@ def chapter_values(chapter: str, given: Sequence[tuple[str, str]]) -> dict:
 def chapter_summary(chapter: str, data: str, profile: str | None, values: dict):
     """The Summary of ``chapter`` for the company in ``data``: the call its notebook makes,
     with the parameters ``values`` (:func:`chapter_values`)."""
+    if chapter == "metrics":
+        return metrics_chapter_summary(data, profile, values)
     if chapter == "functions":
         from .functions import summarise
 
@@ -454,24 +479,65 @@ def _run_mapping_template(args: argparse.Namespace) -> int:
 
 
 def _run_metrics(args: argparse.Namespace) -> int:
-    from .engine import is_engine_source
-
-    if is_engine_source(args.data):  # a Parquet dataset folder or a DuckDB database file
-        from .engine import open_data
-        from .engine import summary as engine_summary
-
-        engine, _ = open_data(args.data, args.as_of)
-        summary = engine_summary(engine, args.as_of)
-    else:  # exports: loaded and checked in memory; the engine gives the same figures
-        from .inputs import load_company
-        from .kpis import metrics_summary
-
-        summary = metrics_summary(load_company(args.data), args.as_of)
+    values = chapter_values("metrics", args.parameter)  # before reading any data
+    given = {name for name, _ in args.parameter}
+    if args.as_of is not None:
+        if "as_of" in given:
+            raise ParameterError("The month is given twice, by --as-of and by -p as_of.",
+                                 "Give it once.")
+        values["as_of"] = args.as_of
+    summary = chapter_summary("metrics", args.data, args.profile, values)
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, allow_nan=False))
     else:
         print(format_metrics(summary, args.data))
     return 0
+
+
+def metrics_chapter_summary(data: str, profile: str | None, values: dict):
+    """The metrics chapter's :class:`csmodels.MetricsSummary` for the data at ``data``,
+    with its parameters ``values`` (:func:`chapter_values`): on exports, the call of the
+    chapter's code cell (``csmodels.metrics_summary`` with the settings, the health
+    model of ``health_weights`` and the profile's ``acv``); on a Parquet folder or a
+    DuckDB file, the engine's top-level figures with the same settings (the
+    parameters of :data:`SECTIONS_ONLY` and the profile are checked there, with the
+    same refusals, and change nothing)."""
+    from dataclasses import fields
+    from pathlib import Path
+
+    from ._kpi_summary import MetricSettings  # without pandas
+    from .engine import is_engine_source
+
+    as_of = values["as_of"]
+    if as_of is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(as_of)):
+        raise ParameterError(f"-p as_of: {visible(repr(as_of))} is not a month written "
+                             "YYYY-MM.", "Give the month as 2025-06, or None for the last.")
+    settings = MetricSettings(**{f.name: values[f.name] for f in fields(MetricSettings)
+                                 if f.name in values})
+    default_weights = chapter_parameters("metrics")["health_weights"][1]
+    health = None
+    if not is_engine_source(data) or values["health_weights"] != default_weights:
+        from .health import HealthModel  # checks the weights (pandas: exports, or -p only)
+
+        health = HealthModel(weights=values["health_weights"])
+    if is_engine_source(data):  # a Parquet dataset folder or a DuckDB database file
+        from .engine import open_data
+        from .engine import summary as engine_summary
+
+        if profile is not None or (Path(data) / "profile.yml").is_file():
+            from .profile import default_profile_path, load_profile
+
+            load_profile(default_profile_path(data, profile))  # checked, as on exports
+        engine, _ = open_data(data, as_of, settings.lookback_months)
+        return engine_summary(engine, as_of, settings)
+    # exports: loaded and checked in memory; the engine gives the same top-level figures
+    from .inputs import load_company
+    from .kpis import metrics_summary
+    from .profile import default_profile_path, load_profile
+
+    company = load_company(data)
+    acv = load_profile(default_profile_path(data, profile)).acv
+    return metrics_summary(company, as_of, settings, health, acv=acv)
 
 
 def format_metrics(summary, data: str) -> str:

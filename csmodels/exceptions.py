@@ -130,3 +130,8 @@ class DataError(CsModelsError):
 
 class ParameterError(CsModelsError, ValueError):
     """A parameter or profile value outside what a model accepts."""
+
+
+class RunError(CsModelsError):
+    """A chapter or the site build failed on the reader's data, or the book's sources
+    are not where ``csmodels rerun`` and ``book`` look for them."""

@@ -22,12 +22,14 @@ import ast
 import json
 from collections.abc import Mapping
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from ._checks import is_number, shown
 from .book import visible
 from .exceptions import ParameterError
+
+if TYPE_CHECKING:  # the notebook tools are imported where a notebook is written
+    import nbformat
 
 RESERVED = ("data_dir", "profile_path")  # set by --data and --profile
 
@@ -226,6 +228,8 @@ def parameters_source(values: Mapping) -> str:
 def inject_parameters(nb: nbformat.NotebookNode, values: Mapping) -> None:
     """Put the cell that sets ``values`` right after the chapter's ``parameters`` cell
     (or first, if it has none), tagged ``injected-parameters`` as papermill tags its own."""
+    import nbformat
+
     index = next((i + 1 for i, cell in enumerate(nb.cells)
                   if "parameters" in cell.metadata.get("tags", [])), 0)
     cell = nbformat.v4.new_code_cell(parameters_source(values))

@@ -45,10 +45,11 @@ import nbformat
 import yaml
 
 from . import __version__
+from ._book_root import book_root
 from ._fs import MARKER, check_output, copy_tree, os_errors, staged
 from ._signals import deferred_signals
 from .book import visible
-from .exceptions import CsModelsError, ParameterError
+from .exceptions import ParameterError, RunError
 from .inputs import folder_fingerprint, load_company
 from .parameters import book_parameters, check_parameters, inject_parameters
 from .profile import default_profile_path, load_profile
@@ -57,35 +58,6 @@ from .profile import default_profile_path, load_profile
 _SKIP = ("_build", ".jupyter_cache", ".git", "tests", "*.egg-info",
          ".hypothesis", ".pytest_cache", "__pycache__", ".ci", ".ruff_cache",
          ".ipynb_checkpoints")
-
-
-class RunError(CsModelsError):
-    """A chapter or the site build failed on the reader's data."""
-
-
-def book_root(source: str | Path | None = None) -> Path:
-    """The folder holding the book's sources (``_toc.yml``, ``chapters/``): ``source``
-    if given, else the clone around this package, else the copy an installed wheel
-    carries in ``csmodels/_book`` (put there by the build hook in ``setup.py``).
-
-    >>> (book_root() / "_toc.yml").is_file()
-    True
-    """
-    if source:
-        root = Path(source)
-    else:
-        here = Path(__file__).resolve().parent
-        clone, installed = here.parent, here / "_book"
-        root = installed if not _has_book(clone) and _has_book(installed) else clone
-    if not _has_book(root):
-        raise RunError(f"The book's sources are not in {root} (no _toc.yml and chapters/). "
-                       "Install csmodels from a wheel or a clone of the book's repository, "
-                       "or give --book.")
-    return root
-
-
-def _has_book(root: Path) -> bool:
-    return (root / "_toc.yml").is_file() and (root / "chapters").is_dir()
 
 
 def list_chapters(root: Path) -> list[str]:
