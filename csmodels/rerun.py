@@ -49,7 +49,7 @@ from ._book_root import book_root
 from ._fs import MARKER, check_output, copy_tree, os_errors, staged
 from ._signals import deferred_signals
 from .book import visible
-from .exceptions import ParameterError, RunError
+from .exceptions import CsModelsError, ParameterError, RunError  # noqa: F401 (rerun.CsModelsError)
 from .inputs import folder_fingerprint, load_company
 from .parameters import book_parameters, check_parameters, inject_parameters
 from .profile import default_profile_path, load_profile
