@@ -285,3 +285,12 @@ def test_help_lists_the_parameters_and_the_profile():
     for name in chapter_parameters("metrics"):
         assert name in ("data_dir", "profile_path") or name in text, name
     assert f"{', '.join(SECTIONS_ONLY)} set only the chapter's sections" in text
+
+
+def test_the_readme_names_the_settings_of_the_top_level_figures():
+    """The README's list of the settings a Parquet folder or a DuckDB file takes is the
+    chapter's parameters less those of SECTIONS_ONLY (and the month)."""
+    top = [name for name in chapter_parameters("metrics")
+           if name not in (*SECTIONS_ONLY, "data_dir", "profile_path", "as_of")]
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"({', '.join(f'`{name}`' for name in top)}, and the month)" in readme
