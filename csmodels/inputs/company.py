@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +27,7 @@ from ..exceptions import DataError, Problem
 from .fastpath import read_clean_table
 from .files import check_utf8_name, table_files
 from .mapping import apply_mapping, load_mapping
+from .months import this_month
 from .read import read_raw
 from .schema import TABLES
 from .validate import check_across_tables, check_months, check_panel_size, check_table
@@ -125,8 +126,7 @@ def load_company(folder: str | Path, today: date | None = None) -> Company:
     check_across_tables(tables, paths, problems)
     if "arr_monthly" in tables:
         check_panel_size(tables["arr_monthly"], paths["arr_monthly"], problems)
-        check_months(tables["arr_monthly"], paths["arr_monthly"], problems,
-                     pd.Period(today or datetime.now(UTC).date(), freq="M"))
+        check_months(tables["arr_monthly"], paths["arr_monthly"], problems, this_month(today))
     if problems:
         raise DataError(problems)
     return Company(folder=folder, absent_columns=absent, **tables)

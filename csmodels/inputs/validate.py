@@ -231,18 +231,17 @@ def check_panel_size(arr: pd.DataFrame, path: Path, problems: list[Problem]) -> 
             "years.", column="month"))
 
 
-def check_months(arr: pd.DataFrame, path: Path, problems: list[Problem],
-                 today: pd.Period) -> None:
-    """Refuse ARR of months after ``today``'s month and months with no rows at all
-    between the table's first and last month, by the rules of
-    :mod:`csmodels.inputs.months`, each problem naming its rows."""
+def check_months(arr: pd.DataFrame, path: Path, problems: list[Problem], now: int) -> None:
+    """Refuse ARR of months after the run's month ``now`` (a month number of
+    :mod:`csmodels.inputs.months`) and months with no rows at all between the table's
+    first and last month, by the rules of that module, each problem naming its rows."""
     if arr.empty:
         return
     # a Period's ordinal counts months from 1970-01; the rules number them from year 0
     numbers = np.asarray(arr["month"].array.asi8, dtype="int64") + _EPOCH
     months, counts = np.unique(numbers, return_counts=True)
     rows = dict(zip(months.tolist(), counts.tolist(), strict=True))
-    for problem in month_problems(rows, today.year * 12 + today.month - 1):
+    for problem in month_problems(rows, now):
         low = -np.inf if problem.low is None else problem.low
         high = np.inf if problem.high is None else problem.high
         problems.append(Problem(str(path), problem.message, problem.hint, column="month",
