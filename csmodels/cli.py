@@ -8,6 +8,7 @@ such input and never writes into the data folder.
 from __future__ import annotations
 
 import argparse
+import copy
 import functools
 import json
 import os
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from ._checks import is_number
+from ._checks import is_number, shown
 from .book import visible
 from .exceptions import CsModelsError, ParameterError, printable
 from .inputs.limits import MAX_AMOUNT
@@ -32,9 +33,11 @@ EXIT_BAD_INPUT = 2
 # renewal, the cohorts), not its top-level figures, which are all the engine computes.
 SECTIONS_ONLY = ("cohort_freq", "health_weights", "contract_term_months",
                  "health_lead_months", "health_window_months", "health_min_renewals")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # YYYY-MM
+
 
 def _month(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+    if not _MONTH.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month written YYYY-MM")
     return text
 
@@ -229,7 +232,6 @@ def _parameter_names(chapter: str) -> str:
     return ", ".join(names)
 
 
-@functools.cache
 def chapter_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:
     """The chapter's parameters as its ``parameters`` cell declares them:
     ``name -> (type, default)``, the names, types and defaults ``csmodels rerun`` checks
@@ -240,6 +242,11 @@ def chapter_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:
     >>> chapter_parameters("functions")["years"]
     ('int', 5)
     """
+    return copy.deepcopy(_declared_parameters(chapter))  # the cache stays as read
+
+
+@functools.cache
+def _declared_parameters(chapter: str) -> dict[str, tuple[str | None, object]]:
     import ast
 
     from ._book_root import book_root
@@ -509,8 +516,8 @@ def metrics_chapter_summary(data: str, profile: str | None, values: dict):
     from .engine import is_engine_source
 
     as_of = values["as_of"]
-    if as_of is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(as_of)):
-        raise ParameterError(f"-p as_of: {visible(repr(as_of))} is not a month written "
+    if as_of is not None and not _MONTH.fullmatch(str(as_of)):
+        raise ParameterError(f"-p as_of: {visible(shown(as_of))} is not a month written "
                              "YYYY-MM.", "Give the month as 2025-06, or None for the last.")
     settings = MetricSettings(**{f.name: values[f.name] for f in fields(MetricSettings)
                                  if f.name in values})
