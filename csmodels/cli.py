@@ -12,7 +12,6 @@ import copy
 import functools
 import json
 import os
-import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from ._checks import is_number, shown
 from .book import visible
 from .exceptions import CsModelsError, ParameterError, printable
 from .inputs.limits import MAX_AMOUNT
+from .inputs.months import MONTH as _MONTH
 from .summary import UNITS
 
 # The modules of each command are imported where it runs: `csmodels metrics` on a
@@ -33,7 +33,6 @@ EXIT_BAD_INPUT = 2
 # renewal, the cohorts), not its top-level figures, which are all the engine computes.
 SECTIONS_ONLY = ("cohort_freq", "health_weights", "contract_term_months",
                  "health_lead_months", "health_window_months", "health_min_renewals")
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # YYYY-MM
 
 
 def _month(text: str) -> str:

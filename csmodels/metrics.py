@@ -37,6 +37,7 @@ import pandas as pd
 
 from ._checks import check_number
 from .exceptions import ParameterError
+from .inputs.months import month_number
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 _EPOCH = 1970 * 12  # a monthly Period's ordinal counts months from 1970-01
@@ -140,10 +141,11 @@ from 2024-01 to 2024-03. Choose a month in that range.
         if last is None:
             raise ParameterError("There is no month to report on: the table has no rows.")
         return last
-    try:
-        month = pd.Period(as_of, freq="M")
-    except (ValueError, TypeError):
-        raise ParameterError(f"The as-of month {as_of!r} is not a month written YYYY-MM.") from None
+    if isinstance(as_of, pd.Period):
+        month = as_of.asfreq("M")
+    else:  # typed by a reader: YYYY-MM only (not 2024Q2, 2024-6 or a date)
+        number = month_number(as_of)
+        month = pd.Period(year=number // 12, month=number % 12 + 1, freq="M")
     if first is not None and not (first <= month and month - window_months < last):
         raise ParameterError(
             f"The month {month} is outside the data, which runs from {first} "

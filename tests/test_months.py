@@ -98,3 +98,36 @@ def test_the_loader_and_the_engine_refuse_with_the_same_words_and_rows(months, t
             for error in (loader, engine)]
     assert said[0] == said[1] and said[0]
     assert all(column == "month" and found for _, _, column, found in said[0])
+
+
+# A month a reader types: YYYY-MM only, the same refusal at every entry point.
+BADLY_WRITTEN = ["2024-13", "2024Q2", "2024-6", "2024", "202406", "2024-06-15", "Jun 2024", "",
+                 " 2024-06", "2024-00"]
+
+
+@pytest.mark.parametrize("text", BADLY_WRITTEN)
+def test_a_badly_written_month_is_refused_by_every_entry_point(text, tmp_path):
+    from csmodels.engine import summary
+    from csmodels.exceptions import ParameterError
+    from csmodels.inputs.months import month_number
+    from csmodels.metrics import ArrPanel, nps, resolve_as_of, retention
+
+    company = load_company("data/sample")
+    panel = ArrPanel.from_frame(company.arr_monthly)
+    engine, _ = open_data("data/sample")
+    calls = [lambda: month_number(text), lambda: resolve_as_of(panel, text),
+             lambda: retention(panel, text), lambda: nps(company.nps_responses, text),
+             lambda: summary(engine, text)]
+    for call in calls:
+        with pytest.raises(ParameterError, match="is not a month written YYYY-MM"):
+            call()
+
+
+def test_a_well_written_month_is_read_as_that_month():
+    from csmodels.inputs.months import month_number
+    from csmodels.metrics import ArrPanel, resolve_as_of
+
+    panel = ArrPanel.from_frame(load_company("data/sample").arr_monthly)
+    assert month_number("2025-03") == 2025 * 12 + 2
+    assert str(resolve_as_of(panel, "2025-03")) == "2025-03"
+    assert str(resolve_as_of(panel, resolve_as_of(panel, "2025-03"))) == "2025-03"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .._kpi_summary import MetricSettings, MetricsSummary  # csmodels.kpis's, without pandas
 from ..exceptions import ParameterError
+from ..inputs.months import month_number, month_text
 from ..inputs.schema import TABLES
 from .inputs import MOVEMENTS
 
@@ -158,16 +159,6 @@ def _quote(name: str, spark: bool) -> str:
     return f"`{name}`" if spark else f'"{name}"'
 
 
-def month_text(index: int) -> str:
-    """A month index (``year * 12 + month - 1``) as ``YYYY-MM``."""
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _month_index(text: str) -> int:
-    year, month = str(text).split("-")
-    return int(year) * 12 + int(month) - 1
-
-
 def summary(engine: Engine, as_of: str | None = None,
             settings: MetricSettings | None = None) -> MetricsSummary:
     """The figures of ``csmodels metrics`` computed on ``engine``: the
@@ -180,7 +171,7 @@ def summary(engine: Engine, as_of: str | None = None,
         bounds = engine.cached_row(("month_range", present), lambda: _month_range(present))
         engine.bounds = (bounds["first"], bounds["last"])
     first, last = (int(b) for b in engine.bounds)
-    month = last if as_of is None else _month_index(as_of)
+    month = last if as_of is None else month_number(as_of)
     if not first <= month <= last:
         raise ParameterError(
             f"The month {month_text(month)} is outside the data, which runs from "

@@ -24,7 +24,7 @@ import duckdb
 
 from ..exceptions import DataError, Problem
 from ..inputs.limits import MAX_AMOUNT
-from ..inputs.months import breaks_rules, month_problems, this_month
+from ..inputs.months import breaks_rules, month_number, month_problems, this_month
 from ..inputs.schema import DATE_ORDER, TABLES, Column
 from .inputs import INPUT_SCHEMAS
 from .run import Engine
@@ -71,7 +71,7 @@ def open_data(path: str | Path, as_of: str | None = None,
     """
     path = Path(path)
     if is_engine_source(path):
-        month = None if as_of is None else _month_number(as_of)
+        month = None if as_of is None else month_number(as_of)
         if path.is_file():
             return _from_duckdb_file(path, (month, lookback)), None
         return _from_parquet_folder(path, (month, lookback)), None
@@ -114,11 +114,6 @@ def _to_arrow(frame) -> pa.Table:
         else:
             columns[name] = pa.array(series, from_pandas=True)
     return pa.table(columns)
-
-
-def _month_number(text: str) -> int:
-    year, month = str(text).split("-")
-    return int(year) * 12 + int(month) - 1
 
 
 def _from_parquet_folder(folder: Path, panel: tuple[int | None, int]) -> Engine:

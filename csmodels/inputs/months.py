@@ -16,13 +16,38 @@ Months are numbered ``year * 12 + month - 1``, as the engine numbers them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import pairwise
 
+from .._checks import shown
+from ..exceptions import ParameterError
+
 _FUTURE_HINT = "Correct those months, or remove those rows."
 _GAP_HINT = "Fix the month of those rows, or export the missing months."
+
+
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # YYYY-MM, the one way a month is typed
+
+
+def month_number(text: str) -> int:
+    """The number of a month written ``YYYY-MM`` (a reader's ``--as-of`` or ``-p as_of``);
+    anything else (``2024-13``, ``2024Q2``, ``2024-6``, ``202406``, a date, blank) is refused.
+
+    >>> month_number("2024-03") == 2024 * 12 + 2
+    True
+    >>> month_number("2024Q2")
+    Traceback (most recent call last):
+    ...
+    csmodels.exceptions.ParameterError: The month '2024Q2' is not a month written YYYY-MM. \
+Give it as 2025-06, for example.
+    """
+    if not isinstance(text, str) or not MONTH.fullmatch(text):
+        raise ParameterError(f"The month {shown(text, 40)} is not a month written YYYY-MM.",
+                             "Give it as 2025-06, for example.")
+    return int(text[:4]) * 12 + int(text[5:]) - 1
 
 
 def month_text(number: int) -> str:
