@@ -4,7 +4,12 @@
 :class:`pandas.Period`, the average contract value) and returns a
 :class:`MetricsSummary`: the chapter glues it, ``csmodels metrics`` prints it
 (:meth:`~csmodels.summary.Summary.rows`, :meth:`~csmodels.summary.Summary.to_dict`)
-and the tests read it, so the three cannot disagree. Every figure comes from a
+and the tests read it, so the three cannot disagree. The chapter's one call is
+:func:`summarise`: it loads the data folder and the profile once, takes the average
+contract value from the profile if it states one, builds the settings and the health
+model from the chapter's parameters, and adds to :func:`metrics_summary`'s summary the
+settings the prose states and the exercises' answers (its ``settings`` and ``ex``
+sections). Every figure comes from a
 function of :mod:`csmodels.metrics`, which runs the metric's one definition (an Ibis
 expression of :mod:`csmodels.engine.definitions`) on embedded DuckDB; nothing is
 computed here but the differences of figures. The engine (:mod:`csmodels.engine`)
