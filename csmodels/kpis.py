@@ -322,8 +322,8 @@ def summarise(data_dir, profile_path=None, *, as_of: str | None = None,
     # the parameters first: a wrong one is refused before any file is read
     metric_settings = _metric_settings(settings)
     health = HealthModel() if health_weights is None else HealthModel(weights=health_weights)
-    profile = load_profile(default_profile_path(data_dir, profile_path))
     company = load_company(data_dir)
+    profile = load_profile(default_profile_path(data_dir, profile_path))
     summary = metrics_summary(company, as_of, metric_settings, health, acv=profile.acv)
     stated = _chapter_settings(metric_settings, health, profile.currency,
                                str(company_name(profile, data_dir)))
@@ -338,7 +338,8 @@ def _metric_settings(given: dict) -> MetricSettings:
     unknown = [name for name in given if name not in known]
     if unknown:
         raise ParameterError(f"The metrics chapter has no parameter {shown(unknown[0])}; "
-                             f"its settings are as_of, health_weights, {', '.join(known)}.")
+                             "its parameters are data_dir, profile_path, as_of, "
+                             f"health_weights, {', '.join(known)}.")
     return MetricSettings(**given)
 
 
