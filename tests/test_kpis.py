@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -147,3 +148,21 @@ def test_summarise_refuses_an_unknown_parameter_before_reading(tmp_path):
         kpis.summarise(tmp_path / "no such folder", health_weights={"adoptoin": 1.0})
     with pytest.raises(cs.ParameterError, match="whole number of at least 1"):
         kpis.summarise(tmp_path / "no such folder", lookback_months=0)
+
+
+def test_the_chapter_makes_one_call_and_glues_only_the_summary(sample_summary):
+    """The metrics chapter's prose asks only for the summary's figures, every one of which
+    the sample gives, and its code loads, summarises and glues once (issue 18)."""
+    nb = json.loads((SAMPLE.parents[1] / "chapters" / "metrics.ipynb").read_text(
+        encoding="utf-8"))
+    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    asked = set(re.findall(r"\{glue:text\}`([^`]+)`", prose))
+    assert {"company_name", "qbr_scope", "health_weights", "ex_kept_auc"} <= asked
+    glued = set(sample_summary.glue(lambda *args, **kwargs: None))
+    assert asked <= glued, asked - glued
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert code.count("glue(") == 1 and "summary.glue(glue" in code
+    assert code.count("cs.kpis.summarise(") == 1
+    for computed in ("load_company", "load_profile", "metrics_summary", "HealthModel",
+                     "MetricSettings"):
+        assert computed not in code, computed
