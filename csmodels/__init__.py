@@ -9,8 +9,10 @@ One summary per chapter
     Summary, or ``None`` where the data cannot support them). The chapter glues it, the
     command line prints it and the tests read it:
 
-    * the metrics chapter, :func:`metrics_summary` -> :class:`MetricsSummary`
-      (``csmodels metrics``);
+    * the metrics chapter, :func:`csmodels.kpis.summarise` (which loads the data and
+      profile, then calls :func:`metrics_summary`, and adds the settings the chapter
+      states and its exercises' answers as sections) -> :class:`MetricsSummary`
+      (``csmodels metrics`` prints :func:`metrics_summary`'s);
     * the functions chapter, :func:`csmodels.functions.summarise` (which loads the data
       and profile, then calls :func:`functions_summary`) -> :class:`FunctionsSummary`
       (``csmodels functions``);
@@ -37,9 +39,10 @@ Metrics (the metrics chapter)
     :class:`Compounded`, :class:`Nps` and :class:`TimeToValue`; the health score
     (:class:`HealthModel`, :func:`health_scores`, tested at each account's renewals by
     :func:`renewals` and :func:`renewal_test`, a :class:`RenewalTest`);
-    :func:`average_contract_value`; :func:`metrics_summary` gathers them for one month
-    under :class:`MetricSettings` as a :class:`MetricsSummary`, which ``csmodels metrics``
-    prints; :func:`resolve_as_of` turns a month given as text (or none: the last) into
+    :func:`average_contract_value`; in :mod:`csmodels.kpis`, :func:`metrics_summary`
+    gathers them for one month under :class:`MetricSettings` as a :class:`MetricsSummary`,
+    which ``csmodels metrics`` prints, and :func:`csmodels.kpis.summarise` is the chapter's
+    call; :func:`resolve_as_of` turns a month given as text (or none: the last) into
     the month (a ``pandas.Period``) every metric reports on.
 Revenue and lifetime value (the functions chapter)
     :class:`RevenueBase` and :func:`project_revenue`, :func:`revenue_layers`,
@@ -129,7 +132,8 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     "summary": ("Summary",),
 }
 # public modules, imported on first use too (charts loads Altair)
-_LAZY_MODULES = ("charts", "collaboration", "maturity", "needs", "pressure", "reporting")
+_LAZY_MODULES = ("charts", "collaboration", "kpis", "maturity", "needs", "pressure",
+                 "reporting")
 _WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in names}
 
 __all__ = [
@@ -191,6 +195,7 @@ __all__ = [
     "handoff_report",
     "handoff_summary",
     "health_scores",
+    "kpis",
     "load_company",
     "load_profile",
     "ltv_by_horizon",

@@ -10,7 +10,7 @@ the ARR panel or the health model, which only the in-memory computation needs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._checks import Checked, number, shown
@@ -163,6 +163,7 @@ class MetricsFrames:
     cohorts: pd.DataFrame
     health: RenewalTest | None
     skipped: Mapping[str, str]
+    nps_responses: pd.DataFrame | None = None  # the answers the NPS chart counts
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,9 @@ class MetricsSummary(Summary):
     cohorts: Cohorts | None = section("start cohorts")
     nps_detail: NpsDetail | None = section("promoters, detractors, ARR-weighted NPS")
     ttv_detail: TimeToValueDetail | None = section("time to value beyond its median")
+    settings: ChapterSettings | None = section("the settings the chapter states (its call "
+                                               "only)", flat=True)
+    ex: MetricsExercises | None = section("the exercises' answers (the chapter's call only)")
     missing_tables: tuple[str, ...] = ()
     frames: MetricsFrames | None = drawn()
 
@@ -215,9 +219,54 @@ class MetricsSummary(Summary):
         return {**super().to_dict(), "missing_tables": list(self.missing_tables)}
 
 
+# ------------------------------------------------------------- the chapter's call only
+
+
+@dataclass(frozen=True)
+class ChapterSettings(Summary):
+    """What the metrics chapter states besides its KPIs: whose data it shows and the
+    settings it ran with, glued under their own names (a flat section), as the prose
+    names them. ``currency`` is the profile's, for the amounts the chapter draws."""
+
+    company_name: str = figure("Company", "text",
+                               help="the profile's company, else the data folder's name")
+    nps_window: int = figure("NPS window (months)", "count")
+    contract_term: int = figure("Contract term (months)", "count")
+    ttv_target: int = figure("Time-to-value target (days)", "count")
+    qbr_window: int = figure("QBR window (months)", "count")
+    qbr_scope: str = figure("Accounts expected to hold QBRs", "text")
+    health_weights: str = figure("Health score weights", "text")
+    health_trend_months: int = figure("Months the ARR trend looks back", "count")
+    health_trend_span: float = figure("ARR rise or fall giving a full trend score",
+                                      "share")
+    health_engagement_months: int = figure("Health score engagement window (months)",
+                                           "count")
+    health_missing: float = figure("Health score of a part without data", "number")
+    currency: str = field(default="USD", compare=False)
+
+
+@dataclass(frozen=True)
+class MetricsExercises(Summary):
+    """The answers to the metrics chapter's exercises, on the data: exercise 1 moves the
+    as-of month ``back`` months earlier, exercise 2 scores health by the ARR trend alone
+    and keeps whichever weights did better on the earlier renewals. ``None`` where the
+    data cannot answer."""
+
+    back: int | None = figure("Exercise 1: months back", "count")
+    month: str | None = figure("Exercise 1: as-of month", "text")
+    nrr_then: float | None = figure("Exercise 1: NRR then", "ratio")
+    grr_then: float | None = figure("Exercise 1: GRR then", "ratio")
+    trend_earlier_auc: float | None = figure(
+        "Exercise 2: AUC of the ARR trend alone on the earlier renewals", "number")
+    trend_auc: float | None = figure("Exercise 2: AUC of the ARR trend alone", "number")
+    kept: str | None = figure("Exercise 2: weights kept", "text")
+    kept_auc: float | None = figure("Exercise 2: AUC of the weights kept", "number")
+
+
 # Documented and pickled as the classes of csmodels.kpis, which re-exports them (as
 # numpy's ``set_module`` does for its own functions).
 for _cls in (MetricSettings, Benchmark, Choices, Cohorts, NpsDetail, TimeToValueDetail,
-             HealthCheck, MetricsFrames, MetricsSummary):
+             HealthCheck, MetricsFrames, MetricsSummary, ChapterSettings,
+             MetricsExercises):
     _cls.__module__ = "csmodels.kpis"
 del _cls

@@ -59,8 +59,9 @@ def build_parser(metrics_only: bool = False) -> argparse.ArgumentParser:
         "csmodels.MetricsSummary: the movements of ARR are new_arr, reactivation_arr, "
         "expansion_arr, contraction_arr and churn_arr over lookback_months (they were "
         "new_arr_12m and so on), and the chapter's detail comes in nested objects (health, "
-        "benchmark, choices, cohorts, nps_detail, ttv_detail; null from a Parquet folder or "
-        "a DuckDB file, where only the top-level figures are computed).")
+        "benchmark, choices, cohorts, nps_detail, ttv_detail, and settings and ex: the "
+        "settings and exercises the chapter states; null from a Parquet folder or a "
+        "DuckDB file, where only the top-level figures are computed).")
     metrics.add_argument("--data", required=True, metavar="PATH",
                          help="folder with arr_monthly.csv and any optional tables, a Parquet "
                          "dataset folder (one sub-folder per table) or a DuckDB database file")
@@ -502,48 +503,42 @@ def _run_metrics(args: argparse.Namespace) -> int:
 
 def metrics_chapter_summary(data: str, profile: str | None, values: dict):
     """The metrics chapter's :class:`csmodels.MetricsSummary` for the data at ``data``,
-    with its parameters ``values`` (:func:`chapter_values`): on exports, the call of the
-    chapter's code cell (``csmodels.metrics_summary`` with the settings, the health
-    model of ``health_weights`` and the profile's ``acv``); on a Parquet folder or a
-    DuckDB file, the engine's top-level figures with the same settings (the
-    parameters of :data:`SECTIONS_ONLY` and the profile are checked there, with the
-    same refusals, and change nothing)."""
-    from dataclasses import fields
-    from pathlib import Path
-
-    from ._kpi_summary import MetricSettings  # without pandas
+    with its parameters ``values`` (:func:`chapter_values`): on exports, the chapter's
+    own call (:func:`csmodels.kpis.summarise`); on a Parquet folder or a DuckDB file, the
+    engine's top-level figures with the same settings (the parameters of
+    :data:`SECTIONS_ONLY` and the profile are checked there, with the same refusals, and
+    change nothing)."""
     from .engine import is_engine_source
 
     as_of = values["as_of"]
     if as_of is not None and not _MONTH.fullmatch(str(as_of)):
         raise ParameterError(f"-p as_of: {visible(shown(as_of))} is not a month written "
                              "YYYY-MM.", "Give the month as 2025-06, or None for the last.")
+    if not is_engine_source(data):  # exports: loaded and checked in memory
+        from .kpis import summarise
+
+        return summarise(data, profile, **values)
+    # a Parquet dataset folder or a DuckDB database file: without pandas, unless the
+    # health weights differ from the chapter's (checked by the health model)
+    from dataclasses import fields
+    from pathlib import Path
+
+    from ._kpi_summary import MetricSettings
+    from .engine import open_data
+    from .engine import summary as engine_summary
+
     settings = MetricSettings(**{f.name: values[f.name] for f in fields(MetricSettings)
                                  if f.name in values})
-    default_weights = chapter_parameters("metrics")["health_weights"][1]
-    health = None
-    if not is_engine_source(data) or values["health_weights"] != default_weights:
-        from .health import HealthModel  # checks the weights (pandas: exports, or -p only)
+    if values["health_weights"] != chapter_parameters("metrics")["health_weights"][1]:
+        from .health import HealthModel
 
-        health = HealthModel(weights=values["health_weights"])
-    if is_engine_source(data):  # a Parquet dataset folder or a DuckDB database file
-        from .engine import open_data
-        from .engine import summary as engine_summary
+        HealthModel(weights=values["health_weights"])
+    if profile is not None or (Path(data) / "profile.yml").is_file():
+        from .profile import default_profile_path, load_profile
 
-        if profile is not None or (Path(data) / "profile.yml").is_file():
-            from .profile import default_profile_path, load_profile
-
-            load_profile(default_profile_path(data, profile))  # checked, as on exports
-        engine, _ = open_data(data, as_of, settings.lookback_months)
-        return engine_summary(engine, as_of, settings)
-    # exports: loaded and checked in memory; the engine gives the same top-level figures
-    from .inputs import load_company
-    from .kpis import metrics_summary
-    from .profile import default_profile_path, load_profile
-
-    company = load_company(data)
-    acv = load_profile(default_profile_path(data, profile)).acv
-    return metrics_summary(company, as_of, settings, health, acv=acv)
+        load_profile(default_profile_path(data, profile))  # checked, as on exports
+    engine, _ = open_data(data, as_of, settings.lookback_months)
+    return engine_summary(engine, as_of, settings)
 
 
 def format_metrics(summary, data: str) -> str:

@@ -4,7 +4,12 @@
 :class:`pandas.Period`, the average contract value) and returns a
 :class:`MetricsSummary`: the chapter glues it, ``csmodels metrics`` prints it
 (:meth:`~csmodels.summary.Summary.rows`, :meth:`~csmodels.summary.Summary.to_dict`)
-and the tests read it, so the three cannot disagree. Every figure comes from a
+and the tests read it, so the three cannot disagree. The chapter's one call is
+:func:`summarise`: it loads the data folder and the profile once, takes the average
+contract value from the profile if it states one, builds the settings and the health
+model from the chapter's parameters, and adds to :func:`metrics_summary`'s summary the
+settings the prose states and the exercises' answers (its ``settings`` and ``ex``
+sections). Every figure comes from a
 function of :mod:`csmodels.metrics`, which runs the metric's one definition (an Ibis
 expression of :mod:`csmodels.engine.definitions`) on embedded DuckDB; nothing is
 computed here but the differences of figures. The engine (:mod:`csmodels.engine`)
@@ -22,25 +27,31 @@ and its test; the appendix on the architecture says how.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import fields, replace
 from types import MappingProxyType
 
 import pandas as pd
 
 from . import needs
+from ._checks import shown
 from ._kpi_summary import (
     Benchmark,
+    ChapterSettings,
     Choices,
     Cohorts,
     HealthCheck,
     MetricSettings,
+    MetricsExercises,
     MetricsFrames,
     MetricsSummary,
     NpsDetail,
     TimeToValueDetail,
 )
+from .book import fmt
+from .exceptions import ParameterError
 from .health import HealthModel, RenewalTest, renewal_test, renewals
-from .inputs import Company
+from .inputs import Company, load_company
 from .metrics import (
     ArrPanel,
     adoption_rate,
@@ -124,7 +135,7 @@ def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, 
         skipped[key] = needs.kpi(company, key, summary)
     frames = MetricsFrames(panel, month, bridge,
                            retention_series(panel, lookback) if ret else None, cohorts,
-                           check[0], MappingProxyType(skipped))
+                           check[0], MappingProxyType(skipped), company.nps_responses)
     return replace(summary, frames=frames)
 
 
@@ -265,3 +276,110 @@ def _generator_churn_effect(company: Company) -> float | None:
     from .synth import CompanyShape
 
     return float(CompanyShape().churn_health_effect) if is_sample(company.folder) else None
+
+
+# ------------------------------------------------------------------------ the chapter's call
+
+EXERCISE_MONTHS_BACK = 12  # exercise 1 moves the as-of month this many months earlier
+TREND_ALONE = MappingProxyType({"arr_trend": 1.0})  # exercise 2's health weights
+
+
+def summarise(data_dir, profile_path=None, *, as_of: str | None = None,
+              health_weights: Mapping[str, float] | None = None,
+              **settings) -> MetricsSummary:
+    """Load the company in ``data_dir`` and its profile once, and compute every figure of
+    the metrics chapter: the one call the chapter makes.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The company's data folder.
+    profile_path : str or Path, optional
+        A ``profile.yml``; default the one in ``data_dir`` if there is one.
+    as_of : str, optional
+        The month to report on (``YYYY-MM``); default the last of ``arr_monthly``.
+    health_weights : mapping, optional
+        The health score's weights (:class:`csmodels.health.HealthModel`); default its own.
+    **settings
+        The fields of :class:`MetricSettings` (``lookback_months``, ``qbr_min_arr``, ...).
+
+    Returns
+    -------
+    MetricsSummary
+        :func:`metrics_summary`'s, with the average contract value the profile's ``acv``
+        if it states one (else ARR per paying account), and the chapter's two sections:
+        ``settings`` (:class:`ChapterSettings`) and ``ex`` (:class:`MetricsExercises`).
+
+    Examples
+    --------
+    >>> s = summarise("data/sample", qbr_min_arr=50_000)
+    >>> s.text("nrr"), s.text("qbr_scope"), s.text("ex_month"), s.text("ex_kept")
+    ('104.4%', 'paying accounts with ARR of at least USD 50.0k', '2024-12', "the book's weights")
+    """
+    from .book import company_name
+    from .profile import default_profile_path, load_profile
+
+    # the parameters first: a wrong one is refused before any file is read
+    metric_settings = _metric_settings(settings)
+    health = HealthModel() if health_weights is None else HealthModel(weights=health_weights)
+    company = load_company(data_dir)
+    profile = load_profile(default_profile_path(data_dir, profile_path))
+    summary = metrics_summary(company, as_of, metric_settings, health, acv=profile.acv)
+    stated = _chapter_settings(metric_settings, health, profile.currency,
+                               str(company_name(profile, data_dir)))
+    return replace(summary, settings=stated,
+                   ex=_exercises(company, summary, metric_settings))
+
+
+def _metric_settings(given: dict) -> MetricSettings:
+    """:class:`MetricSettings` of ``given``, refusing a name it has not (with the names
+    it has) as :class:`~csmodels.exceptions.ParameterError`."""
+    known = [f.name for f in fields(MetricSettings)]
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        raise ParameterError(f"The metrics chapter has no parameter {shown(unknown[0])}; "
+                             "its parameters are data_dir, profile_path, as_of, "
+                             f"health_weights, {', '.join(known)}.")
+    return MetricSettings(**given)
+
+
+def _chapter_settings(settings: MetricSettings, health: HealthModel, currency: str,
+                      name: str) -> ChapterSettings:
+    scope = ("paying accounts" if not settings.qbr_min_arr else "paying accounts with ARR "
+             f"of at least {fmt(settings.qbr_min_arr, 'money', currency)}")
+    weights = ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in health.weights.items())
+    return ChapterSettings(
+        company_name=name, nps_window=settings.nps_window_months,
+        contract_term=settings.contract_term_months, ttv_target=settings.ttv_target_days,
+        qbr_window=settings.qbr_window_months, qbr_scope=scope, health_weights=weights,
+        health_trend_months=health.trend_months, health_trend_span=health.trend_span,
+        health_engagement_months=health.engagement_months, health_missing=health.missing,
+        currency=currency)
+
+
+def _exercises(company: Company, summary: MetricsSummary,
+               settings: MetricSettings) -> MetricsExercises | None:
+    """Exercise 1: retention ``EXERCISE_MONTHS_BACK`` months before the as-of month, if
+    the data reach that far. Exercise 2: the health score of the ARR trend alone, tested
+    as the chapter's score is; the weights kept are those with the higher AUC on the
+    earlier renewals (chosen before the test's own). ``None`` if neither can be answered."""
+    panel, month, lookback = summary.frames.panel, summary.frames.month, settings.lookback_months
+    out: dict = {}
+    then = month - EXERCISE_MONTHS_BACK
+    if (panel.column(month) >= EXERCISE_MONTHS_BACK
+            and needs.retention(panel, then, lookback) == needs.OK):
+        ret = retention(panel, then, lookback)
+        out.update(back=EXERCISE_MONTHS_BACK, month=str(then), nrr_then=ret.nrr,
+                   grr_then=ret.grr)
+    ours = summary.health
+    if ours is not None and ours.earlier_auc is not None:
+        with reusing_engines():
+            later, earlier = _health(company, panel, month, settings,
+                                     HealthModel(weights=dict(TREND_ALONE)))
+        if (needs.health(later, settings.health_min_renewals) == needs.OK
+                and earlier is not None and earlier.auc is not None):
+            trend_kept = earlier.auc > ours.earlier_auc
+            out.update(trend_earlier_auc=earlier.auc, trend_auc=later.auc,
+                       kept="the ARR trend alone" if trend_kept else "the book's weights",
+                       kept_auc=later.auc if trend_kept else ours.auc)
+    return MetricsExercises(**out) if out else None

@@ -67,10 +67,16 @@ def figure(label: str, unit: str, *, default: Any = None, help: str = "") -> Any
                              metadata={"label": label, "unit": unit, "help": help})
 
 
-def section(help: str = "") -> Any:
+def section(help: str = "", *, flat: bool = False) -> Any:
     """A summary field holding another :class:`Summary` (one section of a chapter),
-    or ``None`` where the data cannot support the section."""
-    return dataclasses.field(default=None, metadata={"section": True, "help": help})
+    or ``None`` where the data cannot support the section.
+
+    A section's figures are glued and printed as ``<section>_<figure>``; a ``flat`` one's
+    under their own names (settings the prose names on their own, such as ``nps_window``).
+    JSON nests both under the section's name.
+    """
+    return dataclasses.field(default=None,
+                             metadata={"section": True, "flat": flat, "help": help})
 
 
 def drawn() -> Any:
@@ -96,7 +102,8 @@ class Summary:
         for f in self.fields():
             value = getattr(self, f.name)
             if isinstance(value, Summary):
-                yield from value._figures(f"{prefix}{f.name}_")
+                yield from value._figures(prefix if f.metadata.get("flat")
+                                          else f"{prefix}{f.name}_")
             elif "unit" in f.metadata:
                 yield prefix + f.name, f.metadata, value
 

@@ -18,8 +18,7 @@ from conftest import folder_digest
 
 from csmodels.cli import SECTIONS_ONLY, build_parser, chapter_parameters, chapter_values, main
 from csmodels.health import DEFAULT_WEIGHTS, HealthModel
-from csmodels.inputs import load_company
-from csmodels.kpis import MetricSettings, metrics_summary
+from csmodels.kpis import MetricSettings, summarise
 from csmodels.parameters import declared
 from csmodels.profile import load_profile
 from tests import inprocess
@@ -59,15 +58,8 @@ def _argv(pairs) -> list[str]:
 
 
 def _chapter_call(data: Path, values: dict, profile: Path | None = None):
-    """The code cell of chapters/metrics.ipynb, with the parameters ``values``."""
-    company = load_company(data)
-    acv = load_profile(profile or (data / "profile.yml" if (data / "profile.yml").is_file()
-                                   else None)).acv
-    settings = MetricSettings(**{k: v for k, v in values.items()
-                                 if k not in ("as_of", "health_weights")})
-    return metrics_summary(company, values.get("as_of"), settings,
-                           HealthModel(weights=values.get("health_weights", DEFAULT_WEIGHTS)),
-                           acv=acv)
+    """The call of chapters/metrics.ipynb, with the parameters ``values``."""
+    return summarise(data, profile, **values)
 
 
 def _engine_sources(exports: Path, folder: Path) -> tuple[Path, Path]:

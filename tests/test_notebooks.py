@@ -10,31 +10,29 @@ import papermill as pm
 import pytest
 
 import csmodels as cs
+from csmodels import kpis
 from csmodels.book import fmt
 from tests.executed import run_chapter
 
 pytestmark = pytest.mark.slow
 
 
+def glued_by(summary, currency: str = "USD") -> dict[str, str]:
+    """What ``summary.glue`` glues: every figure the data gave, as the prose shows it."""
+    glued = {}
+    summary.glue(lambda key, value, display: glued.__setitem__(key, value), currency=currency)
+    return glued
+
+
 def test_metrics_chapter_on_the_sample(tmp_path, sample_dir):
     glued = run_chapter("metrics", tmp_path / "metrics.ipynb", data_dir=str(sample_dir))
-    company = cs.load_company(sample_dir)
-    summary = cs.metrics_summary(company, acv=cs.load_profile(sample_dir / "profile.yml").acv)
+    summary = kpis.summarise(sample_dir)
     assert glued["company_name"] == "Northwind Analytics"
-    # the chapter glues the summary: every figure under its own name, as the summary shows it
-    for key, _, _ in summary.rows():
-        assert glued[key] == summary.text(key), key
-    # exercise 1's answer is the summary of the month the exercise asks for
-    then = cs.metrics_summary(company, "2024-12")
-    assert (glued["ex_month"], glued["ex_nrr_then"], glued["ex_grr_then"]) == (
-        "2024-12", then.text("nrr"), then.text("grr"))
-    # exercise 2's: the ARR trend alone, chosen or not on the earlier renewals only
-    trend = cs.metrics_summary(company, health=cs.HealthModel(weights={"arr_trend": 1.0}))
-    assert glued["ex_trend_earlier_auc"] == trend.health.text("earlier_auc")
-    assert glued["ex_trend_auc"] == trend.health.text("auc")
-    kept = (trend.health if trend.health.earlier_auc > summary.health.earlier_auc
-            else summary.health)
-    assert glued["ex_kept_auc"] == kept.text("auc")
+    # the chapter glues the summary: every figure under its own name, as the summary shows
+    # it (the KPIs, the settings the prose states and the exercises' answers), and nothing else
+    assert glued == glued_by(summary) and "health_auc" in glued
+    assert (glued["ex_month"], glued["ex_kept"]) == ("2024-12", "the book's weights")
+    assert glued["ex_nrr_then"] == summary.ex.text("nrr_then")
 
 
 def test_metrics_chapter_on_a_second_company(tmp_path, second_company):
@@ -52,6 +50,12 @@ def test_metrics_chapter_on_a_second_company(tmp_path, second_company):
     # so a rerun's page drops the prose that would show them (csmodels.needs)
     assert "qbr_coverage" not in glued and "time_to_value_median_days" not in glued
     assert glued["health_auc"] == summary.health.text("auc")
+    assert glued["health_weights"] == "adoption 50%, nps 0%, engagement 0%, arr trend 50%"
+    # exercise 1 needs the retention of 2023-05, before the data begin: not on the page
+    assert "ex_month" not in glued and glued["ex_kept"] == "the book's weights"
+    chapter = kpis.summarise(second_company, as_of="2024-05", health_weights=weights,
+                             health_min_renewals=5)
+    assert glued == glued_by(chapter, "EUR")
     # not the sample: the generator's effect is not claimed
     assert "health_generator_churn_effect" not in glued
 

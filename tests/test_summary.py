@@ -67,3 +67,27 @@ def test_what_a_chapter_draws_is_no_figure_and_no_part_of_equality():
     assert [key for key, _, _ in a.rows()] == ["nrr"]
     assert a.glue(lambda *args, **kwargs: None) == ["nrr"]
     assert a != Drawn(1.05, table=["a chart's rows"])
+
+
+@dataclass(frozen=True)
+class Settings(Summary):
+    nps_window: int = figure("NPS window (months)", "count")
+
+
+@dataclass(frozen=True)
+class WithSettings(Summary):
+    nrr: float | None = figure("NRR", "ratio")
+    health: Part | None = section()
+    settings: Settings | None = section(flat=True)
+
+
+def test_a_flat_sections_figures_keep_their_own_names():
+    s = WithSettings(1.04, Part(0.5), Settings(12))
+    glued = {}
+    assert s.glue(lambda k, v, display: glued.__setitem__(k, v)) == [
+        "nrr", "health_auc", "nps_window"]
+    assert glued["nps_window"] == "12" and s.text("nps_window") == "12"
+    assert [key for key, _, _ in s.rows()] == ["nrr", "health_auc", "nps_window"]
+    assert s.to_dict() == {"nrr": 1.04, "health": {"auc": 0.5}, "settings": {"nps_window": 12}}
+    with pytest.raises(KeyError):
+        s.text("settings_nps_window")

@@ -92,8 +92,8 @@ def cohort_heatmap(table: pd.DataFrame, measure: str = "revenue") -> alt.Chart:
     ).properties(width=WIDTH, height=240, title=f"{measure.capitalize()} retention by cohort")
 
 
-def nps_distribution_chart(responses: pd.DataFrame, as_of: str, window_months: int = 12
-                           ) -> alt.Chart:
+def nps_distribution_chart(responses: pd.DataFrame, as_of: str | pd.Period,
+                           window_months: int = 12) -> alt.Chart:
     """Responses per score (0-10) in the NPS window (:func:`csmodels.metrics.nps_distribution`),
     coloured by promoter category."""
     counts = nps_distribution(responses, as_of, window_months).reset_index()
