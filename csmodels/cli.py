@@ -287,13 +287,9 @@ def chapter_summary(chapter: str, data: str, profile: str | None, values: dict):
         values = dict(values)
         answers = values.pop("self_assessment")
         return summarise(data, profile, self_assessment_answers=answers, **values)
-    from .inputs import load_company
     from .reporting import reporting_summary
 
-    # Loaded strictly first: bad data stop here, as csmodels rerun stops them before the
-    # chapter runs (reporting_summary reads an unreadable folder as no data, for the book).
-    load_company(data)
-    return reporting_summary(data, profile, **values)
+    return reporting_summary(data, profile, require_data=True, **values)
 
 
 def _run_summary(args: argparse.Namespace) -> int:

@@ -819,12 +819,14 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
     Parameters
     ----------
     data_dir : str, optional
-        The company's data folder; ``None`` works from the profile and parameters.
+        The company's data folder; ``None``, a folder that does not exist or one with
+        nothing but a ``profile.yml`` works from the profile and parameters
+        (:func:`csmodels.inputs.load_company_if_any`). A folder of data the loader
+        refuses raises its :class:`~csmodels.exceptions.DataError`.
     profile_path : str, optional
         A ``profile.yml``; default the one in ``data_dir`` if there is one.
     require_data : bool
-        Raise the loader's error for an unusable data folder (the command line) rather
-        than work from the profile alone (the chapter).
+        Refuse to work without data too (the command line's ``--data``).
     acv_line : float
         Source 003's line between high- and low-touch businesses.
     **parameters
@@ -838,20 +840,13 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
     ('scaling-low-touch', 0, True, 'USD 12.0M')
     """
     from .book import company_name
-    from .exceptions import CsModelsError
-    from .inputs import load_company
+    from .inputs import load_company_if_any
     from .profile import default_profile_path, load_profile
 
     path = (profile_path if data_dir is None
             else default_profile_path(data_dir, profile_path))
     profile = load_profile(path)
-    company = None
-    if data_dir is not None:
-        try:
-            company = load_company(data_dir)
-        except CsModelsError:
-            if require_data:
-                raise  # the chapter works from the profile alone instead
+    company = load_company_if_any(data_dir, required=require_data)
     arr_monthly = company.arr_monthly if company is not None else None
     accounts = company.accounts if company is not None else None
     facts, from_data, segments, source = resolve_facts(profile, arr_monthly, accounts,
