@@ -36,11 +36,47 @@ def _cli_json(capsys, *args) -> dict:
 def test_the_command_line_prints_the_summary(capsys, sample_dir, folder, args, facts):
     data = sample_dir if folder == "sample" else CASES / "scaling-low-touch"
     summary = summarise(str(data), require_data=True, **facts)
-    expected = (summary.segmented or summary.recommendation).to_dict()
-    assert _cli_json(capsys, "--data", str(data), *args) == expected
+    assert _cli_json(capsys, "--data", str(data), *args) == summary.to_dict()
     text = main(["recommend", "--data", str(data), *args])
     assert text == 0 and (summary.segmented is None) == ("=== Segment" not in
                                                           capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("args", "parameters"), [
+    (["-p", "acv_line", "100000", "--stage", "seed", "--acv", "90000"],
+     {"acv_line": 100_000, "funding_stage": "seed", "acv": 90_000}),
+    (["-p", "funding_stage", "growth", "-p", "buyer", "technical"],
+     {"funding_stage": "growth", "buyer": "technical"}),
+    (["-p", "product_led", "True", "--arr", "2e6"], {"product_led": True, "arr": 2e6}),
+])
+def test_recommend_takes_the_chapters_parameters(capsys, sample_dir, args, parameters):
+    """-p sets the maturity chapter's parameters as csmodels rerun does: the command
+    prints the Summary of the Python call with the same parameters."""
+    expected = summarise(str(sample_dir), require_data=True, **parameters)
+    got = _cli_json(capsys, "--data", str(sample_dir), *args)
+    assert got == expected.to_dict()
+    # the parameter changed the answer: not the default run's figures
+    assert got != summarise(str(sample_dir)).to_dict()
+
+
+def test_the_acv_line_decides_the_touch_model(capsys):
+    below = _cli_json(capsys, "--stage", "seed", "--acv", "90000", "-p", "acv_line", "100000")
+    at = _cli_json(capsys, "--stage", "seed", "--acv", "90000")
+    assert (below["segment"], below["acv_line"]) == ("startup-low-touch", 100_000)
+    assert (at["segment"], at["acv_line"]) == ("startup-high-touch", 75_000)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["-p", "acv", "90000", "--acv", "80000"], "--acv and -p acv both set the acv"),
+    (["-p", "acv_lin", "1"], "The chapter maturity has no parameter 'acv_lin'"),
+    (["-p", "acv_line", "abc"], "acv_line"),
+    (["-p", "data_dir", "x"], "-p data_dir is set by --data/--profile"),
+    (["-p", "acv_line", "1", "-p", "acv_line", "2"], "-p acv_line is given more than once"),
+])
+def test_bad_parameters_exit_2(capsys, args, fragment):
+    assert main(["recommend", "--stage", "seed", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and fragment in err and "Traceback" not in err
 
 
 def test_the_sample_is_placed_by_its_largest_segment(sample_dir):
