@@ -205,3 +205,40 @@ def test_segments_that_agree_and_touch_shares_of_a_product_led_company(tmp_path)
     assert s.shared.startswith("who leads CS, where CS reports, company type")
     assert (s.high_touch_share, s.low_touch_share) == pytest.approx((0.7, 0.3))
     assert (s.leader, s.reports_to) == ("a Chief Customer Officer", "the CRO")
+
+
+def test_the_command_and_the_executed_chapter_agree_with_a_parameter(sample_dir):
+    """The maturity chapter run with -p acv_line glues exactly the figures recommend
+    computes with the same -p (every one, formatted for the prose)."""
+    from csmodels.cli import chapter_summary, chapter_values
+    from tests import inprocess
+
+    values = chapter_values("maturity", [("acv_line", "160000")])
+    summary = chapter_summary("maturity", str(sample_dir), None, values)
+    assert summary.acv_line == 160_000 and summary.text("acv_line") == "USD 160.0k"
+    ours: dict = {}
+    summary.glue(lambda key, value, display=False: ours.__setitem__(key, str(value)),
+                 currency=summary.currency)
+    nb = inprocess.execute("maturity", data_dir=str(sample_dir.resolve()), profile_path=None,
+                           acv_line=160_000.0)
+    theirs = {key: str(value) for key, value in inprocess.glued(nb).items()}
+    assert len(ours) > 20 and theirs == ours
+
+
+def test_every_parameter_of_the_chapter_reaches_summarise():
+    """Each parameter of the maturity chapter is a fact of summarise or one of its
+    keywords with the same default, so recommend -p and the chapter cannot drift apart."""
+    import inspect
+
+    from csmodels.cli import chapter_parameters
+    from csmodels.profile import FACT_KEYS
+
+    keywords = {name: p.default for name, p in inspect.signature(summarise).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    for name, (_, default) in chapter_parameters("maturity").items():
+        if name in ("data_dir", "profile_path"):
+            continue
+        if name in FACT_KEYS:
+            assert default is None, name  # None: the profile's, else the data's
+        else:
+            assert keywords[name] == default, name
