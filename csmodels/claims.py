@@ -1,7 +1,8 @@
 """The claims register: every citation of a source, with the words it rests on.
 
 Each row of ``csmodels/data/claims.csv`` is one claim the book makes in a source's
-name: the source (``000`` to ``004``, see ``csmodels/data/sources.csv``), a short
+name: the source (its BibTeX key, ``src000`` to ``src004``, as every table of the
+package names it; see ``csmodels/data/sources.csv``), a short
 span copied verbatim from that source's text, and where the book uses it (pages
 and data tables). Pages cite a claim with the ``{claim}`` role and tables with a
 ``claim`` column, so a citation is only ever as good as the words behind it; the
@@ -11,8 +12,9 @@ Sphinx side is :mod:`csmodels.sphinx_claims`.
 (``003``), its BibTeX key (``src003``, as the package's tables name it) and the file of
 its text. Pages and the command line name a source through :func:`source_name` (and
 :func:`source_title`) and find its text through :func:`source_file`;
-:func:`check_source_ids` finds a table that names a source the file does not list, so a
-new source is one row there.
+:func:`check_source_ids` finds a table cell that names anything but a source the file
+lists, an outside reference of ``references.bib`` or ``book`` (a number such as ``003``
+among them), so a new source is one row there and a source has one spelling.
 
 The span check (:func:`check_spans`) compares each span with the source text
 after three normalisations that do not change the words: runs of white space
@@ -91,19 +93,33 @@ def source_file(bibkey: str) -> str:
     return str(source(bibkey)["file"])
 
 
-SOURCE_ID = re.compile(r"src\d+")  # how the package's tables name a source (its bibkey)
+BOOK = "book"  # a table row that is the book's own reading, not a source's
+BIBKEY = re.compile(r"^@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
+
+
+def bibliography_keys(root: Path | None = None) -> set[str]:
+    """The keys of the book's ``references.bib`` (the sources' and outside references').
+
+    >>> {"src003", "fader2007"} <= bibliography_keys()
+    True
+    """
+    from .rerun import book_root
+
+    text = (book_root(root) / "references.bib").read_text(encoding="utf-8")
+    return set(BIBKEY.findall(text))
 
 
 def check_source_ids() -> list[str]:
-    """Every cell of the package's tables (``csmodels/data/*.csv``, a ``source`` column)
-    that names a source ``sources.csv`` does not list, one message each.
-
-    Other cells of those columns are the book's own (``book``) or outside references
-    (a key of ``references.bib``), which this check leaves alone.
+    """Every cell of the package's tables (``csmodels/data/*.csv``, a ``source`` column,
+    the claims register among them) that is not a source's BibTeX key from
+    ``sources.csv``, a key of ``references.bib`` (an outside reference) or ``book``
+    (the book's own reading): one message each. ``003`` or ``src 003`` is refused, so
+    a source has one spelling.
     """
     from importlib.resources import files
 
     known, problems = set(sources()["bibkey"]), []
+    allowed = known | bibliography_keys() | {BOOK}
     for path in sorted(files("csmodels").joinpath("data").iterdir(), key=lambda p: p.name):
         if not path.name.endswith(".csv") or path.name == "sources.csv":
             continue
@@ -111,10 +127,11 @@ def check_source_ids() -> list[str]:
         if "source" not in table.columns:
             continue
         for row, cell in table["source"].items():
-            if SOURCE_ID.fullmatch(cell.strip()) and cell.strip() not in known:
+            if cell not in allowed:
                 problems.append(f"csmodels/data/{path.name}, row {row + 2}: source {cell!r} "
                                 "is not in csmodels/data/sources.csv; add it there or name "
-                                f"one of {', '.join(sorted(known))}")
+                                f"one of {', '.join(sorted(known))} (an outside reference: "
+                                f"its key in references.bib; the book's own: {BOOK})")
     return problems
 
 
@@ -125,7 +142,7 @@ def register() -> pd.DataFrame:
     source, an empty span): the book cannot be built on one.
 
     >>> register().loc["000-no-universal-answer", "source"]
-    '000'
+    'src000'
     """
     table = package_table("claims", text=True).copy()
     problems = []
@@ -133,8 +150,9 @@ def register() -> pd.DataFrame:
     problems += [f"claim id {c!r} is not lower-case words joined by hyphens" for c in bad]
     dup = table.loc[table["claim_id"].duplicated(), "claim_id"]
     problems += [f"claim id {c!r} appears twice" for c in dup]
-    unknown = table.loc[~table["source"].isin(sources().index), "claim_id"]
-    problems += [f"claim {c!r} names an unknown source" for c in unknown]
+    unknown = table.loc[~table["source"].isin(sources()["bibkey"]), ["claim_id", "source"]]
+    problems += [f"claim {c!r} names the source {s!r}, which is not a BibTeX key of "
+                 "csmodels/data/sources.csv" for c, s in unknown.itertuples(index=False)]
     empty = table.loc[table["span"].str.strip() == "", "claim_id"]
     problems += [f"claim {c!r} has no span" for c in empty]
     if problems:
@@ -159,10 +177,10 @@ def check_spans(folder: Path) -> list[str]:
 
     Returns one message per problem (empty when every span is found).
     """
-    texts = {num: normalise((Path(folder) / row["file"]).read_text(encoding="utf-8"))
-             for num, row in sources().iterrows()}
-    return [f"claim {cid!r}: span not found verbatim in source {row['source']}: {row['span']!r}"
-            for cid, row in register().iterrows()
+    texts = {row["bibkey"]: normalise((Path(folder) / row["file"]).read_text(encoding="utf-8"))
+             for _, row in sources().iterrows()}
+    return [f"claim {cid!r}: span not found verbatim in {source_name(row['source']).lower()}: "
+            f"{row['span']!r}" for cid, row in register().iterrows()
             if normalise(row["span"]) not in texts[row["source"]]]
 
 
@@ -211,19 +229,6 @@ PAGES = ("intro.md", "glossary.md", "bibliography.md", "rerun.md", "chapters/*.i
          "cases/*.ipynb", "teaching/*.md", "appendix/*.md", "appendix/*.ipynb", "data/README.md")
 
 
-def _source_number(cell: str) -> str | None:
-    """A table's ``source`` cell as the source's number: ``src004`` -> ``004`` (read from
-    ``sources.csv``); anything else (an outside reference, the book's own assumption, a
-    key ``sources.csv`` does not list, which :func:`check_source_ids` reports) -> ``None``.
-
-    >>> _source_number("src004"), _source_number("book")
-    ('004', None)
-    """
-    table = sources()
-    numbers = dict(zip(table["bibkey"], table.index, strict=True))
-    return numbers.get(cell.strip())
-
-
 def table_row_ref(table: str, key: str) -> str:
     """How ``used_in`` names a table row: ``cs_kpis.csv#QBR Coverage %``."""
     return f"{table}.csv#{key}"
@@ -249,14 +254,14 @@ def table_use(ref: str) -> tuple[str, str]:
 
 
 def table_citations() -> dict[str, str]:
-    """Every row of the package's tables that cites a source: row reference -> source."""
-    out = {}
+    """Every row of the package's tables that cites a source: row reference -> the
+    source's BibTeX key (rows of the book's own or an outside reference cite none)."""
+    known, out = set(sources()["bibkey"]), {}
     for table, keys in TABLE_KEYS.items():
         frame = package_table(table, text=True)
         for _, row in frame.iterrows():
-            num = _source_number(row["source"])
-            if num is not None:
-                out[table_row_ref(table, "/".join(row[k] for k in keys))] = num
+            if row["source"] in known:
+                out[table_row_ref(table, "/".join(row[k] for k in keys))] = row["source"]
     return out
 
 
@@ -273,10 +278,11 @@ def check_tables() -> list[str]:
                 problems.append(f"claim {cid!r} names {use!r}, which is not a table row "
                                 "citing a source")
             covered.setdefault(use, set()).add(row["source"])
-    for ref, num in cited.items():
-        if num not in covered.get(ref, set()):
-            problems.append(f"{ref} cites source {num} but no claim of source {num} in the "
-                            "register names this row")
+    for ref, key in cited.items():
+        if key not in covered.get(ref, set()):
+            name = source_name(key).lower()  # "source 004"
+            problems.append(f"{ref} cites {name} but no claim of {name} in the register "
+                            "names this row")
     return problems
 
 

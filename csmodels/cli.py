@@ -109,18 +109,23 @@ def _amount(text: str) -> float:
 
 
 def _add_recommend_command(commands) -> None:
-    """``recommend``: the maturity-fit recommendation (keys: ``Recommendation.to_dict``)."""
+    """``recommend``: the maturity chapter's Summary (``csmodels.maturity.MaturitySummary``)."""
     from .profile import BUYERS, STAGES, TOUCH
 
     recommend = commands.add_parser(
         "recommend", help="which CS structure fits a company (the maturity chapter)",
         description="Recommend where Customer Success should report, who leads it and who "
         "owns renewals and expansion, from the company's profile and any facts given here "
-        "(which override the profile's), with the sources behind it and where they disagree. "
-        "A company with segments (the profile's 'segments', or accounts.segment with --data) "
-        "gets one recommendation per segment, then what they share and where they split; "
-        "--acv or --touch, given for the whole company, places it as one. The facts come "
-        "from these options, else the profile, else the data (--data), as in the chapter.")
+        "(which override the profile's): the call the maturity chapter makes, with its "
+        "parameters (the defaults of its parameters cell, and any -p), as csmodels rerun "
+        "runs it. The facts come from these options (or -p), else the profile, else the "
+        "data (--data), as in the chapter. A company with segments (the profile's "
+        "'segments', or accounts.segment with --data) gets one recommendation per segment, "
+        "then what they share and where they split; --acv or --touch, given for the whole "
+        "company, places it as one. Without --json, the chapter's figures, labelled as the "
+        "summary declares them, then the recommendation in words with the sources behind "
+        "it and where they disagree. --json writes one object with the keys of "
+        f"csmodels.maturity.MaturitySummary: {_json_keys('maturity')}.")
     recommend.add_argument("--profile", metavar="FILE", help="a profile.yml")
     recommend.add_argument("--stage", choices=STAGES, help="funding stage")
     recommend.add_argument("--arr", type=_amount, metavar="N", help="annual recurring revenue")
@@ -133,29 +138,48 @@ def _add_recommend_command(commands) -> None:
                            help="a data folder: its profile.yml (unless --profile), ARR and ACV "
                            "the profile lacks, and, when the profile lists no segments, the "
                            "segments of accounts.segment")
+    _add_parameter_option(recommend, "maturity")
     recommend.add_argument("--json", action="store_true",
-                           help="print one JSON object; its 'sources' are the sources' BibTeX "
-                           "keys (src003 is Source 003, as csmodels/data/sources.csv lists "
-                           "them), the keys its 'conflicts' use too")
+                           help="print one JSON object instead of the text; its 'sources' are "
+                           "the sources' BibTeX keys (src003 is Source 003, as "
+                           "csmodels/data/sources.csv lists them)")
     recommend.set_defaults(run=_run_recommend)
 
 
-def _run_recommend(args: argparse.Namespace) -> int:
-    """The maturity chapter's recommendation: the same :func:`csmodels.maturity.summarise`
-    the chapter calls, so the two cannot recommend differently."""
-    from .exceptions import printable
-    from .maturity import describe, describe_segments, summarise
+# The options of recommend that set a parameter of the maturity chapter: option -> name.
+RECOMMEND_FACTS = {"stage": "funding_stage", "arr": "arr", "acv": "acv", "touch": "touch",
+                   "buyer": "buyer", "product_led": "product_led"}
 
-    summary = summarise(args.data, args.profile, require_data=args.data is not None,
-                        funding_stage=args.stage, arr=args.arr, acv=args.acv,
-                        touch=args.touch, buyer=args.buyer, product_led=args.product_led)
+
+def _run_recommend(args: argparse.Namespace) -> int:
+    """The maturity chapter's Summary: the same :func:`csmodels.maturity.summarise` call
+    the chapter makes, so the two cannot recommend differently."""
+    from .exceptions import ParameterError
+    from .maturity import describe, describe_segments
+
+    values = chapter_values("maturity", args.parameter)  # before reading any data
+    given = {name for name, _ in args.parameter}
+    for option, name in RECOMMEND_FACTS.items():
+        value = getattr(args, option)
+        if value is None:
+            continue
+        if name in given:
+            flag = "--" + option.replace("_", "-")
+            raise ParameterError(f"{flag} and -p {name} both set the {name}.",
+                                 "Give it once.")
+        values[name] = value
+    summary = chapter_summary("maturity", args.data, args.profile, values)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2, allow_nan=False))
+        return 0
+    where = (f" for the data in {printable(args.data)}" if args.data is not None else "")
     if summary.segmented is not None:
-        result = summary.segmented
-        text = describe_segments(result, f"{printable(summary.currency)} ")
+        words = describe_segments(summary.segmented, f"{printable(summary.currency)} ")
     else:
-        result = summary.recommendation
-        text = describe(result) + (f"\n\n{summary.note}" if summary.note else "")
-    print(json.dumps(result.to_dict(), indent=2) if args.json else text)
+        words = describe(summary.recommendation) + (f"\n\n{summary.note}"
+                                                    if summary.note else "")
+    print(format_summary(summary, f"The maturity chapter's figures{where}")
+          + "\n\nThe recommendation, in words:\n\n" + words)
     return 0
 
 
@@ -176,10 +200,11 @@ SUMMARY_COMMANDS = {
 def _summary_class(chapter: str):
     from .collaboration import CollaborationSummary
     from .functions import FunctionsSummary
+    from .maturity import MaturitySummary
     from .reporting import ReportingSummary
 
     return {"functions": FunctionsSummary, "collaboration": CollaborationSummary,
-            "reporting": ReportingSummary}[chapter]
+            "reporting": ReportingSummary, "maturity": MaturitySummary}[chapter]
 
 
 def _json_keys(chapter: str) -> str:
@@ -206,18 +231,22 @@ def _add_summary_commands(commands) -> None:
                              help="folder with arr_monthly.csv and any optional tables")
         command.add_argument("--profile", metavar="FILE",
                              help="a profile.yml (default: the one in --data, if any)")
-        command.add_argument(
-            "-p", "--parameter", nargs=2, action="append", default=[],
-            metavar=("NAME", "VALUE"),
-            help="set a parameter of the chapter, as csmodels rerun does: NAME one of "
-            f"{_parameter_names(chapter)}; VALUE read as a plain value (text, a number, "
-            "True/False, None, a list or a dict), never run as code")
+        _add_parameter_option(command, chapter)
         command.add_argument("--json", action="store_true",
                              help="print one JSON object instead of a table: amounts of money "
                              "rounded to the cent, ratios as fractions to "
                              f"{UNITS['ratio'][2]} decimals, null where the data cannot "
                              "give a figure")
         command.set_defaults(run=_run_summary)
+
+
+def _add_parameter_option(command, chapter: str) -> None:
+    command.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter of the chapter, as csmodels rerun does: NAME one of "
+        f"{_parameter_names(chapter)}; VALUE read as a plain value (text, a number, "
+        "True/False, None, a list or a dict), never run as code")
 
 
 def _parameter_names(chapter: str) -> str:
@@ -304,11 +333,16 @@ def chapter_values(chapter: str, given: Sequence[tuple[str, str]]) -> dict:
     return values
 
 
-def chapter_summary(chapter: str, data: str, profile: str | None, values: dict):
+def chapter_summary(chapter: str, data: str | None, profile: str | None, values: dict):
     """The Summary of ``chapter`` for the company in ``data``: the call its notebook makes,
-    with the parameters ``values`` (:func:`chapter_values`)."""
+    with the parameters ``values`` (:func:`chapter_values`). A data folder given must
+    hold usable data; only the maturity chapter (``recommend``) also works without one."""
     if chapter == "metrics":
         return metrics_chapter_summary(data, profile, values)
+    if chapter == "maturity":
+        from .maturity import summarise
+
+        return summarise(data, profile, require_data=data is not None, **values)
     if chapter == "functions":
         from .functions import summarise
 
@@ -319,13 +353,9 @@ def chapter_summary(chapter: str, data: str, profile: str | None, values: dict):
         values = dict(values)
         answers = values.pop("self_assessment")
         return summarise(data, profile, self_assessment_answers=answers, **values)
-    from .inputs import load_company
     from .reporting import reporting_summary
 
-    # Loaded strictly first: bad data stop here, as csmodels rerun stops them before the
-    # chapter runs (reporting_summary reads an unreadable folder as no data, for the book).
-    load_company(data)
-    return reporting_summary(data, profile, **values)
+    return reporting_summary(data, profile, require_data=True, **values)
 
 
 def _run_summary(args: argparse.Namespace) -> int:

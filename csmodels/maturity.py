@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -120,7 +121,7 @@ class Conflict:
     claims: dict[str, str] = field(default_factory=dict)  # source -> claim id
 
     def to_dict(self) -> dict:
-        """The JSON of one disagreement (``csmodels recommend --json``, key ``conflicts``)."""
+        """One disagreement as JSON-ready values (a :class:`Recommendation`'s ``conflicts``)."""
         return {"topic": self.topic, "dimension": self.dimension,
                 "positions": dict(self.positions), "claims": dict(self.claims),
                 "decides": self.decides}
@@ -147,7 +148,8 @@ class Recommendation:
     conflicts: tuple[Conflict, ...] = field(default=())
 
     def to_dict(self) -> dict:
-        """The JSON of ``csmodels recommend --json`` (keys checked in tests/test_maturity.py)."""
+        """The recommendation as JSON-ready values (keys checked in tests/test_maturity.py);
+        ``csmodels recommend --json`` writes the chapter's :class:`MaturitySummary`."""
         out = {k: getattr(self, k) for k in ("segment", "cs_leader", "reports_to",
                                              "renewal_owner", "expansion_owner",
                                              "compensation")}
@@ -462,7 +464,7 @@ class SegmentedRecommendation:
     split: dict[str, dict[str, str]]
 
     def to_dict(self) -> dict:
-        """The JSON of ``csmodels recommend --json`` for a company with segments."""
+        """Every segment's recommendation, as JSON-ready values."""
         return {"segments": [{"name": seg.name, "acv": seg.acv, "share": seg.share,
                               "accounts": seg.accounts, "touch": seg.touch,
                               "recommendation": rec.to_dict()}
@@ -525,8 +527,9 @@ def recommend_segments(profile: Profile | None = None, segments: list[Segment] |
 
 
 def describe_segments(r: SegmentedRecommendation, currency: str = "") -> str:
-    """The readable text of ``csmodels recommend`` for a company with segments: one
-    block per segment, then what they share and where they split."""
+    """The recommendation in words of ``csmodels recommend`` for a company with segments
+    (after the chapter's figures): one block per segment, then what they share and where
+    they split."""
     from .claims import register
     from .exceptions import printable
 
@@ -648,7 +651,8 @@ def path_through_stages(profile: Profile | None = None, **overrides) -> pd.DataF
 
 
 def describe(r: Recommendation) -> str:
-    """The readable text of ``csmodels recommend``."""
+    """The recommendation in words, as ``csmodels recommend`` prints it after the
+    chapter's figures."""
     # words for the stage codes the rules quote (series-b -> Series B)
     why = re.sub(r"\bseries-([ab])\b", lambda m: f"Series {m[1].upper()}", r.reasons["segment"])
     kind = company_types().loc[r.segment, "company_type"]
@@ -679,8 +683,28 @@ EXERCISE_ACV = 60_000  # exercise 1: a contract just below source 003's $75K lin
 SCALING_STAGE = "growth"  # where the segments are compared once the company scales
 
 
+class _InWords:
+    """Mixed into a :class:`Summary` whose text figures may hold codes of the maturity
+    tables, shown in words in a terminal: what ``csmodels recommend`` prints reads as
+    words; its ``--json`` keeps the codes. ``_WORDS`` maps a figure to its kind of code."""
+
+    # not a field: figure -> "type", "owner", "pay", "stage" or "sources"
+    _WORDS: ClassVar[dict[str, str]] = {}
+
+    def rows(self, currency: str | None = None):
+        """As :meth:`Summary.rows`, each code in words."""
+        kinds = {}
+        for f in self.fields():  # a section's figures are shown under its own prefix
+            value = getattr(self, f.name)
+            if isinstance(value, _InWords):
+                kinds.update({f"{f.name}_{k}": v for k, v in value._WORDS.items()})
+        kinds.update(self._WORDS)
+        for key, label, shown in super().rows(currency):
+            yield key, label, _in_words(kinds.get(key), shown)
+
+
 @dataclass(frozen=True)
-class SegmentsSummary(Summary):
+class SegmentsSummary(_InWords, Summary):
     """The per-segment part of the maturity chapter (a company with two or more segments)."""
 
     count: int = figure("Segments", "count")
@@ -699,9 +723,11 @@ class SegmentsSummary(Summary):
     leader_scaling: str = figure("CS led by, as a growth-stage company", "text")
     reports_to_scaling: str = figure("CS reporting to, as a growth-stage company", "text")
 
+    _WORDS: ClassVar[dict[str, str]] = {"lead_type": "type"}
+
 
 @dataclass(frozen=True)
-class ExerciseSummary(Summary):
+class ExerciseSummary(_InWords, Summary):
     """Exercise 1: the company with a contract just below the line, then product-led."""
 
     acv: float = figure("Contract value of the exercise", "money")
@@ -711,9 +737,12 @@ class ExerciseSummary(Summary):
     plg_reports: str = figure("CS reports to, product-led", "text")
     plg_renewals: str = figure("Renewals owned by, product-led", "text")
 
+    _WORDS: ClassVar[dict[str, str]] = {"segment": "type", "reports": "owner", "renewals": "owner",
+              "plg_reports": "owner", "plg_renewals": "owner"}
+
 
 @dataclass(frozen=True)
-class MaturitySummary(Summary):
+class MaturitySummary(_InWords, Summary):
     """The maturity chapter's figures and recommendation for one company.
 
     Made by :func:`summarise`, the one function the chapter and ``csmodels recommend``
@@ -730,6 +759,13 @@ class MaturitySummary(Summary):
     facts_note: str = figure("Where the facts come from", "text")
     segment: str = figure("Company type (source 003)", "text")
     segment_rule: str = figure("Why that type", "text")
+    cs_leader: str = figure("CS led by", "text")
+    reports_to: str = figure("CS reporting to", "text")
+    renewal_owner: str = figure("Renewals owned by", "text")
+    expansion_owner: str = figure("Expansion owned by", "text")
+    compensation: str = figure("CSMs paid on", "text")
+    sources: str = figure("Sources of the recommendation", "text",
+                          help="their BibTeX keys (src003 is Source 003), comma-separated")
     conflicts: int = figure("Points where the sources disagree", "count")
     n_conflicts: str = figure("Points of disagreement, in words", "text")
     data_nrr: float | None = figure("Net revenue retention in the data", "ratio")
@@ -748,6 +784,22 @@ class MaturitySummary(Summary):
     currency: str = field(default="USD", compare=False)
     has_data: bool = field(default=False, compare=False)
 
+    _WORDS: ClassVar[dict[str, str]] = {
+        "segment": "type", "cs_leader": "owner", "reports_to": "owner",
+        "renewal_owner": "owner", "expansion_owner": "owner", "compensation": "pay",
+        "sources": "sources", "company_stage": "stage", "segment_rule": "stage",
+        "first_change": "stage"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as JSON (:meth:`Summary.to_dict`), with the recommendation in full:
+        ``recommendation`` (the headline one, with its reasons' sources and every
+        disagreement between the sources) and, for a company with segments,
+        ``segmented`` (every segment's recommendation, what they share and where they
+        split); ``None`` where there is none."""
+        return {**super().to_dict(),
+                "recommendation": self.recommendation and self.recommendation.to_dict(),
+                "segmented": self.segmented and self.segmented.to_dict()}
+
     def glue(self, glue, prefix: str = "", currency: str = "USD") -> list[str]:
         """Glue every figure; a fact the company did not give reads "not given", and
         the data's NRR says why it is missing."""
@@ -761,6 +813,24 @@ class MaturitySummary(Summary):
                 glue(prefix + key, Text(text), display=False)
                 keys.append(prefix + key)
         return keys
+
+
+def _in_words(kind: str | None, shown: str) -> str:
+    """A figure as the terminal shows it: a code of the maturity tables (``kind``) in
+    words; a funding stage's code inside a sentence too (``series-b``: Series B)."""
+    if kind is None or shown == "n/a":
+        return shown
+    types = company_types()
+    if kind == "type":
+        return types.loc[shown, "company_type"]
+    if kind == "owner":
+        return VALUE_WORDS.get(shown, shown)
+    if kind == "pay":
+        pay = dict(zip(types["compensation"], types["csm_compensation"], strict=True))
+        return pay[shown].rstrip(".")
+    if kind == "sources":
+        return ", ".join(source_name(s) for s in shown.split(", "))
+    return re.sub(r"\bseries-([ab])\b", lambda m: f"Series {m[1].upper()}", shown)
 
 
 def resolve_facts(profile: Profile, arr_monthly: pd.DataFrame | None = None,
@@ -819,12 +889,14 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
     Parameters
     ----------
     data_dir : str, optional
-        The company's data folder; ``None`` works from the profile and parameters.
+        The company's data folder; ``None``, a folder that does not exist or one with
+        nothing but a ``profile.yml`` works from the profile and parameters
+        (:func:`csmodels.inputs.load_company_if_any`). A folder of data the loader
+        refuses raises its :class:`~csmodels.exceptions.DataError`.
     profile_path : str, optional
         A ``profile.yml``; default the one in ``data_dir`` if there is one.
     require_data : bool
-        Raise the loader's error for an unusable data folder (the command line) rather
-        than work from the profile alone (the chapter).
+        Refuse to work without data too (the command line's ``--data``).
     acv_line : float
         Source 003's line between high- and low-touch businesses.
     **parameters
@@ -838,20 +910,13 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
     ('scaling-low-touch', 0, True, 'USD 12.0M')
     """
     from .book import company_name
-    from .exceptions import CsModelsError
-    from .inputs import load_company
+    from .inputs import load_company_if_any
     from .profile import default_profile_path, load_profile
 
     path = (profile_path if data_dir is None
             else default_profile_path(data_dir, profile_path))
     profile = load_profile(path)
-    company = None
-    if data_dir is not None:
-        try:
-            company = load_company(data_dir)
-        except CsModelsError:
-            if require_data:
-                raise  # the chapter works from the profile alone instead
+    company = load_company_if_any(data_dir, required=require_data)
     arr_monthly = company.arr_monthly if company is not None else None
     accounts = company.accounts if company is not None else None
     facts, from_data, segments, source = resolve_facts(profile, arr_monthly, accounts,
@@ -898,7 +963,9 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
             rec.reasons["segment"] if segmented is None else
             f"it sells to {len(segments)} segments (below) and is placed by its largest by "
             f"ARR, {segmented.lead}: {rec.reasons['segment']}"),
-        conflicts=len(rec.conflicts),
+        cs_leader=rec.cs_leader, reports_to=rec.reports_to, renewal_owner=rec.renewal_owner,
+        expansion_owner=rec.expansion_owner, compensation=rec.compensation,
+        sources=", ".join(rec.sources), conflicts=len(rec.conflicts),
         n_conflicts=f"{len(rec.conflicts)} point{'' if len(rec.conflicts) == 1 else 's'}",
         data_nrr=_data_nrr(arr_monthly),
         first_change=(f"from {changes[0][0]} to {changes[0][1]}" if changes

@@ -479,18 +479,19 @@ def company_retention(company) -> tuple[float | None, float | None]:
     """The company's trailing NRR and GRR, or ``(None, None)`` where the data cannot give
     them (the model then runs on its default rates and says so).
 
-    ``company`` is a loaded :class:`~csmodels.inputs.Company`, a data folder to load, or
-    ``None`` (no usable data).
+    ``company`` is a loaded :class:`~csmodels.inputs.Company`, a data folder to load
+    (:func:`csmodels.inputs.load_company_if_any`: a folder of data the loader refuses
+    raises its error), or ``None`` (no data).
     """
     from .kpis import metrics_summary
 
+    if isinstance(company, (str, Path)):  # broken data raise the loader's error
+        from .inputs import load_company_if_any
+
+        company = load_company_if_any(company)
     if company is None:
         return None, None
     try:
-        if isinstance(company, (str, Path)):
-            from .inputs import load_company
-
-            company = load_company(company)
         figures = metrics_summary(company)
     except CsModelsError:
         return None, None
@@ -518,8 +519,9 @@ def pressure_summary(data_dir: str | Path, nrr: float | None = None, grr: float 
     """:func:`company_summary` on the company in ``data_dir`` (the reporting chapter's
     ``pressure`` section, on its own).
 
-    A folder the loader cannot read counts as no data: the model then runs on its
-    default rates and says so.
+    A folder without data (missing, or nothing but a ``profile.yml``) leaves the model
+    on its default rates, and it says so; a folder of data the loader refuses raises
+    its :class:`~csmodels.exceptions.DataError`.
     """
     return company_summary(data_dir, nrr, grr, **parameters)
 

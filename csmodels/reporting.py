@@ -50,7 +50,7 @@ import pandas as pd
 from ._checks import check_number
 from ._tables import package_table
 from .book import company_name
-from .exceptions import CsModelsError, ParameterError
+from .exceptions import ParameterError
 from .pressure import PressureSummary, company_summary
 from .profile import STAGES, Profile
 from .summary import Summary, figure, section
@@ -854,26 +854,30 @@ def reporting_summary(data_dir: str | Path | None = None,
                       concentration: float = 20.0, seed: int = 0, vary_scores: bool = True,
                       table: pd.DataFrame | None = None,
                       score_changes: Mapping[str, float] | None = None,
-                      **pressure) -> ReportingSummary:
+                      require_data: bool = False, **pressure) -> ReportingSummary:
     """Everything the reporting chapter shows about a company, in one call.
 
     Loads the profile (``profile``, else ``profile_path``, else ``data_dir/profile.yml``)
     and the data once: the data's last month gives the ARR and ACV the profile leaves
     out (:func:`summarise`, the criteria model), and its trailing NRR and GRR calibrate
     the quota-pressure model, the ``pressure`` section
-    (:func:`csmodels.pressure.company_summary`). A data folder the loader cannot read
-    counts as no data: the page then works from the profile alone.
+    (:func:`csmodels.pressure.company_summary`).
 
     Parameters
     ----------
     data_dir : str or Path, optional
-        The company's data folder; ``None`` works from the profile alone.
+        The company's data folder; ``None``, a folder that does not exist or one with
+        nothing but a ``profile.yml`` works from the profile alone
+        (:func:`csmodels.inputs.load_company_if_any`). A folder of data the loader
+        refuses raises its :class:`~csmodels.exceptions.DataError`.
     profile_path : str or Path, optional
         A ``profile.yml``; default the one in ``data_dir`` if there is one.
     profile : Profile, optional
         A profile already in memory, in place of reading one.
     weights, stage, n_draws, concentration, seed, vary_scores, table, score_changes
         The criteria model's, as :func:`summarise` takes them.
+    require_data : bool
+        Refuse to work without data too (the command line's ``--data``).
     **pressure
         ``nrr``, ``grr`` (``None``: the data's), ``current_pressure``,
         ``horizon_years``, ``trust_cost``, ``memory``, ``ready_share``: the
@@ -885,18 +889,14 @@ def reporting_summary(data_dir: str | Path | None = None,
     >>> s.company_name, s.stage, s.pressure.calibration[:17]
     ('Northwind Analytics', 'scale-up', 'calibrated so tha')
     """
-    from .inputs import load_company
+    from .inputs import load_company_if_any
     from .profile import default_profile_path, load_profile
 
     if profile is None:
         profile = load_profile(profile_path if data_dir is None
                                else default_profile_path(data_dir, profile_path))
-    company = None
-    if data_dir is not None:
-        try:
-            company = load_company(data_dir)
-        except CsModelsError:
-            company = None  # no usable data: the profile alone, default pressure rates
+    # no data: the profile alone and default pressure rates; broken data: the loader's error
+    company = load_company_if_any(data_dir, required=require_data)
     criteria_model = summarise(profile, weights, stage, n_draws=n_draws,
                                concentration=concentration, seed=seed, vary_scores=vary_scores,
                                table=table, score_changes=score_changes,

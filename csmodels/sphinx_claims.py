@@ -113,7 +113,7 @@ class ClaimsRegister(SphinxDirective):
             section += nodes.title(heading, heading)
             section += self._reference(num, src)
             items = nodes.bullet_list()
-            for cid, row in table[table["source"] == num].iterrows():
+            for cid, row in table[table["source"] == src["bibkey"]].iterrows():
                 items += self._entry(cid, row, numbers[cid], found)
             section += items
             out.append(section)
@@ -189,17 +189,19 @@ def _resolve(app, doctree, fromdocname) -> None:
     if not doctree.traverse(claim_ref) and not doctree.traverse(booksown_mark):
         return
     page = app.builder.get_relative_uri(fromdocname, CLAIMS_DOC)
-    table, srcs, numbers = register(), sources(), claim_numbers()
+    table, numbers = register(), claim_numbers()
+    srcs = sources().reset_index().set_index("bibkey")  # the register names its bibkey
     for node in list(doctree.findall(claim_ref)):
         groups: dict[str, list[str]] = {}
         for cid in node["claims"]:
             groups.setdefault(table.loc[cid, "source"], []).append(cid)
         out = nodes.inline("", "", classes=["csmodels-claims"])
         out += nodes.Text("(")
-        for g, (num, ids) in enumerate(groups.items()):
+        for g, (key, ids) in enumerate(groups.items()):
+            num = srcs.loc[key, "source"]
             if g:
                 out += nodes.Text("; ")
-            out += nodes.Text(f"{srcs.loc[num, 'label']}, claim{'s' if len(ids) > 1 else ''} ")
+            out += nodes.Text(f"{srcs.loc[key, 'label']}, claim{'s' if len(ids) > 1 else ''} ")
             for i, cid in enumerate(ids):
                 if i:
                     out += nodes.Text(", ")

@@ -45,7 +45,8 @@ def _pages() -> list[Path]:
 def test_register_is_well_formed():
     table = register()
     assert len(table) >= 150 and table.index.is_unique
-    assert set(table["source"]) == {"000", "001", "002", "003", "004"}
+    # the sources' BibTeX keys, as every other table names them (one spelling)
+    assert set(table["source"]) == {"src000", "src001", "src002", "src003", "src004"}
     assert table["used_in"].map(len).min() >= 1  # every claim is used somewhere
 
 
@@ -271,7 +272,41 @@ def test_a_table_naming_an_unknown_source_is_found(monkeypatch):
     assert claims.check_source_ids() == [
         "csmodels/data/reporting_scores.csv, row 5: source 'src005' is not in "
         "csmodels/data/sources.csv; add it there or name one of src000, src001, src002, "
-        "src003, src004"]
+        "src003, src004 (an outside reference: its key in references.bib; the book's own: "
+        "book)"]
+
+
+@pytest.mark.parametrize("table", ["claims", "reporting_scores", "maturity_dimensions"])
+@pytest.mark.parametrize("cell", ["003", "src 003", "Src003", "src003 ", "", "Book"])
+def test_any_other_spelling_of_a_source_is_refused(monkeypatch, table, cell):
+    """A source has one spelling: its key. A number, a key with a space or another case,
+    an empty cell: each is found, in the claims register as in any table."""
+    original = claims.package_table
+    changed = original(table, text=True).copy()
+    changed.loc[0, "source"] = cell
+    monkeypatch.setattr(claims, "package_table", lambda name, text=False: changed
+                        if name == table else original(name, text))
+    problems = claims.check_source_ids()
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"csmodels/data/{table}.csv, row 2: source {cell!r} is not")
+
+
+def test_outside_references_and_the_books_own_rows_pass():
+    keys = claims.bibliography_keys()
+    assert {"src000", "src004", "fader2007", "saascapital2023"} <= keys
+    tables = {"functions_sbg_paper": "fader2007", "retention_benchmarks": "saascapital2023",
+              "maturity_dimensions": "book"}
+    for table, key in tables.items():
+        assert set(claims.package_table(table, text=True)["source"]) == {key}, table
+    assert claims.check_source_ids() == []
+
+
+def test_a_claim_naming_a_number_stops_the_register(monkeypatch):
+    table = claims.package_table("claims", text=True).copy()
+    table.loc[0, "source"] = "000"
+    _replace_register(monkeypatch, table)
+    with pytest.raises(ValueError, match=r"names the source '000', which is not a BibTeX key"):
+        register()
 
 
 def test_an_unknown_source_id_is_refused_with_what_to_do():

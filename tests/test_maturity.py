@@ -26,7 +26,7 @@ from csmodels.profile import Profile
 from tests.executed import run_chapter
 
 KEYS = ["segment", "cs_leader", "reports_to", "renewal_owner", "expansion_owner",
-        "compensation", "sources", "conflicts"]
+        "compensation", "sources", "conflicts"]  # a Recommendation's to_dict
 CONTRACT = {"segment": {"startup-high-touch", "startup-low-touch", "scaling-high-touch",
                         "scaling-low-touch", "technical-buyer", "product-led"},
             "cs_leader": {"head-of-cs", "cco"},
@@ -134,22 +134,35 @@ def test_the_map_covers_every_stage_acv_and_variant():
 def test_cli_json_follows_the_contract(capsys):
     assert main(["recommend", "--stage", "series-b", "--acv", "90000", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert list(out) == KEYS
+    # the maturity chapter's Summary: every declared figure and section, in order, then
+    # the recommendation in full (no segments given: no segmented one)
+    assert list(out) == [f.name for f in cs.MaturitySummary.fields()] + [
+        "recommendation", "segmented"]
+    assert out["segmented"] is None
+    assert out["recommendation"] == recommend(funding_stage="series-b", acv=90_000).to_dict()
     for key, allowed in CONTRACT.items():
         assert out[key] in allowed
+    assert (out["segment"], out["cs_leader"], out["reports_to"]) == (
+        "startup-high-touch", "head-of-cs", "ceo")
     # the sources are the bibkeys every table uses (csmodels/data/sources.csv)
-    assert out["sources"] == ["src000", "src003"]
-    assert out["conflicts"][0]["topic"] == "Who leads CS: source 003 or source 000?"
-    assert out["conflicts"][0]["claims"] == {"src003": "003-startup-ceo",
-                                             "src000": "000-scaleup-cco"}
+    assert out["sources"] == "src000, src003"
+    assert out["conflicts"] == 1 and out["segments"] is None
+    assert recommend(funding_stage="series-b", acv=90_000).to_dict()["conflicts"][0][
+        "claims"] == {"src003": "003-startup-ceo", "src000": "000-scaleup-cco"}
 
 
 def test_cli_reads_a_profile_and_prints_text(capsys, sample_dir):
     assert main(["recommend", "--profile", str(sample_dir / "profile.yml"),
                  "--no-product-led"]) == 0
     out = capsys.readouterr().out
+    # first the chapter's figures, labelled, in words; then the recommendation in words
+    assert out.startswith("The maturity chapter's figures (amounts in USD)\n")
+    table, words = out.split("\nThe recommendation, in words:\n\n")
+    assert "  Company type (source 003)             Startup with a high-touch business\n" \
+        in table and "  CS reporting to                       the CEO\n" in table
+    assert "  Sources of the recommendation         Source 000, Source 003, Source 004" in table
     # the sample's profile lists three segments; the largest by ARR comes first
-    assert out.startswith("3 segments, each placed on its own")
+    assert words.startswith("3 segments, each placed on its own")
     assert "=== Segment 'Enterprise': ACV USD 151,699, 48% of ARR, 82 accounts ===\n\n" \
         "  Company type: Startup with a high-touch business." in out
     # the book's own rules are marked as such, apart from what the sources say

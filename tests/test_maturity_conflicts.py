@@ -141,5 +141,5 @@ def test_the_tables_cite_a_claim_of_their_source_for_every_position():
                 claim = row[f"{dim}_claim"]
                 assert bool(row[dim]) == bool(claim), (table, name, dim)
                 if claim:
-                    assert claims.loc[claim, "source"] == row["source"][3:]
+                    assert claims.loc[claim, "source"] == row["source"]
                     assert f"maturity_{table}.csv#{name}" in claims.loc[claim, "used_in"]

@@ -82,11 +82,12 @@ def test_cli_prints_a_block_per_segment_then_shared_and_split(tmp_path, capsys):
 
 def test_cli_json_per_segment(tmp_path, capsys):
     assert main(["recommend", "--profile", str(_profile(tmp_path, TWO)), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert list(out) == ["segments", "lead_segment", "company", "shared", "split"]
-    assert [s["recommendation"]["segment"] for s in out["segments"]] == [
-        "scaling-high-touch", "scaling-low-touch"]
-    assert out["split"]["renewal_owner"] == {"Enterprise": "sales", "SMB": "cs"}
+    out = json.loads(capsys.readouterr().out)["segments"]  # the summary's section
+    assert (out["count"], out["lead"], out["lead_type"]) == (2, "Enterprise",
+                                                             "scaling-high-touch")
+    assert (out["lead_share"], out["high_touch_share"]) == (0.7, 0.7)
+    assert out["split"] == "company type, renewals, expansion and CSM pay"
+    assert (out["leader"], out["reports_to"]) == ("a Chief Customer Officer", "the CEO")
 
 
 @pytest.fixture
@@ -100,10 +101,14 @@ def unsegmented_sample(sample_dir, tmp_path):
     return folder
 
 
-def test_cli_reads_segments_from_the_data(unsegmented_sample, capsys):
+def test_segments_from_the_data(unsegmented_sample, capsys):
     sample_dir = unsegmented_sample
     assert main(["recommend", "--data", str(sample_dir), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    cli = json.loads(capsys.readouterr().out)
+    summary = maturity.summarise(str(sample_dir), require_data=True)
+    assert cli == summary.to_dict() and cli["segments"]["source"] == (
+        "accounts.segment in the data")
+    out = summary.segmented.to_dict()
     # independently: ARR of the accounts paying in the last month, by accounts.segment
     arr = pd.read_csv(sample_dir / "arr_monthly.csv")
     last = arr[(arr["month"] == arr["month"].max()) & (arr["arr"] > 0)]
@@ -124,8 +129,9 @@ def test_profile_segments_win_over_the_data(sample_dir, tmp_path, capsys):
     profile = _profile(tmp_path, TWO)
     assert main(["recommend", "--data", str(sample_dir), "--profile", str(profile),
                  "--json"]) == 0
-    assert [s["name"] for s in json.loads(capsys.readouterr().out)["segments"]] == [
-        "Enterprise", "SMB"]
+    segments = json.loads(capsys.readouterr().out)["segments"]
+    assert (segments["count"], segments["lead"], segments["source"]) == (
+        2, "Enterprise", "the profile's segments")
 
 
 def test_a_segment_name_in_the_data_shows_as_text(unsegmented_sample, capsys):
@@ -143,7 +149,7 @@ def test_one_segment_is_the_single_company_answer(tmp_path, capsys):
     assert main(["recommend", "--profile", str(_profile(tmp_path, one, touch=None)),
                  "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["segment"] == "scaling-low-touch" and "segments" not in out
+    assert out["segment"] == "scaling-low-touch" and out["segments"] is None
 
 
 @pytest.mark.parametrize(("segments", "fragment"), [
@@ -181,7 +187,7 @@ def test_acv_or_touch_for_the_whole_company_places_it_as_one(tmp_path, capsys):
     # (and the profile's company-wide touch), and the reader is told why
     path = str(_profile(tmp_path, TWO, touch=None))
     assert main(["recommend", "--profile", path, "--acv", "5000"]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().out.split("The recommendation, in words:\n\n")[1]
     assert out.startswith("Company type: Scaling company with a low-touch business.")
     assert "=== Segment" not in out
     assert out.rstrip().endswith("leave both out to see a recommendation per segment.")

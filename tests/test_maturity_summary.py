@@ -36,11 +36,47 @@ def _cli_json(capsys, *args) -> dict:
 def test_the_command_line_prints_the_summary(capsys, sample_dir, folder, args, facts):
     data = sample_dir if folder == "sample" else CASES / "scaling-low-touch"
     summary = summarise(str(data), require_data=True, **facts)
-    expected = (summary.segmented or summary.recommendation).to_dict()
-    assert _cli_json(capsys, "--data", str(data), *args) == expected
+    assert _cli_json(capsys, "--data", str(data), *args) == summary.to_dict()
     text = main(["recommend", "--data", str(data), *args])
     assert text == 0 and (summary.segmented is None) == ("=== Segment" not in
                                                           capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("args", "parameters"), [
+    (["-p", "acv_line", "100000", "--stage", "seed", "--acv", "90000"],
+     {"acv_line": 100_000, "funding_stage": "seed", "acv": 90_000}),
+    (["-p", "funding_stage", "growth", "-p", "buyer", "technical"],
+     {"funding_stage": "growth", "buyer": "technical"}),
+    (["-p", "product_led", "True", "--arr", "2e6"], {"product_led": True, "arr": 2e6}),
+])
+def test_recommend_takes_the_chapters_parameters(capsys, sample_dir, args, parameters):
+    """-p sets the maturity chapter's parameters as csmodels rerun does: the command
+    prints the Summary of the Python call with the same parameters."""
+    expected = summarise(str(sample_dir), require_data=True, **parameters)
+    got = _cli_json(capsys, "--data", str(sample_dir), *args)
+    assert got == expected.to_dict()
+    # the parameter changed the answer: not the default run's figures
+    assert got != summarise(str(sample_dir)).to_dict()
+
+
+def test_the_acv_line_decides_the_touch_model(capsys):
+    below = _cli_json(capsys, "--stage", "seed", "--acv", "90000", "-p", "acv_line", "100000")
+    at = _cli_json(capsys, "--stage", "seed", "--acv", "90000")
+    assert (below["segment"], below["acv_line"]) == ("startup-low-touch", 100_000)
+    assert (at["segment"], at["acv_line"]) == ("startup-high-touch", 75_000)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["-p", "acv", "90000", "--acv", "80000"], "--acv and -p acv both set the acv"),
+    (["-p", "acv_lin", "1"], "The chapter maturity has no parameter 'acv_lin'"),
+    (["-p", "acv_line", "abc"], "acv_line"),
+    (["-p", "data_dir", "x"], "-p data_dir is set by --data/--profile"),
+    (["-p", "acv_line", "1", "-p", "acv_line", "2"], "-p acv_line is given more than once"),
+])
+def test_bad_parameters_exit_2(capsys, args, fragment):
+    assert main(["recommend", "--stage", "seed", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and fragment in err and "Traceback" not in err
 
 
 def test_the_sample_is_placed_by_its_largest_segment(sample_dir):
@@ -169,3 +205,53 @@ def test_segments_that_agree_and_touch_shares_of_a_product_led_company(tmp_path)
     assert s.shared.startswith("who leads CS, where CS reports, company type")
     assert (s.high_touch_share, s.low_touch_share) == pytest.approx((0.7, 0.3))
     assert (s.leader, s.reports_to) == ("a Chief Customer Officer", "the CRO")
+
+
+def test_the_command_and_the_executed_chapter_agree_with_a_parameter(sample_dir):
+    """The maturity chapter run with -p acv_line glues exactly the figures recommend
+    computes with the same -p (every one, formatted for the prose)."""
+    from csmodels.cli import chapter_summary, chapter_values
+    from tests import inprocess
+
+    values = chapter_values("maturity", [("acv_line", "160000")])
+    summary = chapter_summary("maturity", str(sample_dir), None, values)
+    assert summary.acv_line == 160_000 and summary.text("acv_line") == "USD 160.0k"
+    ours: dict = {}
+    summary.glue(lambda key, value, display=False: ours.__setitem__(key, str(value)),
+                 currency=summary.currency)
+    nb = inprocess.execute("maturity", data_dir=str(sample_dir.resolve()), profile_path=None,
+                           acv_line=160_000.0)
+    theirs = {key: str(value) for key, value in inprocess.glued(nb).items()}
+    assert len(ours) > 20 and theirs == ours
+
+
+def test_every_parameter_of_the_chapter_reaches_summarise():
+    """Each parameter of the maturity chapter is a fact of summarise or one of its
+    keywords with the same default, so recommend -p and the chapter cannot drift apart."""
+    import inspect
+
+    from csmodels.cli import chapter_parameters
+    from csmodels.profile import FACT_KEYS
+
+    keywords = {name: p.default for name, p in inspect.signature(summarise).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    for name, (_, default) in chapter_parameters("maturity").items():
+        if name in ("data_dir", "profile_path"):
+            continue
+        if name in FACT_KEYS:
+            assert default is None, name  # None: the profile's, else the data's
+        else:
+            assert keywords[name] == default, name
+
+
+def test_recommend_json_keeps_every_segments_recommendation(sample_dir, capsys):
+    """--json holds the Summary's figures and the recommendation in full: the headline
+    one with its disagreements, and each segment's (the sample has three)."""
+    assert main(["recommend", "--data", str(sample_dir), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    summary = summarise(str(sample_dir))
+    assert got["recommendation"] == summary.recommendation.to_dict()
+    names = [seg["name"] for seg in got["segmented"]["segments"]]
+    assert names == ["Enterprise", "Mid-Market", "SMB"]
+    assert all(seg["recommendation"]["cs_leader"] for seg in got["segmented"]["segments"])
+    assert got["cs_leader"] == got["recommendation"]["cs_leader"]

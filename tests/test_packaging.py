@@ -1,6 +1,7 @@
 """The package stands alone: a wheel built from the repository, installed into a fresh
-virtual environment, reruns a chapter from any folder; its dependencies are declared;
-without the book's tools, ``rerun`` and ``book`` say what to install."""
+virtual environment, reruns a chapter and builds the whole book from any folder; its
+dependencies are declared, and its extras cover requirements.txt; without the book's
+tools, ``rerun`` and ``book`` say what to install."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
-from importlib.metadata import packages_distributions
+from importlib.metadata import PackageNotFoundError, packages_distributions, requires
 from pathlib import Path
 
 import pytest
@@ -93,7 +95,7 @@ def test_the_wheel_carries_the_book_and_declares_every_import(wheel):
     requires = declared(wheel)
     assert {"papermill", "nbclient", "ipykernel", "jupyter-book"} <= {
         d for d, extras in requires.items() if "book" in extras}
-    assert {"pytest", "nbval", "hypothesis"} <= {
+    assert {"pytest", "nbval", "hypothesis", "pypdfium2"} <= {
         d for d, extras in requires.items() if "test" in extras}
     assert "pandas" in requires and "" in requires["pandas"]
     modules = imported_modules(ROOT / "csmodels")
@@ -104,9 +106,12 @@ def test_the_wheel_carries_the_book_and_declares_every_import(wheel):
     assert not undeclared, f"imported but not in the wheel's Requires-Dist: {undeclared}"
 
 
-@pytest.mark.slow
-def test_an_installed_wheel_reruns_a_chapter_from_any_folder(wheel, tmp_path, sample_dir):
-    venv = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> dict:
+    """The wheel installed into a fresh virtual environment, and a folder outside the
+    repository holding a copy of the sample company ("my company")."""
+    home = tmp_path_factory.mktemp("installed")
+    venv = home / "venv"
     # The venv sees the machine's packages (offline, fast) but not this clone: no
     # PYTHONPATH, and csmodels only as installed from the wheel.
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
@@ -114,28 +119,90 @@ def test_an_installed_wheel_reruns_a_chapter_from_any_folder(wheel, tmp_path, sa
     python = venv / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     str(wheel)], check=True, timeout=120)
-    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "LANG": "C.UTF-8"}
-    cwd = tmp_path / "elsewhere"
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+    cwd = home / "elsewhere"
     cwd.mkdir()
-    data = shutil.copytree(sample_dir, cwd / "my company")
-    before = folder_digest(data)
+    data = shutil.copytree(ROOT / "data" / "sample", cwd / "my company")
+    return {"venv": venv, "python": python, "env": env, "cwd": cwd, "data": data}
 
-    where = subprocess.run([str(python), "-c", "import csmodels.rerun as r; "
-                            "print(r.__file__); print(r.book_root())"], cwd=cwd, env=env,
-                           capture_output=True, text=True, check=True).stdout.split("\n")
+
+def _csmodels(installed: dict, *args: str, timeout: int) -> subprocess.CompletedProcess:
+    return subprocess.run([str(installed["venv"] / "bin" / "csmodels"), *args],
+                          cwd=installed["cwd"], env=installed["env"], capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_reruns_a_chapter_from_any_folder(installed):
+    cwd, data, venv = installed["cwd"], installed["data"], installed["venv"]
+    before = folder_digest(data)
+    where = subprocess.run([str(installed["python"]), "-c", "import csmodels.rerun as r; "
+                            "print(r.__file__); print(r.book_root())"], cwd=cwd,
+                           env=installed["env"], capture_output=True, text=True,
+                           check=True).stdout.split("\n")
     site_packages = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert Path(where[0]).is_relative_to(site_packages)
     assert Path(where[1]) == Path(where[0]).parent / "_book"
 
-    done = subprocess.run([str(venv / "bin" / "csmodels"), "rerun", "metrics", "--data",
-                           "my company", "--out", "out"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = _csmodels(installed, "rerun", "metrics", "--data", "my company", "--out", "out",
+                     timeout=300)
     assert done.returncode == 0, done.stderr
     page = (cwd / "out" / "html" / "chapters" / "metrics.html").read_text(encoding="utf-8")
     assert "Rerun on your company." in page and str(data.resolve()) in page
     assert (cwd / "out" / "index.html").is_file()
     assert folder_digest(data) == before
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_builds_the_book_from_any_folder(installed):
+    """``csmodels book`` from the installed wheel, in a folder outside the repository:
+    every chapter executed on the reader's data, the whole site written offline."""
+    cwd, data = installed["cwd"], installed["data"]
+    before = folder_digest(data)
+    done = _csmodels(installed, "book", "--data", "my company", "--out", "site",
+                     "-p", "reporting.n_draws", "300", "-p", "functions.bootstrap_draws", "50",
+                     timeout=1200)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("site/index.html"), done.stdout
+    site = cwd / "site"
+    assert (site / "index.html").is_file()
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    for chapter in re.findall(r"file:\s*chapters/(\w+)", toc):
+        page = (site / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
+        assert "Rerun on your company." in page and str(data.resolve()) in page, chapter
+    maturity = (site / "chapters" / "maturity.html").read_text(encoding="utf-8")
+    assert "Northwind Analytics" in maturity  # the company of the data, glued
+    assert not list(site.rglob("*.ipynb_checkpoints"))
+    assert folder_digest(data) == before
+
+
+def _name(requirement: str) -> str:
+    return _normal(re.match(r"\s*([A-Za-z0-9._-]+)", requirement).group(1))
+
+
+def test_the_extras_cover_requirements_txt():
+    """Every package requirements.txt pins is declared in pyproject (the core or an
+    extra) or is a dependency of one that is; no distribution is declared twice."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lists = {"": project["dependencies"], **project["optional-dependencies"]}
+    seen: dict[str, str] = {}
+    for extra, specs in lists.items():
+        for spec in specs:
+            name = _name(spec)
+            if name == "csmodels":  # [test] pulls in [book]
+                continue
+            assert name not in seen, f"{name} declared in [{seen[name]}] and in [{extra}]"
+            seen[name] = extra
+    pinned = [_name(line) for line in (ROOT / "requirements.txt").read_text().splitlines()
+              if line.strip() and not line.startswith(("#", "-e"))]
+    pulled = set()
+    for name in seen:
+        try:
+            pulled |= {_name(r) for r in requires(name) or []}
+        except PackageNotFoundError:
+            pass
+    missing = [name for name in pinned if name not in seen and name not in pulled]
+    assert not missing, f"pinned in requirements.txt but in no extra of pyproject: {missing}"
 
 
 @pytest.mark.parametrize("command", [["rerun", "metrics"], ["book"]])

@@ -76,7 +76,8 @@ def test_the_data_are_loaded_once(sample_dir, monkeypatch):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(inputs, "load_company", counted)
+    # the one reader every chapter goes through (load_company_if_any) calls it there
+    monkeypatch.setattr(inputs.company, "load_company", counted)
     s = reporting.reporting_summary(sample_dir, n_draws=100)
     assert len(calls) == 1 and s.pressure.calibration.startswith("calibrated so that")
 

@@ -95,3 +95,21 @@ def test_a_drift_is_caught():
     assert written_type(TABLES["accounts"], seats) == "integer ≥ 1"
     assert written_type(TABLES["accounts"], loose) == "integer ≥ 0"
     assert dict((r[0], r[2]) for r in rows("accounts"))["licensed_seats"] == "integer ≥ 1"
+
+
+DATE_RULE = re.compile(r"≥ `(\w+)`")
+
+
+def test_every_date_order_rule_is_stated_and_no_other():
+    """Each rule of ``DATE_ORDER`` (one date must not come before another) is stated in
+    the later column's row as "≥ `earlier`"; a date row states no rule the loader does
+    not enforce."""
+    from csmodels.inputs.schema import DATE_ORDER
+
+    stated = set()
+    for name in TABLES:
+        for column_name, _, kind, meaning in rows(name):
+            if kind == "date":
+                stated |= {(name, earlier, column_name) for earlier in DATE_RULE.findall(meaning)}
+    assert stated == set(DATE_ORDER)
+    assert DATE_ORDER  # the check compares something

@@ -20,7 +20,8 @@ One job per module, each importing only the ones above it in this list:
   worded once for the loader and the engine's checks, without pandas;
 - :mod:`~csmodels.inputs.validate`: checking a table against its spec;
 - :mod:`~csmodels.inputs.company`: :func:`load_company`, which runs them in that order
-  and returns a :class:`Company`;
+  and returns a :class:`Company` (:func:`load_company_if_any`: or ``None`` where a
+  chapter is given no data);
 - :mod:`~csmodels.inputs.write`: writing safely (:func:`neutralise_formulas`) and the
   draft ``mapping.yml`` (:func:`mapping_template`).
 
@@ -33,7 +34,8 @@ from importlib import import_module as _import_module
 
 # Each name is imported on first use (PEP 562), so that reading the schema or the
 # limits (the engine, the command line) does not import pandas with the loader.
-_WHERE = {"Company": "company", "load_company": "company", "folder_fingerprint": "files",
+_WHERE = {"Company": "company", "load_company": "company",
+          "load_company_if_any": "company", "folder_fingerprint": "files",
           "input_files": "files", "Unreadable": "limits", "mapping_template": "write",
           "neutralise_formulas": "write", "safe_cell": "write"}
 
@@ -43,6 +45,7 @@ __all__ = [
     "folder_fingerprint",
     "input_files",
     "load_company",
+    "load_company_if_any",
     "mapping_template",
     "neutralise_formulas",
     "safe_cell",

@@ -130,3 +130,29 @@ def load_company(folder: str | Path, today: date | None = None) -> Company:
     if problems:
         raise DataError(problems)
     return Company(folder=folder, absent_columns=absent, **tables)
+
+
+def load_company_if_any(folder: str | Path | None, *, required: bool = False) -> Company | None:
+    """The company in ``folder``, or ``None`` where there are no data to read.
+
+    No data: no folder given, a folder that does not exist, or one that holds nothing
+    but a ``profile.yml`` (a company described by its profile alone). Any other folder
+    is read by :func:`load_company`, whose :class:`~csmodels.exceptions.DataError` it
+    raises: a folder of broken data is never taken for one without data. With
+    ``required`` (the command line's ``--data``), "no data" is an error too.
+
+    >>> load_company_if_any(None) is None
+    True
+    >>> load_company_if_any("data/sample").arr_monthly.columns.tolist()
+    ['account_id', 'month', 'arr']
+    """
+    if folder is None:
+        if required:
+            raise DataError([Problem("--data", "No data folder was given.",
+                                     "Give the folder that holds arr_monthly.csv.")])
+        return None
+    path = Path(folder)
+    if not required and (not path.exists() or (path.is_dir() and all(
+            f.name == "profile.yml" or f.name.startswith(".") for f in path.iterdir()))):
+        return None
+    return load_company(path)
