@@ -749,3 +749,18 @@ def test_pay_rates_and_goals_are_chapter_parameters(sample_dir):
                           ([0.1], "pay_plan must be a mapping")):
         with pytest.raises(ParameterError, match=fragment):
             co.summarise(sample_dir, pay_plan=bad)
+
+
+@pytest.mark.slow
+def test_a_misspelt_pay_plan_key_is_one_sentence_and_exit_2(tmp_path, sample_dir):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "csmodels", "rerun", "collaboration", "--data",
+                           str(sample_dir), "--out", str(out), "-p", "pay_plan",
+                           '{"cs_expansion": 0.1}'], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 2, done.stderr
+    assert "pay_plan has no rate or goal 'cs_expansion'. Use any of" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
