@@ -580,6 +580,36 @@ class CompPlan(Checked):
         return collaboration == "influenced" and self.real_collaboration == "involved"
 
 
+PAY_PLAN_KEYS = ("sales_new_rate", "sales_renewal_rate", "sales_expansion_rate",
+                 "cs_renewal_rate", "cs_expansion_rate", "expansion_rep_rate",
+                 "pod_bonus_rate", "nrr_goal", "grr_goal")  # the chapter's pay_plan
+
+
+def comp_plan(pay_plan: Mapping[str, float] | None = None, *,
+              real_collaboration: str = "sourced", split: float = 0.5) -> CompPlan:
+    """The :class:`CompPlan` of the collaboration chapter's parameters: ``pay_plan`` (a
+    mapping of any of :data:`PAY_PLAN_KEYS` to a value; ``None`` or a key left out: the
+    book's), the rule of engagement and the split.
+
+    >>> comp_plan({"cs_expansion_rate": 0.1}).cs_expansion_rate
+    0.1
+    >>> comp_plan({"cs_expansion": 0.1})
+    Traceback (most recent call last):
+    ...
+    csmodels.exceptions.ParameterError: pay_plan has no rate or goal 'cs_expansion'. ...
+    """
+    pay_plan = {} if pay_plan is None else pay_plan
+    if not isinstance(pay_plan, Mapping):
+        raise ParameterError(f"pay_plan must be a mapping of rates and goals, not "
+                             f"{shown(pay_plan)}.",
+                             'Give for example {"cs_expansion_rate": 0.06}, or leave it out.')
+    unknown = [str(k) for k in pay_plan if k not in PAY_PLAN_KEYS]
+    if unknown:
+        raise ParameterError(f"pay_plan has no rate or goal {shown(unknown[0])}.",
+                             f"Use any of {', '.join(PAY_PLAN_KEYS)}.")
+    return CompPlan(**dict(pay_plan), real_collaboration=real_collaboration, split=split)
+
+
 def pod_pay(book: float, retained: float, expansion: float,
             plan: CompPlan | None = None) -> dict:
     """A revenue pod's bonus on its book's NRR and GRR (source 004: the pod's variable
@@ -1159,9 +1189,11 @@ class OwnershipFigures(Summary):
     pay_response: float = figure("Pay response (the book's)", "number")
     current_nrr: float | None = figure("NRR of the book under the current model", "ratio")
     current_grr: float | None = figure("GRR of the book under the current model", "ratio")
-    best_model: str | None = figure("Model with the highest NRR", "text")
+    best_model: str | None = figure("Model(s) with the highest NRR (every model of a tie)",
+                                    "text")
     best_nrr: float | None = figure("Highest NRR", "ratio")
-    worst_model: str | None = figure("Model with the lowest NRR", "text")
+    worst_model: str | None = figure("Model(s) with the lowest NRR (every model of a tie)",
+                                     "text")
     worst_nrr: float | None = figure("Lowest NRR", "ratio")
     current_churn: float | None = figure("Share of the book churned, current model", "ratio")
     flat_churn: float | None = figure(
@@ -1171,12 +1203,18 @@ class OwnershipFigures(Summary):
     current_sourced_share: float | None = figure(
         "Share of expansion CS sources under the current model", "ratio")
     pod_bonus_rate: float = figure("Pod's bonus at goal, share of its book", "ratio")
-    pod_attainment: float | None = figure("Revenue pod's attainment of its goals", "ratio")
-    pod_pay: float | None = figure("Revenue pod's bonus", "money")
+    pod_attainment: float | None = figure(
+        "Revenue pod's attainment of its goals, on the outcomes modelled under the pod", "ratio")
+    pod_pay: float | None = figure("Revenue pod's bonus, on the outcomes modelled under the pod",
+                                   "money")
+    pod_attainment_data: float | None = figure(
+        "Revenue pod's attainment of its goals on the data's outcomes (behaviour unchanged)",
+        "ratio")
     nrr_goal: float = figure("Pod's NRR goal", "ratio")
     grr_goal: float = figure("Pod's GRR goal", "ratio")
     ex_response: float = figure("Exercise 3's pay response", "number")
-    ex_best_model: str | None = figure("Highest NRR at exercise 3's response", "text")
+    ex_best_model: str | None = figure("Model(s) with the highest NRR at exercise 3's "
+                                       "response", "text")
     ex_best_nrr: float | None = figure("That NRR", "ratio")
     ex_worst_nrr: float | None = figure("Lowest NRR at exercise 3's response", "ratio")
 
@@ -1269,13 +1307,30 @@ def _generator_figures() -> GeneratorFigures:
                             late_prob=shape.late_handoff_prob)
 
 
+NRR_TIE = 1e-6  # two models' NRRs closer than this are a tie (a summary keeps six decimals)
+
+
 def _extreme(outcomes: pd.DataFrame, models: pd.DataFrame, highest: bool
              ) -> tuple[str | None, float | None]:
+    """The model(s) with the highest (or lowest) NRR, every model of a tie named, in the
+    order of ``outcomes``, and that NRR.
+
+    >>> models = pd.DataFrame({"name": ["A, one", "B", "C"]}, index=["a", "b", "c"])
+    >>> _extreme(pd.DataFrame({"nrr": [1.05, 1.02, 1.05]}, index=["a", "b", "c"]), models, True)
+    ('“A, one” and “C” (a tie)', 1.05)
+    >>> _extreme(pd.DataFrame({"nrr": [1.0, 1.0, 1.0]}, index=["a", "b", "c"]), models, False)
+    ('“A, one”, “B” and “C” (a tie)', 1.0)
+    """
     nrr = outcomes["nrr"].dropna()
     if nrr.empty:
         return None, None
-    best = nrr.idxmax() if highest else nrr.idxmin()
-    return str(models.loc[best, "name"]), float(nrr[best])
+    value = float(nrr.max() if highest else nrr.min())
+    names = [str(models.loc[m, "name"]) for m in nrr.index[(nrr - value).abs() <= NRR_TIE]]
+    if len(names) == 1:
+        return names[0], value
+    # model names hold commas and "and", so each name of a tie is quoted
+    quoted = [f"“{name}”" for name in names]
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]} (a tie)", value
 
 
 def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
@@ -1290,6 +1345,8 @@ def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
     now, flat, pod = (outcomes.loc[model_id], outcomes.loc["all-sales"],
                       outcomes.loc["revenue-pod"])
     pod_book = pod_pay(pod["book"], pod["retained"], pod["expansion"], plan)
+    # the data are what the current model produced: its outcomes are the data's
+    pod_data = pod_pay(now["book"], now["retained"], now["expansion"], plan)
     best_model, best_nrr = _extreme(outcomes, models, True)
     worst_model, worst_nrr = _extreme(outcomes, models, False)
     ex_model, ex_nrr = _extreme(faster, models, True)
@@ -1307,7 +1364,7 @@ def _ownership_figures(company: Company, plan: CompPlan, model_id: str,
         flat_sourced_share=_num(flat["sourced_share"]),
         current_sourced_share=_num(now["sourced_share"]),
         pod_bonus_rate=plan.pod_bonus_rate, pod_attainment=_num(pod_book["attainment"]),
-        pod_pay=_num(pod_book["pay"]),
+        pod_pay=_num(pod_book["pay"]), pod_attainment_data=_num(pod_data["attainment"]),
         nrr_goal=plan.nrr_goal, grr_goal=plan.grr_goal,
         ex_response=exercise_response(pay_response), ex_best_model=ex_model,
         ex_best_nrr=ex_nrr, ex_worst_nrr=_extreme(faster, models, False)[1])
@@ -1322,7 +1379,7 @@ def summarise(data_dir: str | Path, profile_path: str | Path | None = None, *,
               handoff_within_days: int = 14, kickoff_within_days: int = 30,
               first_days: int = 90, ownership_model: str = "cs-renewals-sales-expansion",
               real_collaboration: str = "sourced", split: float = 0.5,
-              pay_response: float = 0.05,
+              pay_response: float = 0.05, pay_plan: Mapping[str, float] | None = None,
               self_assessment_answers: Mapping[str, int] | None = None
               ) -> CollaborationSummary:
     """Load the company once and compute every figure of the collaboration chapter.
@@ -1340,6 +1397,8 @@ def summarise(data_dir: str | Path, profile_path: str | Path | None = None, *,
         The rule of engagement (:class:`CompPlan`).
     pay_response
         How strongly behaviour follows pay (:func:`ownership_outcomes`; the book's).
+    pay_plan
+        Pay rates and the pod's goals that differ from the book's (:func:`comp_plan`).
     self_assessment_answers
         Answers over the profile's ``self_assessment``.
 
@@ -1360,11 +1419,11 @@ def summarise(data_dir: str | Path, profile_path: str | Path | None = None, *,
     from .inputs import load_company
     from .profile import default_profile_path, load_profile
 
+    plan = comp_plan(pay_plan, real_collaboration=real_collaboration, split=split)
     profile = load_profile(default_profile_path(data_dir, profile_path))
     company = load_company(data_dir)
     terms = SlaTerms(handoff_within_days=handoff_within_days,
                      kickoff_within_days=kickoff_within_days, first_days=first_days)
-    plan = CompPlan(real_collaboration=real_collaboration, split=split)
     models = ownership_models()
     _model(ownership_model)
     out: dict = {"handoffs": None, "first90": None, "ownership": None}

@@ -20,6 +20,9 @@ book's reading: source 003 lists its types side by side and gives no order among
    public) crossed with high or low touch. The touch model is the profile's own when
    given, else the ACV against source 003's $75K line.
 
+Sources 001 and 002 have no such table, but each takes a position on the reporting line
+at some stages (:func:`stage_positions`), and these are compared too.
+
 The disagreements are read from the same tables: each names, in the columns of
 :data:`DIMENSIONS` (reporting line, leader, renewal owner, expansion owner, pay), the
 values the source accepts for its row and the claim (``claims.csv``) behind each, and
@@ -83,6 +86,25 @@ def arr_stages() -> pd.DataFrame:
 def funding_stages() -> pd.DataFrame:
     """Source 000's guidance for each funding stage."""
     return _table("funding_stages").set_index("funding_stage").copy()
+
+
+def stage_positions() -> pd.DataFrame:
+    """Positions of sources with no maturity table of their own that hold only at some
+    stages (source 001: Product for startups looking for product-market fit; source 002:
+    no longer straight to the CEO as companies scale), indexed by ``position_id``.
+
+    A row holds for a company whose funding stage is one of its ``funding_stages``; for a
+    company with no funding stage, whose source 004 ARR stage is one of its
+    ``arr_stages`` (empty: the ARR cannot say). Which stages a source's words cover is the
+    book's reading: 001's "startups where you're trying to determine product-market fit"
+    are the Seed and Series A companies source 000 ties to that search, 002's "as
+    companies scale" is source 003's scaling phase (growth or public; with no funding
+    stage, source 004's mature stage, as for the company type).
+
+    >>> stage_positions().loc["002-ceo-at-scale", "reports_to"]
+    'cro|coo'
+    """
+    return _table("stage_positions").set_index("position_id").copy()
 
 
 @dataclass(frozen=True)
@@ -322,19 +344,28 @@ def dimensions() -> pd.DataFrame:
 def positions(facts: CompanyFacts, segment: str, stage: str | None) -> list[dict]:
     """Each source's row for this company and its positions, read from the tables.
 
-    One entry per source that has a row for the company: ``source``, ``row`` (the
-    row's name in words) and, per dimension the source speaks to, the accepted
-    values (a frozenset) and the claim id behind them.
+    One entry per source that has a row for the company (source 003's company type,
+    source 004's ARR stage, source 000's funding stage and the :func:`stage_positions`
+    of sources 001 and 002 that hold at the company's stage): ``source``, ``row`` (the
+    row's name in words) and, per dimension the source speaks to, the accepted values (a
+    frozenset: the column's, and its ``<dimension>_also`` column's where the table has
+    one, as source 003's "a President or Chief Revenue Officer") and the claim id behind
+    them.
     """
     rows = [(company_types().loc[segment], "company_type")]
     if stage is not None:
         rows.append((arr_stages().loc[stage], "label"))
     if facts.funding_stage is not None:
         rows.append((funding_stages().loc[facts.funding_stage], "funding_stage"))
+    for _, row in stage_positions().iterrows():
+        if (facts.funding_stage in row["funding_stages"].split("|")
+                if facts.funding_stage is not None else stage in row["arr_stages"].split("|")):
+            rows.append((row, "label"))
     out = []
     for row, name in rows:
         title = row.name if name == "funding_stage" else row[name]
-        held = {dim: (frozenset(v for v in row[dim].split("|") if v), row[f"{dim}_claim"])
+        held = {dim: (frozenset(v for v in f"{row[dim]}|{row.get(f'{dim}_also', '')}"
+                                .split("|") if v), row[f"{dim}_claim"])
                 for dim in DIMENSIONS if row[dim].strip()}
         out.append({"source": row["source"], "row": str(title), "positions": held})
     return out

@@ -25,15 +25,18 @@ from 0 (no quota on CSMs) to 1 (CSMs paid mostly on quota):
   ARR plus ``trust_cost`` x D, the damage done up to the year before: pressure in
   year t raises churn in year t+1, not in year t.
 
-NRR in a year is 1 + expansion - lost ARR. Nothing here assumes that pressure
-pays up to a point: a year's NRR judged alone always rises with pressure, since
-its bill arrives at the next renewal. A peak over several years comes from the
-dynamics: each step of pressure reaches accounts less ready than the last (fewer
-buy, more are hurt), the damage is paid at later renewals and lingers, and a
-damaged base buys less. :func:`company_summary` (or :func:`pressure_summary`,
-from a data folder) calibrates the model to a company and returns the figures the
-chapter shows, a :class:`PressureSummary`: the ``pressure`` section of the
-reporting chapter's summary (:func:`csmodels.reporting.reporting_summary`).
+NRR in a year is 1 + expansion - lost ARR. No rule says that pressure pays up to
+a point: a year's NRR judged alone always rises with pressure, since its bill
+arrives at the next renewal. A peak over several years comes from two of the
+rules: the order of the pitches (``ordering``: readiest first, so each step of
+pressure reaches accounts less ready than the last, fewer buy and more are hurt)
+and the trust cost (the damage is paid at later renewals and lingers, and a
+damaged base buys less). :func:`summarise` reports the peak without each and
+without both (``peak_unordered``, ``peak_no_trust_cost``, ``peak_neither``).
+:func:`company_summary` (or :func:`pressure_summary`, from a data folder) calibrates
+the model to a company and returns the figures the chapter shows, a
+:class:`PressureSummary`: the ``pressure`` section of the reporting chapter's summary
+(:func:`csmodels.reporting.reporting_summary`).
 
 >>> m = IncentivePressure()
 >>> round(m.peak(horizon_years=1), 2), round(m.peak(horizon_years=5), 2)
@@ -85,6 +88,13 @@ class IncentivePressure(Checked):
         Extra share of ARR lost at a renewal per unit of trust damage.
     memory : float
         Share of the damage to trust still there a year later (0 to below 1).
+    ordering : float
+        How far CSMs pitch the readiest accounts first, 0 to 1: at 1 (the book's
+        default) the u-th share of accounts pitched has readiness 1 - u, at 0 every
+        pitch is as ready as the average account (1/2), in between a blend. It is
+        what bends the curves: at 1 each step of pressure wins fewer upsells and does
+        more damage than the last; at 0 gain and damage grow in proportion to the
+        pressure.
 
     >>> m = IncentivePressure()
     >>> m.path([1.0, 0.0])["loss"].round(4).tolist()  # the damage of year 1 is paid in year 2
@@ -104,6 +114,10 @@ class IncentivePressure(Checked):
     memory: float = _share(
         0.50, low=0, below=1,
         hint="Give the share of trust damage left a year later, from 0 to below 1.")
+    ordering: float = _share(
+        1.0, low=0, high=1,
+        hint="Give how far the readiest accounts are pitched first, from 0 (no better than "
+        "average) to 1 (readiest first).")
 
     # --- one year ----------------------------------------------------------------
 
@@ -111,16 +125,21 @@ class IncentivePressure(Checked):
         """Share of accounts pitched an upsell at pressure ``p`` (0 to 1, or an array)."""
         return self.ready_share + (1 - self.ready_share) * _pressures(p)
 
+    def gain(self, s):
+        """The readiness of the accounts pitched when a share ``s`` is pitched, summed
+        (the integral of x over them: s - s^2/2 readiest first, s/2 at random)."""
+        k = self.ordering
+        return k * (s - s ** 2 / 2) + (1 - k) * s / 2
+
     def new_damage(self, p):
         """Trust damage done in one year at pressure ``p``: premature pitches, each
         weighted by how unready the account was (the integral of 1 - x over them)."""
-        s = self.pitched(p)
-        return (s ** 2 - self.ready_share ** 2) / 2
+        s, r, k = self.pitched(p), self.ready_share, self.ordering
+        return k * (s ** 2 - r ** 2) / 2 + (1 - k) * (s - r) / 2
 
     def expansion(self, p, damage=0.0):
         """Expansion in a year at pressure ``p``, as a share of the year's opening ARR."""
-        s = self.pitched(p)
-        return self.upsell * (1 - np.asarray(damage, float)) * (s - s ** 2 / 2)
+        return self.upsell * (1 - np.asarray(damage, float)) * self.gain(self.pitched(p))
 
     def loss(self, damage=0.0):
         """ARR lost at a year's renewals, given the damage done before that year."""
@@ -224,7 +243,7 @@ class IncentivePressure(Checked):
                 f"{current_pressure:g} implies a negative base rate of churn.",
                 "Lower the trust cost or the current pressure.")
         s = float(shape_model.pitched(current_pressure))
-        upsell = (nrr - grr) / ((1 - damage) * (s - s * s / 2))
+        upsell = (nrr - grr) / ((1 - damage) * shape_model.gain(s))
         return replace(shape_model, upsell=upsell, base_loss=max(base_loss, 0.0))
 
     @classmethod
@@ -361,6 +380,18 @@ class PressureSummary(Summary):
     grr_full_last: float = figure("GRR in the last year of the horizon at full pressure",
                                   "ratio")
     moves: str = figure("What moves the peak in this run", "text")
+    ordering: float = figure("How far the readiest accounts are pitched first (0 to 1)",
+                             "number")
+    peak_unordered: float | None = figure(
+        "Peak pressure with pitches no better than average (ordering 0), recalibrated",
+        "number")
+    peak_no_trust_cost: float | None = figure(
+        "Peak pressure with no trust cost (trust_cost 0), recalibrated", "number")
+    peak_neither: float | None = figure(
+        "Peak pressure with neither the ordering nor a trust cost, recalibrated", "number")
+    peak_sources: str | None = figure(
+        "Where the peak comes from: the peak without the ordering, the trust cost or both, "
+        "in words", "text")
     ex_memory: PressureSummary | None = section("Exercise: trust damage that lasts longer")
     ex_one_year: PressureSummary | None = section("Exercise: the peak judged on one year")
     model: IncentivePressure | None = field(default=None, compare=False, repr=False)
@@ -387,20 +418,26 @@ SENSITIVITY = {"trust_cost": (0.5, 2.0), "memory": (0.5, 1.5), "horizon_years": 
 def summarise(nrr: float | None, grr: float | None, *, current_pressure: float = 0.5,
               horizon_years: int = 5, trust_cost: float = 0.20, memory: float = 0.50,
               ready_share: float = 0.30, given: tuple[str, ...] = (),
-              exercises: bool = True, sensitivity: bool = True) -> PressureSummary:
+              exercises: bool = True, sensitivity: bool = True,
+              ordering: float = 1.0) -> PressureSummary:
     """The figures of the quota-pressure section for a company's NRR and GRR.
 
     The model is calibrated with :meth:`IncentivePressure.for_company`; the
     company starts in the steady state of today's pressure. With ``exercises`` the
     ``ex_*`` sections hold this same summary with each exercise's change
-    (:data:`EXERCISES`), recalibrated as a rerun with that change would be.
+    (:data:`EXERCISES`), recalibrated as a rerun with that change would be, and
+    ``peak_unordered``, ``peak_no_trust_cost`` and ``peak_neither`` the peak of the
+    model recalibrated without the readiest-first ordering (``ordering`` 0: gain and
+    damage in proportion to pressure), without a trust cost, and without both, with
+    ``peak_sources`` saying what they show.
 
     >>> s = summarise(1.05, 0.9, current_pressure=0.5)
     >>> str(s.text("nrr_today")), s.peak_pressure < s.one_year_peak
     ('105.0%', True)
     """
     horizon = _horizon(horizon_years)
-    shape = {"trust_cost": trust_cost, "memory": memory, "ready_share": ready_share}
+    shape = {"trust_cost": trust_cost, "memory": memory, "ready_share": ready_share,
+             "ordering": ordering}
     model, how = IncentivePressure.for_company(nrr, grr, current_pressure, given, **shape)
     start = model.steady_damage(current_pressure)
     full = model.path([1.0] * horizon, start)
@@ -413,6 +450,14 @@ def summarise(nrr: float | None, grr: float | None, *, current_pressure: float =
         extra = {name: summarise(nrr, grr, **{**settings, **change}, exercises=False,
                                  sensitivity=False)
                  for name, change in EXERCISES.items()}
+        for name, change in (("peak_unordered", {"ordering": 0.0}),
+                             ("peak_no_trust_cost", {"trust_cost": 0.0}),
+                             ("peak_neither", {"ordering": 0.0, "trust_cost": 0.0})):
+            extra[name] = summarise(nrr, grr, **{**settings, **change}, exercises=False,
+                                    sensitivity=False).peak_pressure
+        extra["peak_sources"] = _peak_sources(
+            extra["peak_unordered"], extra["peak_no_trust_cost"], extra["peak_neither"],
+            horizon)
     return PressureSummary(
         calibration=how, current_pressure=float(current_pressure), horizon_years=horizon,
         ready_share=model.ready_share, memory=model.memory, trust_cost=model.trust_cost,
@@ -426,7 +471,24 @@ def summarise(nrr: float | None, grr: float | None, *, current_pressure: float =
         nrr_full_first=float(full["nrr"].iloc[0]), nrr_full_last=float(full["nrr"].iloc[-1]),
         grr_full_last=float(full["grr"].iloc[-1]),
         model=model, start_damage=start, sensitivity=table, moves=_moves(table, peak),
-        **extra)
+        ordering=model.ordering, **extra)
+
+
+def _peak_sources(unordered: float, no_cost: float, neither: float, horizon: int) -> str:
+    """Where the peak sits without the ordering, the trust cost or both, in one sentence.
+
+    >>> _peak_sources(0.57, 0.47, 1.0, 5)
+    'Recalibrated to the same NRR and GRR, the best pressure over 5 years is 0.57 with \
+pitches no better than average (ordering 0), 0.47 with no trust cost, and full pressure \
+(a corner) with neither.'
+    """
+    def said(p: float) -> str:
+        return ("full pressure (a corner)" if p >= 1 - 1e-6 else
+                "no pressure (a corner)" if p <= 1e-6 else f"{p:.2f}")
+
+    return (f"Recalibrated to the same NRR and GRR, the best pressure over {horizon} years is "
+            f"{said(unordered)} with pitches no better than average (ordering 0), "
+            f"{said(no_cost)} with no trust cost, and {said(neither)} with neither.")
 
 
 def _sensitivity(nrr, grr, settings: dict, peak: float) -> pd.DataFrame:

@@ -714,6 +714,8 @@ class ReportingSummary(Summary):
                                    "text")
     ex_purist_cro_rank: int = figure("Exercise 1: rank of Sales / CRO with incentive purity "
                                      "at 5", "count")
+    ex_purist_cro_score: str = figure("Exercise 1: the CRO's score on incentive purity, as "
+                                      "this run reads it (stage and reader's changes)", "text")
     pressure: PressureSummary | None = section(
         "quota pressure on CSMs over several years (csmodels.pressure)")
     # what the chapter draws (not figures)
@@ -843,6 +845,7 @@ def summarise(profile: Profile | None = None, weights: Mapping[str, float] | Non
         reconciliation_missing=missing, reconciliation=reconciled,
         ex_purist_leader=PLACEMENT_LABELS[purist.index[0]],
         ex_purist_cro_rank=int(purist.loc["cro", "rank"]),
+        ex_purist_cro_score=f"{float(matrix.loc['cro', 'incentive_purity']):g}",
         weights=chosen, table=long, matrix=matrix, ranked=ranked, shares=shares,
         shares_uniform=uniform, shares_both=both)
 

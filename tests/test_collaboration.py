@@ -694,3 +694,73 @@ def test_summary_with_no_won_opportunity(sample_dir, tmp_path):
     s = co.summarise(copy)
     assert s.ownership is None and "no opportunity" in s.opps_need and "won" in s.opps_need
     assert s.handoffs is not None
+
+
+def test_a_tie_for_the_highest_nrr_names_every_model_in_it(sample_dir):
+    s = co.summarise(sample_dir)
+    outcomes = co.ownership_outcomes(cs.load_company(sample_dir))
+    names = co.ownership_models()["name"]
+    top = outcomes["nrr"].max()
+    tied = [names[m] for m in outcomes.index if abs(outcomes.loc[m, "nrr"] - top) <= 1e-6]
+    # on the sample the current model and the dedicated expansion reps pay CS and the
+    # owners alike, so their modelled outcomes are the same: a tie
+    assert len(tied) == 2 and "Dedicated expansion reps" in tied
+    assert s.ownership.best_model == " and ".join(f"“{n}”" for n in tied) + " (a tie)"
+    assert s.ownership.best_nrr == pytest.approx(top)
+    low = outcomes["nrr"].idxmin()  # a single lowest: named alone, unquoted
+    assert s.ownership.worst_model == names[low]
+    # with no response every model has the data's outcomes: all five tie
+    flat = co.summarise(sample_dir, pay_response=0.0).ownership
+    assert flat.best_model == flat.worst_model and flat.best_model.count("“") == len(names)
+
+
+def test_the_pods_attainment_on_the_data_and_as_modelled(sample_dir):
+    s = co.summarise(sample_dir).ownership
+    deals = cs.load_company(sample_dir).opportunities
+    amount = deals.groupby(["type", "status"])["amount"].sum()
+    book = amount.loc[("renewal", "won")] + amount.loc[("renewal", "lost")]  # renewal ARR due
+    retained, expansion = amount.loc[("renewal", "won")], amount.loc[("expansion", "won")]
+    plan = co.CompPlan()
+    by_hand = (0.5 * (retained + expansion) / book / plan.nrr_goal
+               + 0.5 * retained / book / plan.grr_goal)
+    assert s.pod_attainment_data == pytest.approx(by_hand)
+    # the pod modelled (behaviour following its pay) is another figure than the data's
+    assert abs(s.pod_attainment - s.pod_attainment_data) > 1e-3
+    flat = co.summarise(sample_dir, pay_response=0.0).ownership
+    assert flat.pod_attainment == pytest.approx(flat.pod_attainment_data)
+
+
+def test_pay_rates_and_goals_are_chapter_parameters(sample_dir):
+    from csmodels.cli import chapter_parameters
+
+    assert "pay_plan" in chapter_parameters("collaboration")
+    base = co.summarise(sample_dir)
+    richer = co.summarise(sample_dir, pay_plan={"cs_expansion_rate": 0.10,
+                                                "pod_bonus_rate": 0.08, "nrr_goal": 1.10})
+    assert (richer.ownership.pod_bonus_rate, richer.ownership.nrr_goal) == (0.08, 1.10)
+    assert richer.ownership.double_pay == pytest.approx(2 * base.ownership.double_pay)
+    # the current model keeps the data's outcomes; the others respond to the new rates
+    assert richer.ownership.current_nrr == base.ownership.current_nrr
+    assert richer.ownership.ex_best_nrr != base.ownership.ex_best_nrr
+    assert co.comp_plan(None) == co.CompPlan()
+    for bad, fragment in (({"cs_expansion": 0.1}, "no rate or goal 'cs_expansion'"),
+                          ({"nrr_goal": -1}, "nrr_goal must be"),
+                          ({"cs_renewal_rate": "ten"}, "cs_renewal_rate must be"),
+                          ([0.1], "pay_plan must be a mapping")):
+        with pytest.raises(ParameterError, match=fragment):
+            co.summarise(sample_dir, pay_plan=bad)
+
+
+@pytest.mark.slow
+def test_a_misspelt_pay_plan_key_is_one_sentence_and_exit_2(tmp_path, sample_dir):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "csmodels", "rerun", "collaboration", "--data",
+                           str(sample_dir), "--out", str(out), "-p", "pay_plan",
+                           '{"cs_expansion": 0.1}'], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 2, done.stderr
+    assert "pay_plan has no rate or goal 'cs_expansion'. Use any of" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()

@@ -38,10 +38,18 @@ CONTRACT = {"segment": {"startup-high-touch", "startup-low-touch", "scaling-high
 def test_the_source_tables_are_complete_and_sourced():
     types = company_types()
     assert len(types) == 6 and set(types.index) == CONTRACT["segment"]
-    assert (types["source"] == "src003").all() and (types != "").all().all()
+    also = [c for c in types.columns if c.endswith("_also")]  # further values accepted
+    assert (types["source"] == "src003").all() and (types.drop(columns=also) != "").all().all()
     for column, allowed in CONTRACT.items():
         if column != "segment":
             assert set(types[column]) <= allowed, column
+            if f"{column}_also" in also:
+                assert {v for cell in types[f"{column}_also"] for v in cell.split("|")
+                        if v} <= allowed, column
+    assert also == ["reports_to_also"]
+    assert types.loc[types["reports_to_also"] != "", "reports_to_also"].to_dict() == {
+        "scaling-low-touch": "president", "technical-buyer": "president",
+        "product-led": "president"}  # source 003's "President-type role" / "a President"
     assert list(arr_stages().index) == ["early", "growth", "mature"]
     assert (arr_stages()["source"] == "src004").all()
     assert set(funding_stages()["source"]) == {"src000"} and len(funding_stages()) == 5
@@ -86,7 +94,10 @@ def test_series_b_shows_both_sources():
     [conflict] = [c for c in r.conflicts if c.dimension == "cs_leader"]
     assert set(conflict.positions) == {"src000", "src003"} and conflict.decides
     assert conflict.claims == {"src003": "003-startup-ceo", "src000": "000-scaleup-cco"}
-    assert not recommend(funding_stage="series-a", acv=20_000).conflicts
+    # at Series A, 000 and 003 agree (the CEO); only source 001's Product line differs
+    assert {tuple(sorted(c.positions)) for c in
+            recommend(funding_stage="series-a", acv=20_000).conflicts} == {
+        ("src001", "src003"), ("src000", "src001")}
 
 
 def test_arr_stages_and_their_conflicts():
@@ -94,8 +105,10 @@ def test_arr_stages_and_their_conflicts():
         "early", "early", "growth", "growth", "mature"]
     r = recommend(funding_stage="seed", acv=5_000, arr=40e6)
     assert {("renewal_owner", "src003", "src004"), ("expansion_owner", "src003", "src004"),
-            ("pay", "src003", "src004")} == {(c.dimension, *c.positions) for c in r.conflicts}
-    assert r.sources == ("src000", "src003", "src004")
+            ("pay", "src003", "src004"), ("reports_to", "src003", "src001"),
+            ("reports_to", "src000", "src001")} == {(c.dimension, *c.positions)
+                                                    for c in r.conflicts}
+    assert r.sources == ("src000", "src001", "src003", "src004")
 
 
 def test_without_a_stage_the_arr_decides():

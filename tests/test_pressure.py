@@ -92,6 +92,42 @@ def test_the_default_peak_is_interior():
     assert 0.2 < m.peak(5) < 0.3 and m.peak(1) == 1.0
 
 
+def test_the_ordering_bends_gain_and_damage_and_is_1_by_default():
+    m = IncentivePressure()
+    p = np.linspace(0, 1, 11)
+    s = m.pitched(p)
+    # readiest first (the default): the rules as the module states them
+    assert m.ordering == 1.0
+    assert np.allclose(m.expansion(p), m.upsell * (s - s ** 2 / 2))
+    assert np.allclose(m.new_damage(p), (s ** 2 - m.ready_share ** 2) / 2)
+    # each step of pressure wins less and hurts more than the last: concave, convex
+    assert (np.diff(m.expansion(p), 2) < -1e-12).all()
+    assert (np.diff(m.new_damage(p), 2) > 1e-12).all()
+    # pitches no better than the average account: both in proportion to the pressure
+    flat = dataclasses.replace(m, ordering=0.0)
+    assert np.allclose(np.diff(flat.expansion(p), 2), 0) and np.allclose(
+        np.diff(flat.new_damage(p), 2), 0)
+    assert np.allclose(flat.expansion(p), m.upsell * s / 2)
+    with pytest.raises(ParameterError, match="ordering"):
+        IncentivePressure(ordering=1.5)
+
+
+def test_the_peak_comes_from_the_ordering_and_the_trust_cost():
+    s = summarise(1.0436, 0.9211)
+    # each figure is the peak of the model recalibrated with that change
+    for field, change in (("peak_unordered", {"ordering": 0.0}),
+                          ("peak_no_trust_cost", {"trust_cost": 0.0}),
+                          ("peak_neither", {"ordering": 0.0, "trust_cost": 0.0})):
+        m = IncentivePressure.calibrated(1.0436, 0.9211, 0.5, **change)
+        assert getattr(s, field) == pytest.approx(m.peak(5, m.steady_damage(0.5)), abs=1e-6)
+    # on these figures: each rule alone pulls the peak inside the range; with neither the
+    # best pressure over five years is full pressure, a corner
+    assert 0 < s.peak_pressure < s.peak_no_trust_cost < 1 and 0 < s.peak_unordered < 1
+    assert s.peak_neither == pytest.approx(1.0)
+    assert s.peak_sources.endswith("and full pressure (a corner) with neither.")
+    assert f"is {s.peak_unordered:.2f} with pitches no better than average" in s.peak_sources
+
+
 @settings(max_examples=40, deadline=None)
 @given(models, horizons)
 def test_the_peak_moves_the_way_the_chapter_says(m, horizon):
@@ -344,7 +380,9 @@ def test_each_exercise_solution_is_what_the_rerun_gives(folder, parameters):
                     if k.startswith(f"pressure_{section}_")}
         shown = {k[len("pressure_"):]: v for k, v in rerun.items()
                  if k.startswith("pressure_") and not k.startswith("pressure_ex_")}
-        assert set(shown) - set(solution) == {"moves"}  # all but the sensitivity sentence
+        # all but the sensitivity sentence and where the peak comes from (the main run's)
+        assert set(shown) - set(solution) == {"moves", "peak_unordered", "peak_no_trust_cost",
+                                              "peak_neither", "peak_sources"}
         assert solution == {k: shown[k] for k in solution}, section
     assert page["pressure_ex_memory_memory"] == "80%"
     assert page["pressure_ex_one_year_horizon_years"] == "1"

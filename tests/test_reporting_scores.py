@@ -61,8 +61,20 @@ def test_the_scores_issue_17_found_wrong_now_follow_their_arguments():
     # source 001's CEO con: siloing makes it harder to get feedback to the right places
     assert s.loc[("ceo", "feedback_loop"), "claim_id"] == "001-ceo-silo"
     assert s.loc[("ceo", "feedback_loop"), "score"] == 2
-    # no Product score rests on "the rarest structure", which says nothing of a criterion
+    # no Product score rests on "the rarest structure", which says nothing of a criterion,
+    # neither by its claim nor by the argument the page shows beside it
     assert "001-product-rarest" not in set(s["claim_id"])
+    shown = pd.concat([reporting.scores(), reporting.stage_adjustments()])
+    assert not shown["text"].str.contains("rarest", case=False).any()
+    # the two Product scores that cite source 001's "CS is dependent upon any part of the
+    # org that touches the customer lifecycle" show an argument saying that, as the book's
+    for criterion in ("handoff_efficiency", "lifecycle_alignment"):
+        row = s.loc[("product", criterion)]
+        assert row["claim_id"] == "001-cs-depends-lifecycle" and row["reading"] == "book"
+        assert "touches the customer lifecycle" in row["text"]
+        assert "book's reading" in row["text"]
+    assert s.loc[("product", "operational_scalability"), "text"].startswith(
+        "Aligning the two teams' incentive structures and strategies often makes little sense")
     # the CRO's voice and feedback scores no longer rest on arguments about pay and goals,
     # and say they are the book's reading
     for criterion in ("executive_voice", "feedback_loop"):
@@ -72,6 +84,19 @@ def test_the_scores_issue_17_found_wrong_now_follow_their_arguments():
     # source 000 gives the COO line the CEO line's direct voice in executive decisions
     assert s.loc[("coo", "executive_voice"), "claim_id"] == "000-ceo-coo-voice"
     assert s.loc[("coo", "executive_voice"), "score"] >= 4
+
+
+@pytest.mark.parametrize("table", ["scores", "stage_scores"])
+def test_the_argument_shown_beside_a_score_is_one_its_claim_supports(table):
+    # the claim's register entry names the argument's row: the words cited and the
+    # argument shown are the same point (the "rarest structure" argument beside a claim
+    # about the customer lifecycle failed this)
+    rows = reporting.scores() if table == "scores" else reporting.stage_adjustments()
+    used = register()["used_in"]
+    wrong = [(r["placement"], r["criterion"], r["argument_id"], r["claim_id"])
+             for _, r in rows.iterrows()
+             if f"reporting_arguments.csv#{r['argument_id']}" not in used[r["claim_id"]]]
+    assert wrong == []
 
 
 def test_the_book_marks_its_own_readings():

@@ -89,6 +89,12 @@ def test_exercise_1_is_the_ranking_with_incentive_purity_at_5(sample, sample_dir
     assert sample.ex_purist_cro_rank == int(rerun.ranked.loc["cro", "rank"]) == 4
     # without that change the CRO ranks elsewhere, so the figure can tell them apart
     assert int(sample.ranked.loc["cro", "rank"]) != sample.ex_purist_cro_rank
+    # the CRO's score on the criterion the exercise weights, as the run reads it
+    assert sample.ex_purist_cro_score == f"{sample.matrix.loc['cro', 'incentive_purity']:g}"
+    assert sample.ex_purist_cro_score == "1"
+    mine = reporting.summarise(profile, n_draws=100,
+                               score_changes={"cro/incentive_purity": 2.5})
+    assert mine.ex_purist_cro_score == "2.5"
 
 
 def test_without_usable_data_the_chapter_works_from_the_profile(tmp_path, sample_dir):
@@ -125,3 +131,23 @@ def test_the_pressure_model_reads_a_loaded_company_or_none(sample_dir):
 def test_the_summary_is_the_public_api(sample):
     assert csmodels.reporting_summary is reporting.reporting_summary
     assert isinstance(sample, csmodels.ReportingSummary)
+
+
+def test_the_page_attributes_a_quote_only_where_the_source_does():
+    # source 002 gives "That can lead to lower product adoption, ..." without naming who
+    # said it (the ChurnZero line is the one before), so the page must not name ChurnZero
+    from csmodels.claims import register, sources
+
+    span = register().loc["002-churn-follows", "span"]
+    text = (Path(__file__).resolve().parents[1] / "chapters" / "reporting.ipynb").read_text(
+        encoding="utf-8")
+    prose = " ".join("".join(c["source"]) for c in json.loads(text)["cells"]
+                     if c["cell_type"] == "markdown").replace("\n", " ")
+    before = prose[:prose.index("{claim}`002-churn-follows`")][-300:]
+    assert "without naming who said it" in before and "ChurnZero" not in before
+    # the source texts sit beside the book in CI (tests/test_claims.py)
+    source = Path(__file__).resolve().parents[2] / "shared" / "sources" / sources().loc[
+        "002", "file"]
+    if source.exists():  # the source's own line names no one
+        [line] = [ln for ln in source.read_text(encoding="utf-8").splitlines() if span in ln]
+        assert "ChurnZero" not in line

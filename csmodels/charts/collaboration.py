@@ -35,12 +35,15 @@ def handoff_days_chart(report: pd.DataFrame, within_days: int) -> alt.LayerChart
 
 
 def pay_by_model_chart(pay: pd.DataFrame, currency: str = "USD") -> alt.Chart:
-    """Variable pay per team under each ownership model (``model``, ``team``, ``pay``)."""
+    """Variable pay per team under each ownership model (``model``, ``team``, ``pay``), on
+    the outcomes :func:`csmodels.collaboration.ownership_outcomes` models under each (the
+    data's own only under the current model, or with a pay response of 0)."""
     pay = pay.assign(model=words(pay["model"]), team=words(pay["team"]))
     return alt.Chart(pay).mark_bar().encode(
         y=alt.Y("model:N", title=None, sort=list(dict.fromkeys(pay["model"])),
                 axis=alt.Axis(labelExpr=wrapped_labels(pay["model"].unique()))),
-        x=alt.X("pay:Q", title=f"Variable pay on the data's deals ({currency})", stack="zero",
+        x=alt.X("pay:Q", title=f"Variable pay on each model's modelled outcomes ({currency})",
+                stack="zero",
                 axis=alt.Axis(format="~s")),
         color=alt.Color("team:N", legend=alt.Legend(orient="bottom", title=None),
                         scale=alt.Scale(range=[BLUE, ORANGE, GREEN, GREY])),
