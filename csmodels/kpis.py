@@ -27,7 +27,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from . import needs
+from . import needs, table_kpis
 from ._kpi_summary import (
     Benchmark,
     Choices,
@@ -43,7 +43,7 @@ from .health import HealthModel, RenewalTest, renewal_test, renewals
 from .inputs import Company
 from .metrics import (
     ArrPanel,
-    adoption_rate,
+    _table_kpi,
     arr_at,
     arr_bridge,
     average_contract_value,
@@ -51,10 +51,8 @@ from .metrics import (
     cohort_retention_at,
     compounded_monthly_retention,
     covers,
-    expansion_pipeline_influenced,
     movements,
     nps,
-    qbr_coverage,
     reactivated_arr,
     resolve_as_of,
     retention,
@@ -111,7 +109,7 @@ def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, 
         retention_base_accounts=ret.base_accounts if ret else 0,
         retention_base_arr=ret.base_arr if ret else 0.0,
         **{f"{m}_arr": amount for m, amount in movements(panel, month, lookback).items()},
-        **_table_kpis(company, panel, month, settings),
+        table_kpis=_table_kpis(company, panel, month, settings),
         health=(_health_section(check, settings, company)
                 if skipped["health"] == needs.OK else None),
         benchmark=_benchmark(panel, month, ret, acv),
@@ -119,9 +117,8 @@ def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, 
         nps_detail=_nps_detail(company, panel, month, settings, skipped["nps"]),
         ttv_detail=_ttv_detail(company, month, settings),
         missing_tables=tuple(company.missing_tables))
-    for key in ("adoption", "time_to_value_within_target", "qbr_coverage",
-                "expansion_pipeline_influenced"):
-        skipped[key] = needs.kpi(company, key, summary)
+    for kpi in table_kpis.TABLE_KPIS:  # NPS keeps the sentence of its own section's check
+        skipped.setdefault(kpi.key, needs.kpi(company, kpi.key, summary))
     frames = MetricsFrames(panel, month, bridge,
                            retention_series(panel, lookback) if ret else None, cohorts,
                            check[0], MappingProxyType(skipped))
@@ -130,32 +127,16 @@ def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, 
 
 def _table_kpis(company: Company, panel: ArrPanel, month: pd.Period,
                 settings: MetricSettings) -> dict:
-    """NPS, adoption, time to value, QBR coverage, pipeline: ``None`` where the table is
-    missing or holds nothing in the window to ``month``."""
+    """The figures of every table KPI (:data:`csmodels.table_kpis.TABLE_KPIS`) whose
+    table the company has; a figure is ``None`` (or its default) where its table holds
+    nothing in the KPI's window to ``month``."""
     out: dict = {}
-    responses = company.nps_responses
-    result = (nps(responses, month, settings.nps_window_months)
-              if responses is not None and covers(responses["date"], month,
-                                                  settings.nps_window_months) else None)
-    if result is not None:
-        out.update(nps=result.score, nps_responses=result.responses)
-    usage = company.usage_monthly
-    if usage is not None and covers(usage["month"], month):
-        seats = (company.accounts.set_index("account_id")["licensed_seats"]
-                 if company.accounts is not None else None)
-        out["adoption"] = adoption_rate(usage, month, seats)
-    ttv = _ttv(company, month, settings)
-    if ttv is not None:
-        out.update(time_to_value_median_days=ttv.median_days,
-                   time_to_value_within_target=ttv.within_target)
-    if company.qbrs is not None:
-        out["qbr_coverage"] = qbr_coverage(company.qbrs, panel, month,
-                                           settings.qbr_window_months, settings.qbr_min_arr)
-    opps = company.opportunities
-    if opps is not None and covers(opps["created_date"], month,
-                                   settings.pipeline_window_months):
-        out["expansion_pipeline_influenced"] = expansion_pipeline_influenced(
-            opps, month, settings.pipeline_window_months)
+    for kpi in table_kpis.TABLE_KPIS:
+        if getattr(company, kpi.table) is None:
+            continue
+        frames = {name: getattr(company, name) for name in kpi.tables
+                  if getattr(company, name) is not None}
+        out.update(_table_kpi(kpi, frames, panel, month, settings))
     return out
 
 
