@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from . import table_kpis as _registry
@@ -195,7 +194,8 @@ class MetricsSummary(Summary):
     expansion_arr: float = figure("Expansion ARR in the lookback", "money", default=0.0)
     contraction_arr: float = figure("Contraction ARR in the lookback", "money", default=0.0)
     churn_arr: float = figure("Churned ARR in the lookback", "money", default=0.0)
-    table_kpis: Mapping[str, Any] = dataclasses.field(
+    # a dict of builtins, as the other annotations, for typing.get_type_hints in csmodels.kpis
+    table_kpis: dict[str, float | int | str | None] = dataclasses.field(
         default_factory=dict, hash=False, metadata={"table_kpis": True})
     health: HealthCheck | None = section("the health score at renewal (exports only)")
     benchmark: Benchmark | None = section("retention against published medians")
@@ -211,8 +211,8 @@ class MetricsSummary(Summary):
         unknown = sorted(set(self.table_kpis) - {f.name for f in declared})
         if unknown:
             raise TypeError(f"{unknown} are not figures of csmodels.table_kpis.TABLE_KPIS")
-        object.__setattr__(self, "table_kpis", MappingProxyType(
-            {f.name: self.table_kpis.get(f.name, f.default) for f in declared}))
+        object.__setattr__(self, "table_kpis",  # its own copy, every figure with a value
+                           {f.name: self.table_kpis.get(f.name, f.default) for f in declared})
 
     def __getattr__(self, name: str) -> Any:
         # called only for a name that is no attribute: a table KPI's figure

@@ -12,12 +12,14 @@ returns the same class for a Parquet folder or a DuckDB file, with the KPI figur
 and without the chapter's sections, which need the company loaded in memory (the
 health score's test at renewal is the health model's, :mod:`csmodels.health`).
 
-Adding a metric: its definition in :mod:`csmodels.engine.definitions`, the function of
-:mod:`csmodels.metrics` that runs it, one :func:`~csmodels.summary.figure` field of
-:class:`MetricsSummary` (or of a section; they are written in
-``csmodels/_kpi_summary.py``, which needs no pandas, and are this module's) set in
-:func:`metrics_summary` (and in :func:`csmodels.engine.summary` if the engine gives it),
-and its test; the appendix on the architecture says how.
+Adding a KPI read from an optional table (as NPS, adoption, time to value, QBR
+coverage and the pipeline are) is one declaration in :mod:`csmodels.table_kpis`, with
+its Ibis definition: this module runs every declared KPI (:func:`_table_kpis`) and the
+engine adds each to its one query. A figure of the ARR panel is a sum of
+:func:`csmodels.engine.definitions.arr_figures`, a field of :class:`MetricsSummary`
+(written in ``csmodels/_kpi_summary.py``, which needs no pandas) set here and in
+:func:`csmodels.engine.summary`; the chapter's detail is a field of a section. The
+appendix on the architecture says how.
 """
 
 from __future__ import annotations

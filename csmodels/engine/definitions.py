@@ -5,9 +5,11 @@ expression; :mod:`csmodels.engine.run` compiles it to the SQL of the engine at
 hand (DuckDB embedded, or a Spark session) and runs it there, so the data stay
 where they are and only the figures come back.
 
-This module is the one place a metric is defined: ``csmodels metrics`` runs these
-expressions on a Parquet folder, a DuckDB file or a Spark session, and the functions
-of :mod:`csmodels.metrics` (which the chapters, their charts and
+This module is where a metric is defined once (a KPI read from an optional table may
+instead be written in its declaration, :mod:`csmodels.table_kpis`, which names the
+definitions here that the others use): ``csmodels metrics`` runs these expressions on
+a Parquet folder, a DuckDB file or a Spark session, and the functions of
+:mod:`csmodels.metrics` (which the chapters, their charts and
 :func:`csmodels.metrics_summary` call) run them on an embedded DuckDB over the frames
 of a loaded company. Besides the one-row figures of a month there are the monthly
 series the charts draw (:func:`retention_series`, :func:`account_movements`,
