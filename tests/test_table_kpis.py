@@ -138,6 +138,39 @@ def test_a_registered_kpi_without_rows_in_its_window_is_explained(toy, tmp_path)
     assert got.qbr_coverage == 0.0
 
 
+def _share_above(t, month, qbr_min_arr):
+    """The share of paying accounts with ARR of at least ``qbr_min_arr`` (a toy of the
+    ARR alone, an aggregate of the account panel)."""
+    panel = t["panel"]
+    paying = panel.v0 > 0
+    agg = panel.aggregate(paying=paying.sum(), above=(paying & (panel.v0 >= qbr_min_arr)).sum())
+    return agg.select(share_above=agg.above.cast("float64") / agg.paying.cast("float64"))
+
+
+def test_a_kpi_of_the_arr_alone_is_declared_the_same_way(tmp_path, capsys):
+    """A figure that is its own one-row aggregate of the account panel needs no table
+    besides arr_monthly, which every company has."""
+    kpi = table_kpis.register(TableKpi(
+        {"share_above": figure("Share of paying accounts above the QBR floor", "ratio")},
+        table="arr_monthly", what="x", define=_share_above, settings=("qbr_min_arr",)))
+    try:
+        folder = DATA / "sample"
+        arr = pd.read_csv(folder / "arr_monthly.csv")
+        now = arr.loc[arr["month"] == max(arr["month"]), "arr"].tolist()
+        want = sum(v >= 50_000 for v in now) / sum(v > 0 for v in now)
+        assert 0 < want < 1
+        settings = cs.MetricSettings(qbr_min_arr=50_000)
+        got = cs.metrics_summary(cs.load_company(folder), settings=settings)
+        assert got.share_above == pytest.approx(want, rel=1e-12)
+        assert got.frames.skipped["share_above"] == "ok"
+        engine, _ = open_data(_parquet(folder, tmp_path / "parquet"))
+        assert summary(engine, settings=settings).share_above == pytest.approx(want, rel=1e-12)
+        assert _cli_json(capsys, folder)["share_above"] == round(
+            sum(v >= 0 for v in now if v > 0) / sum(v > 0 for v in now), 6)  # floor 0: all
+    finally:
+        table_kpis.unregister(kpi)
+
+
 def test_the_registered_figures_are_the_summarys_in_order():
     names = [f.name for f in cs.MetricsSummary.fields()]
     start = names.index("churn_arr") + 1
