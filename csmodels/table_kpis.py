@@ -83,6 +83,11 @@ class TableKpi:
     listed_as: str = ""
 
     def __post_init__(self) -> None:
+        from .inputs.schema import TABLES
+
+        unknown = [name for name in (self.table, *self.also) if name not in TABLES]
+        if unknown:
+            raise ValueError(f"{unknown} are not input tables; they are {sorted(TABLES)}")
         figures = {}
         for name, declared in self.figures.items():
             if "unit" not in getattr(declared, "metadata", {}):

@@ -193,6 +193,9 @@ def test_a_kpi_is_refused_where_it_would_shadow_a_figure():
     with pytest.raises(ValueError, match="already has the figures"):
         table_kpis.register(TableKpi({"arr": figure("ARR again", "money")}, table="qbrs",
                                      what="x", define=_qbrs_per_paying_account))
+    with pytest.raises(ValueError, match=r"\['qbr'\] are not input tables"):
+        TableKpi({"toy": figure("Toy", "number")}, table="qbr", what="x",
+                 define=_qbrs_per_paying_account)
     with pytest.raises(TypeError, match="not figures of"):
         cs.MetricsSummary(as_of="x", lookback_months=12, base_month="y", arr=0.0,
                           paying_accounts=0, table_kpis={"npss": 1.0})
