@@ -9,10 +9,12 @@ the ARR panel or the health model, which only the in-memory computation needs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import table_kpis as _registry
 from ._checks import Checked, number, shown
 from .exceptions import ParameterError
 from .summary import Summary, drawn, figure, section
@@ -174,6 +176,12 @@ class MetricsSummary(Summary):
     exports and through the engine; the sections are the chapter's detail, computed
     from the company loaded in memory (``None`` from the engine and where the data
     cannot support them).
+
+    The figures of the KPIs that read an optional table are declared with their
+    definitions in :data:`csmodels.table_kpis.TABLE_KPIS`: they come after the ARR
+    figures, each read as an attribute (``summary.nps``) and listed by :meth:`fields`
+    as if declared here, and are given to the constructor as ``table_kpis``, a mapping
+    of figure to value (a figure left out takes its default).
     """
 
     as_of: str = figure("As-of month", "text")
@@ -194,14 +202,9 @@ class MetricsSummary(Summary):
     expansion_arr: float = figure("Expansion ARR in the lookback", "money", default=0.0)
     contraction_arr: float = figure("Contraction ARR in the lookback", "money", default=0.0)
     churn_arr: float = figure("Churned ARR in the lookback", "money", default=0.0)
-    nps: float | None = figure("NPS", "nps")
-    nps_responses: int = figure("NPS responses", "count", default=0)
-    adoption: float | None = figure("Product adoption (median seat use)", "ratio")
-    time_to_value_median_days: float | None = figure("Time to value (median days)", "days")
-    time_to_value_within_target: float | None = figure("Time to value within target", "ratio")
-    qbr_coverage: float | None = figure("QBR coverage", "ratio")
-    expansion_pipeline_influenced: float | None = figure("Expansion pipeline influenced",
-                                                         "ratio")
+    # a dict of builtins, as the other annotations, for typing.get_type_hints in csmodels.kpis
+    table_kpis: dict[str, float | int | str | None] = dataclasses.field(
+        default_factory=dict, hash=False, metadata={"table_kpis": True})
     health: HealthCheck | None = section("the health score at renewal (exports only)")
     benchmark: Benchmark | None = section("retention against published medians")
     choices: Choices | None = section("compounded monthly retention and reactivations")
@@ -214,9 +217,42 @@ class MetricsSummary(Summary):
     missing_tables: tuple[str, ...] = ()
     frames: MetricsFrames | None = drawn()
 
+    def __post_init__(self) -> None:
+        declared = _table_figures()
+        unknown = sorted(set(self.table_kpis) - {f.name for f in declared})
+        if unknown:
+            raise TypeError(f"{unknown} are not figures of csmodels.table_kpis.TABLE_KPIS")
+        object.__setattr__(self, "table_kpis",  # its own copy, every figure with a value
+                           {f.name: self.table_kpis.get(f.name, f.default) for f in declared})
+
+    def __getattr__(self, name: str) -> Any:
+        # called only for a name that is no attribute: a table KPI's figure
+        if not name.startswith("__"):
+            for f in _table_figures():
+                if f.name == name:
+                    return self.__dict__.get("table_kpis", {}).get(name, f.default)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @classmethod
+    def fields(cls) -> tuple[dataclasses.Field, ...]:
+        """The declared figures and sections, in order, with the table KPIs' figures in
+        the place of ``table_kpis``."""
+        out: list[dataclasses.Field] = []
+        for f in dataclasses.fields(cls):
+            if "table_kpis" in f.metadata:
+                out += _table_figures()
+            elif "unit" in f.metadata or "section" in f.metadata:
+                out.append(f)
+        return tuple(out)
+
     def to_dict(self) -> dict[str, Any]:
         """The figures as JSON (:meth:`Summary.to_dict`) and ``missing_tables``."""
         return {**super().to_dict(), "missing_tables": list(self.missing_tables)}
+
+
+def _table_figures() -> list[dataclasses.Field]:
+    """The figures of every registered table KPI, in order."""
+    return [f for kpi in _registry.TABLE_KPIS for f in kpi.figures.values()]
 
 
 # ------------------------------------------------------------- the chapter's call only

@@ -17,12 +17,14 @@ returns the same class for a Parquet folder or a DuckDB file, with the KPI figur
 and without the chapter's sections, which need the company loaded in memory (the
 health score's test at renewal is the health model's, :mod:`csmodels.health`).
 
-Adding a metric: its definition in :mod:`csmodels.engine.definitions`, the function of
-:mod:`csmodels.metrics` that runs it, one :func:`~csmodels.summary.figure` field of
-:class:`MetricsSummary` (or of a section; they are written in
-``csmodels/_kpi_summary.py``, which needs no pandas, and are this module's) set in
-:func:`metrics_summary` (and in :func:`csmodels.engine.summary` if the engine gives it),
-and its test; the appendix on the architecture says how.
+Adding a KPI read from an optional table (as NPS, adoption, time to value, QBR
+coverage and the pipeline are) is one declaration in :mod:`csmodels.table_kpis`, with
+its Ibis definition: this module runs every declared KPI (:func:`_table_kpis`) and the
+engine adds each to its one query. A figure of the ARR panel is a sum of
+:func:`csmodels.engine.definitions.arr_figures`, a field of :class:`MetricsSummary`
+(written in ``csmodels/_kpi_summary.py``, which needs no pandas) set here and in
+:func:`csmodels.engine.summary`; the chapter's detail is a field of a section. The
+appendix on the architecture says how.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from . import needs
+from . import needs, table_kpis
 from ._checks import shown
 from ._kpi_summary import (
     Benchmark,
@@ -54,7 +56,7 @@ from .health import HealthModel, RenewalTest, renewal_test, renewals
 from .inputs import Company, load_company
 from .metrics import (
     ArrPanel,
-    adoption_rate,
+    _table_kpi,
     arr_at,
     arr_bridge,
     average_contract_value,
@@ -62,10 +64,8 @@ from .metrics import (
     cohort_retention_at,
     compounded_monthly_retention,
     covers,
-    expansion_pipeline_influenced,
     movements,
     nps,
-    qbr_coverage,
     reactivated_arr,
     resolve_as_of,
     retention,
@@ -122,7 +122,7 @@ def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, 
         retention_base_accounts=ret.base_accounts if ret else 0,
         retention_base_arr=ret.base_arr if ret else 0.0,
         **{f"{m}_arr": amount for m, amount in movements(panel, month, lookback).items()},
-        **_table_kpis(company, panel, month, settings),
+        table_kpis=_table_kpis(company, panel, month, settings),
         health=(_health_section(check, settings, company)
                 if skipped["health"] == needs.OK else None),
         benchmark=_benchmark(panel, month, ret, acv),
@@ -130,9 +130,8 @@ def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, 
         nps_detail=_nps_detail(company, panel, month, settings, skipped["nps"]),
         ttv_detail=_ttv_detail(company, month, settings),
         missing_tables=tuple(company.missing_tables))
-    for key in ("adoption", "time_to_value_within_target", "qbr_coverage",
-                "expansion_pipeline_influenced"):
-        skipped[key] = needs.kpi(company, key, summary)
+    for kpi in table_kpis.TABLE_KPIS:  # NPS keeps the sentence of its own section's check
+        skipped.setdefault(kpi.key, needs.kpi(company, kpi.key, summary))
     frames = MetricsFrames(panel, month, bridge,
                            retention_series(panel, lookback) if ret else None, cohorts,
                            check[0], MappingProxyType(skipped), company.nps_responses)
@@ -141,32 +140,16 @@ def _metrics_summary(company: Company, as_of, settings: MetricSettings, health, 
 
 def _table_kpis(company: Company, panel: ArrPanel, month: pd.Period,
                 settings: MetricSettings) -> dict:
-    """NPS, adoption, time to value, QBR coverage, pipeline: ``None`` where the table is
-    missing or holds nothing in the window to ``month``."""
+    """The figures of every table KPI (:data:`csmodels.table_kpis.TABLE_KPIS`) whose
+    table the company has; a figure is ``None`` (or its default) where its table holds
+    nothing in the KPI's window to ``month``."""
     out: dict = {}
-    responses = company.nps_responses
-    result = (nps(responses, month, settings.nps_window_months)
-              if responses is not None and covers(responses["date"], month,
-                                                  settings.nps_window_months) else None)
-    if result is not None:
-        out.update(nps=result.score, nps_responses=result.responses)
-    usage = company.usage_monthly
-    if usage is not None and covers(usage["month"], month):
-        seats = (company.accounts.set_index("account_id")["licensed_seats"]
-                 if company.accounts is not None else None)
-        out["adoption"] = adoption_rate(usage, month, seats)
-    ttv = _ttv(company, month, settings)
-    if ttv is not None:
-        out.update(time_to_value_median_days=ttv.median_days,
-                   time_to_value_within_target=ttv.within_target)
-    if company.qbrs is not None:
-        out["qbr_coverage"] = qbr_coverage(company.qbrs, panel, month,
-                                           settings.qbr_window_months, settings.qbr_min_arr)
-    opps = company.opportunities
-    if opps is not None and covers(opps["created_date"], month,
-                                   settings.pipeline_window_months):
-        out["expansion_pipeline_influenced"] = expansion_pipeline_influenced(
-            opps, month, settings.pipeline_window_months)
+    for kpi in table_kpis.TABLE_KPIS:
+        if getattr(company, kpi.table) is None:
+            continue
+        frames = {name: getattr(company, name) for name in kpi.tables
+                  if getattr(company, name) is not None}
+        out.update(_table_kpi(kpi, frames, panel, month, settings))
     return out
 
 

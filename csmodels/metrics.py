@@ -654,6 +654,36 @@ def expansion_pipeline_influenced(opportunities: pd.DataFrame, as_of: str | pd.P
     return _number(row["expansion_pipeline_influenced"])
 
 
+def _table_kpi(kpi, frames: Mapping[str, pd.DataFrame], panel: ArrPanel, month: pd.Period,
+               settings) -> dict:
+    """The figures of a table KPI (:class:`csmodels.table_kpis.TableKpi`) in ``month``
+    under ``settings``: its definition run on an embedded DuckDB over ``frames`` (the
+    tables it reads that the company has) and, if it reads ``arr_monthly``, ``panel``."""
+    from .engine.run import _clean
+
+    arr = "arr_monthly" in kpi.tables
+    frames = {name: frames[name] for name in sorted(frames) if name != "arr_monthly"}
+    key = ("table_kpi", id(panel) if arr else None, *(id(f) for f in frames.values()))
+    engine = _reused(key, (panel, *frames.values()),
+                     lambda: _engine(panel if arr else None, **frames))
+    present = tuple(sorted({*frames, *(("arr_monthly",) if arr else ())}))
+    index = _index(month)
+    row = engine.cached_row(("csmodels.table_kpis", present, index, kpi.cache_key(settings)),
+                            lambda: kpi.query(_kpi_tables(present, index), index, settings))
+    return kpi.values({name: _clean(value) for name, value in row.items()})
+
+
+def _kpi_tables(present: tuple[str, ...], index: int) -> dict:
+    """The unbound tables a table KPI's definition reads, with the account panel of
+    month ``index`` as ``panel`` when ``arr_monthly`` is present."""
+    from .engine import definitions as d
+
+    tables = d.input_tables(set(present))
+    if "arr_monthly" in tables:
+        tables["panel"] = d.account_panel(tables["arr_monthly"], index, 0)
+    return tables
+
+
 # ------------------------------------------------------- running the definitions
 # The frames go to an embedded DuckDB connection as Arrow tables; the definition's
 # SQL is compiled once per (definition, tables, arguments) and cached on disk by

@@ -259,17 +259,14 @@ def _drop_exercises_heading(nb) -> None:
     nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
 
 
-_KPI_TABLES = {"adoption": ("usage_monthly", "Product adoption"),
-               "time_to_value_within_target": ("onboarding", "Time to value"),
-               "qbr_coverage": ("qbrs", "QBR coverage"),
-               "expansion_pipeline_influenced": ("opportunities",
-                                                 "Expansion pipeline influenced")}
+def kpi(company, key: str, summary) -> str:
+    """A KPI of the metrics chapter read from an optional table
+    (:data:`csmodels.table_kpis.TABLE_KPIS`, by its ``key``): its table, and rows in its
+    window (``summary`` is a :class:`csmodels.MetricsSummary`)."""
+    from .table_kpis import by_key
 
-
-def kpi(company, key: str, summary: dict) -> str:
-    """One of the four experience KPIs of the metrics chapter: its table, and rows in
-    its window (``summary`` is a :class:`csmodels.MetricsSummary`)."""
-    name, label = _KPI_TABLES[key]
+    declared = by_key(key)
+    name, label = declared.table, declared.what
     first = table(company, name, label)
     if first != OK or getattr(summary, key) is not None:
         return first

@@ -5,9 +5,11 @@ expression; :mod:`csmodels.engine.run` compiles it to the SQL of the engine at
 hand (DuckDB embedded, or a Spark session) and runs it there, so the data stay
 where they are and only the figures come back.
 
-This module is the one place a metric is defined: ``csmodels metrics`` runs these
-expressions on a Parquet folder, a DuckDB file or a Spark session, and the functions
-of :mod:`csmodels.metrics` (which the chapters, their charts and
+This module is where a metric is defined once (a KPI read from an optional table may
+instead be written in its declaration, :mod:`csmodels.table_kpis`, which names the
+definitions here that the others use): ``csmodels metrics`` runs these expressions on
+a Parquet folder, a DuckDB file or a Spark session, and the functions of
+:mod:`csmodels.metrics` (which the chapters, their charts and
 :func:`csmodels.metrics_summary` call) run them on an embedded DuckDB over the frames
 of a loaded company. Besides the one-row figures of a month there are the monthly
 series the charts draw (:func:`retention_series`, :func:`account_movements`,
@@ -152,28 +154,17 @@ def _movement_kinds(prev, cur, first_paid, month) -> dict[str, tuple]:
 
 
 def arr_figures(arr: ir.Table, as_of: int, lookback: int, first: int,
-                held: ir.Table | None = None, min_arr: float = 0.0,
                 panel: ir.Table | None = None) -> ir.Table:
-    """Retention (:func:`retention`), ARR and paying accounts (:func:`arr_at`), the
-    movements (:func:`movements`) and, given the accounts that ``held`` a QBR
-    (column ``held_id``), the QBR coverage (:func:`qbr_coverage`), all from one
-    :func:`account_panel` (one row): ``panel`` if it was computed already for
-    ``as_of`` and ``lookback``, else from ``arr``."""
+    """Retention (:func:`retention`), ARR and paying accounts (:func:`arr_at`) and the
+    movements (:func:`movements`), all from one :func:`account_panel` (one row):
+    ``panel`` if it was computed already for ``as_of`` and ``lookback``, else from
+    ``arr``. A new figure of the ARR panel is one more sum here and its ratio below."""
     p = account_panel(arr, as_of, lookback) if panel is None else panel
-    extra = {}
-    if held is not None:
-        p = p.left_join(held, p.account_id == held.held_id)
-        eligible = (p.v0 > 0) & (p.v0 >= min_arr)
-        extra = dict(qbr_eligible=eligible.sum(),
-                     qbr_covered=(eligible & p.held_id.notnull()).sum())
     sums = {**_retention_sums(p, lookback), **_arr_at_sums(p),
-            **_movement_sums(p, as_of, lookback, first), **extra}
+            **_movement_sums(p, as_of, lookback, first)}
     agg = p.aggregate(**sums)
     figures = {**_retention_ratios(agg), "arr": agg.arr,
                "paying_accounts": agg.paying_accounts, **{n: agg[n] for n in MOVEMENTS}}
-    if held is not None:
-        figures["qbr_coverage"] = (agg.qbr_covered.cast("float64")
-                                   / agg.qbr_eligible.cast("float64").nullif(0.0))
     return agg.select(**figures)
 
 
@@ -482,8 +473,20 @@ def qbr_coverage(arr: ir.Table, qbrs: ir.Table, as_of: int, window: int,
                  min_arr: float) -> ir.Table:
     """Share of the accounts paying in ``as_of`` (ARR above 0 and at least
     ``min_arr``) that held a QBR in the window ending then (one row)."""
-    return arr_figures(arr, as_of, 0, as_of, qbr_held(qbrs, as_of, window),
-                       min_arr).select("qbr_coverage")
+    return qbr_coverage_of(account_panel(arr, as_of, 0), qbr_held(qbrs, as_of, window),
+                           min_arr)
+
+
+def qbr_coverage_of(panel: ir.Table, held: ir.Table, min_arr: float) -> ir.Table:
+    """:func:`qbr_coverage` from an :func:`account_panel` of the month (its ``v0``) and
+    the accounts that held a QBR (:func:`qbr_held`; one row, ``qbr_coverage``, null
+    when no account is eligible)."""
+    p = panel.left_join(held, panel.account_id == held.held_id)
+    eligible = (p.v0 > 0) & (p.v0 >= min_arr)
+    agg = p.aggregate(qbr_eligible=eligible.sum(),
+                      qbr_covered=(eligible & p.held_id.notnull()).sum())
+    return agg.select(qbr_coverage=agg.qbr_covered.cast("float64")
+                      / agg.qbr_eligible.cast("float64").nullif(0.0))
 
 
 def pipeline_influenced(opportunities: ir.Table, as_of: int, window: int) -> ir.Table:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 
+from .. import table_kpis
 from .._kpi_summary import MetricSettings, MetricsSummary  # csmodels.kpis's, without pandas
 from ..exceptions import ParameterError
 from ..inputs.months import month_number, month_text
@@ -148,7 +149,7 @@ def _ibis_version() -> str:
 def _definitions_code() -> bytes:
     """The source the compiled SQL depends on, read once per process."""
     return b"".join((_SOURCE / f).read_bytes() for f in ("definitions.py", "run.py",
-                                                         "inputs.py"))
+                                                         "inputs.py", "../table_kpis.py"))
 
 
 def _is_duckdb(connection) -> bool:
@@ -186,24 +187,25 @@ def summary(engine: Engine, as_of: str | None = None,
              else None)
     rows = tuple(sorted((name, view) for name, (at, view) in engine.month_rows.items()
                         if at == month))
-    row = engine.cached_row(("figures", present, month, first, repr(settings), panel, rows),
+    kpis = tuple(k.cache_key(settings) for k in table_kpis.TABLE_KPIS)
+    row = engine.cached_row(("figures", present, month, first, repr(settings), panel, rows,
+                             kpis),
                             lambda: _figures(present, month, first, settings, panel, rows))
     if not row["base_arr"]:
         raise ParameterError(f"No account had ARR above 0 in {month_text(month - lookback)}, "
                              "so retention is undefined there. Choose a later as-of month.")
     row = {k: _clean(v) for k, v in row.items()}
-    figures = {k: row.get(k) for k in (
-        "nrr", "grr", "logo_churn", "gross_revenue_churn", "net_revenue_churn", "adoption",
-        "time_to_value_median_days", "time_to_value_within_target", "qbr_coverage",
-        "expansion_pipeline_influenced")}
-    if "nps_responses" in present and row.get("nps") is not None:
-        figures.update(nps=row["nps"], nps_responses=row["nps_responses"])
+    figures = {k: row[k] for k in ("nrr", "grr", "logo_churn", "gross_revenue_churn",
+                                   "net_revenue_churn")}
+    kpis = {name: value for kpi in table_kpis.TABLE_KPIS if kpi.table in engine.present
+            for name, value in kpi.values(row).items()}
     return MetricsSummary(
         as_of=month_text(month), lookback_months=lookback,
         base_month=month_text(month - lookback), arr=row["arr"],
         paying_accounts=row["paying_accounts"], retention_base_accounts=row["base_accounts"],
         retention_base_arr=row["base_arr"],
         **{f"{movement}_arr": float(row[movement]) for movement in MOVEMENTS}, **figures,
+        table_kpis=kpis,
         missing_tables=tuple(name for name in TABLES if name not in engine.available))
 
 
@@ -215,9 +217,11 @@ def _month_range(present: tuple[str, ...]):
 
 def _figures(present: tuple[str, ...], month: int, first: int, settings: MetricSettings,
              panel: str | None = None, rows: tuple[tuple[str, str], ...] = ()):
-    """Every figure of the month as one one-row expression (one query, one round trip);
-    the ARR figures from the stored account panel named ``panel``, if given, and each
-    (table, view) of ``rows`` read from the view of its rows of the month."""
+    """Every figure of the month as one one-row expression (one query, one round trip):
+    the ARR figures and each table KPI (:data:`csmodels.table_kpis.TABLE_KPIS`) whose
+    table is present, each part one row, cross-joined. The ARR figures read the stored
+    account panel named ``panel``, if given, and each (table, view) of ``rows`` is read
+    from the view of its rows of the month."""
     import ibis
 
     from . import definitions as d
@@ -225,21 +229,12 @@ def _figures(present: tuple[str, ...], month: int, first: int, settings: MetricS
     t = d.input_tables(set(present))
     t.update({name: ibis.table(d.INPUT_SCHEMAS[name], name=view) for name, view in rows})
     lookback = settings.lookback_months
-    held = (d.qbr_held(t["qbrs"], month, settings.qbr_window_months) if "qbrs" in t
-            else None)
-    stored = d.panel_table(lookback, panel) if panel else None
-    parts = [d.arr_figures(t["arr_monthly"], month, lookback, first, held,
-                           settings.qbr_min_arr, panel=stored)]
-    if "nps_responses" in t:
-        parts.append(d.nps(t["nps_responses"], month, settings.nps_window_months))
-    if "usage_monthly" in t:
-        parts.append(d.adoption(t["usage_monthly"], month, t.get("accounts")))
-    if "onboarding" in t:
-        parts.append(d.time_to_value(t["onboarding"], month, settings.ttv_window_months,
-                                     settings.ttv_target_days))
-    if "opportunities" in t:
-        parts.append(d.pipeline_influenced(t["opportunities"], month,
-                                           settings.pipeline_window_months))
+    p = (d.panel_table(lookback, panel) if panel
+         else d.account_panel(t["arr_monthly"], month, lookback))
+    parts = [d.arr_figures(t["arr_monthly"], month, lookback, first, panel=p)]
+    tables = {**t, "panel": p}  # a KPI that reads ARR reads the same panel
+    parts += [kpi.query(tables, month, settings) for kpi in table_kpis.TABLE_KPIS
+              if kpi.table in t]
     combined = parts[0]
     for part in parts[1:]:  # each part is one row
         combined = combined.cross_join(part)
