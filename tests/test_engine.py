@@ -277,6 +277,16 @@ def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
       "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('a', '2024-01', 2)) "
                        "v(account_id, month, active_users)"},
      "usage_monthly", "column 'month', rows 2 and 3: The same account_id + month"),
+    # usage_monthly's rules, counted as one in the pass that stores its rows of the
+    # month, then each rule on its own to name its rows
+    ({"arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('b', '2024-01', -2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'active_users', row 3: Some values are not whole numbers"),
+    ({"arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', NULL), ('b', '2024-01', 2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'active_users', row 2: Some values are blank."),
     ({"arr_monthly": _ARR_OK,
       "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
                        "'2024-02-01', 'won'), ('o1', 'b', 'new', 5.0, '2024-01-02', "

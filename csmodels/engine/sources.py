@@ -331,8 +331,10 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
             unknown_ids = (f"count(*) FILTER (WHERE _id IS NOT NULL AND CAST(_id AS VARCHAR) "
                            f"NOT IN (SELECT id FROM {_KNOWN}))")
         id_type = "varchar" if inner is None else columns["account_id"]  # the panel's: text
-        outer = [f"sum(_n) FILTER (WHERE {_blank('_id', id_type)})"
-                 if i == id_test else f"sum(_c{i})" for i in range(len(tests))]
+        outer = [f"sum(_n) FILTER (WHERE {_blank('_id', id_type)})" if i == id_test
+                 else "0" if inner is None else f"sum(_c{i})" for i in range(len(tests))]
+        if inner is None:  # the stored pass counted the rows breaking any rule, as one
+            outer.append(f"sum(_c{len(tests)})")
         grouped = (f"(SELECT {idref} AS _id, {', '.join(inner)} FROM {scanned} GROUP BY {idref})"
                    if inner is not None else f"(SELECT {idref} AS _id, * FROM {scanned})")
         sql = f"SELECT {', '.join([*outer, key_dup, unknown_ids])} FROM {grouped}"
@@ -351,6 +353,12 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
     else:
         sql = f"SELECT {', '.join([*row_counts, '0', '0'])} FROM {source}" if tests else ""
     *counts, dups, strangers = con.execute(sql).fetchone() if sql else (0, 0)
+    if len(counts) > len(tests):  # some row breaks a rule: which
+        counts, broken = counts[:len(tests)], counts[-1]
+        if broken:
+            counts = [count if i == id_test else by_rule for i, (count, by_rule) in
+                      enumerate(zip(counts, _counts_by_rule(con, source, tests, id_test),
+                                    strict=True))]
     for (sql, column, message, hint), count in zip(tests, counts, strict=True):
         if count:
             problems.append(Problem(label, message, hint, column=column,
@@ -386,15 +394,28 @@ _FEW_MONTHS = 5000  # distinct values of a month column passed back to build its
 def _flagged_rows(name: str, source: str, columns: dict[str, str], tests: list[tuple],
                   id_test: int | None, month_map: str, padded: bool) -> tuple[str, tuple]:
     """The SELECT of a monthly table's typed rows (cast leniently: a value that breaks
-    a rule reads as null) with a 0/1 column ``_t{i}`` per rule ``i`` of ``tests`` (the
-    account id's blanks aside: they are decided per account), and those ``i``."""
-    rules = tuple(i for i in range(len(tests)) if i != id_test)
-    flags = [f"CAST(coalesce({tests[i][0]}, false) AS BIGINT) AS _t{i}" for i in rules]
+    a rule reads as null) with one 0/1 column ``_t{k}``, ``k = len(tests)``: whether
+    the row breaks any rule of ``tests`` (the account id's blanks aside: they are
+    decided per account), and ``(k,)``. One flag, not one per rule: the pass sums
+    one column per account instead of one per rule (about 0.2 s of CPU less on 22.5
+    million rows); where some row breaks a rule, each rule is counted again
+    (:func:`_counts_by_rule`) to say which."""
+    rules = [tests[i][0] for i in range(len(tests)) if i != id_test]
+    any_rule = " OR ".join(f"({sql})" for sql in rules) or "false"
+    flags = [f"CAST(coalesce({any_rule}, false) AS BIGINT) AS _t{len(tests)}"]
     rows = typed_views({name: source}, {name: columns}, spark=False,
                        exact=set() if padded else {(name, "month")},
                        month_maps={name: month_map} if month_map else None,
                        lenient=True, extra=flags)[name]
-    return rows, rules
+    return rows, (len(tests),)
+
+
+def _counts_by_rule(con, source: str, tests: list[tuple], id_test: int | None) -> list[int]:
+    """Each rule's rows in ``source`` (0 for the account id's blanks: decided per
+    account), where the pass that stored a table found some row breaking one."""
+    picks = [f"count(*) FILTER (WHERE {sql})" if i != id_test else "0"
+             for i, (sql, *_) in enumerate(tests)]
+    return list(con.execute(f"SELECT {', '.join(picks)} FROM {source}").fetchone())
 
 
 _NOW = "_csm_usage_now"
@@ -434,7 +455,7 @@ def _store_panel(con, source: str, columns: dict[str, str], names: dict[str, str
                  tests: list[tuple], id_test: int | None, month_map: str, padded: bool,
                  lo: int, hi: int, panel: tuple[int | None, int]) -> tuple[int, int, str]:
     """Store ``arr_monthly``'s account panel (:func:`csmodels.engine.run.checked_panel_sql`)
-    as a table, with each account's rows, rows breaking each rule of ``tests`` (the
+    as a table, with each account's rows, rows breaking any rule of ``tests`` (the
     account id's blanks aside: they are decided per account) and distinct months, so
     that the checks and every ARR figure read the table once. Values are cast leniently
     (a value that breaks a rule reads as null): the figures are computed only if
