@@ -397,3 +397,23 @@ def test_a_data_column_named_like_the_month_join_is_read_as_data(tmp_path, capsy
                                              f"v(account_id, month, arr, _csm_text) {between}"})
     code, _, err = _cli_json(capsys, "--data", str(dup))
     assert code == 2 and "column 'month', rows 4 and 5: The same account_id + month" in err
+
+
+def test_the_blank_rule_trims_only_what_trim_would_empty():
+    """The checks' blank rule trims only texts starting with a space or a character
+    beyond ASCII: on every character, alone and around text, it agrees with
+    ``trim(x) = ''`` (which empties the Unicode spaces too, but not a tab)."""
+    from csmodels.engine.sources import _blank
+
+    con = duckdb.connect()
+    chars = ("SELECT chr(i::INTEGER) AS c FROM range(1, 1114112) t(i) "
+             "WHERE i NOT BETWEEN 55296 AND 57343")
+    texts = (f"SELECT c AS x FROM ({chars}) UNION ALL SELECT c || c FROM ({chars}) "
+             f"UNION ALL SELECT c || 'a' FROM ({chars}) UNION ALL SELECT ' ' || c FROM ({chars}) "
+             "UNION ALL SELECT * FROM (VALUES (''), (NULL), ('   '), (' a '), ('a'))")
+    blank, counted = con.execute(
+        f"SELECT count(*) FILTER (WHERE {_blank('x', 'varchar')}), "
+        f"count(*) FILTER (WHERE ({_blank('x', 'varchar')}) IS DISTINCT FROM "
+        f"(x IS NULL OR trim(x) = '')) FROM ({texts})").fetchone()
+    assert counted == 0
+    assert blank == 17 * 3 + 3  # 17 spaces alone, doubled, after a space; '', NULL, '   '
