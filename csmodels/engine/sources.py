@@ -177,11 +177,11 @@ def _ident(name: str) -> str:
 # ------------------------------------------------------------------------ the checks
 # Each table is read once for its checks: one aggregate query counts the rows that
 # break each rule (per account where the account is the table's key or part of it, so
-# that duplicate keys, blank ids and unknown accounts are decided once per account;
-# row by row, each id looked up among the accounts by a join, where it is not: NPS
-# answers, QBRs, opportunities); only a rule that fails is read again, to name its rows.
-# Columns with few values (months, dates, flags, choices) are checked once per distinct
-# value.
+# that duplicate keys and blank ids are decided once per account; row by row where it
+# is not: NPS answers, QBRs, opportunities); only a rule that fails is read again, to
+# name its rows. Columns with few values (months, dates, flags, choices) are checked
+# once per distinct value. The account ids of every table are then looked up among
+# the accounts in one anti-join (:func:`_with_unknown_ids`).
 _KNOWN = "_csm_known_accounts"
 _PANEL = "_csm_panel"
 
