@@ -277,6 +277,16 @@ def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
       "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('a', '2024-01', 2)) "
                        "v(account_id, month, active_users)"},
      "usage_monthly", "column 'month', rows 2 and 3: The same account_id + month"),
+    # usage_monthly's rules, counted as one in the pass that stores its rows of the
+    # month, then each rule on its own to name its rows
+    ({"arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', 3), ('b', '2024-01', -2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'active_users', row 3: Some values are not whole numbers"),
+    ({"arr_monthly": _ARR_OK,
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2024-01', NULL), ('b', '2024-01', 2)) "
+                       "v(account_id, month, active_users)"},
+     "usage_monthly", "column 'active_users', row 2: Some values are blank."),
     ({"arr_monthly": _ARR_OK,
       "opportunities": "SELECT * FROM (VALUES ('o1', 'a', 'expansion', 5.0, '2024-01-02', "
                        "'2024-02-01', 'won'), ('o1', 'b', 'new', 5.0, '2024-01-02', "
@@ -387,3 +397,23 @@ def test_a_data_column_named_like_the_month_join_is_read_as_data(tmp_path, capsy
                                              f"v(account_id, month, arr, _csm_text) {between}"})
     code, _, err = _cli_json(capsys, "--data", str(dup))
     assert code == 2 and "column 'month', rows 4 and 5: The same account_id + month" in err
+
+
+def test_the_blank_rule_trims_only_what_trim_would_empty():
+    """The checks' blank rule trims only texts starting with a space or a character
+    beyond ASCII: on every character, alone and around text, it agrees with
+    ``trim(x) = ''`` (which empties the Unicode spaces too, but not a tab)."""
+    from csmodels.engine.sources import _blank
+
+    con = duckdb.connect()
+    chars = ("SELECT chr(i::INTEGER) AS c FROM range(1, 1114112) t(i) "
+             "WHERE i NOT BETWEEN 55296 AND 57343")
+    texts = (f"SELECT c AS x FROM ({chars}) UNION ALL SELECT c || c FROM ({chars}) "
+             f"UNION ALL SELECT c || 'a' FROM ({chars}) UNION ALL SELECT ' ' || c FROM ({chars}) "
+             "UNION ALL SELECT * FROM (VALUES (''), (NULL), ('   '), (' a '), ('a'))")
+    blank, counted = con.execute(
+        f"SELECT count(*) FILTER (WHERE {_blank('x', 'varchar')}), "
+        f"count(*) FILTER (WHERE ({_blank('x', 'varchar')}) IS DISTINCT FROM "
+        f"(x IS NULL OR trim(x) = '')) FROM ({texts})").fetchone()
+    assert counted == 0
+    assert blank == 17 * 3 + 3  # 17 spaces alone, doubled, after a space; '', NULL, '   '
