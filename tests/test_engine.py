@@ -417,3 +417,16 @@ def test_the_blank_rule_trims_only_what_trim_would_empty():
         f"(x IS NULL OR trim(x) = '')) FROM ({texts})").fetchone()
     assert counted == 0
     assert blank == 17 * 3 + 3  # 17 spaces alone, doubled, after a space; '', NULL, '   '
+
+
+def test_tables_named_as_the_input_tables_are_read_and_kept():
+    """metrics_on's default (a table ``arr_monthly``) and tables named as the input tables
+    read as they are: the engine's views have names of their own, so a view can neither
+    read itself (DuckDB's "infinite recursion") nor replace one of the reader's."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE arr_monthly AS SELECT * FROM (VALUES ('a', '2023-01', 100.0), "
+                "('b', '2023-01', 100.0), ('a', '2024-01', 120.0)) v(account_id, month, arr)")
+    con.execute("CREATE TEMPORARY VIEW accounts AS SELECT 'the reader''s own' AS note")
+    assert round(metrics_on(con).nrr, 6) == 0.6
+    assert con.execute("SELECT note FROM accounts").fetchall() == [("the reader's own",)]
+    assert con.execute("SELECT count(*) FROM arr_monthly").fetchone() == (3,)

@@ -94,3 +94,13 @@ def test_the_chapters_series_are_the_same_definitions_on_spark(spark):
     for row in cells.itertuples():
         assert table.loc[row.cohort, int(row.age)] == pytest.approx(row.retention, rel=1e-12)
     assert len(cells) == int(pd.notna(table).sum().sum())
+
+
+def test_tables_named_as_the_input_tables_are_read_and_kept(spark):
+    """The most natural names (a view ``arr_monthly``): the engine's own views have names of
+    their own, so it neither reads itself nor replaces the reader's views."""
+    for f in sorted(CASE.glob("*.csv")):
+        spark.read.csv(str(f), header=True).createOrReplaceTempView(f.stem)
+    got = metrics_on(spark, {f.stem: f.stem for f in CASE.glob("*.csv")})
+    assert_same_figures(got, summary(open_data(CASE)[0]))
+    assert spark.table("arr_monthly").columns == ["account_id", "month", "arr"]

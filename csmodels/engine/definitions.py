@@ -30,13 +30,14 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from .inputs import INPUT_SCHEMAS, MOVEMENTS
+from .inputs import INPUT_SCHEMAS, MOVEMENTS, view_name
 
 
 def input_tables(present: set[str] | None = None) -> dict[str, ir.Table]:
-    """Unbound tables named as the input tables, for the tables ``present`` (default all)."""
-    return {name: ibis.table(schema, name=name) for name, schema in INPUT_SCHEMAS.items()
-            if present is None or name in present}
+    """Unbound tables, one per input table (named by :func:`view_name`), for the tables
+    ``present`` (default all)."""
+    return {name: ibis.table(schema, name=view_name(name))
+            for name, schema in INPUT_SCHEMAS.items() if present is None or name in present}
 
 
 def month_index(value: ir.DateValue) -> ir.IntegerValue:
@@ -389,8 +390,9 @@ def nps_distribution(responses: ir.Table, as_of: int, window: int) -> ir.Table:
 
 def weight_table() -> ir.Table:
     """An unbound table of weights per account (``weight_id``, ``weight``) for
-    :func:`nps_shares`, named ``nps_weights``."""
-    return ibis.table({"weight_id": "string", "weight": "float64"}, name="nps_weights")
+    :func:`nps_shares`, read as the engine's view ``nps_weights`` (:func:`view_name`)."""
+    return ibis.table({"weight_id": "string", "weight": "float64"},
+                      name=view_name("nps_weights"))
 
 
 def seat_utilisation_by_month(usage: ir.Table, accounts: ir.Table | None) -> ir.Table:

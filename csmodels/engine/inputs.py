@@ -20,3 +20,14 @@ INPUT_SCHEMAS: dict[str, dict[str, str]] = {
     "opportunities": {"type": "string", "amount": "float64", "created_date": "date",
                       "cs_sourced": "boolean", "cs_influenced": "boolean"},
 }
+
+
+def view_name(table: str) -> str:
+    """The name of the view an engine reads input ``table`` from (``_csm_in_arr_monthly``):
+    never a name of the reader's own tables, so a view cannot hide or replace one, nor
+    read itself.
+
+    >>> view_name("arr_monthly")
+    '_csm_in_arr_monthly'
+    """
+    return f"_csm_in_{table}"

@@ -27,7 +27,7 @@ from .._kpi_summary import MetricSettings, MetricsSummary  # csmodels.kpis's, wi
 from ..exceptions import ParameterError
 from ..inputs.months import month_number, month_text
 from ..inputs.schema import TABLES
-from .inputs import MOVEMENTS
+from .inputs import MOVEMENTS, view_name
 
 
 class Engine:
@@ -60,8 +60,9 @@ class Engine:
         self.present = set(views)
         if not self.spark:  # DuckDB draws a progress bar on long queries otherwise
             connection.execute("SET enable_progress_bar = false")
-        for name, select in views.items():
-            self.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_quote(name, self.spark)} AS {select}")
+        for name, select in views.items():  # under names of the book's own (view_name)
+            self.execute(f"CREATE OR REPLACE TEMPORARY VIEW "
+                         f"{_quote(view_name(name), self.spark)} AS {select}")
 
     def execute(self, sql: str):
         if self.spark:
