@@ -18,8 +18,9 @@ from conftest import brute_force_kpis
 
 from csmodels.cli import main
 from csmodels.engine import metrics_on, open_data, summary
+from csmodels.exceptions import ParameterError
 from csmodels.inputs import load_company
-from csmodels.kpis import MetricsSummary, metrics_summary
+from csmodels.kpis import MetricSettings, MetricsSummary, metrics_summary
 from tests.same_figures import MONEY, SECTIONS, assert_same_figures
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -430,3 +431,13 @@ def test_tables_named_as_the_input_tables_are_read_and_kept():
     assert round(metrics_on(con).nrr, 6) == 0.6
     assert con.execute("SELECT note FROM accounts").fetchall() == [("the reader's own",)]
     assert con.execute("SELECT count(*) FROM arr_monthly").fetchone() == (3,)
+
+
+def test_a_lookback_longer_than_the_data_is_explained(sources):
+    """No as-of month can have that much history: the message says so and what to do,
+    rather than naming a month after the data."""
+    for path in sources:
+        with pytest.raises(ParameterError, match=r"Retention needs 100 months of history.*"
+                           r"2023-01 to 2025-12, 36 months in all\. Choose a lookback of at "
+                           r"most 35 months"):
+            summary(open_data(path)[0], None, MetricSettings(lookback_months=100))

@@ -179,6 +179,12 @@ def summary(engine: Engine, as_of: str | None = None,
             f"The month {month_text(month)} is outside the data, which runs from "
             f"{month_text(first)} to {month_text(last)}. Choose a month in that range.")
     lookback = settings.lookback_months
+    if last - first < lookback:
+        raise ParameterError(
+            f"Retention needs {lookback} months of history before the as-of month, but the "
+            f"data run from {month_text(first)} to {month_text(last)}, {last - first + 1} "
+            f"months in all. Choose a lookback of at most {max(last - first, 1)} months, or "
+            "give the data more history.")
     if month - first < lookback:
         raise ParameterError(
             f"Retention as of {month_text(month)} needs {lookback} months of history, but the "
