@@ -12,7 +12,8 @@ One summary per chapter
     * the metrics chapter, :func:`csmodels.kpis.summarise` (which loads the data and
       profile, then calls :func:`metrics_summary`, and adds the settings the chapter
       states and its exercises' answers as sections) -> :class:`MetricsSummary`
-      (``csmodels metrics`` prints :func:`metrics_summary`'s);
+      (``csmodels metrics``; on a Parquet folder, a DuckDB file or Spark the engine,
+      :mod:`csmodels.engine`, gives its top-level figures);
     * the functions chapter, :func:`csmodels.functions.summarise` (which loads the data
       and profile, then calls :func:`functions_summary`) -> :class:`FunctionsSummary`
       (``csmodels functions``);
@@ -54,7 +55,8 @@ Revenue and lifetime value (the functions chapter)
     :func:`simulate_survivors`, :func:`published_sbg_examples`, and :func:`refit_spread`,
     how far a refit on simulated cohorts of one size scatters; :func:`bootstrap_sbg`
     and its :class:`SbgBootstrap`, the fit's uncertainty); :func:`functions_summary`
-    returns the chapter's :class:`FunctionsSummary`.
+    returns the chapter's :class:`FunctionsSummary`, and :mod:`csmodels.functions`
+    holds the chapter's call.
 What a section needs
     :mod:`csmodels.needs` checks, once for every chapter, whether the data can support
     each section (months of history, tables, accounts, cohorts) and gives the one
@@ -132,8 +134,8 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     "summary": ("Summary",),
 }
 # public modules, imported on first use too (charts loads Altair)
-_LAZY_MODULES = ("charts", "collaboration", "kpis", "maturity", "needs", "pressure",
-                 "reporting")
+_LAZY_MODULES = ("charts", "collaboration", "functions", "kpis", "maturity", "needs",
+                 "pressure", "reporting")
 _WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in names}
 
 __all__ = [
@@ -191,6 +193,7 @@ __all__ = [
     "default_profile_path",
     "expansion_pipeline_influenced",
     "facts_from_data",
+    "functions",
     "functions_summary",
     "handoff_report",
     "handoff_summary",
