@@ -30,13 +30,14 @@ SHARED_SCOPES = {"module", "package", "class"}
 
 
 def _group(item: pytest.Item) -> str | None:
+    file = item.nodeid.split("::")[0]
     if item.path.suffix == ".ipynb":
-        return item.path.name
+        return file
     fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
     if BUILT_BOOK & set(fixtures):
         return "the-built-book"
     if any(defs and defs[-1].scope in SHARED_SCOPES for defs in fixtures.values()):
-        return item.path.name
+        return file
     return None
 
 
