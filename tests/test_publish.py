@@ -38,7 +38,7 @@ def steps() -> list[dict]:
 def test_the_readme_has_exactly_two_set_up_commands():
     setup = commands(readme_section("Set up"))
     assert len(setup) == 2 and all("\n" not in c for c in setup)
-    assert setup[0].endswith("jupyter-book build .") and setup[1].endswith("python -m pytest")
+    assert setup[0].endswith("jupyter-book build .") and setup[1].endswith("python -m pytest -n 2")
 
 
 def test_the_workflow_runs_on_push_to_main_and_can_push_pages():
@@ -87,3 +87,12 @@ def test_ghp_import_puts_a_built_site_on_gh_pages(tmp_path):
     files = subprocess.run([*git, "ls-tree", "-r", "--name-only", "gh-pages"], check=True,
                            capture_output=True, text=True).stdout.split()
     assert sorted(files) == [".nojekyll", "_static/csmodels-charts.js", "index.html"]
+
+
+def test_ci_runs_the_readmes_test_command():
+    """.ci/run installs quietly, then runs the README's tests exactly (workers included)."""
+    readme = commands(readme_section("Set up"))[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    pytest_part = readme[readme.index("python -m pytest"):]
+    assert ci.endswith(f"&& {pytest_part}") and pytest_part == "python -m pytest -n 2"
+    assert ci.replace(" -qq", "").replace(" -q", "").replace(" >/dev/null", "") == readme

@@ -26,7 +26,10 @@ CHAPTERS = ("metrics", "functions", "reporting", "collaboration", "maturity")
 TABLE_READERS = ("metrics", "collaboration")
 
 
-@pytest.fixture(scope="module")
+# session-wide, filled on demand: under -n 2 each worker writes only the shapes its tests
+# read, and the file's tests spread over both workers (conftest.py keeps a file with a
+# module fixture on one)
+@pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("shapes")
 

@@ -4,6 +4,8 @@ resolve, and a student edition with no solutions in it."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -194,12 +196,49 @@ def test_every_solution_and_note_has_phrases_to_look_for():
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory) -> dict[str, Path]:
+def editions(tmp_path_factory, site) -> dict[str, Path]:
+    """The student edition, built by teaching/build.py; the instructor edition is the book
+    as published, an untouched copy of the sources built as they are (see the test after
+    this one), which conftest's ``site`` has already built: a copy of that site (the print
+    test writes its PDFs into the site it prints), not a second build of the same book."""
     sys.path.insert(0, str(ROOT / "teaching"))
     from build import build
 
     out = tmp_path_factory.mktemp("editions")
-    return {edition: build(edition, out / edition) for edition in ("student", "instructor")}
+    instructor = out / "instructor" / "_build" / "html"
+    shutil.copytree(site, instructor)
+    return {"student": build("student", out / "student"), "instructor": instructor}
+
+
+def test_the_instructor_edition_is_the_book_built_as_it_is(tmp_path, monkeypatch):
+    """What build.py does for the instructor edition, the build itself replaced: it runs
+    jupyter-book on a byte-identical copy of the book's sources with the book's own
+    _config.yml, so the suite's built book (``site``) stands for it."""
+    sys.path.insert(0, str(ROOT / "teaching"))
+    import build as teaching
+
+    seen = {}
+
+    def jupyter_book(command, **_):
+        book = Path(command[2])
+        copied = [p for p in book.rglob("*") if p.is_file()]
+        seen.update(command=command, book=book,
+                    names={p.relative_to(book).as_posix() for p in copied}, changed=[
+            p.relative_to(book).as_posix() for p in copied
+            if p.read_bytes() != (ROOT / p.relative_to(book)).read_bytes()])
+        (Path(command[-1]) / "_build" / "html").mkdir(parents=True)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(teaching.subprocess, "run", jupyter_book)
+    html = teaching.build("instructor", tmp_path / "out")
+    command, book = seen["command"], seen["book"]
+    assert command[:2] == [str(teaching.JUPYTER_BOOK), "build"]
+    assert command[3:] == ["--config", str(book / "_config.yml"), "--path-output",
+                           str(tmp_path / "out")]
+    assert seen["changed"] == []
+    assert {"_config.yml", "_toc.yml", "intro.md", "chapters/functions.ipynb",
+            "cases/cases.ipynb", "teaching/instructor-guide.md"} <= seen["names"]
+    assert html == tmp_path / "out" / "_build" / "html"
 
 
 @pytest.mark.slow
@@ -343,8 +382,6 @@ def _chart_titles(html_page: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_print_makes_pdfs_of_the_book_its_pages_and_cases_with_charts(editions, tmp_path):
-    import subprocess
-
     html = editions["instructor"]
     out = tmp_path / "pdf"
     done = subprocess.run([sys.executable, str(ROOT / "teaching" / "print.py"), "--html",
@@ -385,8 +422,6 @@ def test_print_makes_pdfs_of_the_book_its_pages_and_cases_with_charts(editions, 
 
 @pytest.mark.parametrize("script", ["build.py", "print.py"])
 def test_a_folder_that_is_not_an_earlier_output_is_not_replaced(tmp_path, script):
-    import subprocess
-
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me", encoding="utf-8")
@@ -402,8 +437,6 @@ def test_a_folder_that_is_not_an_earlier_output_is_not_replaced(tmp_path, script
 
 
 def test_print_refuses_a_folder_without_a_site(tmp_path):
-    import subprocess
-
     done = subprocess.run([sys.executable, str(ROOT / "teaching" / "print.py"), "--html",
                            str(tmp_path), "--out", str(tmp_path / "pdf")],
                           capture_output=True, text=True, timeout=60)
