@@ -577,7 +577,9 @@ def format_metrics(summary, data: str) -> str:
     rows = list(summary.rows())
     lines = [f"Metrics as of {summary.as_of} for the data in {printable(data)}", ""]
     width = max(len(label) for _, label, _ in rows)
-    lines += [f"  {label:<{width}}  {shown:>12}" for _, label, shown in rows]
+    # a text figure may come from the reader (the company: the profile's, or the folder's
+    # name): shown escaped, as every string from outside is (printable)
+    lines += [f"  {label:<{width}}  {printable(shown):>12}" for _, label, shown in rows]
     if summary.missing_tables:
         lines += ["", "Not in the data folder (their metrics show as n/a): "
                   + ", ".join(summary.missing_tables)]

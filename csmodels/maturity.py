@@ -938,7 +938,7 @@ def summarise(data_dir: str | None = None, profile_path: str | None = None, *,
     --------
     >>> s = summarise(funding_stage="growth", arr=12e6, acv=20_000)
     >>> s.segment, s.conflicts, s.segments is None, str(s.text("company_arr"))
-    ('scaling-low-touch', 0, True, 'USD 12.0M')
+    ('scaling-low-touch', 1, True, 'USD 12.0M')
     """
     from .book import company_name
     from .inputs import load_company_if_any

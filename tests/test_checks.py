@@ -204,7 +204,7 @@ def test_every_checked_model_is_in_the_table():
     # the package's models (a test may declare its own to try the mixin)
     assert {c for c in _subclasses(Checked) if c.__module__.startswith("csmodels.")} == set(MODELS)
     # the facts (arr, acv) are declared once, in Facts, and so checked in a Profile too
-    assert len(list(_declared())) == 47  # 3 + 10 + 6 + 2 + 2 + 3 + 5 + 11 + 5
+    assert len(list(_declared())) == 48  # 3 + 10 + 6 + 2 + 2 + 3 + 5 + 12 + 5
 
 
 @pytest.mark.parametrize(("cls", "name", "ok", "whole"), _declared())
