@@ -295,3 +295,18 @@ def _brute_force_tables(company, m: int, at: dict) -> dict:
         if flagged and total:
             out["expansion_pipeline_influenced"] = by_cs / total
     return out
+
+
+def engine_sources(exports: Path, folder: Path) -> tuple[Path, Path]:
+    """The CSV exports in ``exports`` as a Parquet dataset folder and a DuckDB file, in
+    ``folder`` (what ``csmodels metrics`` reads besides exports)."""
+    import duckdb
+
+    parquet, database = folder / "parquet", folder / "company.duckdb"
+    con = duckdb.connect(str(database))
+    for f in sorted(exports.glob("*.csv")):
+        (parquet / f.stem).mkdir(parents=True)
+        con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv('{f}')")
+        con.execute(f"COPY {f.stem} TO '{parquet / f.stem / 'part-0.parquet'}'")
+    con.close()
+    return parquet, database

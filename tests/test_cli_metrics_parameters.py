@@ -11,10 +11,9 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
-from conftest import folder_digest
+from conftest import engine_sources, folder_digest
 
 from csmodels.cli import SECTIONS_ONLY, build_parser, chapter_parameters, chapter_values, main
 from csmodels.health import DEFAULT_WEIGHTS, HealthModel
@@ -62,22 +61,10 @@ def _chapter_call(data: Path, values: dict, profile: Path | None = None):
     return summarise(data, profile, **values)
 
 
-def _engine_sources(exports: Path, folder: Path) -> tuple[Path, Path]:
-    """The CSV exports as a Parquet dataset folder and a DuckDB file."""
-    parquet, database = folder / "parquet", folder / "company.duckdb"
-    con = duckdb.connect(str(database))
-    for f in sorted(exports.glob("*.csv")):
-        (parquet / f.stem).mkdir(parents=True)
-        con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv('{f}')")
-        con.execute(f"COPY {f.stem} TO '{parquet / f.stem / 'part-0.parquet'}'")
-    con.close()
-    return parquet, database
-
-
 @pytest.fixture(scope="module")
 def sample_sources(tmp_path_factory) -> tuple[Path, Path]:
     """The sample as a Parquet dataset folder and a DuckDB file (read only by the tests)."""
-    return _engine_sources(ROOT / "data" / "sample", tmp_path_factory.mktemp("sources"))
+    return engine_sources(ROOT / "data" / "sample", tmp_path_factory.mktemp("sources"))
 
 
 def _top_level(figures: dict) -> dict:
@@ -139,7 +126,7 @@ def test_the_command_and_the_executed_chapter_agree(sample_dir):
 def test_the_engine_gives_the_same_top_level_figures(company, sample_dir, second_company,
                                                      tmp_path, capsys):
     exports = sample_dir if company == "sample" else second_company
-    engines = _engine_sources(exports, tmp_path)
+    engines = engine_sources(exports, tmp_path)
     last = _json(capsys, "--data", str(exports))["as_of"]
     year, month = map(int, last.split("-"))
     earlier = f"{year - (month <= 3):04d}-{(month - 4) % 12 + 1:02d}"  # three months before
@@ -170,7 +157,7 @@ def test_the_sections_parameters_leave_the_top_level_figures_alone(sample_dir, s
 def test_the_engine_path_with_parameters_needs_no_pandas(sample_dir, tmp_path):
     """Reading the parameters cell and the profile costs the engine path no pandas, no
     nbformat: a warm run imports DuckDB and csmodels's engine only."""
-    parquet, _ = _engine_sources(sample_dir, tmp_path)
+    parquet, _ = engine_sources(sample_dir, tmp_path)
     (parquet / "profile.yml").write_text("company: Parquet Co\nacv: 5000\n", encoding="utf-8")
     probe = ("import sys, runpy; sys.argv = ['csmodels', 'metrics', *sys.argv[1:]]\n"
              "try:\n    runpy.run_module('csmodels', run_name='__main__')\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import brute_force_kpis
+from conftest import brute_force_kpis, engine_sources
 
 from csmodels.cli import main
 from csmodels.engine import metrics_on, open_data, summary
@@ -64,21 +64,9 @@ def test_an_earlier_month_too():
     assert_same_figures(got, metrics_summary(company, "2025-03"))
 
 
-def _write_sources(source: Path, tmp: Path) -> tuple[Path, Path]:
-    """The CSV exports of ``source`` as a Parquet dataset folder and a DuckDB file."""
-    parquet, database = tmp / "parquet", tmp / "company.duckdb"
-    con = duckdb.connect(str(database))
-    for f in sorted(source.glob("*.csv")):
-        (parquet / f.stem).mkdir(parents=True)
-        con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_csv('{f}')")
-        con.execute(f"COPY {f.stem} TO '{parquet / f.stem / 'part-0.parquet'}'")
-    con.close()
-    return parquet, database
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
-    return _write_sources(DATA / "sample", tmp_path_factory.mktemp("sources"))
+    return engine_sources(DATA / "sample", tmp_path_factory.mktemp("sources"))
 
 
 def test_parquet_folder_and_duckdb_file_give_the_export_figures(sources, capsys):
