@@ -102,6 +102,54 @@ def test_the_checks_store_the_account_panel_the_figures_read(sources):
         assert_same_figures(summary(engine), want[None])  # the last month: not that panel
 
 
+def _long_history(folder: Path, duplicate: int | None, table: str) -> Path:
+    """Exports of 11 years (132 months: three words of the checks' month bits, of 64
+    months each) in which account ``a`` has a row every month, in arr_monthly and in
+    usage_monthly, and ``table`` repeats the row of month ``duplicate`` (counted from
+    the first) as the last row; as a Parquet folder."""
+    months = [f"{2014 + m // 12}-{m % 12 + 1:02d}" for m in range(132)]
+    arr = [("a", month, 100.0 + m) for m, month in enumerate(months)]
+    arr += [("b", month, 50.0) for month in months[100:]]
+    usage = [("a", month, 3 + m % 5) for m, month in enumerate(months)]
+    rows = {"arr_monthly": arr, "usage_monthly": usage}
+    if duplicate is not None:
+        rows[table].append(rows[table][duplicate])
+    exports = folder / "exports"
+    exports.mkdir()
+    (exports / "accounts.csv").write_text("account_id,name,licensed_seats\na,A,10\nb,B,5\n")
+    for name, header in (("arr_monthly", "arr"), ("usage_monthly", "active_users")):
+        lines = [f"account_id,month,{header}", *(",".join(map(str, r)) for r in rows[name])]
+        (exports / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    if duplicate is not None:
+        return engine_sources(exports, folder)[0]
+    return exports
+
+
+@pytest.mark.parametrize("table", ["arr_monthly", "usage_monthly"])
+@pytest.mark.parametrize("duplicate", [0, 63, 64, 127, 128, 131])
+def test_duplicate_months_over_a_long_history(tmp_path, capsys, table, duplicate):
+    """The checks count an account's distinct months in words of 64 months: a repeated
+    month is found in every word and at each word's edges, in arr_monthly (the account
+    panel's pass) and usage_monthly (the pass that keeps its rows of the month)."""
+    folder = _long_history(tmp_path, duplicate, table)
+    code, _, err = _cli_json(capsys, "--data", str(folder))
+    assert code == 2 and "Traceback" not in err
+    last = 132 + (32 if table == "arr_monthly" else 0) + 2  # b's rows, the header, the copy
+    assert (f"{folder / table}, column 'month', rows {duplicate + 2} and {last}: The same "
+            "account_id + month appears on more than one row") in err
+
+
+def test_a_long_history_without_duplicates_gives_the_export_figures(tmp_path, capsys):
+    exports = _long_history(tmp_path, None, "arr_monthly")
+    want = metrics_summary(load_company(exports)).to_dict()
+    assert want["adoption"] == pytest.approx(0.4)  # a's 4 of 10 seats in 2024-12
+    for path in engine_sources(exports, tmp_path):
+        code, got, _ = _cli_json(capsys, "--data", str(path))
+        assert code == 0
+        assert {k: v for k, v in got.items() if k not in SECTIONS} == {
+            k: v for k, v in want.items() if k not in SECTIONS}
+
+
 def test_the_panel_pass_reports_every_rule_of_arr(tmp_path, capsys):
     """Folded into the panel's pass, the checks of arr_monthly still report each rule
     with its rows (text amounts that are not numbers read as null there, not as an
@@ -246,6 +294,19 @@ def _parquet_folder(tmp_path: Path, tables: dict[str, str]) -> Path:
 @pytest.mark.parametrize(("tables", "table", "expected"), [
     ({"arr_monthly": "SELECT * FROM (VALUES ('a', 'abcd-ef', 1.0), ('a', '2024-01', 2.0)) ROWS"},
      "arr_monthly", "column 'month', row 2: Some values are not months written YYYY-MM"),
+    # usage_monthly checked on its own (arr_monthly's bad month stores no panel), its
+    # months over ten years (two words of month bits): as text, joined to their table of
+    # months, and as dates, parsed on each row
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', '2024-13', 1.0), ('a', '2024-01', 1.0)) ROWS",
+      "usage_monthly": "SELECT * FROM (VALUES ('a', '2014-01', 1), ('a', '2024-01', 1), "
+                       "('a', '2019-05', 2), ('a', '2019-05', 3)) v(account_id, month, "
+                       "active_users)"},
+     "usage_monthly", "column 'month', rows 4 and 5: The same account_id + month"),
+    ({"arr_monthly": "SELECT * FROM (VALUES ('a', '2024-13', 1.0), ('a', '2024-01', 1.0)) ROWS",
+      "usage_monthly": "SELECT * FROM (VALUES ('a', DATE '2014-01-01', 1), "
+                       "('a', DATE '2024-01-01', 1), ('a', DATE '2019-05-01', 2), "
+                       "('a', DATE '2024-01-01', 3)) v(account_id, month, active_users)"},
+     "usage_monthly", "column 'month', rows 3 and 5: The same account_id + month"),
     ({"arr_monthly": "SELECT * FROM (VALUES ('a', ' 2024-01', 1.0), ('b', '2024-02', 1.0), "
                      "('a', '2024-01 ', 2.0)) ROWS"},
      "arr_monthly", "column 'month', rows 2 and 4: The same account_id + month"),

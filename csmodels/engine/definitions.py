@@ -121,7 +121,6 @@ def _movement_sums(p: ir.Table, as_of: int, lookback: int, first: int) -> dict:
     *reactivation* after that; from above 0 to 0 is *churn*; otherwise up is
     *expansion*, down is *contraction* (the last two kinds as positive amounts lost).
     """
-    zero = ibis.literal(0.0)
     terms: dict[str, list] = {name: [p.v0 * 0.0] for name in MOVEMENTS}
     for k in range(lookback):
         month = as_of - k
@@ -129,7 +128,11 @@ def _movement_sums(p: ir.Table, as_of: int, lookback: int, first: int) -> dict:
             continue
         kinds = _movement_kinds(p[f"v{k + 1}"], p[f"v{k}"], p.first_paid, month)
         for name, (when, amount) in kinds.items():
-            terms[name].append(ibis.ifelse(when, amount, zero))
+            # the amount times 1.0 where the kind holds, 0.0 where not: the amount or 0.0,
+            # as a CASE would give (amounts are finite, and a condition is never null on
+            # the panel: ARR is 0 without a row, and an account paying now has a first
+            # month), in about half the CPU of sixty CASEs per account
+            terms[name].append(amount * when.cast("float64"))
     out = {}
     for name in MOVEMENTS:
         total, *rest = terms[name]

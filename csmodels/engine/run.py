@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import operator
 import os
 from collections.abc import Callable, Mapping
 from importlib.metadata import version
@@ -263,21 +264,27 @@ def checked_panel_sql(rows: str, month: int, lookback: int, tests: tuple[int, ..
 def _checked_panel(rows: str, month: int, lookback: int, tests: tuple[int, ...], lo: int,
                    hi: int):
     import ibis
+    import ibis.expr.datatypes as dt
 
     from . import definitions as d
+    from .sources import MONTH_WORD, month_words
 
-    @ibis.udf.agg.builtin
-    def bitstring_agg(x: int, lo: int, hi: int) -> str:  # DuckDB's, by name
-        ...
-
-    @ibis.udf.scalar.builtin
-    def bit_count(x: str) -> int:
+    @ibis.udf.scalar.builtin(signature=((dt.uint64,), dt.int8))
+    def bit_count(x):  # DuckDB's, by name: a TINYINT
         ...
 
     t = ibis.table({**d.INPUT_SCHEMAS["arr_monthly"], **{f"_t{i}": "int64" for i in tests}},
                    name=rows)
-    checks = {"_n": t.count(), **{f"_c{i}": t[f"_t{i}"].sum() for i in tests},
-              "_d": bit_count(bitstring_agg(t.month, lo, hi))}
+    # the account's distinct months: the bits set in its month words, as
+    # csmodels.engine.sources._month_bits writes them for the other monthly tables
+    offset = t.month - lo
+    bit = ibis.literal(1).cast("uint64") << (offset % MONTH_WORD).cast("uint64")
+    many = hi - lo >= MONTH_WORD
+    distinct = functools.reduce(operator.add, (
+        bit_count(bit.bit_or(where=((offset >= start) & (offset < start + MONTH_WORD))
+                             if many else None)).cast("int64").fill_null(0)
+        for start in month_words(lo, hi)))
+    checks = {"_n": t.count(), **{f"_c{i}": t[f"_t{i}"].sum() for i in tests}, "_d": distinct}
     return d.account_panel(t, month, lookback, **checks)
 
 

@@ -317,11 +317,16 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
                 idref = f"_csm_s.{idref}"
                 scanned = (f"{source} AS _csm_s LEFT JOIN {month_map} AS _csm_m ON "
                            f"_csm_s.{_ident(names['month'])} = _csm_m._csm_text")
-                inner.append(f"bit_count(bitstring_agg(_csm_m._csm_index, {lo}, {hi})) AS _d")
+                inner += _month_bits("_csm_m._csm_index", lo, hi)
+            elif lo is not None:
+                inner += _month_bits(_month_index(_ident(names["month"]), columns["month"],
+                                                  padded), lo, hi)
+            if lo is None:  # every month blank: reported as blank
+                key_dup = "0"
+            elif inner is None:  # the stored pass counted the distinct months (_d)
+                key_dup = "count(*) FILTER (WHERE _n <> _d)"
             else:
-                inner.append(_distinct_months(_ident(names["month"]), columns["month"],
-                                              padded, lo, hi))
-            key_dup = "count(*) FILTER (WHERE _n <> _d)"
+                key_dup = f"count(*) FILTER (WHERE _n <> {months_set(lo, hi)})"
         elif table.key == ("account_id",):
             key_dup = "count(*) FILTER (WHERE _n > 1)"
         id_type = "varchar" if inner is None else columns["account_id"]  # the panel's: text
@@ -439,17 +444,18 @@ def _store_month_rows(con, source: str, columns: dict[str, str], names: dict[str
     schema = INPUT_SCHEMAS["usage_monthly"]
     values = [c for c in schema if c not in ("account_id", "month")]
     held = [c for c in values if c in columns]  # the others read as nulls, not aggregated
-    # the month's row is the bit of the month in the bitstring of the account's months
-    # (cheaper than counting them again); a month outside the table's has no row
-    now = f"get_bit(_b, {month - lo})" if lo <= month <= hi else "0"
+    # the month's row is the bit of the month in the account's month bits (cheaper
+    # than counting them again); a month outside the table's has no row
+    word, bit = divmod(month - lo, MONTH_WORD)
+    now = f"(_w{word} >> {bit}) & 1" if lo <= month <= hi else "0"
     con.execute(
         f"CREATE OR REPLACE TEMPORARY TABLE {_NOW}_checks AS SELECT account_id, _n, "
         + "".join(f"_c{i}, " for i in rules)
-        + f"bit_count(_b) AS _d, {now} AS _now"
+        + f"{months_set(lo, hi)} AS _d, {now} AS _now"
         + "".join(f', "{c}"' for c in held)
         + " FROM (SELECT account_id, count(*) AS _n, "
         + "".join(f"count(*) FILTER (WHERE _t{i}) AS _c{i}, " for i in rules)
-        + f"bitstring_agg(month, {lo}, {hi}) AS _b"
+        + ", ".join(_month_bits("month", lo, hi))
         + "".join(f', max("{c}") FILTER (WHERE month = {month}) AS "{c}"' for c in held)
         + f" FROM ({rows}) GROUP BY account_id)")
     con.execute(f"CREATE OR REPLACE TEMPORARY VIEW {_NOW} AS SELECT account_id, "
@@ -592,13 +598,36 @@ def _month_map(con, name: str, source: str, names: dict[str, str],
     return table
 
 
-def _distinct_months(ref: str, sql_type: str, padded: bool, lo: int | None,
-                     hi: int | None) -> str:
-    """The aggregate ``_d``: an account's number of distinct months (valid months:
-    checked before), as the bits set in a bitstring over the data's months."""
-    if lo is None:  # every month blank: reported as blank
-        return "NULL AS _d"
-    return f"bit_count(bitstring_agg({_month_index(ref, sql_type, padded)}, {lo}, {hi})) AS _d"
+MONTH_WORD = 64  # months per word of an account's month bits (a UBIGINT)
+
+
+def month_words(lo: int, hi: int) -> range:
+    """The first month of each word of the month bits over months ``lo`` to ``hi``,
+    counted from ``lo``."""
+    return range(0, hi - lo + 1, MONTH_WORD)
+
+
+def _month_bits(index: str, lo: int, hi: int) -> list[str]:
+    """The aggregates ``_w0``, ``_w1``, ... of the months an account has rows in
+    (``index``, valid months from ``lo`` to ``hi``: checked before) as bits: one
+    UBIGINT per 64 months, with the bit of each month set (``bit_or`` of ``1 <<
+    offset``). :func:`months_set` counts them: the account's distinct months. DuckDB's
+    ``bitstring_agg`` holds the same bits, but OR-ing integers takes about a quarter
+    less CPU in a pass that groups 22.5 million rows by account (1.0 s against 1.4 s).
+    ``csmodels.engine.run`` writes the same words in Ibis for the account panel."""
+    offset = f"({index} - {lo})"
+    bit = f"CAST(1 AS UBIGINT) << CAST({offset} % {MONTH_WORD} AS UBIGINT)"
+    many = hi - lo >= MONTH_WORD
+    return [f"bit_or({bit})" + (f" FILTER (WHERE {offset} >= {start} AND {offset} < "
+                                f"{start + MONTH_WORD})" if many else "") + f" AS _w{k}"
+            for k, start in enumerate(month_words(lo, hi))]
+
+
+def months_set(lo: int, hi: int) -> str:
+    """SQL of the number of bits set in the words of :func:`_month_bits` (a word
+    without a month is null: 0; ``bit_count`` is a TINYINT: cast before adding)."""
+    return " + ".join(f"coalesce(CAST(bit_count(_w{k}) AS BIGINT), 0)"
+                      for k, _ in enumerate(month_words(lo, hi)))
 
 
 def _as_date(names, column: str, columns) -> str:
