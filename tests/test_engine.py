@@ -106,7 +106,8 @@ def _long_history(folder: Path, duplicate: int | None, table: str) -> Path:
     """Exports of 11 years (132 months: three words of the checks' month bits, of 64
     months each) in which account ``a`` has a row every month, in arr_monthly and in
     usage_monthly, and ``table`` repeats the row of month ``duplicate`` (counted from
-    the first) as the last row; as a Parquet folder."""
+    the first) as the last row; as a Parquet folder (months as text), and as a DuckDB
+    file whose months are dates (``company-dates.duckdb``, beside it)."""
     months = [f"{2014 + m // 12}-{m % 12 + 1:02d}" for m in range(132)]
     arr = [("a", month, 100.0 + m) for m, month in enumerate(months)]
     arr += [("b", month, 50.0) for month in months[100:]]
@@ -121,6 +122,14 @@ def _long_history(folder: Path, duplicate: int | None, table: str) -> Path:
         lines = [f"account_id,month,{header}", *(",".join(map(str, r)) for r in rows[name])]
         (exports / f"{name}.csv").write_text("\n".join(lines) + "\n")
     if duplicate is not None:
+        con = duckdb.connect(str(folder / "company-dates.duckdb"))
+        for name in ("accounts", "arr_monthly", "usage_monthly"):
+            month = ", CAST(month || '-01' AS DATE) AS month" if name != "accounts" else ""
+            con.execute(f"CREATE TABLE {name} AS SELECT * EXCLUDE (month){month} "
+                        f"FROM read_csv('{exports / name}.csv', types={{'month': 'VARCHAR'}})"
+                        if month else f"CREATE TABLE {name} AS SELECT * FROM "
+                        f"read_csv('{exports / name}.csv')")
+        con.close()
         return engine_sources(exports, folder)[0]
     return exports
 
@@ -132,11 +141,16 @@ def test_duplicate_months_over_a_long_history(tmp_path, capsys, table, duplicate
     month is found in every word and at each word's edges, in arr_monthly (the account
     panel's pass) and usage_monthly (the pass that keeps its rows of the month)."""
     folder = _long_history(tmp_path, duplicate, table)
-    code, _, err = _cli_json(capsys, "--data", str(folder))
-    assert code == 2 and "Traceback" not in err
     last = 132 + (32 if table == "arr_monthly" else 0) + 2  # b's rows, the header, the copy
-    assert (f"{folder / table}, column 'month', rows {duplicate + 2} and {last}: The same "
-            "account_id + month appears on more than one row") in err
+    dates = tmp_path / "company-dates.duckdb"
+    with duckdb.connect(str(dates), read_only=True) as con:
+        assert con.execute(f"SELECT DISTINCT typeof(month) FROM {table}").fetchall() == [
+            ("DATE",)]
+    for path, label in ((folder, f"{folder / table}"), (dates, f"{dates} (table {table})")):
+        code, _, err = _cli_json(capsys, "--data", str(path))
+        assert code == 2 and "Traceback" not in err
+        assert (f"{label}, column 'month', rows {duplicate + 2} and {last}: The same "
+                "account_id + month appears on more than one row") in err
 
 
 def test_a_long_history_without_duplicates_gives_the_export_figures(tmp_path, capsys):

@@ -151,7 +151,8 @@ def _ibis_version() -> str:
 def _definitions_code() -> bytes:
     """The source the compiled SQL depends on, read once per process."""
     return b"".join((_SOURCE / f).read_bytes() for f in ("definitions.py", "run.py",
-                                                         "inputs.py", "../table_kpis.py"))
+                                                         "inputs.py", "sources.py",
+                                                         "../table_kpis.py"))
 
 
 def _is_duckdb(connection) -> bool:
