@@ -22,6 +22,7 @@ from csmodels.exceptions import ParameterError
 from csmodels.inputs import load_company
 from csmodels.kpis import MetricSettings, MetricsSummary, metrics_summary
 from tests.same_figures import MONEY, SECTIONS, assert_same_figures
+from tests.shapes import write_shape
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FOLDERS = [DATA / "sample", *sorted(p for p in (DATA / "cases").iterdir() if p.is_dir())]
@@ -497,10 +498,38 @@ def test_tables_named_as_the_input_tables_are_read_and_kept():
 
 
 def test_a_lookback_longer_than_the_data_is_explained(sources):
-    """No as-of month can have that much history: the message says so and what to do,
-    rather than naming a month after the data."""
+    """No as-of month can have that much history. A month the reader chose is refused
+    with a message that says so and what to do, rather than naming a month after the
+    data; for the last month, retention is undefined and the other figures are given, as
+    on exports."""
+    settings = MetricSettings(lookback_months=100)
+    want = metrics_summary(load_company(DATA / "sample"), settings=settings)
+    assert want.nrr is None and want.arr > 0
     for path in sources:
         with pytest.raises(ParameterError, match=r"Retention needs 100 months of history.*"
                            r"2023-01 to 2025-12, 36 months in all\. Choose a lookback of at "
                            r"most 35 months"):
-            summary(open_data(path)[0], None, MetricSettings(lookback_months=100))
+            summary(open_data(path)[0], "2025-12", settings)
+        got = summary(open_data(path)[0], None, settings)
+        assert (got.nrr, got.grr, got.logo_churn, got.retention_base_accounts) == (
+            None, None, None, 0)
+        assert_same_figures(got, want)
+
+
+@pytest.mark.parametrize("name", ["months-2", "months-6", "everything-churned"])
+def test_short_histories_give_the_export_figures(tmp_path, capsys, name):
+    """A company with less history than the lookback (retention undefined) or nobody
+    paying at the end gives on Parquet and DuckDB what it gives on exports, exit 0."""
+    exports = write_shape(name, tmp_path / "exports")
+    csvs = tmp_path / "csvs"
+    csvs.mkdir()
+    for f in exports.glob("*.csv"):
+        (csvs / f.name).write_bytes(f.read_bytes())
+    code, want, _ = _cli_json(capsys, "--data", str(exports))
+    assert code == 0
+    (tmp_path / "engine").mkdir()
+    for path in engine_sources(csvs, tmp_path / "engine"):
+        code, got, err = _cli_json(capsys, "--data", str(path))
+        assert code == 0, err
+        assert {k: v for k, v in got.items() if k not in SECTIONS} == {
+            k: v for k, v in want.items() if k not in SECTIONS}

@@ -168,7 +168,12 @@ def summary(engine: Engine, as_of: str | None = None,
     """The figures of ``csmodels metrics`` computed on ``engine``: the
     :class:`csmodels.MetricsSummary` of :func:`csmodels.metrics_summary`, with its
     top-level figures and without the chapter's sections (computed from a company
-    loaded in memory)."""
+    loaded in memory).
+
+    As there, retention that the data cannot give (less history than the lookback
+    before the month, or nobody paying in its base month) refuses a month the reader
+    chose (``as_of``), with the reason, and is left undefined for the last month (the
+    other figures are computed)."""
     settings = settings or MetricSettings()
     present = tuple(sorted(engine.present))
     if engine.bounds is None:
@@ -181,13 +186,14 @@ def summary(engine: Engine, as_of: str | None = None,
             f"The month {month_text(month)} is outside the data, which runs from "
             f"{month_text(first)} to {month_text(last)}. Choose a month in that range.")
     lookback = settings.lookback_months
-    if last - first < lookback:
+    chosen = as_of is not None  # a month the reader chose: refused where retention is not
+    if chosen and last - first < lookback:
         raise ParameterError(
             f"Retention needs {lookback} months of history before the as-of month, but the "
             f"data run from {month_text(first)} to {month_text(last)}, {last - first + 1} "
             f"months in all. Choose a lookback of at most {max(last - first, 1)} months, or "
             "give the data more history.")
-    if month - first < lookback:
+    if chosen and month - first < lookback:
         raise ParameterError(
             f"Retention as of {month_text(month)} needs {lookback} months of history, but the "
             f"data start in {month_text(first)}. Choose an as-of month from "
@@ -200,7 +206,7 @@ def summary(engine: Engine, as_of: str | None = None,
     row = engine.cached_row(("figures", present, month, first, repr(settings), panel, rows,
                              kpis),
                             lambda: _figures(present, month, first, settings, panel, rows))
-    if not row["base_arr"]:
+    if chosen and not row["base_arr"]:  # else the ratios are null: undefined
         raise ParameterError(f"No account had ARR above 0 in {month_text(month - lookback)}, "
                              "so retention is undefined there. Choose a later as-of month.")
     row = {k: _clean(v) for k, v in row.items()}
