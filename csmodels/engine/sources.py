@@ -323,12 +323,10 @@ def _check_table(con, table, source: str, columns: dict[str, str], names: dict[s
             elif lo is not None:
                 inner += _month_bits(_month_index(_ident(names["month"]), columns["month"],
                                                   padded), lo, hi)
-            if lo is None:  # every month blank: reported as blank
-                key_dup = "0"
-            elif inner is None:  # the stored pass counted the distinct months (_d)
-                key_dup = "count(*) FILTER (WHERE _n <> _d)"
-            else:
-                key_dup = f"count(*) FILTER (WHERE _n <> {_months_set(lo, hi)})"
+            if lo is not None:  # else every month is blank: reported as blank
+                # the stored pass counted each account's distinct months as _d
+                distinct = "_d" if inner is None else _months_set(lo, hi)
+                key_dup = f"count(*) FILTER (WHERE _n <> {distinct})"
         elif table.key == ("account_id",):
             key_dup = "count(*) FILTER (WHERE _n > 1)"
         id_type = "varchar" if inner is None else columns["account_id"]  # the panel's: text
